@@ -1,0 +1,365 @@
+"""Command line: parse options, call the library, render, map errors to exit codes.
+
+Exit codes: 0 done; 1 a check failed (`--strict`, `sla-check`); 2 bad usage or bad
+input — one clear line on stderr, never a traceback (`--debug` shows one).
+Heavy modules (numpy, pyarrow, rich) are imported inside the commands, so `--help` and
+`supportkpi kpis` start instantly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="supportkpi",
+    help="Trustworthy support KPIs, SLA checks and weekly summaries from helpdesk exports.\n\n"
+    "\b\nGet started:\n"
+    "  supportkpi demo --out demo/          # example exports\n"
+    "  supportkpi compute -t demo/tickets.csv -s demo/surveys.csv --by channel\n"
+    "  supportkpi kpis                      # what each KPI means\n"
+    "  supportkpi init                      # a starter targets.yaml",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class Grain(str, Enum):  # noqa: UP042
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+# ----------------------------------------------------------------- shared options
+TicketsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tickets",
+        "-t",
+        metavar="PATH",
+        help="Tickets export: CSV/CSV.gz/Parquet file, folder, glob or - (stdin). Repeatable.",
+    ),
+]
+SurveysOpt = Annotated[
+    list[str] | None,
+    typer.Option("--surveys", "-s", metavar="PATH", help="Survey responses export (csat/nps/ces)."),
+]
+CreditsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--credits", "-c", metavar="PATH", help="Credits/refunds export."),
+]
+CustomersOpt = Annotated[
+    list[str] | None, typer.Option("--customers", metavar="PATH", help="Customers export.")
+]
+AgentsOpt = Annotated[
+    list[str] | None, typer.Option("--agents", metavar="PATH", help="Agent schedule/time export.")
+]
+ConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config", metavar="PATH", help="Config file (default: ./targets.yaml when present)."
+    ),
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period", "-p", metavar="PERIOD", help="2026-W46, 2026-11, 2026-Q4, 2026 or 2026-11-23."
+    ),
+]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", metavar="WHEN", help="Start (date or instant, inclusive).")
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", metavar="WHEN", help="End (date or instant, exclusive).")
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="WHEN",
+        help="Instant at which open tickets are judged (default: latest timestamp in the export).",
+    ),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", metavar="PATH", help="Write to this file (atomically) instead of stdout."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    sys.stderr.write(f"supportkpi: error: {message}\n")
+    raise typer.Exit(code)
+
+
+def _guard(debug: bool, body: Callable[[], int | None]) -> None:
+    """Run a command body; map our errors to exit 2 with one line, no traceback."""
+    from .errors import SupportKpiError
+
+    try:
+        code = body()
+    except typer.Exit:
+        raise
+    except SupportKpiError as exc:
+        if debug:
+            raise
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except MemoryError:
+        if debug:
+            raise
+        _fail("out of memory: try --kpi to compute fewer KPIs, or split the export")
+    except Exception as exc:  # a bug: still one line, and how to report it
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)")
+    raise typer.Exit(code or 0)
+
+
+def emit(text: str, output: str | None, inputs: list[str]) -> None:
+    """Print, or write `output` atomically (never over an input)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .outputs import write_atomic
+
+    write_atomic(output, text, inputs)
+
+
+def _all_inputs(*groups: list[str] | None) -> list[str]:
+    return [p for g in groups if g for p in g]
+
+
+# ----------------------------------------------------------------- compute
+@app.command()
+def compute(
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    credits: CreditsOpt = None,
+    customers: CustomersOpt = None,
+    agents: AgentsOpt = None,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kpi",
+            "-k",
+            metavar="KPI",
+            help="KPI to compute (repeatable or comma-separated; default: all).",
+        ),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            "-b",
+            metavar="DIMS",
+            help="Dimension(s) to group by: 'channel', or 'channel,priority' crossed."
+            " Repeat for several breakdowns.",
+        ),
+    ] = None,
+    period: PeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    every: Annotated[
+        Grain | None,
+        typer.Option("--every", help="A series: one period per day/week/month/quarter/year."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any KPI misses its target.")
+    ] = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Compute KPIs from exports: overall, by any dimension, for any period, against targets.
+
+    \b
+    Examples:
+      supportkpi compute -t tickets.csv -s surveys.parquet
+      supportkpi compute -t tickets.csv -s surveys.csv --by channel --period 2026-W46
+      supportkpi compute -t exports/ --by agent --by channel,priority -f csv -o kpis.csv
+      supportkpi compute -t tickets.csv --kpi first_response_time_median --every week
+      supportkpi compute            # inputs and targets from ./targets.yaml
+
+    Every value comes with its n; rates carry a 95% interval; rows with bad values are
+    counted (see `supportkpi validate`), never silently dropped.
+    """
+
+    def body() -> int:
+        from .render import renderer
+        from .run import Options
+        from .run import compute as run_compute
+
+        opts = Options(
+            tickets=tickets or [],
+            surveys=surveys or [],
+            credits=credits or [],
+            customers=customers or [],
+            agents=agents or [],
+            config=config,
+            kpis=kpi or [],
+            by=[[b] for b in (by or [])],
+            period=period,
+            from_=from_,
+            to=to,
+            every=every.value if every else None,
+            as_of=as_of,
+        )
+        report = run_compute(opts)
+        emit(
+            renderer(fmt.value)(report),
+            output,
+            _all_inputs(tickets, surveys, credits, customers, agents),
+        )
+        if strict and any(r.status == "missed" for r in report.results):
+            return 1
+        return 0
+
+    _guard(debug, body)
+
+
+# ----------------------------------------------------------------- kpis
+@app.command("kpis")
+def kpis_cmd(
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or markdown.")
+    ] = Format.table,
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """List the KPI catalogue: name, unit, direction, formula, the columns each needs.
+
+    With -t/-s, also say which KPIs these exports can compute, and why not.
+
+    \b
+    Examples:
+      supportkpi kpis
+      supportkpi kpis -t tickets.csv -s surveys.csv
+      supportkpi kpis --format json
+    """
+
+    def body() -> int:
+        from .catalogue_view import render_catalogue
+
+        sys.stdout.write(render_catalogue(fmt.value, tickets or [], surveys or [], config))
+        return 0
+
+    _guard(debug, body)
+
+
+# ----------------------------------------------------------------- init
+@app.command()
+def init(
+    path: Annotated[
+        str, typer.Argument(help="Where to write the starter config.")
+    ] = "targets.yaml",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a commented starter targets.yaml with the targets of the seed documents.
+
+    \b
+    Examples:
+      supportkpi init                    # ./targets.yaml
+      supportkpi init team/targets.yaml
+    """
+
+    def body() -> int:
+        from .starter import STARTER
+
+        if os.path.exists(path) and not force:
+            _fail(f"{path} exists; use --force to overwrite it")
+        from .outputs import write_atomic
+
+        write_atomic(path, STARTER, [])
+        sys.stderr.write(f"wrote {path}\n")
+        return 0
+
+    _guard(debug, body)
+
+
+# ----------------------------------------------------------------- demo
+@app.command()
+def demo(
+    out: Annotated[str, typer.Option("--out", help="Folder for the example exports.")] = "demo",
+    tickets: Annotated[
+        int, typer.Option("--tickets", "-n", min=1, help="Number of tickets.")
+    ] = 3000,
+    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Weeks of history.")] = 9,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 7,
+    end: Annotated[
+        str, typer.Option("--end", help="Last day of the data (YYYY-MM-DD).")
+    ] = "2026-11-24",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    clean: Annotated[bool, typer.Option("--clean", help="No deliberately messy values.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write realistic example exports (tickets, surveys, credits, customers, agents).
+
+    \b
+    Examples:
+      supportkpi demo --out demo/
+      supportkpi demo --out big/ --tickets 1000000 --format parquet
+
+    The data is seeded: the same options give byte-identical files. Unless --clean, a
+    few messy values are planted (bad timestamps, a duplicate id, "Urgent" priorities…)
+    so `supportkpi validate` has something to show.
+    """
+
+    def body() -> int:
+        from .demo import write_demo
+
+        if fmt not in ("csv", "parquet"):
+            _fail("--format: use csv or parquet")
+        written = write_demo(out, tickets, weeks, seed, end, fmt, messy=not clean)
+        for path, rows in written:
+            sys.stderr.write(f"wrote {path} ({rows:,} rows)\n")
+        return 0
+
+    _guard(debug, body)
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        sys.stdout.write(f"supportkpi {__version__}\n")
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return app(args=argv, prog_name="supportkpi")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,166 @@
+"""Arrow columns -> typed numpy columns, vectorised, with a mask of unreadable values.
+
+Text is interpreted once per *distinct* value (through a dictionary), never per row.
+Each function returns the converted array and a boolean mask `bad` of values that were
+present but could not be read; missing values are not bad, they are just missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .frame import Dim
+from .schema import UNKNOWN
+from .vocab import parse_bool
+
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _np(arr: pa.Array | pa.ChunkedArray, dtype: type) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _flat(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks == 1:
+            return arr.chunk(0)
+        if arr.num_chunks == 0:
+            return pa.array([], type=arr.type)
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.unify_dictionaries()
+            return pa.DictionaryArray.from_arrays(
+                pa.concat_arrays([c.indices for c in arr.chunks]), arr.chunk(0).dictionary
+            )
+        return arr.combine_chunks()
+    return arr
+
+
+def is_texty(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t)
+
+
+def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_null(t):
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        vals = pc.fill_null(pc.cast(arr, pa.float64()), np.nan)
+        out = _np(vals, np.float64)
+        return out, np.zeros(n, dtype=bool)
+    if pa.types.is_boolean(t):
+        vals = pc.fill_null(pc.cast(arr, pa.float64()), np.nan)
+        return _np(vals, np.float64), np.zeros(n, dtype=bool)
+    if is_texty(t):
+        text = pc.utf8_trim_whitespace(pc.cast(_flat(arr), pa.string()))
+        text = pc.if_else(pc.equal(text, ""), None, text)
+        ok = pc.match_substring_regex(text, _NUMBER)
+        good = pc.if_else(ok, text, None)
+        out = _np(pc.fill_null(pc.cast(good, pa.float64()), np.nan), np.float64)
+        bad = _np(pc.fill_null(pc.invert(ok), False), bool)
+        return out, bad
+    # timestamps or other types where a number was expected
+    present = _np(pc.is_valid(arr), bool)
+    return np.full(n, np.nan), present
+
+
+def to_bool(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 1/0, -1 when missing."""
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_boolean(t):
+        vals = pc.fill_null(pc.cast(arr, pa.int8()), -1)
+        return _np(vals, np.int8), np.zeros(n, dtype=bool)
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        f, _ = to_float(arr)
+        out = np.full(n, -1, dtype=np.int8)
+        out[f == 1] = 1
+        out[f == 0] = 0
+        bad = ~np.isnan(f) & (f != 0) & (f != 1)
+        return out, bad
+    if pa.types.is_null(t):
+        return np.full(n, -1, dtype=np.int8), np.zeros(n, dtype=bool)
+    if is_texty(t):
+        d = encode(arr)
+        lookup = np.full(d.size, -1, dtype=np.int8)
+        bad_label = np.zeros(d.size, dtype=bool)
+        for i, label in enumerate(d.labels):  # distinct values only
+            if label == UNKNOWN:
+                continue
+            b = parse_bool(label)
+            if b is None:
+                bad_label[i] = True
+            else:
+                lookup[i] = 1 if b else 0
+        return lookup[d.codes], bad_label[d.codes]
+    present = _np(pc.is_valid(arr), bool)
+    return np.full(n, -1, dtype=np.int8), present
+
+
+def encode(arr: pa.ChunkedArray) -> Dim:
+    """Any column -> Dim with trimmed text labels; empty/missing -> `(unknown)`.
+
+    Labels that differ only by surrounding spaces share one code."""
+    flat = _flat(arr)
+    if not pa.types.is_dictionary(flat.type):
+        if not is_texty(flat.type):
+            flat = pc.cast(flat, pa.string())
+        flat = pc.dictionary_encode(flat)
+    dictionary = flat.dictionary
+    if not is_texty(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.string())
+    raw_labels = [("" if v is None else str(v)).strip() for v in dictionary.to_pylist()]
+    indices = flat.indices
+    codes = _np(pc.fill_null(pc.cast(indices, pa.int32()), len(raw_labels)), np.int32)
+    return relabel(codes, [*raw_labels, ""])
+
+
+def relabel(codes: np.ndarray, labels: list[str]) -> Dim:
+    """Merge equal labels (and map empty labels to `(unknown)`), compacting the codes."""
+    cleaned = [lbl if lbl else UNKNOWN for lbl in labels]
+    unique: dict[str, int] = {}
+    remap = np.empty(len(cleaned), dtype=np.int32)
+    for i, lbl in enumerate(cleaned):  # distinct values only
+        remap[i] = unique.setdefault(lbl, len(unique))
+    new_labels = list(unique)
+    new_codes = remap[codes] if len(codes) else codes.astype(np.int32)
+    # drop labels no row uses (e.g. the placeholder for missing values)
+    used = np.bincount(new_codes, minlength=len(new_labels)) > 0
+    if not used.all():
+        keep = np.flatnonzero(used)
+        squeeze = np.full(len(new_labels), -1, dtype=np.int32)
+        squeeze[keep] = np.arange(len(keep), dtype=np.int32)
+        new_codes = squeeze[new_codes]
+        new_labels = [new_labels[i] for i in keep]
+    return Dim(new_codes.astype(np.int32, copy=False), new_labels)
+
+
+def concat_dims(parts: list[Dim]) -> Dim:
+    """One Dim from several files' Dims (labels unified)."""
+    if len(parts) == 1:
+        return parts[0]
+    labels: list[str] = []
+    offsets = []
+    for p in parts:
+        offsets.append(len(labels))
+        labels.extend(p.labels)
+    codes = np.concatenate([p.codes + off for p, off in zip(parts, offsets, strict=True)])
+    return relabel(codes, labels)
+
+
+def ids(arr: pa.ChunkedArray) -> pa.Array:
+    """An id column as a flat Arrow array: integers stay integers, all else trimmed text."""
+    flat = _flat(arr)
+    if pa.types.is_integer(flat.type):
+        return pc.cast(flat, pa.int64())
+    if pa.types.is_dictionary(flat.type):
+        flat = pc.cast(flat, pa.string())
+    if pa.types.is_floating(flat.type):
+        # 123.0 -> "123": ids exported through spreadsheets pick up a decimal point
+        as_int = pc.cast(flat, pa.int64(), safe=False)
+        if pc.all(pc.equal(pc.cast(as_int, pa.float64()), flat)).as_py() in (True, None):
+            return as_int
+    text = pc.utf8_trim_whitespace(pc.cast(flat, pa.string()))
+    return pc.if_else(pc.equal(text, ""), None, text)

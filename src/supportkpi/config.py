@@ -1,0 +1,624 @@
+"""targets.yaml: loaded safely, validated completely before any data is read.
+
+Every problem names the file, the line and the key path, and says what was expected:
+`targets.yaml:14: sla.policies.P1.first_response: expected a duration like 15m, got
+'15 minutes'`. All sections are optional; `Config()` is the configuration used when
+there is no file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import kpis as kpi_catalogue
+from .durations import parse_duration
+from .errors import ConfigError
+from .schema import INPUTS, closest, normalise_name
+from .vocab import ENUMS, PRIORITIES
+
+DEFAULT_CONFIG_NAME = "targets.yaml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: float
+    max: float
+    good: tuple[float, float] | None = None  # satisfied (csat) / easy (ces) / promoters
+    bad: tuple[float, float] | None = None  # dissatisfied (csat) / detractors (nps)
+
+
+@dataclass(frozen=True)
+class Policy:
+    first_response: float | None  # seconds
+    resolution: float | None
+    compliance: float | None  # percent
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    policies: dict[str, Policy]
+    warn_before: tuple[str, float] = ("fraction", 0.25)  # or ("seconds", 1800)
+    key: str = "priority"
+    overrides: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
+
+
+DEFAULT_POLICIES = {
+    "P1": Policy(15 * 60, 4 * 3600, 99.0),
+    "P2": Policy(3600, 8 * 3600, 95.0),
+    "P3": Policy(4 * 3600, 24 * 3600, 90.0),
+    "P4": Policy(8 * 3600, 72 * 3600, 85.0),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target for one KPI, in the KPI's unit (durations in seconds)."""
+
+    min: float | None = None
+    max: float | None = None
+    between: tuple[float, float] | None = None
+    warn: float | tuple[float, float] | None = None
+    by: dict[str, dict[str, Target]] = field(default_factory=dict)  # dim -> value -> target
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.between is not None:
+            out["between"] = list(self.between)
+        if self.warn is not None:
+            out["warn"] = list(self.warn) if isinstance(self.warn, tuple) else self.warn
+        return out
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None
+    timezone: str = "UTC"
+    clock: str = "calendar"
+    business_hours: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    holidays: tuple[dt.date, ...] = ()
+    holiday_country: str | None = None
+    min_sample: int = 30
+    date_order: str = "auto"
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    scales: dict[str, Scale] = field(
+        default_factory=lambda: {
+            "csat": Scale(1, 5, (4, 5), (1, 3)),
+            "nps": Scale(0, 10, (9, 10), (0, 6)),
+            "ces": Scale(1, 7, (5, 7), None),
+        }
+    )
+    sla: SlaConfig = field(default_factory=lambda: SlaConfig(dict(DEFAULT_POLICIES)))
+    targets: dict[str, Target] = field(default_factory=dict)
+    authorization_limits: dict[str, float] = field(default_factory=dict)
+    costs: dict[str, Any] = field(default_factory=dict)
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return str(self.costs.get("currency", "USD"))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def find_config(explicit: str | None) -> str | None:
+    if explicit:
+        if not os.path.exists(explicit):
+            raise ConfigError("no such config file", path=explicit)
+        return explicit
+    return DEFAULT_CONFIG_NAME if os.path.exists(DEFAULT_CONFIG_NAME) else None
+
+
+def load_config(path: str | None) -> Config:
+    """Read and validate a config file; `None` gives the defaults."""
+    if path is None:
+        return Config()
+    from . import yamlsafe
+
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", path=path) from exc
+    try:
+        data, lines = yamlsafe.load(text)
+    except yamlsafe.YamlError as exc:
+        raise ConfigError(str(exc), path=path, line=exc.line) from exc
+    if data is None:
+        data = {}
+    return _Validator(path, lines).config(data)
+
+
+class _Validator:
+    def __init__(self, path: str, lines: dict[tuple[str | int, ...], int]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def fail(self, keypath: tuple[str | int, ...], message: str) -> ConfigError:
+        line = None
+        for i in range(len(keypath), -1, -1):
+            line = self.lines.get(keypath[:i])
+            if line:
+                break
+        key = ".".join(str(k) for k in keypath) or None
+        return ConfigError(message, path=self.path, line=line, key=key)
+
+    # -- primitive checks
+    def mapping(self, value: Any, keypath: tuple[str | int, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(keypath, f"expected a mapping (key: value), got {_show(value)}")
+        return value
+
+    def keys(self, value: dict[str, Any], allowed: tuple[str, ...], keypath: tuple) -> None:
+        for k in value:
+            if k not in allowed:
+                hint = closest(k, allowed)
+                extra = (
+                    f"; did you mean '{hint}'?"
+                    if hint
+                    else f"; expected one of {', '.join(allowed)}"
+                )
+                raise self.fail((*keypath, k), f"unknown key{extra}")
+
+    def number(
+        self,
+        value: Any,
+        keypath: tuple,
+        lo: float | None = None,
+        hi: float | None = None,
+        what: str = "a number",
+    ) -> float:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            with contextlib.suppress(ValueError):
+                value = float(value.strip()[:-1])
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            rng = _range_text(lo, hi)
+            raise self.fail(keypath, f"expected {what}{rng}, got {_show(value)}")
+        v = float(value)
+        if (lo is not None and v < lo) or (hi is not None and v > hi) or v != v:
+            raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
+        return v
+
+    def duration(self, value: Any, keypath: tuple) -> float:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise self.fail(keypath, f"expected a duration like 15m, got {_show(value)}") from None
+        return seconds
+
+    def string(self, value: Any, keypath: tuple) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(keypath, f"expected text, got {_show(value)}")
+        return value
+
+    def strings(self, value: Any, keypath: tuple) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list):
+            raise self.fail(keypath, f"expected a list of text, got {_show(value)}")
+        return tuple(self.string(v, (*keypath, i)) for i, v in enumerate(value))
+
+    # -- sections
+    def config(self, data: Any) -> Config:
+        root = self.mapping(data, ())
+        allowed = (
+            "timezone",
+            "clock",
+            "business_hours",
+            "holidays",
+            "min_sample",
+            "date_order",
+            "inputs",
+            "columns",
+            "values",
+            "scales",
+            "sla",
+            "targets",
+            "authorization_limits",
+            "costs",
+            "actions",
+            "definitions",
+        )
+        self.keys(root, allowed, ())
+        kw: dict[str, Any] = {"path": self.path}
+        if "timezone" in root:
+            kw["timezone"] = self.timezone(root["timezone"])
+        if "clock" in root:
+            clock = root["clock"]
+            if clock not in ("calendar", "business"):
+                raise self.fail(
+                    ("clock",), f"expected 'calendar' or 'business', got {_show(clock)}"
+                )
+            kw["clock"] = clock
+        if "business_hours" in root:
+            kw["business_hours"] = self.business_hours(root["business_hours"])
+        if kw.get("clock") == "business" and not kw.get("business_hours"):
+            raise self.fail(("clock",), "clock: business needs a business_hours schedule")
+        if "holidays" in root:
+            kw["holidays"], kw["holiday_country"] = self.holidays(root["holidays"])
+        if "min_sample" in root:
+            ms = root["min_sample"]
+            if isinstance(ms, bool) or not isinstance(ms, int) or ms < 0:
+                raise self.fail(("min_sample",), f"expected a whole number ≥ 0, got {_show(ms)}")
+            kw["min_sample"] = ms
+        if "date_order" in root:
+            order = root["date_order"]
+            if order not in ("auto", "day_first", "month_first"):
+                raise self.fail(
+                    ("date_order",),
+                    f"expected day_first, month_first or auto, got {_show(order)}",
+                )
+            kw["date_order"] = order
+        if "inputs" in root:
+            kw["inputs"] = self.inputs(root["inputs"])
+        if "columns" in root:
+            kw["columns"] = self.columns(root["columns"])
+        if "values" in root:
+            kw["values"] = self.values(root["values"])
+        if "scales" in root:
+            kw["scales"] = self.scales(root["scales"])
+        if "sla" in root:
+            kw["sla"] = self.sla(root["sla"])
+        if "targets" in root:
+            kw["targets"] = self.targets(root["targets"])
+        if "authorization_limits" in root:
+            lim = self.mapping(root["authorization_limits"], ("authorization_limits",))
+            kw["authorization_limits"] = {
+                str(k): self.number(v, ("authorization_limits", k), lo=0, what="an amount")
+                for k, v in lim.items()
+            }
+        if "costs" in root:
+            kw["costs"] = self.costs(root["costs"])
+        if "actions" in root:
+            acts = self.mapping(root["actions"], ("actions",))
+            out = {}
+            for k, v in acts.items():
+                self.kpi_name(k, ("actions", k))
+                out[k] = self.strings(v, ("actions", k))
+            kw["actions"] = out
+        if "definitions" in root:
+            defs = self.mapping(root["definitions"], ("definitions",))
+            for k in defs:
+                self.kpi_name(k, ("definitions", k))
+                raise self.fail(
+                    ("definitions", k),
+                    f"no alternative definitions of {k} are available in this version",
+                )
+        return Config(**kw)
+
+    def timezone(self, value: Any) -> str:
+        import zoneinfo
+
+        name = self.string(value, ("timezone",))
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                ("timezone",),
+                f"unknown time zone {_show(value)}; use an IANA name like Europe/Paris",
+            ) from None
+        return name
+
+    def business_hours(self, value: Any) -> dict[str, tuple[tuple[int, int], ...]]:
+        hours = self.mapping(value, ("business_hours",))
+        self.keys(hours, WEEKDAYS, ("business_hours",))
+        out: dict[str, tuple[tuple[int, int], ...]] = {}
+        for day, spans in hours.items():
+            kp = ("business_hours", day)
+            items = self.strings(spans, kp) if spans else ()
+            parsed = []
+            for i, span in enumerate(items):
+                parsed.append(self.span(span, (*kp, i)))
+            parsed.sort()
+            for (_a0, a1), (b0, _b1) in itertools.pairwise(parsed):
+                if b0 < a1:
+                    raise self.fail(kp, "intervals overlap")
+            out[day] = tuple(parsed)
+        return out
+
+    def span(self, text: str, keypath: tuple) -> tuple[int, int]:
+        import re
+
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+        if not m:
+            raise self.fail(keypath, f'expected a span like "09:00-17:30", got {_show(text)}')
+        h0, m0, h1, m1 = (int(x) for x in m.groups())
+        start, end = h0 * 60 + m0, h1 * 60 + m1
+        if h0 > 23 or m0 > 59 or m1 > 59 or end > 24 * 60 or end <= start:
+            raise self.fail(keypath, f"expected a span within 00:00-24:00, got {_show(text)}")
+        return start, end
+
+    def holidays(self, value: Any) -> tuple[tuple[dt.date, ...], str | None]:
+        if isinstance(value, dict):
+            self.keys(value, ("country", "dates"), ("holidays",))
+            country = value.get("country")
+            if country is not None:
+                country = self.string(country, ("holidays", "country"))
+            dates = self.dates(value.get("dates", []), ("holidays", "dates"))
+            return dates, country
+        return self.dates(value, ("holidays",)), None
+
+    def dates(self, value: Any, keypath: tuple) -> tuple[dt.date, ...]:
+        if not isinstance(value, list):
+            raise self.fail(
+                keypath, f"expected a list of dates like 2026-12-25, got {_show(value)}"
+            )
+        out = []
+        for i, d in enumerate(value):
+            if isinstance(d, dt.datetime):
+                d = d.date()
+            if isinstance(d, str):
+                with contextlib.suppress(ValueError):
+                    d = dt.date.fromisoformat(d.strip())
+            if not isinstance(d, dt.date):
+                raise self.fail((*keypath, i), f"expected a date like 2026-12-25, got {_show(d)}")
+            out.append(d)
+        return tuple(sorted(set(out)))
+
+    def inputs(self, value: Any) -> dict[str, tuple[str, ...]]:
+        inp = self.mapping(value, ("inputs",))
+        self.keys(inp, tuple(INPUTS), ("inputs",))
+        base = os.path.dirname(os.path.abspath(self.path))
+        out = {}
+        for name, paths in inp.items():
+            items = self.strings(paths, ("inputs", name))
+            out[name] = tuple(p if os.path.isabs(p) else os.path.join(base, p) for p in items)
+        return out
+
+    def columns(self, value: Any) -> dict[str, dict[str, str]]:
+        cols = self.mapping(value, ("columns",))
+        self.keys(cols, tuple(INPUTS), ("columns",))
+        out: dict[str, dict[str, str]] = {}
+        for name, mapping in cols.items():
+            spec = INPUTS[name]
+            m = self.mapping(mapping, ("columns", name))
+            out[name] = {}
+            for canonical, export in m.items():
+                kp = ("columns", name, canonical)
+                if normalise_name(canonical) not in spec.names:
+                    hint = closest(canonical, spec.names)
+                    extra = f"; did you mean '{hint}'?" if hint else ""
+                    raise self.fail(kp, f"{name} has no canonical column '{canonical}'{extra}")
+                out[name][normalise_name(canonical)] = self.string(export, kp)
+        return out
+
+    def values(self, value: Any) -> dict[str, dict[str, str]]:
+        vals = self.mapping(value, ("values",))
+        self.keys(vals, tuple(ENUMS), ("values",))
+        out = {}
+        for col, mapping in vals.items():
+            m = self.mapping(mapping, ("values", col))
+            inner = {}
+            for k, v in m.items():
+                canon = self.string(
+                    str(v) if isinstance(v, (int, float)) else v, ("values", col, k)
+                )
+                if col == "priority" and canon not in PRIORITIES:
+                    raise self.fail(
+                        ("values", col, k), f"expected one of P1, P2, P3, P4, got {_show(v)}"
+                    )
+                inner[str(k)] = canon
+            out[col] = inner
+        return out
+
+    def scales(self, value: Any) -> dict[str, Scale]:
+        sc = self.mapping(value, ("scales",))
+        self.keys(sc, ("csat", "nps", "ces"), ("scales",))
+        out = dict(Config().scales)
+        good_key = {"csat": "satisfied", "nps": "promoters", "ces": "easy"}
+        bad_key = {"csat": "dissatisfied", "nps": "detractors", "ces": "hard"}
+        for name, spec in sc.items():
+            kp = ("scales", name)
+            m = self.mapping(spec, kp)
+            self.keys(m, ("min", "max", good_key[name], bad_key[name]), kp)
+            default = out[name]
+            lo = self.number(m.get("min", default.min), (*kp, "min"))
+            hi = self.number(m.get("max", default.max), (*kp, "max"))
+            if hi <= lo:
+                raise self.fail((*kp, "max"), f"expected a maximum above the minimum {lo:g}")
+            good = self.band(
+                m, good_key[name], kp, lo, hi, default.good if "min" not in m else None
+            )
+            bad = self.band(m, bad_key[name], kp, lo, hi, default.bad if "min" not in m else None)
+            if name == "nps" and (good is None or bad is None):
+                good = good or (hi - 1, hi)
+                bad = bad or (lo, lo + 6)
+            out[name] = Scale(lo, hi, good, bad)
+        return out
+
+    def band(
+        self,
+        m: dict,
+        key: str,
+        kp: tuple,
+        lo: float,
+        hi: float,
+        default: tuple[float, float] | None,
+    ) -> tuple[float, float] | None:
+        if key not in m:
+            return default
+        v = m[key]
+        items = v if isinstance(v, list) else [v]
+        if not 1 <= len(items) <= 2:
+            raise self.fail((*kp, key), "expected [score] or [low, high] (an inclusive range)")
+        nums = [self.number(x, (*kp, key, i), lo, hi, "a score") for i, x in enumerate(items)]
+        return (nums[0], nums[-1]) if nums[0] <= nums[-1] else (nums[-1], nums[0])
+
+    def sla(self, value: Any) -> SlaConfig:
+        m = self.mapping(value, ("sla",))
+        self.keys(m, ("policies", "warn_before", "key", "overrides"), ("sla",))
+        policies = dict(DEFAULT_POLICIES)
+        if "policies" in m:
+            pol = self.mapping(m["policies"], ("sla", "policies"))
+            policies = {str(k): self.policy(v, ("sla", "policies", k)) for k, v in pol.items()}
+        warn: tuple[str, float] = ("fraction", 0.25)
+        if "warn_before" in m:
+            w = m["warn_before"]
+            kp = ("sla", "warn_before")
+            if isinstance(w, str) and w.strip().endswith("%"):
+                warn = ("fraction", self.number(w, kp, 0, 100, "a share like 25%") / 100)
+            else:
+                warn = ("seconds", self.duration(w, kp))
+        key = normalise_name(str(m.get("key", "priority")))
+        overrides: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+        if "overrides" in m:
+            ov = self.mapping(m["overrides"], ("sla", "overrides"))
+            for dim, by_value in ov.items():
+                okp = ("sla", "overrides", dim)
+                overrides[normalise_name(dim)] = {}
+                for val, per_key in self.mapping(by_value, okp).items():
+                    inner = {}
+                    for pkey, pol in self.mapping(per_key, (*okp, val)).items():
+                        p = self.policy(pol, (*okp, val, pkey), partial=True)
+                        inner[str(pkey)] = {k: v for k, v in vars(p).items() if v is not None}
+                    overrides[normalise_name(dim)][str(val)] = inner
+        return SlaConfig(policies, warn, key, overrides)
+
+    def policy(self, value: Any, kp: tuple, partial: bool = False) -> Policy:
+        m = self.mapping(value, kp)
+        self.keys(m, ("first_response", "resolution", "compliance"), kp)
+        fr = (
+            self.duration(m["first_response"], (*kp, "first_response"))
+            if "first_response" in m
+            else None
+        )
+        res = self.duration(m["resolution"], (*kp, "resolution")) if "resolution" in m else None
+        comp = (
+            self.number(m["compliance"], (*kp, "compliance"), 0, 100, "a percentage")
+            if "compliance" in m
+            else None
+        )
+        if not partial and fr is None and res is None:
+            raise self.fail(kp, "a policy needs first_response or resolution (or both)")
+        for v, name in ((fr, "first_response"), (res, "resolution")):
+            if v is not None and v <= 0:
+                raise self.fail((*kp, name), "expected a duration above zero")
+        return Policy(fr, res, comp)
+
+    def kpi_name(self, name: str, kp: tuple) -> kpi_catalogue.Kpi:
+        kpi = kpi_catalogue.get(str(name))
+        if kpi is None:
+            hint = closest(str(name), kpi_catalogue.names())
+            extra = f"; did you mean '{hint}'?" if hint else "; `supportkpi kpis` lists them"
+            raise self.fail(kp, f"unknown KPI{extra}")
+        return kpi
+
+    def targets(self, value: Any) -> dict[str, Target]:
+        m = self.mapping(value, ("targets",))
+        out = {}
+        for name, spec in m.items():
+            kpi = self.kpi_name(name, ("targets", name))
+            out[str(name)] = self.target(kpi, spec, ("targets", name), allow_by=True)
+        return out
+
+    def target_value(self, kpi: kpi_catalogue.Kpi, v: Any, kp: tuple) -> float:
+        if kpi.unit == "seconds":
+            return self.duration(v, kp)
+        if kpi.unit == "percent":
+            return self.number(v, kp, 0, 100)
+        if kpi.unit == "points":
+            return self.number(v, kp, -100, 100, "a score")
+        return self.number(v, kp)
+
+    def target(self, kpi: kpi_catalogue.Kpi, spec: Any, kp: tuple, allow_by: bool) -> Target:
+        m = self.mapping(spec, kp)
+        allowed = ("min", "max", "between", "warn") + (("by",) if allow_by else ())
+        self.keys(m, allowed, kp)
+        lo = self.target_value(kpi, m["min"], (*kp, "min")) if "min" in m else None
+        hi = self.target_value(kpi, m["max"], (*kp, "max")) if "max" in m else None
+        between = None
+        if "between" in m:
+            b = m["between"]
+            if not isinstance(b, list) or len(b) != 2:
+                raise self.fail((*kp, "between"), f"expected [low, high], got {_show(b)}")
+            b0 = self.target_value(kpi, b[0], (*kp, "between", 0))
+            b1 = self.target_value(kpi, b[1], (*kp, "between", 1))
+            if b1 < b0:
+                raise self.fail((*kp, "between"), "expected [low, high] with low ≤ high")
+            between = (b0, b1)
+        if sum(x is not None for x in (lo, hi, between)) > 1 and between is not None:
+            raise self.fail(kp, "use either between or min/max, not both")
+        if lo is not None and hi is not None and hi < lo:
+            raise self.fail(kp, "max is below min")
+        warn: float | tuple[float, float] | None = None
+        if "warn" in m:
+            w = m["warn"]
+            if between is not None:
+                if not isinstance(w, list) or len(w) != 2:
+                    raise self.fail((*kp, "warn"), "a between target takes warn: [low, high]")
+                warn = (
+                    self.target_value(kpi, w[0], (*kp, "warn", 0)),
+                    self.target_value(kpi, w[1], (*kp, "warn", 1)),
+                )
+            else:
+                if lo is not None and hi is not None:
+                    raise self.fail((*kp, "warn"), "warn needs a single min or max target")
+                warn = self.target_value(kpi, w, (*kp, "warn"))
+        if lo is None and hi is None and between is None and "by" not in m:
+            raise self.fail(kp, "expected min, max or between")
+        by: dict[str, dict[str, Target]] = {}
+        if "by" in m:
+            bym = self.mapping(m["by"], (*kp, "by"))
+            for dim, per_value in bym.items():
+                dkp = (*kp, "by", dim)
+                by[normalise_name(str(dim))] = {
+                    str(val): self.target(kpi, t, (*dkp, val), allow_by=False)
+                    for val, t in self.mapping(per_value, dkp).items()
+                }
+        return Target(lo, hi, between, warn, by)
+
+    def costs(self, value: Any) -> dict[str, Any]:
+        m = self.mapping(value, ("costs",))
+        self.keys(m, ("agent_hourly", "currency", "daily_credit_budget", "rates"), ("costs",))
+        out: dict[str, Any] = {}
+        for k in ("agent_hourly", "daily_credit_budget"):
+            if k in m:
+                out[k] = self.number(m[k], ("costs", k), lo=0, what="an amount")
+        if "currency" in m:
+            cur = self.string(m["currency"], ("costs", "currency")).strip().upper()
+            if len(cur) != 3 or not cur.isalpha():
+                raise self.fail(
+                    ("costs", "currency"),
+                    f"expected a currency code like USD, got {_show(m['currency'])}",
+                )
+            out["currency"] = cur
+        if "rates" in m:
+            rates = self.mapping(m["rates"], ("costs", "rates"))
+            out["rates"] = {
+                str(k).upper(): self.number(v, ("costs", "rates", k), lo=0, what="an exchange rate")
+                for k, v in rates.items()
+            }
+        return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    return repr(value)
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f" {lo:g}–{hi:g}"
+    if lo is not None:
+        return f" ≥ {lo:g}"
+    if hi is not None:
+        return f" ≤ {hi:g}"
+    return ""

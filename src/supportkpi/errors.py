@@ -1,0 +1,152 @@
+"""The catalogue of problems supportkpi reports, and the exceptions that carry them.
+
+Two kinds of trouble exist, and they are kept apart on purpose:
+
+* a *fatal* error (`SupportKpiError` and subclasses) stops the command: unusable config,
+  unreadable file, missing required column, bad usage. The CLI prints its one-line
+  message and exits 2.
+* a *row problem* (`Problem`) is collected while loading: a bad value in some rows. The
+  rows are excluded from the KPIs the value would corrupt (or from everything, when the
+  row cannot be placed at all) and counted, by code, in the report. Nothing is dropped
+  silently and nothing stops the run.
+
+Every code has a title and says what it affects; messages name the file, the row(s) and
+the column, and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# code -> (title, scope). scope: "row" = the row is excluded from every KPI;
+# "value" = only the KPIs that read the column exclude the row; "warning" = nothing is
+# excluded, the user should know.
+CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
+    # fatal (the command stops; scope is irrelevant)
+    "E001": ("file not found or unreadable", "row"),
+    "E002": ("empty file (no header)", "row"),
+    "E003": ("not a readable CSV or Parquet file", "row"),
+    "E004": ("missing required column", "row"),
+    "E005": ("ambiguous dates: day-first or month-first", "row"),
+    "E006": ("invalid text encoding", "row"),
+    "E007": ("several currencies without exchange rates", "row"),
+    "C001": ("configuration error", "row"),
+    "U001": ("usage error", "row"),
+    # row problems (counted, never fatal)
+    "E010": ("missing id", "row"),
+    "E011": ("unparseable or missing timestamp", "row"),
+    "E012": ("response before creation", "value"),
+    "E013": ("resolution before creation", "value"),
+    "E014": ("negative duration or amount", "value"),
+    "E015": ("absurd duration (over a year)", "warning"),
+    "E016": ("score outside its scale", "row"),
+    "E017": ("unknown priority", "warning"),
+    "E018": ("unknown survey type", "row"),
+    "E019": ("duplicate id (the last row wins)", "row"),
+    "E020": ("survey for an unknown ticket", "warning"),
+    "E021": ("invalid value for the column's type", "value"),
+    "E022": ("unparseable timestamp", "value"),
+    "E023": ("naive timestamps mixed with offsets", "warning"),
+    "E024": ("unknown status", "warning"),
+    "E025": ("survey without a score (not a response)", "row"),
+}
+
+
+def title(code: str) -> str:
+    return CATALOGUE[code][0]
+
+
+def scope(code: str) -> Literal["row", "value", "warning"]:
+    return CATALOGUE[code][1]
+
+
+class SupportKpiError(Exception):
+    """A fatal problem: the command cannot go on. Exit code 2."""
+
+    code = "E000"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        self.hint = hint
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "") + ": "
+        key = f"{self.key}: " if self.key else ""
+        text = f"{where}{key}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class ConfigError(SupportKpiError):
+    code = "C001"
+
+
+class InputError(SupportKpiError):
+    code = "E003"
+
+
+class UsageError(SupportKpiError):
+    code = "U001"
+
+
+@dataclass
+class Problem:
+    """Rows of one input that share one problem (same code, same column)."""
+
+    code: str
+    input: str
+    column: str
+    message: str
+    rows: int
+    first_rows: list[int] = field(default_factory=list)  # 1-based data-row numbers
+    path: str | None = None
+    kpis: tuple[str, ...] = ()
+
+    @property
+    def scope(self) -> str:
+        return scope(self.code)
+
+    @property
+    def title(self) -> str:
+        return title(self.code)
+
+    def one_line(self) -> str:
+        shown = ", ".join(str(r) for r in self.first_rows)
+        more = ", …" if self.rows > len(self.first_rows) else ""
+        where = f"{self.path}: " if self.path else f"{self.input}: "
+        col = f"{self.column}: " if self.column else ""
+        noun = "row" if self.rows == 1 else "rows"
+        return f"{where}{col}{self.code} {self.message}: {self.rows} {noun} (rows {shown}{more})"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "scope": self.scope,
+            "input": self.input,
+            "path": self.path,
+            "column": self.column,
+            "message": self.message,
+            "rows": self.rows,
+            "first_rows": self.first_rows,
+            "kpis": list(self.kpis),
+        }

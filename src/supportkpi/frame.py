@@ -1,0 +1,88 @@
+"""In-memory form of one loaded input: typed numpy columns and integer-coded dimensions.
+
+Conventions (shared by every module downstream of loading):
+* timestamps: int64 microseconds since the epoch, UTC; `NAT` when missing
+* numbers, durations, counts, money: float64; NaN when missing
+* booleans: int8, 1 / 0, and -1 when missing
+* dimensions: `Dim` — int32 codes into a label list; a missing value has its own label
+  `(unknown)`, so no row ever drops out of a breakdown
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import Problem
+from .schema import UNKNOWN
+from .timeparse import NAT
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass
+class Dim:
+    codes: np.ndarray  # int32, 0 <= code < len(labels)
+    labels: list[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    def take(self, rows: np.ndarray) -> Dim:
+        return Dim(self.codes[rows], self.labels)
+
+    @staticmethod
+    def constant(n: int, label: str = UNKNOWN) -> Dim:
+        return Dim(np.zeros(n, dtype=np.int32), [label])
+
+
+@dataclass
+class Frame:
+    name: str
+    n: int
+    cols: dict[str, np.ndarray] = field(default_factory=dict)
+    dims: dict[str, Dim] = field(default_factory=dict)
+    ids: dict[str, pa.Array] = field(default_factory=dict)  # id columns kept in Arrow form
+    mapping: dict[str, str] = field(default_factory=dict)  # canonical/dim name -> export column
+    paths: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # every column of the export
+    rows_read: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    # column -> rows whose value is present but unusable (excluded from the KPIs reading it)
+    bad: dict[str, np.ndarray] = field(default_factory=dict)
+    # 1-based source row of each kept row, per file: (file index, row) — for messages
+    origin_file: np.ndarray | None = None
+    origin_row: np.ndarray | None = None
+
+    def has(self, name: str) -> bool:
+        return name in self.cols or name in self.dims or name in self.ids
+
+    def ts(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+    def valid_ts(self, name: str) -> np.ndarray:
+        return self.cols[name] != NAT
+
+    def is_bad(self, name: str) -> np.ndarray | None:
+        return self.bad.get(name)
+
+    def take(self, rows: np.ndarray) -> None:
+        """Keep only `rows` (in place)."""
+        self.cols = {k: v[rows] for k, v in self.cols.items()}
+        self.dims = {k: d.take(rows) for k, d in self.dims.items()}
+        import pyarrow as pa
+
+        idx = pa.array(rows)
+        self.ids = {k: v.take(idx) for k, v in self.ids.items()}
+        self.bad = {k: v[rows] for k, v in self.bad.items()}
+        if self.origin_file is not None and self.origin_row is not None:
+            self.origin_file = self.origin_file[rows]
+            self.origin_row = self.origin_row[rows]
+        self.n = len(rows)
+
+    def rows_used(self) -> int:
+        return self.n

@@ -1,0 +1,594 @@
+"""Load one input: find its files, map export columns to canonical names, read only
+those columns, coerce types, and check rows — collecting every problem, dropping none.
+
+load -> map -> coerce -> check: the result is a `Frame` whose columns follow the
+conventions in `frame.py`, plus the list of `Problem`s found (by code, with counts and
+the first row numbers). A row is removed only when it cannot be placed at all (no id,
+no creation time, a superseded duplicate); a bad value elsewhere is marked in
+`Frame.bad` and only the KPIs that read it leave the row out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import coerce, vocab
+from .config import Config
+from .errors import InputError, Problem, scope
+from .frame import Dim, Frame
+from .schema import INPUTS, TIME_DIMS, UNKNOWN, InputSpec, closest, normalise_name
+from .sources import Source, expand, open_source, read_columns
+from .timeparse import NAT, AmbiguousDates, from_arrow
+
+FIRST_ROWS = 5
+YEAR_SECONDS = 366 * 86400.0
+
+# the KPIs that read a column: used to tell the user what a bad value affects
+AFFECTS: dict[str, tuple[str, ...]] = {
+    "first_response_at": ("first_response_time*", "sla_first_response"),
+    "first_response_minutes": ("first_response_time*", "sla_first_response"),
+    "resolved_at": (
+        "resolution_time*",
+        "tickets_resolved",
+        "backlog",
+        "resolution_rate",
+        "fcr_rate",
+        "reopen_rate",
+        "sla_resolution",
+    ),
+    "resolution_minutes": ("resolution_time*", "sla_resolution"),
+    "escalated": ("escalation_rate",),
+    "reopens": ("reopen_rate",),
+    "contacts": ("fcr_rate",),
+    "talk_seconds": ("handle_time",),
+    "hold_seconds": ("handle_time",),
+    "after_call_work_seconds": ("handle_time",),
+    "handle_seconds": ("handle_time",),
+    "score": ("csat", "csat_score", "nps", "ces", "ces_easy_rate"),
+    "submitted_at": ("csat", "csat_score", "nps", "ces", "ces_easy_rate"),
+}
+
+
+@dataclass
+class Request:
+    """What to read from an input: canonical columns wanted (None = all) and extra
+    dimensions asked for with --by (names as the user wrote them)."""
+
+    columns: set[str] | None = None
+    dims: tuple[str, ...] = ()
+
+
+def resolve_columns(
+    spec: InputSpec, header: list[str], config: Config, src: Source
+) -> dict[str, str]:
+    """canonical name -> export column name, for the canonical columns present."""
+    by_norm: dict[str, str] = {}
+    for h in header:
+        by_norm.setdefault(normalise_name(h), h)
+    mapped = config.columns.get(spec.name, {})
+    out: dict[str, str] = {}
+    for canonical, export in mapped.items():
+        if export in header:
+            out[canonical] = export
+        elif normalise_name(export) in by_norm:
+            out[canonical] = by_norm[normalise_name(export)]
+        else:
+            hint = closest(export, header)
+            raise InputError(
+                f"column '{export}' (mapped to {canonical} in the config) is not in the file",
+                path=src.display,
+                code="E004",
+                hint=_found(header, hint),
+            )
+    taken = set(out.values())
+    for col in spec.columns:
+        if col.name in out:
+            continue
+        found = by_norm.get(col.name)
+        if found is not None and found not in taken:
+            out[col.name] = found
+    return out
+
+
+def _found(header: list[str], hint: str | None) -> str:
+    shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
+    text = f"columns found: {shown}"
+    if hint:
+        text += f"; closest match: '{hint}'"
+    if len(header) == 1 and any(d in header[0] for d in ";\t|,"):
+        text += "; the delimiter may be wrong"
+    return text
+
+
+def _require(
+    spec: InputSpec, mapping: dict[str, str], header: list[str], src: Source, config: Config
+) -> None:
+    for col in spec.columns:
+        if col.required and col.name not in mapping:
+            if spec.name == "surveys" and col.name == "score" and _wide_types(mapping):
+                continue
+            hint = closest(col.name, header)
+            raise InputError(
+                f"missing required column {col.name}",
+                path=src.display,
+                code="E004",
+                hint=_found(header, hint) + "; map it in the config: columns: "
+                f'{{{spec.name}: {{{col.name}: "Your column"}}}}',
+            )
+
+
+def _wide_types(mapping: dict[str, str]) -> list[str]:
+    return [t for t in vocab.SURVEY_TYPES if t in mapping]
+
+
+def load_input(name: str, specs: list[str], config: Config, request: Request) -> Frame:
+    spec = INPUTS[name]
+    paths = expand(specs, name)
+    parts: list[Frame] = []
+    for file_index, path in enumerate(paths):
+        parts.append(_load_file(spec, path, file_index, config, request))
+    frame = _concat(name, parts)
+    if name == "tickets":
+        _check_tickets(frame)
+    elif name == "surveys":
+        _check_surveys(frame, config)
+    elif name in ("credits", "customers", "agents"):
+        _check_ids(frame, {"credits": "credit_id", "customers": "customer_id"}.get(name))
+    return frame
+
+
+def _load_file(
+    spec: InputSpec, path: str, file_index: int, config: Config, request: Request
+) -> Frame:
+    src = open_source(path)
+    mapping = resolve_columns(spec, src.header, config, src)
+    _require(spec, mapping, src.header, src, config)
+    wanted = [c for c in mapping if request.columns is None or c in request.columns]
+    for col in spec.columns:
+        if col.required and col.name in mapping and col.name not in wanted:
+            wanted.append(col.name)
+    # extra dimensions (any export column can be a --by dimension)
+    extra: dict[str, str] = {}
+    by_norm = {normalise_name(h): h for h in src.header}
+    for dim in request.dims:
+        key = normalise_name(dim)
+        if key in TIME_DIMS or key in mapping or key == "period":
+            continue
+        if key in by_norm:
+            extra[key] = by_norm[key]
+    export_cols = list(dict.fromkeys([mapping[c] for c in wanted] + list(extra.values())))
+    dict_cols = [
+        mapping[c]
+        for c in wanted
+        if (spec_col := spec.column(c)) is not None and spec_col.type in ("dim", "enum")
+    ] + list(extra.values())
+    table = read_columns(src, export_cols, dictionary=dict_cols)
+    frame = Frame(spec.name, table.num_rows)
+    frame.rows_read = table.num_rows
+    frame.paths = [src.display]
+    frame.header = list(src.header)
+    frame.origin_file = np.full(table.num_rows, file_index, dtype=np.int32)
+    frame.origin_row = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    for canonical in wanted:
+        column_spec = spec.column(canonical)
+        assert column_spec is not None
+        ctype = column_spec.type
+        _coerce_column(frame, canonical, ctype, table.column(mapping[canonical]), config, src)
+        frame.mapping[canonical] = mapping[canonical]
+    for key, export in extra.items():
+        frame.dims[key] = coerce.encode(table.column(export))
+        frame.mapping[key] = export
+    if spec.name == "surveys":
+        _melt_wide_surveys(frame, mapping)
+    return frame
+
+
+def _coerce_column(
+    frame: Frame, name: str, ctype: str, arr: pa.ChunkedArray, config: Config, src: Source
+) -> None:
+    if ctype == "id":
+        frame.ids[name] = coerce.ids(arr)
+        return
+    if ctype in ("timestamp", "date"):
+        try:
+            parsed = from_arrow(arr, config.timezone, config.date_order)  # type: ignore[arg-type]
+        except AmbiguousDates as exc:
+            raise InputError(
+                f"{exc}",
+                path=src.display,
+                key=name,
+                code="E005",
+                hint="set date_order: day_first or month_first in targets.yaml",
+            ) from exc
+        frame.cols[name] = parsed.us
+        if parsed.bad.any():
+            code = "E011" if name == "created_at" and frame.name == "tickets" else "E022"
+            record(frame, code, name, parsed.bad, "cannot read the timestamp")
+            frame.bad[name] = parsed.bad
+        if parsed.mixed_naive is not None:
+            record(
+                frame,
+                "E023",
+                name,
+                parsed.mixed_naive,
+                f"no UTC offset while other values have one; read in {config.timezone}",
+            )
+        return
+    if ctype == "bool":
+        vals, bad = coerce.to_bool(arr)
+        frame.cols[name] = vals
+        if bad.any():
+            record(frame, "E021", name, bad, "expected yes/no, true/false or 1/0")
+            frame.bad[name] = bad
+        return
+    if ctype in ("dim", "enum"):
+        dim = coerce.encode(arr)
+        if ctype == "enum":
+            dim = _normalise_enum(frame, name, dim, config)
+        frame.dims[name] = dim
+        return
+    vals, bad = coerce.to_float(arr)
+    what = {
+        "minutes": "a number of minutes",
+        "seconds": "a number of seconds",
+        "count": "a whole number",
+        "money": "an amount",
+        "percent": "a number 0–100",
+        "number": "a number",
+    }[ctype]
+    with np.errstate(invalid="ignore"):
+        if ctype in ("minutes", "seconds", "count", "money"):
+            neg = vals < 0
+            if neg.any():
+                record(frame, "E014", name, neg, f"negative value, expected {what}")
+                bad = bad | neg
+        if ctype == "count":
+            frac = np.isfinite(vals) & (vals != np.floor(vals))
+            if frac.any():
+                record(frame, "E021", name, frac, f"expected {what}")
+                bad = bad | frac
+        if ctype == "percent":
+            out = (vals < 0) | (vals > 100)
+            if out.any():
+                record(frame, "E021", name, out, "outside 0–100")
+                bad = bad | out
+    non_numeric = bad & np.isnan(vals)
+    if non_numeric.any():
+        record(frame, "E021", name, non_numeric, f"expected {what}")
+    if bad.any():
+        vals = np.where(bad, np.nan, vals)
+        frame.bad[name] = bad
+    if ctype == "minutes":
+        with np.errstate(invalid="ignore"):
+            absurd = vals * 60 > YEAR_SECONDS
+        if absurd.any():
+            record(frame, "E015", name, absurd, "duration over a year (kept; check the export)")
+    frame.cols[name] = vals
+
+
+def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
+    overrides = config.values.get(name)
+    labels: list[str] = []
+    unknown: list[int] = []
+    for i, label in enumerate(dim.labels):  # distinct values only
+        if label == UNKNOWN:
+            labels.append(label)
+            continue
+        canon = vocab.normalise(name, label, overrides)
+        if canon is None:
+            unknown.append(i)
+            labels.append(label if name in ("priority", "status") else UNKNOWN)
+        else:
+            labels.append(canon)
+    if unknown:
+        code = vocab.ENUMS[name][2]
+        mask = np.isin(dim.codes, np.array(unknown, dtype=np.int32))
+        shown = ", ".join(repr(dim.labels[i]) for i in unknown[:5])
+        if name == "priority":
+            msg = (
+                f"unknown priority {shown}: kept as written, no SLA policy applies; "
+                "map it with values: {priority: {Name: P1}}"
+            )
+        elif name == "status":
+            msg = f"unknown status {shown}: kept as written"
+        elif name == "type":
+            msg = f"unknown survey type {shown}: expected csat, nps or ces"
+        else:
+            msg = f"unknown value {shown}"
+        record(frame, code or "E021", name, mask, msg)
+        if scope(code or "E021") != "warning":
+            frame.bad[name] = mask
+    return coerce.relabel(dim.codes, labels)
+
+
+def _melt_wide_surveys(frame: Frame, mapping: dict[str, str]) -> None:
+    """A wide survey export (one score column per type) -> one row per response."""
+    wide = [t for t in _wide_types(mapping) if t in frame.cols]
+    if not wide:
+        return
+    if "score" in frame.cols or "type" in frame.dims:
+        raise InputError(
+            "map either score and type, or one column per survey type (csat/nps/ces), not both",
+            path=frame.paths[0],
+            code="E004",
+        )
+    n = frame.n
+    rows, types, scores, bads = [], [], [], []
+    for t in wide:
+        vals = frame.cols.pop(t)
+        bad = frame.bad.pop(t, np.zeros(n, dtype=bool))
+        present = ~np.isnan(vals) | bad
+        idx = np.flatnonzero(present)
+        rows.append(idx)
+        types.append(np.full(len(idx), vocab.SURVEY_TYPES.index(t), dtype=np.int32))
+        scores.append(vals[idx])
+        bads.append(bad[idx])
+    take = np.concatenate(rows)
+    # keep response order by source row, then type
+    order = np.argsort(take, kind="stable")
+    take = take[order]
+    type_codes = np.concatenate(types)[order]
+    score = np.concatenate(scores)[order]
+    bad = np.concatenate(bads)[order]
+    frame.take(take)
+    frame.cols["score"] = score
+    if bad.any():
+        frame.bad["score"] = bad
+    frame.dims["type"] = Dim(type_codes, list(vocab.SURVEY_TYPES))
+
+
+def _concat(name: str, parts: list[Frame]) -> Frame:
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    out = Frame(name, sum(p.n for p in parts))
+    out.rows_read = sum(p.rows_read for p in parts)
+    out.problems = [pr for p in parts for pr in p.problems]
+    out.mapping = dict(first.mapping)
+    out.header = list(dict.fromkeys(h for p in parts for h in p.header))
+    for p in parts[1:]:
+        for k, v in p.mapping.items():
+            out.mapping.setdefault(k, v)
+    keys_cols = set().union(*(p.cols for p in parts))
+    for k in keys_cols:
+        arrays = []
+        for p in parts:
+            if k in p.cols:
+                arrays.append(p.cols[k])
+            else:  # column absent from this file: missing values
+                template = next(q.cols[k] for q in parts if k in q.cols)
+                fill = (
+                    NAT
+                    if template.dtype == np.int64
+                    else (-1 if template.dtype == np.int8 else np.nan)
+                )
+                arrays.append(np.full(p.n, fill, dtype=template.dtype))
+        out.cols[k] = np.concatenate(arrays)
+    for k in set().union(*(p.dims for p in parts)):
+        out.dims[k] = coerce.concat_dims(
+            [p.dims[k] if k in p.dims else Dim.constant(p.n) for p in parts]
+        )
+    for k in set().union(*(p.ids for p in parts)):
+        arrays_ids = [p.ids[k] if k in p.ids else pa.nulls(p.n) for p in parts]
+        types = {a.type for a in arrays_ids if not pa.types.is_null(a.type)}
+        target = types.pop() if len(types) == 1 else pa.string()
+        out.ids[k] = pa.concat_arrays([a.cast(target) for a in arrays_ids])
+    for k in set().union(*(p.bad for p in parts)):
+        out.bad[k] = np.concatenate([p.bad.get(k, np.zeros(p.n, dtype=bool)) for p in parts])
+    out.origin_file = np.concatenate([p.origin_file for p in parts if p.origin_file is not None])
+    out.origin_row = np.concatenate([p.origin_row for p in parts if p.origin_row is not None])
+    out.paths = [p.paths[0] for p in parts]
+    return out
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def record(
+    frame: Frame,
+    code: str,
+    column: str,
+    mask: np.ndarray,
+    message: str,
+    kpis: tuple[str, ...] | None = None,
+) -> int:
+    """Count the rows in `mask` as one problem (per file) and remember the first rows."""
+    hits = np.flatnonzero(mask)
+    if not len(hits):
+        return 0
+    affected = kpis if kpis is not None else AFFECTS.get(column, ())
+    if scope(code) == "row":
+        affected = ("all",)
+    files = frame.origin_file[hits] if frame.origin_file is not None else np.zeros(len(hits), int)
+    rows = frame.origin_row[hits] if frame.origin_row is not None else hits + 1
+    for f in np.unique(files):
+        sel = files == f
+        path = frame.paths[int(f)] if int(f) < len(frame.paths) else None
+        frame.problems.append(
+            Problem(
+                code,
+                frame.name,
+                column,
+                message,
+                int(sel.sum()),
+                [int(r) for r in rows[sel][:FIRST_ROWS]],
+                path,
+                tuple(affected),
+            )
+        )
+    return len(hits)
+
+
+def _drop(frame: Frame, reject: np.ndarray) -> None:
+    if reject.any():
+        frame.take(np.flatnonzero(~reject))
+
+
+def _check_ids(frame: Frame, id_col: str | None) -> None:
+    if id_col is None or id_col not in frame.ids:
+        return
+    ids = frame.ids[id_col]
+    missing = np.asarray(ids.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    record(frame, "E010", id_col, missing, f"no {id_col}: the row cannot be identified")
+    dup = _superseded_duplicates(ids) & ~missing
+    record(frame, "E019", id_col, dup, f"duplicate {id_col}; the last row with the id is used")
+    _drop(frame, missing | dup)
+
+
+def _superseded_duplicates(ids: pa.Array) -> np.ndarray:
+    """True for every row whose id appears again further down (the last one wins)."""
+    n = len(ids)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    if pa.types.is_integer(ids.type) and ids.null_count == 0:
+        keys = np.asarray(ids.to_numpy(), dtype=np.int64)
+        if bool(np.all(keys[1:] > keys[:-1])):
+            return np.zeros(n, dtype=bool)  # strictly increasing: no duplicates
+    else:
+        keys = np.asarray(
+            pc.fill_null(pc.dictionary_encode(ids).indices, -1).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
+        )
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    later_same = np.zeros(n, dtype=bool)
+    later_same[order[:-1]] = sk[:-1] == sk[1:]
+    return later_same
+
+
+def _check_tickets(frame: Frame) -> None:
+    created = frame.cols["created_at"]
+    no_created = created == NAT
+    bad_created = frame.bad.pop("created_at", np.zeros(frame.n, dtype=bool))
+    # unreadable created_at was already recorded (E011); missing ones are recorded here
+    record(
+        frame,
+        "E011",
+        "created_at",
+        no_created & ~bad_created,
+        "no created_at: the ticket cannot be placed in a period",
+    )
+    _drop(frame, no_created)
+    _check_ids(frame, "ticket_id")
+    created = frame.cols["created_at"]
+    for col, code, what in (
+        ("first_response_at", "E012", "first response before creation"),
+        ("resolved_at", "E013", "resolution before creation"),
+        ("first_resolved_at", "E013", "first resolution before creation"),
+    ):
+        if col not in frame.cols:
+            continue
+        ts = frame.cols[col]
+        before = (ts != NAT) & (ts < created)
+        if before.any():
+            record(frame, code, col, before, what)
+            frame.bad[col] = frame.bad.get(col, np.zeros(frame.n, dtype=bool)) | before
+        long = (ts != NAT) & ~before & ((ts - created) > YEAR_SECONDS * 1e6)
+        if long.any():
+            record(frame, "E015", col, long, "more than a year after creation (kept; check it)")
+
+
+def _check_surveys(frame: Frame, config: Config) -> None:
+    if "type" not in frame.dims:
+        if "score" in frame.cols:
+            raise InputError(
+                "surveys need a type column (csat, nps or ces), or one score column per type",
+                path=frame.paths[0],
+                code="E004",
+                hint='map them in the config: columns: {surveys: {nps: "How likely…"}}',
+            )
+        return
+    type_dim = frame.dims["type"]
+    bad_type = frame.bad.pop("type", np.zeros(frame.n, dtype=bool))
+    no_type = type_dim.codes == _code(type_dim, UNKNOWN)
+    record(frame, "E018", "type", no_type & ~bad_type, "no survey type")
+    score = frame.cols.get("score")
+    no_score = np.zeros(frame.n, dtype=bool)
+    if score is not None:
+        no_score = np.isnan(score) & ~frame.bad.get("score", np.zeros(frame.n, dtype=bool))
+        record(frame, "E025", "score", no_score, "no score: not a response")
+        out_of_scale = np.zeros(frame.n, dtype=bool)
+        for t, sc in config.scales.items():
+            code = _code(type_dim, t)
+            if code < 0:
+                continue
+            with np.errstate(invalid="ignore"):
+                out = (type_dim.codes == code) & ((score < sc.min) | (score > sc.max))
+            if out.any():
+                record(
+                    frame,
+                    "E016",
+                    "score",
+                    out,
+                    f"{t} score outside its scale {sc.min:g}–{sc.max:g}",
+                )
+                out_of_scale |= out
+        no_score |= out_of_scale | frame.bad.pop("score", np.zeros(frame.n, dtype=bool))
+    # a row that is not a readable response of a known type is of no use to any KPI
+    _drop(frame, no_type | bad_type | no_score)
+    if "survey_id" in frame.ids:
+        _check_ids(frame, "survey_id")
+
+
+def _code(dim: Dim, label: str) -> int:
+    try:
+        return dim.labels.index(label)
+    except ValueError:
+        return -1
+
+
+def attach_surveys(surveys: Frame, tickets: Frame) -> None:
+    """Give each survey the row of its ticket (`surveys.cols['ticket_row']`, -1 when
+    none), vectorised: a sorted-id search for integer ids, a hash lookup otherwise."""
+    n = surveys.n
+    if "ticket_id" not in surveys.ids or "ticket_id" not in tickets.ids:
+        surveys.cols["ticket_row"] = np.full(n, -1, dtype=np.int64)
+        return
+    s_ids, t_ids = surveys.ids["ticket_id"], tickets.ids["ticket_id"]
+    if pa.types.is_integer(s_ids.type) and pa.types.is_integer(t_ids.type):
+        t = np.asarray(t_ids.to_numpy(zero_copy_only=False), dtype=np.int64)
+        s = np.asarray(
+            pc.fill_null(s_ids, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
+        )
+        if len(t) and bool(np.all(t[1:] > t[:-1])):
+            order = None
+            ts = t
+        else:
+            order = np.argsort(t, kind="stable")
+            ts = t[order]
+        pos = np.searchsorted(ts, s)
+        pos_c = np.minimum(pos, max(len(ts) - 1, 0))
+        found = (pos < len(ts)) & (ts[pos_c] == s) if len(ts) else np.zeros(n, dtype=bool)
+        rows = pos_c if order is None else order[pos_c]
+        ticket_row = np.where(found, rows, -1).astype(np.int64)
+    else:
+        idx = pc.index_in(pc.cast(s_ids, pa.string()), value_set=pc.cast(t_ids, pa.string()))
+        ticket_row = np.asarray(
+            pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+    surveys.cols["ticket_row"] = ticket_row
+    has_ref = np.asarray(s_ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    record(
+        surveys,
+        "E020",
+        "ticket_id",
+        has_ref & (ticket_row < 0),
+        "survey for a ticket that is not in the tickets export (counted; its ticket"
+        " dimensions are (unknown))",
+        ("ticket dimensions",),
+    )
+
+
+def reconcile(frame: Frame) -> dict[str, int]:
+    """rows_rejected by reason (row-scope problems only): rows read = used + these."""
+    out: dict[str, int] = {}
+    for p in frame.problems:
+        if p.scope == "row":
+            key = f"{p.code} {p.column}: {p.title}"
+            out[key] = out.get(key, 0) + p.rows
+    return out

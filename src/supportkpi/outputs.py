@@ -1,0 +1,52 @@
+"""Writing reports: atomically (temporary file + rename), never over an input file."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import tempfile
+
+from .errors import UsageError
+
+
+def _input_files(inputs: list[str]) -> list[str]:
+    files: list[str] = []
+    for spec in inputs:
+        if spec == "-":
+            continue
+        if os.path.isdir(spec):
+            files += [os.path.join(spec, f) for f in os.listdir(spec)]
+        elif any(ch in spec for ch in "*?["):
+            files += glob.glob(spec)
+        else:
+            files.append(spec)
+    return files
+
+
+def write_atomic(path: str, text: str | bytes, inputs: list[str]) -> None:
+    target = os.path.realpath(path)
+    for f in _input_files(inputs):
+        if os.path.realpath(f) == target:
+            raise UsageError(f"--output {path} is one of the inputs; refusing to overwrite it")
+    folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        raise UsageError(f"--output {path}: folder {os.path.dirname(path) or '.'} does not exist")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if os.path.exists(target) and not os.path.isfile(target):
+        # /dev/null, a FIFO, /dev/stdout: not a file to replace, just write to it
+        with open(target, "wb") as fh:
+            fh.write(data)
+        return
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".supportkpi-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,214 @@
+"""Periods (`2026-W46`, `2026-11`, `2026-Q4`, `2026`, `2026-11-23`), instants, and the
+calendar buckets behind `--every` and the time dimensions (day/week/month/quarter/year).
+
+Buckets are built once per run as sorted arrays of UTC instants (local midnights in the
+config's time zone, DST-correct), so placing millions of timestamps in buckets is one
+`np.searchsorted` — no per-row time-zone conversion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+
+from .errors import UsageError
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end) in µs UTC; either side may be open (None)."""
+
+    start: int | None
+    end: int | None
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "label": self.label,
+            "from": iso_us(self.start) if self.start is not None else None,
+            "to": iso_us(self.end) if self.end is not None else None,
+        }
+
+
+def to_us(moment: dt.datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def iso_us(us: int, tz: str = "UTC") -> str:
+    moment = _EPOCH + dt.timedelta(microseconds=int(us))
+    if tz != "UTC":
+        moment = moment.astimezone(zoneinfo.ZoneInfo(tz))
+        return moment.isoformat()
+    return (
+        moment.strftime("%Y-%m-%dT%H:%M:%S")
+        + (f".{moment.microsecond:06d}" if moment.microsecond else "")
+        + "Z"
+    )
+
+
+def local_midnight_us(day: dt.date, tz: str) -> int:
+    naive = dt.datetime(day.year, day.month, day.day)
+    if tz == "UTC":
+        return to_us(naive.replace(tzinfo=dt.UTC))
+    zone = zoneinfo.ZoneInfo(tz)
+    aware = naive.replace(tzinfo=zone)
+    # a midnight inside a DST gap does not exist: the day starts at the first valid instant
+    if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        aware = naive.replace(tzinfo=zone, fold=1)
+    return to_us(aware.astimezone(dt.UTC))
+
+
+def local_date(us: int, tz: str) -> dt.date:
+    moment = _EPOCH + dt.timedelta(microseconds=int(us))
+    if tz != "UTC":
+        moment = moment.astimezone(zoneinfo.ZoneInfo(tz))
+    return moment.date()
+
+
+_PERIOD = [
+    (re.compile(r"^(\d{4})-W(\d{1,2})$", re.I), "week"),
+    (re.compile(r"^(\d{4})-Q([1-4])$", re.I), "quarter"),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), "day"),
+    (re.compile(r"^(\d{4})-(\d{1,2})$"), "month"),
+    (re.compile(r"^(\d{4})$"), "year"),
+]
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date, str, str]:
+    """(first day, day after the last, label, grain) of a period written by a user."""
+    t = text.strip()
+    for rx, grain in _PERIOD:
+        m = rx.match(t)
+        if not m:
+            continue
+        try:
+            g = [int(x) for x in m.groups()]
+            if grain == "week":
+                start = dt.date.fromisocalendar(g[0], g[1], 1)
+                return start, start + dt.timedelta(days=7), label_of(start, grain), grain
+            if grain == "quarter":
+                start = dt.date(g[0], 3 * (g[1] - 1) + 1, 1)
+                return start, _add_months(start, 3), label_of(start, grain), grain
+            if grain == "day":
+                start = dt.date(g[0], g[1], g[2])
+                return start, start + dt.timedelta(days=1), label_of(start, grain), grain
+            if grain == "month":
+                start = dt.date(g[0], g[1], 1)
+                return start, _add_months(start, 1), label_of(start, grain), grain
+            start = dt.date(g[0], 1, 1)
+            return start, dt.date(g[0] + 1, 1, 1), label_of(start, grain), grain
+        except ValueError:
+            break
+    raise UsageError(
+        f"--period: cannot read {text!r}",
+        hint="use 2026-W46, 2026-11, 2026-Q4, 2026 or 2026-11-23",
+    )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    m = day.month - 1 + months
+    return dt.date(day.year + m // 12, m % 12 + 1, 1)
+
+
+def floor_date(day: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return dt.date(day.year, 1, 1)
+
+
+def next_date(day: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return day + dt.timedelta(days=1)
+    if grain == "week":
+        return day + dt.timedelta(days=7)
+    if grain == "month":
+        return _add_months(day, 1)
+    if grain == "quarter":
+        return _add_months(day, 3)
+    return dt.date(day.year + 1, 1, 1)
+
+
+def label_of(start: dt.date, grain: str) -> str:
+    if grain == "day":
+        return start.isoformat()
+    if grain == "week":
+        y, w, _ = start.isocalendar()
+        return f"{y}-W{w:02d}"
+    if grain == "month":
+        return f"{start.year}-{start.month:02d}"
+    if grain == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)
+
+
+def previous_period(label: str) -> str:
+    start, _end, _lbl, grain = parse_period(label)
+    before = start - dt.timedelta(days=1)
+    return label_of(floor_date(before, grain), grain)
+
+
+def window_for_period(text: str, tz: str) -> Window:
+    start, end, label, _ = parse_period(text)
+    return Window(local_midnight_us(start, tz), local_midnight_us(end, tz), label)
+
+
+def parse_instant(text: str, tz: str, option: str) -> int:
+    """An ISO date or instant; naive values are in `tz`; a date is its local midnight."""
+    t = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+            return local_midnight_us(dt.date.fromisoformat(t), tz)
+        moment = dt.datetime.fromisoformat(t.replace("z", "Z"))
+    except ValueError:
+        raise UsageError(
+            f"{option}: cannot read {text!r}",
+            hint="use an ISO date or instant like 2026-11-23 or 2026-11-23T17:00:00Z",
+        ) from None
+    if moment.tzinfo is None:
+        if tz == "UTC":
+            moment = moment.replace(tzinfo=dt.UTC)
+        else:
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(tz))
+    return to_us(moment.astimezone(dt.UTC))
+
+
+@dataclass
+class Buckets:
+    """Consecutive calendar buckets: bucket i is [starts[i], starts[i+1])."""
+
+    grain: str
+    starts: list[int]  # len = buckets + 1 (the last is the end of the last bucket)
+    labels: list[str]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def make_buckets(grain: str, lo_us: int, hi_us: int, tz: str) -> Buckets:
+    """Buckets of `grain` covering [lo_us, hi_us] (both inclusive)."""
+    if grain not in GRAINS:
+        raise UsageError(
+            f"unknown period grain {grain!r}", hint="use day, week, month, quarter or year"
+        )
+    day = floor_date(local_date(lo_us, tz), grain)
+    last = local_date(hi_us, tz)
+    starts, labels = [], []
+    # one step per bucket (calendar metadata, not data): at most a few thousand
+    while day <= last:
+        starts.append(local_midnight_us(day, tz))
+        labels.append(label_of(day, grain))
+        day = next_date(day, grain)
+    starts.append(local_midnight_us(day, tz))
+    return Buckets(grain, starts, labels)

@@ -1,0 +1,21 @@
+"""Renderers: pure functions from a `Report` to text. Nothing here computes a KPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..report import Report
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def renderer(fmt: str) -> Callable[[Report], str]:
+    if fmt == "json":
+        from .json import render
+    elif fmt == "csv":
+        from .csv import render
+    elif fmt == "markdown":
+        from .markdown import render
+    else:
+        from .table import render
+    return render

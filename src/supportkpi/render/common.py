@@ -1,0 +1,112 @@
+"""Display helpers shared by the human-readable renderers (table, Markdown)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..durations import format_duration
+from ..engine import Result
+from ..kpis import CATALOGUE
+from ..periods import iso_us
+from ..report import Report
+
+STATUS_TEXT = {
+    "met": "met",
+    "warn": "warn",
+    "missed": "MISSED",
+    "low_sample": "low sample",
+    "no_target": "",
+    "no_data": "",
+}
+_INJECTION = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """Neutralise spreadsheet formula injection in a text cell (prefix a quote)."""
+    return "'" + text if text.startswith(_INJECTION) else text
+
+
+def fmt_value(kpi_name: str, value: float | None, currency: str = "USD") -> str:
+    if value is None or value != value:
+        return "—"
+    unit = CATALOGUE[kpi_name].unit
+    if unit == "seconds":
+        return format_duration(value)
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "points":
+        return f"{value:.1f}"
+    if unit == "money":
+        return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
+    return f"{value:.2f}"
+
+
+def fmt_target(kpi_name: str, target: dict[str, Any] | None, currency: str = "USD") -> str:
+    if not target:
+        return ""
+    if "between" in target:
+        lo, hi = target["between"]
+        return f"{fmt_value(kpi_name, lo, currency)}–{fmt_value(kpi_name, hi, currency)}"
+    parts = []
+    if "min" in target:
+        parts.append("≥ " + fmt_value(kpi_name, target["min"], currency))
+    if "max" in target:
+        parts.append("≤ " + fmt_value(kpi_name, target["max"], currency))
+    return ", ".join(parts)
+
+
+def fmt_ci(r: Result) -> str:
+    if r.ci_low is not None and r.ci_high is not None:
+        return f"{r.ci_low:.1f}–{r.ci_high:.1f}"
+    if r.margin is not None:
+        return f"± {r.margin:.1f}"
+    return ""
+
+
+def group_label(group: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in group.items()) if group else "overall"
+
+
+def breakdowns(report: Report) -> list[tuple[tuple[str, ...], list[Result]]]:
+    """Results split by breakdown (the tuple of group keys), in report order."""
+    out: dict[tuple[str, ...], list[Result]] = {}
+    for r in report.results:
+        out.setdefault(tuple(r.group), []).append(r)
+    return list(out.items())
+
+
+def groups_of(results: Iterable[Result]) -> list[tuple[tuple[str, str], ...]]:
+    seen: dict[tuple[tuple[str, str], ...], None] = {}
+    for r in results:
+        seen.setdefault(tuple(r.group.items()), None)
+    return list(seen)
+
+
+def header_lines(report: Report) -> list[str]:
+    lines = []
+    if report.window.label or report.window.start or report.window.end:
+        w = report.window
+        if w.label:
+            lines.append(f"Period: {w.label}")
+        else:
+            lines.append(
+                "Period: "
+                + (iso_us(w.start) if w.start is not None else "…")
+                + " to "
+                + (iso_us(w.end) if w.end is not None else "…")
+            )
+    else:
+        lines.append("Period: all data")
+    if report.as_of is not None:
+        lines.append(f"As of: {iso_us(report.as_of)}")
+    for i in report.inputs:
+        rejected = sum(i.rows_rejected.values())
+        lines.append(
+            f"{i.name}: {i.rows_read:,} rows read, {i.rows_used:,} used"
+            + (f", {rejected:,} rejected" if rejected else "")
+            + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
+        )
+    return lines

@@ -1,0 +1,62 @@
+"""CSV: one row per KPI × group, machine-readable values (seconds, 0–100), text cells
+protected against spreadsheet formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..report import Report, result_dict
+from .common import safe_text
+
+_FIXED = ["kpi", "label"]
+_TAIL = [
+    "value",
+    "unit",
+    "n",
+    "target_min",
+    "target_max",
+    "status",
+    "ci_low",
+    "ci_high",
+    "margin",
+    "reason",
+]
+
+
+def render(report: Report) -> str:
+    group_keys: list[str] = []
+    for r in report.results:
+        for k in r.group:
+            if k not in group_keys:
+                group_keys.append(k)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*_FIXED, *group_keys, *_TAIL])
+    for r in report.results:
+        d = result_dict(r, report.currency)
+        t = d["target"] or {}
+        lo = t.get("min", t.get("between", [None, None])[0])
+        hi = t.get("max", t.get("between", [None, None])[1])
+        row = [d["kpi"], d["label"]]
+        row += [safe_text(r.group.get(k, "")) for k in group_keys]
+        row += [
+            _num(d["value"]),
+            d["unit"],
+            d["n"],
+            _num(lo),
+            _num(hi),
+            d["status"],
+            _num(d.get("ci_low")),
+            _num(d.get("ci_high")),
+            _num(d.get("margin")),
+            safe_text(d.get("reason") or ""),
+        ]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def _num(x: object) -> str:
+    if x is None:
+        return ""
+    return repr(x) if isinstance(x, float) else str(x)

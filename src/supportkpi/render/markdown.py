@@ -1,0 +1,115 @@
+"""Markdown: pastes into chat, wikis and tickets. Text is escaped for tables and
+protected against formula injection (the table may be pasted into a spreadsheet)."""
+
+from __future__ import annotations
+
+from ..engine import Result
+from ..kpis import CATALOGUE
+from ..report import Report
+from .common import (
+    STATUS_TEXT,
+    breakdowns,
+    fmt_ci,
+    fmt_target,
+    fmt_value,
+    group_label,
+    groups_of,
+    header_lines,
+    safe_text,
+)
+
+PIVOT_MAX_GROUPS = 8
+MARK = {"met": " ✓", "warn": " !", "missed": " ✗", "low_sample": " ~"}
+
+
+def esc(text: str) -> str:
+    return safe_text(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(report: Report) -> str:
+    out = ["# supportkpi report", ""]
+    out += [f"- {esc(line)}" for line in header_lines(report)]
+    for keys, results in breakdowns(report):
+        out.append("")
+        out.append("## Overall" if not keys else "## By " + esc(" × ".join(keys)))
+        out.append("")
+        if not keys:
+            out += _overall(report, results)
+        elif len(groups_of(results)) <= PIVOT_MAX_GROUPS:
+            out += _pivot(report, results)
+        else:
+            out += _long(report, keys, results)
+    if any(r.status in MARK for r in report.results):
+        out += ["", "✓ met · ! warn · ✗ missed · ~ fewer responses than min_sample (not judged)"]
+    return "\n".join(out) + "\n"
+
+
+def _overall(report: Report, results: list[Result]) -> list[str]:
+    lines = [
+        _row(["KPI", "Value", "n", "95% CI", "Target", "Status"]),
+        _row(["---", "---:", "---:", "---", "---", "---"]),
+    ]
+    for r in results:
+        label = CATALOGUE[r.kpi].label
+        status = STATUS_TEXT[r.status] if r.value is not None else esc(r.reason or "")
+        lines.append(
+            _row(
+                [
+                    esc(label),
+                    fmt_value(r.kpi, r.value, report.currency),
+                    f"{r.n:,}",
+                    fmt_ci(r),
+                    fmt_target(r.kpi, r.target, report.currency),
+                    status,
+                ]
+            )
+        )
+    return lines
+
+
+def _pivot(report: Report, results: list[Result]) -> list[str]:
+    groups = groups_of(results)
+    heads = [esc(", ".join(v for _, v in g)) for g in groups]
+    lines = [_row(["KPI", *heads]), _row(["---"] + ["---:"] * len(groups))]
+    by_kpi: dict[str, dict[tuple, Result]] = {}
+    for r in results:
+        by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
+    for kpi, cells in by_kpi.items():
+        row = [esc(CATALOGUE[kpi].label)]
+        for g in groups:
+            cell = cells.get(g)
+            row.append(
+                "—"
+                if cell is None
+                else fmt_value(kpi, cell.value, report.currency) + MARK.get(cell.status, "")
+            )
+        lines.append(_row(row))
+    return lines
+
+
+def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[str]:
+    lines = [
+        _row([*(esc(k) for k in keys), "KPI", "Value", "n", "Target", "Status"]),
+        _row(["---"] * len(keys) + ["---", "---:", "---:", "---", "---"]),
+    ]
+    for r in results:
+        lines.append(
+            _row(
+                [
+                    *(esc(r.group[k]) for k in keys),
+                    esc(CATALOGUE[r.kpi].label),
+                    fmt_value(r.kpi, r.value, report.currency),
+                    f"{r.n:,}",
+                    fmt_target(r.kpi, r.target, report.currency),
+                    STATUS_TEXT[r.status],
+                ]
+            )
+        )
+    return lines
+
+
+__all__ = ["esc", "group_label", "render"]

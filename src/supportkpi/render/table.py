@@ -1,0 +1,124 @@
+"""Terminal tables (rich): coloured status, plain text when not a TTY or NO_COLOR."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from ..engine import Result
+from ..kpis import CATALOGUE
+from ..report import Report
+from .common import STATUS_TEXT, breakdowns, fmt_ci, fmt_target, fmt_value, groups_of, header_lines
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+PIVOT_MAX_GROUPS = 6
+MARK = {"met": " ✓", "warn": " !", "missed": " ✗", "low_sample": " ~"}
+STYLE = {"met": "green", "warn": "yellow", "missed": "bold red", "low_sample": "dim"}
+
+
+def _console(buf: io.StringIO) -> Console:
+    from rich.console import Console
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    width = None if sys.stdout.isatty() else 120
+    return Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def _status(r: Result) -> str:
+    text = STATUS_TEXT[r.status] if r.value is not None else (r.reason or "")
+    style = STYLE.get(r.status)
+    return f"[{style}]{text}[/]" if style and text else _escape(text)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def render(report: Report) -> str:
+    from rich import box
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = _console(buf)
+    for line in header_lines(report):
+        console.print(_escape(line))
+    for keys, results in breakdowns(report):
+        title = "Overall" if not keys else "By " + " × ".join(keys)
+        groups = groups_of(results)
+        if not keys:
+            t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+            for col, just in (
+                ("KPI", "left"),
+                ("Value", "right"),
+                ("n", "right"),
+                ("95% CI", "right"),
+                ("Target", "left"),
+                ("Status", "left"),
+            ):
+                t.add_column(col, justify=just)  # type: ignore[arg-type]
+            for r in results:
+                t.add_row(
+                    _escape(CATALOGUE[r.kpi].label),
+                    fmt_value(r.kpi, r.value, report.currency),
+                    f"{r.n:,}",
+                    fmt_ci(r),
+                    fmt_target(r.kpi, r.target, report.currency),
+                    _status(r),
+                )
+        elif len(groups) <= PIVOT_MAX_GROUPS:
+            t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+            t.add_column("KPI")
+            for g in groups:
+                t.add_column(_escape(", ".join(v for _, v in g)), justify="right")
+            by_kpi: dict[str, dict[tuple, Result]] = {}
+            for r in results:
+                by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
+            for kpi, cells in by_kpi.items():
+                row = [_escape(CATALOGUE[kpi].label)]
+                for g in groups:
+                    cell = cells.get(g)
+                    if cell is None:
+                        row.append("—")
+                        continue
+                    text = fmt_value(kpi, cell.value, report.currency) + MARK.get(cell.status, "")
+                    style = STYLE.get(cell.status)
+                    row.append(f"[{style}]{text}[/]" if style else text)
+                t.add_row(*row)
+        else:
+            t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+            for k in keys:
+                t.add_column(_escape(k))
+            for col, just in (
+                ("KPI", "left"),
+                ("Value", "right"),
+                ("n", "right"),
+                ("Target", "left"),
+                ("Status", "left"),
+            ):
+                t.add_column(col, justify=just)  # type: ignore[arg-type]
+            for r in results:
+                t.add_row(
+                    *(_escape(r.group[k]) for k in keys),
+                    _escape(CATALOGUE[r.kpi].label),
+                    fmt_value(r.kpi, r.value, report.currency),
+                    f"{r.n:,}",
+                    fmt_target(r.kpi, r.target, report.currency),
+                    _status(r),
+                )
+        console.print(t)
+    if any(r.status in MARK for r in report.results):
+        console.print("✓ met  ! warn  ✗ missed  ~ fewer responses than min_sample (not judged)")
+    return buf.getvalue()

@@ -1,0 +1,106 @@
+"""The one object every command produces and every renderer reads.
+
+`Report.to_dict()` is the JSON document of SPEC §6: tool version, as-of time, period,
+inputs (rows read, used, rejected by reason, problems), group-by keys, and `results`.
+Values are never rounded here; durations are seconds, percentages 0–100.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .engine import Result
+from .errors import Problem
+from .kpis import CATALOGUE
+from .periods import Window, iso_us
+
+
+@dataclass
+class InputSummary:
+    name: str
+    paths: list[str]
+    rows_read: int
+    rows_used: int
+    rows_rejected: dict[str, int]
+    problems: list[Problem]
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.name,
+            "paths": self.paths,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "rows_rejected": self.rows_rejected,
+            "columns": self.columns,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class Report:
+    command: str
+    as_of: int | None
+    timezone: str
+    clock: str
+    window: Window
+    every: str | None
+    inputs: list[InputSummary]
+    group_by: list[list[str]]
+    results: list[Result]
+    config_path: str | None = None
+    currency: str = "USD"
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": "supportkpi",
+            "version": __version__,
+            "command": self.command,
+            "as_of": iso_us(self.as_of) if self.as_of is not None else None,
+            "timezone": self.timezone,
+            "clock": self.clock,
+            "period": self.window.to_dict(),
+            "every": self.every,
+            "config": self.config_path,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "group_by": self.group_by,
+            "results": [result_dict(r, self.currency) for r in self.results],
+        }
+
+
+def _num(x: float | None) -> float | int | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return x
+
+
+def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
+    kpi = CATALOGUE[r.kpi]
+    unit = currency if kpi.unit == "money" else kpi.unit
+    value: float | int | None = _num(r.value)
+    if value is not None and kpi.unit == "count":
+        value = int(value)
+    out: dict[str, Any] = {
+        "kpi": r.kpi,
+        "label": kpi.label,
+        "group": r.group,
+        "value": value,
+        "unit": unit,
+        "n": r.n,
+        "target": r.target,
+        "status": r.status,
+    }
+    if r.ci_low is not None:
+        out["ci_low"] = _num(r.ci_low)
+        out["ci_high"] = _num(r.ci_high)
+    if r.margin is not None:
+        out["margin"] = _num(r.margin)
+    if r.reason:
+        out["reason"] = r.reason
+    for k, v in r.extra.items():
+        out[k] = v
+    return out

@@ -1,0 +1,238 @@
+"""The library entry points behind the commands: load → map → derive → aggregate →
+judge → report. The CLI only parses options and renders what these return.
+
+    from supportkpi.run import Options, compute
+    report = compute(Options(tickets=["tickets.csv"], by=[["channel"]], period="2026-W46"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kpis as catalogue
+from .config import Config, find_config, load_config
+from .engine import Engine, Query, _find_dim
+from .errors import UsageError
+from .frame import Frame
+from .load import Request, attach_surveys, load_input, reconcile
+from .periods import GRAINS, Window, parse_instant, window_for_period
+from .report import InputSummary, Report
+from .schema import INPUTS, TIME_DIMS, closest, normalise_name
+from .targets import judge
+from .timeparse import NAT
+
+INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
+
+# columns a measure reads beyond the KPI's `needs`
+_MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "handle": ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds"),
+    "frt": ("created_at", "first_response_at", "first_response_minutes"),
+    "res": ("created_at", "resolved_at", "resolution_minutes"),
+}
+_ALWAYS = {
+    "tickets": ("ticket_id", "created_at"),
+    "surveys": (
+        "ticket_id",
+        "survey_id",
+        "type",
+        "score",
+        "submitted_at",
+        "agent",
+        "csat",
+        "nps",
+        "ces",
+    ),
+}
+
+
+@dataclass
+class Options:
+    tickets: list[str] = field(default_factory=list)
+    surveys: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)
+    config: str | None = None
+    kpis: list[str] = field(default_factory=list)
+    by: list[list[str]] = field(default_factory=list)
+    period: str | None = None
+    from_: str | None = None
+    to: str | None = None
+    every: str | None = None
+    as_of: str | None = None
+
+
+def resolve_config(options: Options) -> Config:
+    return load_config(find_config(options.config))
+
+
+def select_kpis(names: list[str]) -> list[str]:
+    if not names:
+        return catalogue.names()
+    out = []
+    for raw in names:
+        for name in (p.strip() for p in raw.split(",")):
+            if not name:
+                continue
+            if name not in catalogue.CATALOGUE:
+                hint = closest(name, catalogue.names())
+                raise UsageError(
+                    f"--kpi: unknown KPI '{name}'",
+                    hint=f"did you mean '{hint}'?" if hint else "`supportkpi kpis` lists them",
+                )
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def parse_by(by: list[list[str]] | list[str]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for item in by:
+        parts = item if isinstance(item, list) else [item]
+        dims = tuple(d.strip() for p in parts for d in p.split(",") if d.strip())
+        if dims:
+            out.append(dims)
+    return list(dict.fromkeys(out))
+
+
+def columns_needed(kpi_names: list[str], dims: list[str]) -> dict[str, set[str]]:
+    need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
+    for name in kpi_names:
+        kpi = catalogue.CATALOGUE[name]
+        cols = need[kpi.source]
+        for group in kpi.needs:
+            cols.update(group)
+        if kpi.anchor:
+            cols.add(kpi.anchor)
+        measure = getattr(kpi.stat, "measure", None) or getattr(kpi.stat, "where", None)
+        cols.update(_MEASURE_COLUMNS.get(str(measure), ()))
+        if name == "backlog":
+            cols.update(("created_at", "resolved_at"))
+    for d in dims:
+        key = normalise_name(d)
+        for name in INPUT_NAMES:
+            if key in INPUTS[name].names:
+                need[name].add(key)
+    return need
+
+
+def input_paths(options: Options, config: Config) -> dict[str, list[str]]:
+    out = {}
+    for name in INPUT_NAMES:
+        given = getattr(options, name)
+        paths = list(given) if given else list(config.inputs.get(name, ()))
+        if paths:
+            out[name] = paths
+    return out
+
+
+def load_all(
+    options: Options, config: Config, kpi_names: list[str], breakdowns: list[tuple[str, ...]]
+) -> dict[str, Frame]:
+    paths = input_paths(options, config)
+    if "tickets" not in paths and "surveys" not in paths:
+        raise UsageError(
+            "no input to read",
+            hint="give -t tickets.csv (and -s surveys.csv …), or name them under inputs: in"
+            " targets.yaml",
+        )
+    dims = sorted({d for b in breakdowns for d in b})
+    need = columns_needed(kpi_names, dims)
+    frames: dict[str, Frame] = {}
+    for name in INPUT_NAMES:
+        if name in paths:
+            frames[name] = load_input(name, paths[name], config, Request(need[name], tuple(dims)))
+    if "surveys" in frames and "tickets" in frames:
+        attach_surveys(frames["surveys"], frames["tickets"])
+    _check_dims(frames, dims)
+    return frames
+
+
+def _check_dims(frames: dict[str, Frame], dims: list[str]) -> None:
+    primary = frames.get("tickets") or frames.get("surveys")
+    assert primary is not None
+    for d in dims:
+        key = normalise_name(d)
+        if key in TIME_DIMS or _find_dim(primary, key) is not None:
+            continue
+        spec = INPUTS[primary.name]
+        hint = closest(d, [*primary.header, *spec.names, *TIME_DIMS])
+        raise UsageError(
+            f"--by {d}: the {primary.name} export has no such column",
+            hint=(f"did you mean '{hint}'? " if hint and hint != d else "")
+            + "any column of the export, or day/week/month/quarter/year, can be a dimension",
+        )
+
+
+def default_as_of(frames: dict[str, Frame]) -> int | None:
+    for name in ("tickets", "surveys"):
+        frame = frames.get(name)
+        if frame is None or frame.n == 0:
+            continue
+        latest = [int(c.max()) for c in frame.cols.values() if c.dtype == np.int64 and len(c)]
+        latest = [x for x in latest if x != NAT]
+        if latest:
+            return max(latest)
+    return None
+
+
+def make_window(options: Options, config: Config) -> Window:
+    if options.period and (options.from_ or options.to):
+        raise UsageError("give either --period or --from/--to, not both")
+    if options.period:
+        return window_for_period(options.period, config.timezone)
+    start = parse_instant(options.from_, config.timezone, "--from") if options.from_ else None
+    end = parse_instant(options.to, config.timezone, "--to") if options.to else None
+    if start is not None and end is not None and end <= start:
+        raise UsageError("--to must be after --from (--to is exclusive)")
+    return Window(start, end, None)
+
+
+def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
+    return [
+        InputSummary(
+            name=f.name,
+            paths=f.paths,
+            rows_read=f.rows_read,
+            rows_used=f.n,
+            rows_rejected=reconcile(f),
+            problems=f.problems,
+            columns={k: v for k, v in f.mapping.items()},
+        )
+        for f in frames.values()
+    ]
+
+
+def compute(options: Options, config: Config | None = None) -> Report:
+    config = config if config is not None else resolve_config(options)
+    kpi_names = select_kpis(options.kpis)
+    breakdowns = parse_by(options.by)
+    if options.every is not None and options.every not in GRAINS:
+        raise UsageError(
+            f"--every: unknown grain {options.every!r}",
+            hint="use day, week, month, quarter or year",
+        )
+    window = make_window(options, config)
+    frames = load_all(options, config, kpi_names, breakdowns)
+    as_of = (
+        parse_instant(options.as_of, config.timezone, "--as-of")
+        if options.as_of
+        else default_as_of(frames)
+    )
+    query = Query(kpi_names, breakdowns, window, options.every, as_of if as_of is not None else 0)
+    results = Engine(frames, query, config).run()
+    judge(results, config)
+    return Report(
+        command="compute",
+        as_of=as_of,
+        timezone=config.timezone,
+        clock=config.clock,
+        window=window,
+        every=options.every,
+        inputs=summaries(frames),
+        group_by=[list(b) for b in breakdowns],
+        results=results,
+        config_path=config.path,
+        currency=config.currency,
+    )

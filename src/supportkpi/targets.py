@@ -1,0 +1,74 @@
+"""Judge each KPI result against its target: met / warn / missed, or why not.
+
+Statuses:
+* `met`, `warn`, `missed` — against the target (per-dimension overrides first);
+* `low_sample` — fewer than `min_sample` responses behind a rate or mean: shown, not judged;
+* `no_target` — the config sets no target for the KPI;
+* `no_data` — nothing to judge (no rows, or the KPI cannot be computed).
+
+A `warn` threshold marks a band next to the target: for `min: 90, warn: 88` a value in
+[88, 90) is `warn`; for `max: 2h, warn: 90m` a value in (90m, 2h] is `warn`. Either side
+of the target works, so "nearly missed" and "slightly missed" can both be expressed.
+"""
+
+from __future__ import annotations
+
+from .config import Config, Target
+from .engine import Result
+from .kpis import CATALOGUE, Count, OpenAtEnd
+from .schema import normalise_name
+
+
+def target_for(kpi: str, group: dict[str, str], config: Config) -> Target | None:
+    target = config.targets.get(kpi)
+    if target is None:
+        return None
+    for dim, value in group.items():
+        per_value = target.by.get(normalise_name(dim))
+        if not per_value:
+            continue
+        for key, override in per_value.items():
+            if key == value or normalise_name(key) == normalise_name(value):
+                return override
+    if target.min is None and target.max is None and target.between is None:
+        return None  # only overrides, none of which applies
+    return target
+
+
+def status_of(value: float, t: Target) -> str:
+    if t.between is not None:
+        lo, hi = t.between
+        if lo <= value <= hi:
+            return "met"
+        if isinstance(t.warn, tuple) and t.warn[0] <= value <= t.warn[1]:
+            return "warn"
+        return "missed"
+    warn = t.warn if isinstance(t.warn, (int, float)) else None
+    if t.min is not None and t.max is not None:
+        return "met" if t.min <= value <= t.max else "missed"
+    if t.min is not None:
+        lo_band, hi_band = sorted((t.min, warn if warn is not None else t.min))
+        if warn is not None and lo_band <= value < hi_band:
+            return "warn"
+        return "met" if value >= t.min else "missed"
+    if t.max is not None:
+        lo_band, hi_band = sorted((t.max, warn if warn is not None else t.max))
+        if warn is not None and lo_band < value <= hi_band:
+            return "warn"
+        return "met" if value <= t.max else "missed"
+    return "no_target"
+
+
+def judge(results: list[Result], config: Config) -> None:
+    for r in results:
+        kpi = CATALOGUE[r.kpi]
+        t = target_for(r.kpi, r.group, config)
+        r.target = t.to_dict() if t is not None else None
+        if r.value is None:
+            r.status = "no_data"
+        elif t is None:
+            r.status = "no_target"
+        elif not isinstance(kpi.stat, (Count, OpenAtEnd)) and r.n < config.min_sample:
+            r.status = "low_sample"
+        else:
+            r.status = status_of(r.value, t)

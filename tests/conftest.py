@@ -1,0 +1,72 @@
+"""Shared helpers: run the CLI in-process, write small exports, read JSON results."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from supportkpi.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.out)
+
+
+def run(*args: str, stdin: str | bytes | None = None, cwd: str | Path | None = None) -> Run:
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = CliRunner().invoke(app, list(args), input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[Any]],
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(header)
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r])
+    return path
+
+
+def result(doc: dict[str, Any], kpi: str, **group: str) -> dict[str, Any]:
+    """The result row of `kpi` for exactly this group (no kwargs: overall)."""
+    hits = [r for r in doc["results"] if r["kpi"] == kpi and r["group"] == group]
+    assert len(hits) == 1, f"{kpi} {group}: {len(hits)} rows"
+    return hits[0]
+
+
+def value(doc: dict[str, Any], kpi: str, **group: str) -> Any:
+    return result(doc, kpi, **group)["value"]
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder, so no ./targets.yaml is picked up by accident."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,0 +1,222 @@
+"""The command line as users meet it: help, exit codes, formats, files, the README."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, result, run, value, write_csv
+from supportkpi.config import load_config
+from supportkpi.kpis import CATALOGUE
+
+HEADER = ["ticket_id", "created_at", "first_response_at", "agent", "escalated"]
+ROWS = [
+    [1, "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", '=HYPERLINK("http://x")', "yes"],
+    [2, "2026-11-02T10:00:00Z", "2026-11-02T10:30:00Z", "Ann | Lee", "no"],
+    [3, "2026-11-03T11:00:00Z", "2026-11-03T11:20:00Z", "@Bob", "no"],
+]
+
+
+@pytest.mark.parametrize("command", ["compute", "kpis", "init", "demo"])
+def test_every_command_has_help_with_examples(command: str) -> None:
+    r = run(command, "--help")
+    assert r.code == 0
+    assert "Examples:" in r.out and f"supportkpi {command}" in r.out
+
+
+def test_top_level_help_and_version() -> None:
+    r = run("--help")
+    assert r.code == 0 and "compute" in r.out and "Get started" in r.out
+    assert run("--version").out.startswith("supportkpi 0.")
+
+
+def test_bad_option_is_a_usage_error() -> None:
+    r = run("compute", "--format", "pdf")
+    assert r.code == 2
+
+
+def test_no_input_says_what_to_do(in_tmp: Path) -> None:
+    r = run("compute")
+    assert r.code == 2
+    assert "no input to read" in r.err and "-t tickets.csv" in r.err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--period", "2026-W99"], "--period: cannot read '2026-W99'"),
+        (["--period", "2026-W45", "--from", "2026-11-01"], "either --period or --from/--to"),
+        (["--from", "2026-11-05", "--to", "2026-11-01"], "--to must be after --from"),
+        (["--as-of", "soon"], "--as-of: cannot read 'soon'"),
+        (["--kpi", "csta"], "unknown KPI 'csta'"),
+    ],
+)
+def test_usage_errors(in_tmp: Path, args: list[str], fragment: str) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    r = run("compute", "-t", "t.csv", *args)
+    assert r.code == 2, r.out
+    assert fragment in r.err and "Traceback" not in r.err
+
+
+def test_json_document_shape(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    doc = run("compute", "-t", "t.csv", "--by", "agent", "-f", "json").json()
+    assert doc["tool"] == "supportkpi" and doc["version"]
+    assert doc["as_of"] == "2026-11-03T11:20:00Z"
+    assert doc["group_by"] == [["agent"]]
+    assert doc["inputs"][0]["rows_read"] == 3
+    r = result(doc, "escalation_rate")
+    assert set(r) >= {"kpi", "group", "value", "unit", "n", "target", "status", "ci_low", "ci_high"}
+    assert r["unit"] == "percent" and r["group"] == {}
+    frt = result(doc, "first_response_time")
+    assert frt["unit"] == "seconds" and frt["value"] == 1200.0  # never rounded, in seconds
+    missing = result(doc, "fcr_rate")
+    assert missing["value"] is None and "contacts" in missing["reason"]
+    assert len({(r["kpi"], json.dumps(r["group"])) for r in doc["results"]}) == len(doc["results"])
+
+
+def test_csv_output_neutralises_formulas(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    r = run("compute", "-t", "t.csv", "--by", "agent", "--kpi", "tickets", "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    agents = {row["agent"] for row in rows}
+    assert '\'=HYPERLINK("http://x")' in agents and "'@Bob" in agents and "Ann | Lee" in agents
+    overall = next(row for row in rows if row["agent"] == "")
+    assert overall["value"] == "3" and overall["kpi"] == "tickets"
+
+
+def test_markdown_output_escapes_table_text(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    r = run("compute", "-t", "t.csv", "--by", "agent", "-f", "markdown")
+    assert r.code == 0
+    assert "Ann \\| Lee" in r.out and "'=HYPERLINK" in r.out
+    assert "## Overall" in r.out and "| First response time (mean) | 20m 00s |" in r.out
+
+
+def test_table_output(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    r = run("compute", "-t", "t.csv", "--by", "agent")
+    assert r.code == 0 and "First response time (mean)" in r.out and "20m 00s" in r.out
+
+
+def test_output_is_written_atomically_and_never_over_an_input(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    before = (in_tmp / "t.csv").read_bytes()
+    r = run("compute", "-t", "t.csv", "-o", "t.csv")
+    assert r.code == 2 and "is one of the inputs" in r.err
+    assert (in_tmp / "t.csv").read_bytes() == before
+    r = run("compute", "-t", "t.csv", "-f", "json", "-o", "out.json")
+    assert r.code == 0 and r.out == ""
+    assert json.loads((in_tmp / "out.json").read_text())["results"]
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["out.json", "t.csv"]  # no temp left
+    r = run("compute", "-t", "t.csv", "-o", "no/such/dir/out.json")
+    assert r.code == 2 and "does not exist" in r.err
+
+
+def test_strict_exits_1_on_a_missed_target(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    (in_tmp / "targets.yaml").write_text("targets:\n  tickets: {max: 2}\n")
+    assert run("compute", "-t", "t.csv").code == 0
+    assert run("compute", "-t", "t.csv", "--strict").code == 1
+    (in_tmp / "targets.yaml").write_text("targets:\n  tickets: {max: 5}\n")
+    assert run("compute", "-t", "t.csv", "--strict").code == 0
+
+
+def test_debug_shows_a_traceback_only_when_asked(in_tmp: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "supportkpi", "compute", "-t", "nope.csv"],
+        capture_output=True,
+        text=True,
+        cwd=in_tmp,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert (
+        r.stderr.strip()
+        == "supportkpi: error: nope.csv: no such file (check the path given to --tickets)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "supportkpi", "compute", "-t", "nope.csv", "--debug"],
+        capture_output=True,
+        text=True,
+        cwd=in_tmp,
+    )
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_kpis_catalogue() -> None:
+    doc = json.loads(run("kpis", "--format", "json").out)
+    assert [k["kpi"] for k in doc["kpis"]] == list(CATALOGUE)
+    fcr = next(k for k in doc["kpis"] if k["kpi"] == "fcr_rate")
+    assert fcr["formula"] and fcr["period_anchor"] == "resolved_at" and fcr["unit"] == "%"
+    assert "first_response_time" in run("kpis").out
+
+
+def test_kpis_says_what_an_export_can_compute(in_tmp: Path) -> None:
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    doc = json.loads(run("kpis", "-t", "t.csv", "--format", "json").out)
+    by_name = {k["kpi"]: k for k in doc["kpis"]}
+    assert by_name["first_response_time"]["computable"] is True
+    assert (
+        by_name["fcr_rate"]["computable"] is False and "contacts" in by_name["fcr_rate"]["reason"]
+    )
+    assert by_name["csat"]["reason"] == "no surveys export given"
+
+
+def test_init_writes_a_loadable_starter(in_tmp: Path) -> None:
+    r = run("init")
+    assert r.code == 0 and (in_tmp / "targets.yaml").exists()
+    config = load_config(str(in_tmp / "targets.yaml"))
+    assert (
+        config.targets["fcr_rate"].min == 75 and config.sla.policies["P4"].resolution == 72 * 3600
+    )
+    assert run("init").code == 2  # never overwrites by accident
+    assert run("init", "--force").code == 0
+
+
+def test_demo_is_seeded_and_loads_cleanly(in_tmp: Path) -> None:
+    assert run("demo", "--out", "a", "--tickets", "400", "--weeks", "3").code == 0
+    assert run("demo", "--out", "b", "--tickets", "400", "--weeks", "3").code == 0
+    for name in ("tickets", "surveys", "credits", "customers", "agents"):
+        assert (in_tmp / "a" / f"{name}.csv").read_bytes() == (
+            in_tmp / "b" / f"{name}.csv"
+        ).read_bytes()
+    assert run("demo", "--out", "c", "--tickets", "400", "--weeks", "3", "--seed", "8").code == 0
+    assert (in_tmp / "a" / "tickets.csv").read_bytes() != (
+        in_tmp / "c" / "tickets.csv"
+    ).read_bytes()
+    assert run("demo", "--out", "p", "--tickets", "300", "--format", "parquet", "--clean").code == 0
+    doc = run("compute", "-t", "p/tickets.parquet", "-s", "p/surveys.parquet", "-f", "json").json()
+    assert all(not i["problems"] for i in doc["inputs"])  # --clean plants nothing
+    assert value(doc, "tickets") == 300
+
+
+def test_readme_first_command_runs_on_the_shipped_examples() -> None:
+    """`supportkpi compute --by channel` in the project folder (./targets.yaml -> examples/)."""
+    r = run("compute", "--by", "channel", "-f", "json", cwd=ROOT)
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert [i["input"] for i in doc["inputs"]] == ["tickets", "surveys"]
+    tickets = doc["inputs"][0]
+    assert tickets["rows_read"] == 3000
+    assert tickets["rows_read"] == tickets["rows_used"] + sum(tickets["rows_rejected"].values())
+    computed = {r["kpi"] for r in doc["results"] if r["group"] == {} and r["value"] is not None}
+    assert computed == set(CATALOGUE)  # every operational and satisfaction KPI
+    assert {r["group"].get("channel") for r in doc["results"]} >= {"chat", "email", "phone"}
+    assert any(r["status"] == "missed" for r in doc["results"])  # the examples miss some targets
+
+
+def test_readme_names_both_setup_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert ".venv/bin/pip install . && .venv/bin/supportkpi compute" in readme
+    assert ".venv/bin/pip install '.[test]' && .venv/bin/python -m pytest" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest -q"
+        in ci
+    )
