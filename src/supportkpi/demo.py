@@ -142,7 +142,7 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
 
     # first response (seconds): fast on chat/phone, slow on email/social
     frt_med = (
-        np.array([5 * 60, 40 * 60, 2 * 3600, 5 * 3600])[pri_i]
+        np.array([3 * 60, 15 * 60, 50 * 60, 2 * 3600])[pri_i]
         * np.array([0.05, 1.3, 0.02, 1.0, 1.8])[ch_i]
         * agent_speed[agent_idx]
     )
@@ -161,7 +161,7 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
     contacts = np.where(resolved_by != "agent", 0, contacts)
     reopens = np.where(rng.random(n) < 0.06, rng.integers(1, 3, n), 0)
     res_med = (
-        np.array([3, 8, 20, 40])[pri_i]
+        np.array([1.2, 3, 8, 20])[pri_i]
         * 3600
         * (1 + 0.5 * escalated)
         * (1 + 0.4 * extra_contacts)
@@ -169,7 +169,9 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
     )
     res = np.maximum(120, rng.lognormal(np.log(res_med), 0.8)).astype(np.int64)
     as_of = start_s + days * 86400 - 3600
-    has_fr = (created + frt <= as_of) & (resolved_by == "agent") & (rng.random(n) > 0.01)
+    # bot and self-service tickets get the bot's answer as their first response
+    frt = np.where(resolved_by == "agent", frt, rng.integers(2, 30, n))
+    has_fr = (created + frt <= as_of) & (rng.random(n) > 0.01)
     resolved = created + np.where(has_fr, frt, 0) + res
     has_res = resolved <= as_of
     status = np.where(

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from . import grouping
+from . import grouping, sla
 from .config import Config
 from .frame import Dim, Frame
-from .kpis import CATALOGUE, Count, Kpi, Mean, OpenAtEnd, PerDistinct, Quantile
+from .kpis import CATALOGUE, Count, Kpi, Mean, OpenAtEnd, PerDistinct, Quantile, SlaCompliance
 from .measures import Measures
 from .periods import Buckets, Window, make_buckets
 from .schema import TIME_DIMS, UNKNOWN, normalise_name
@@ -64,7 +64,7 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def computability(kpi: Kpi, frames: dict[str, Frame], query: Query) -> str | None:
+def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Config) -> str | None:
     """None when the KPI can be computed from these inputs, else the reason."""
     frame = frames.get(kpi.source)
     if frame is None:
@@ -74,6 +74,8 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query) -> str | Non
         return f"the {kpi.source} export has no column {needs_text(missing)}"
     if kpi.source == "surveys" and "type" not in frame.dims:
         return "surveys have no type column"
+    if isinstance(kpi.stat, SlaCompliance) and sla.key_dim(frame, config) is None:
+        return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
     if kpi.anchor and kpi.anchor not in frame.cols and _needs_time(query):
         return f"{kpi.source} have no {kpi.anchor} column to place them in a period"
     return None
@@ -145,7 +147,7 @@ class Engine:
         unavailable: dict[str, str] = {}
         for name in self.query.kpis:
             kpi = CATALOGUE[name]
-            reason = computability(kpi, self.frames, self.query)
+            reason = computability(kpi, self.frames, self.query, self.config)
             if reason:
                 unavailable[name] = reason
                 continue
@@ -224,6 +226,7 @@ class Engine:
             roll.append((coarse, labels, order))
         sums: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         quant_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
+        state_counts: dict[str, np.ndarray] = {}
         for kpi in kpis:
             stat = kpi.stat
             for bi, (coarse, labels, order) in enumerate(roll):
@@ -295,6 +298,23 @@ class Engine:
                             order[g],
                             Result(kpi.name, {}, val, n, None if n else "no rows"),
                         )
+                elif isinstance(stat, SlaCompliance):
+                    if stat.target not in state_counts:
+                        codes_s = m.get("sla_" + stat.target)[rows].astype(np.int64)
+                        k = len(sla.STATES)
+                        state_counts[stat.target] = np.bincount(
+                            fine * k + codes_s, minlength=k_fine * k
+                        ).reshape(k_fine, k)
+                    fc = state_counts[stat.target]
+                    per = np.stack(
+                        [
+                            grouping.grouped_sum(coarse, fc[:, j].astype(np.float64), g_count)
+                            for j in range(fc.shape[1])
+                        ],
+                        axis=1,
+                    ).astype(np.int64)
+                    for g in range(g_count):
+                        self._put(bi, labels[g], order[g], _sla_result(kpi, per[g]))
                 elif isinstance(stat, PerDistinct):
                     key_dim = frame.dims[stat.key]
                     kc = key_dim.codes[rows]
@@ -422,6 +442,18 @@ def _mean_result(kpi: Kpi, stat: Mean, n: float, s: float, sq: float | None) -> 
         var = max(sq / n - mean * mean, 0.0)
         res.margin = Z95 * math.sqrt(var / n) * stat.scale
     return res
+
+
+def _sla_result(kpi: Kpi, counts: np.ndarray) -> Result:
+    met, breached = int(counts[sla.MET]), int(counts[sla.BREACHED])
+    n = met + breached
+    extra = {state: int(c) for state, c in zip(sla.STATES, counts, strict=True)}
+    if n == 0:
+        return Result(
+            kpi.name, {}, None, 0, "no ticket met or breached its target yet", extra=extra
+        )
+    lo, hi = wilson(met, n)
+    return Result(kpi.name, {}, 100.0 * met / n, n, None, 100 * lo, 100 * hi, extra=extra)
 
 
 def _find_dim(frame: Frame, key: str) -> Dim | None:

@@ -18,11 +18,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import sla
+from .clock import BusinessClock, CalendarClock, clock_for
 from .config import Config
 from .frame import Frame
 from .timeparse import NAT
-
-US = 1e6
 
 
 class Measures:
@@ -31,6 +31,14 @@ class Measures:
         self.as_of = as_of
         self.config = config
         self._cache: dict[str, np.ndarray] = {}
+        self._clock: CalendarClock | BusinessClock | None = None
+        self._sla: dict[str, sla.TargetView] = {}
+
+    @property
+    def clock(self) -> CalendarClock | BusinessClock:
+        if self._clock is None:
+            self._clock = clock_for(self.config)
+        return self._clock
 
     def get(self, name: str) -> np.ndarray:
         if name not in self._cache:
@@ -66,11 +74,8 @@ class Measures:
         return np.ones(self.frame.n, dtype=bool) if bad is None else ~bad
 
     def _elapsed(self, col: str) -> np.ndarray:
-        end = self.event(col)
-        start = self.frame.cols["created_at"]
-        out = (end - start).astype(np.float64) / US
-        out[end == NAT] = np.nan
-        return out
+        """Seconds from creation to an event, on the configured clock."""
+        return self.clock.elapsed(self.frame.cols["created_at"], self.event(col))
 
     def _indicator(self, truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
         out = truth.astype(np.float64)
@@ -120,6 +125,26 @@ class Measures:
                 total = np.where(np.isnan(total), cols["handle_seconds"], total)
             return total
         return cols["handle_seconds"].copy()
+
+    def sla_view(self, target: str) -> sla.TargetView:
+        if target not in self._sla:
+            event_col = sla.EVENT[target]
+            self._sla[target] = sla.evaluate(
+                self.frame,
+                self.event(event_col),
+                self.frame.bad.get(event_col),
+                sla.targets_for(self.frame, self.config, target),
+                self.clock,
+                self.as_of,
+                self.config,
+            )
+        return self._sla[target]
+
+    def m_sla_first_response(self) -> np.ndarray:
+        return self.sla_view("first_response").state
+
+    def m_sla_resolution(self) -> np.ndarray:
+        return self.sla_view("resolution").state
 
     # ----------------------------------------------------------------- surveys
     def _type_mask(self, survey_type: str) -> np.ndarray:

@@ -54,9 +54,10 @@ class Report:
     config_path: str | None = None
     currency: str = "USD"
     notes: list[str] = field(default_factory=list)
+    tickets: list[dict[str, Any]] | None = None  # sla-check --list: the tickets behind it
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "tool": "supportkpi",
             "version": __version__,
             "command": self.command,
@@ -70,6 +71,9 @@ class Report:
             "group_by": self.group_by,
             "results": [result_dict(r, self.currency) for r in self.results],
         }
+        if self.tickets is not None:
+            out["tickets"] = self.tickets
+        return out
 
 
 def _num(x: float | None) -> float | int | None:

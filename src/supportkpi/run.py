@@ -96,7 +96,7 @@ def parse_by(by: list[list[str]] | list[str]) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(out))
 
 
-def columns_needed(kpi_names: list[str], dims: list[str]) -> dict[str, set[str]]:
+def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dict[str, set[str]]:
     need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
     for name in kpi_names:
         kpi = catalogue.CATALOGUE[name]
@@ -109,6 +109,9 @@ def columns_needed(kpi_names: list[str], dims: list[str]) -> dict[str, set[str]]
         cols.update(_MEASURE_COLUMNS.get(str(measure), ()))
         if name == "backlog":
             cols.update(("created_at", "resolved_at"))
+        if kpi.section == "sla":
+            cols.update((normalise_name(config.sla.key), *config.sla.overrides))
+            cols.update(("created_at", "first_response_at", "resolved_at"))
     for d in dims:
         key = normalise_name(d)
         for name in INPUT_NAMES:
@@ -128,9 +131,15 @@ def input_paths(options: Options, config: Config) -> dict[str, list[str]]:
 
 
 def load_all(
-    options: Options, config: Config, kpi_names: list[str], breakdowns: list[tuple[str, ...]]
+    options: Options,
+    config: Config,
+    kpi_names: list[str],
+    breakdowns: list[tuple[str, ...]],
+    only: tuple[str, ...] = INPUT_NAMES,
+    also_read: tuple[str, ...] = (),
 ) -> dict[str, Frame]:
-    paths = input_paths(options, config)
+    """Load the inputs; `also_read` names ticket columns wanted when present (listings)."""
+    paths = {k: v for k, v in input_paths(options, config).items() if k in only}
     if "tickets" not in paths and "surveys" not in paths:
         raise UsageError(
             "no input to read",
@@ -138,11 +147,16 @@ def load_all(
             " targets.yaml",
         )
     dims = sorted({d for b in breakdowns for d in b})
-    need = columns_needed(kpi_names, dims)
+    need = columns_needed(kpi_names, dims, config)
+    need["tickets"].update(also_read)
+    read_dims = list(dims)
+    if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
+        read_dims += [config.sla.key, *config.sla.overrides]  # the SLA policies' keys
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name in paths:
-            frames[name] = load_input(name, paths[name], config, Request(need[name], tuple(dims)))
+            request = Request(need[name], tuple(dict.fromkeys(read_dims)))
+            frames[name] = load_input(name, paths[name], config, request)
     if "surveys" in frames and "tickets" in frames:
         attach_surveys(frames["surveys"], frames["tickets"])
     _check_dims(frames, dims)

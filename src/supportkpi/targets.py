@@ -20,6 +20,10 @@ from .schema import normalise_name
 
 
 def target_for(kpi: str, group: dict[str, str], config: Config) -> Target | None:
+    if CATALOGUE[kpi].section == "sla":
+        policy_target = _policy_compliance(kpi, group, config)
+        if policy_target is not None:
+            return policy_target
     target = config.targets.get(kpi)
     if target is None:
         return None
@@ -33,6 +37,23 @@ def target_for(kpi: str, group: dict[str, str], config: Config) -> Target | None
     if target.min is None and target.max is None and target.between is None:
         return None  # only overrides, none of which applies
     return target
+
+
+def _policy_compliance(kpi: str, group: dict[str, str], config: Config) -> Target | None:
+    """A row of one SLA key value (e.g. priority P1) is judged against that policy's
+    compliance target, unless the config's targets override it for that value."""
+    key = normalise_name(config.sla.key)
+    explicit = config.targets.get(kpi)
+    for dim, value in group.items():
+        if normalise_name(dim) != key:
+            continue
+        if explicit is not None and key in explicit.by:
+            return None  # the user's per-value targets win
+        folded = {normalise_name(k): v for k, v in config.sla.policies.items()}
+        policy = config.sla.policies.get(value) or folded.get(normalise_name(value))
+        if policy is not None and policy.compliance is not None:
+            return Target(min=policy.compliance)
+    return None
 
 
 def status_of(value: float, t: Target) -> str:

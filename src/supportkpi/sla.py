@@ -1,0 +1,124 @@
+"""SLA policies -> per-ticket state for each target, at the as-of time, vectorised.
+
+For every ticket and target (first response, resolution):
+* the target comes from the policy of the ticket's key value (priority by default),
+  with per-dimension overrides (`sla.overrides: {channel: {chat: {P1: {…}}}}`) on top;
+* elapsed time runs on the configured clock (calendar or business hours) from creation
+  to the event, or to the as-of time while the event has not happened;
+* state: `met` (done, elapsed ≤ target), `breached` (done late, or not done and already
+  past target), `at_risk` (not done, less than the warning window left), `active`
+  (not done, more time left), `n/a` (no policy for the ticket, or an unusable value).
+
+Compliance = met / (met + breached). A ticket resolved without any first response has
+no first response: its first-response target stays open, and once past it (at the as-of
+time) the ticket is breached — as the benchmark reference (KPISET) defines it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clock import BusinessClock, CalendarClock
+from .config import Config
+from .frame import Dim, Frame
+from .schema import normalise_name
+from .timeparse import NAT
+
+STATES = ("met", "breached", "at_risk", "active", "n/a")
+MET, BREACHED, AT_RISK, ACTIVE, NA = range(5)
+TARGETS = ("first_response", "resolution")
+EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
+
+
+@dataclass
+class TargetView:
+    target: np.ndarray  # seconds; NaN where no policy applies
+    elapsed: np.ndarray  # seconds on the clock, to the event or to the as-of time
+    done: np.ndarray  # bool
+    due: np.ndarray  # int64 µs, NAT where no policy
+    state: np.ndarray  # int8 codes into STATES
+
+
+def key_dim(frame: Frame, config: Config) -> Dim | None:
+    key = normalise_name(config.sla.key)
+    if key in frame.dims:
+        return frame.dims[key]
+    for canonical, export in frame.mapping.items():
+        if normalise_name(export) == key and canonical in frame.dims:
+            return frame.dims[canonical]
+    return None
+
+
+def _policy_lookup(dim: Dim, config: Config, field: str) -> np.ndarray:
+    """Target seconds per label of the key dimension (NaN: no policy)."""
+    policies = config.sla.policies
+    folded = {normalise_name(k): v for k, v in policies.items()}
+    out = np.full(dim.size, np.nan)
+    for i, label in enumerate(dim.labels):  # distinct values only
+        policy = policies.get(label) or folded.get(normalise_name(label))
+        value = getattr(policy, field) if policy is not None else None
+        if value is not None:
+            out[i] = value
+    return out
+
+
+def targets_for(frame: Frame, config: Config, field: str) -> np.ndarray:
+    dim = key_dim(frame, config)
+    if dim is None:
+        return np.full(frame.n, np.nan)
+    target = _policy_lookup(dim, config, field)[dim.codes]
+    for dim_name, by_value in config.sla.overrides.items():
+        other = frame.dims.get(dim_name)
+        if other is None:
+            continue
+        for value, per_key in by_value.items():
+            vcodes = [
+                i
+                for i, lbl in enumerate(other.labels)
+                if normalise_name(lbl) == normalise_name(value)
+            ]
+            for pkey, fields in per_key.items():
+                if field not in fields:
+                    continue
+                kcodes = [
+                    i
+                    for i, lbl in enumerate(dim.labels)
+                    if normalise_name(lbl) == normalise_name(pkey)
+                ]
+                mask = np.isin(other.codes, vcodes) & np.isin(dim.codes, kcodes)
+                target[mask] = fields[field]
+    return target
+
+
+def evaluate(
+    frame: Frame,
+    event: np.ndarray,
+    bad: np.ndarray | None,
+    target: np.ndarray,
+    clock: CalendarClock | BusinessClock,
+    as_of: int,
+    config: Config,
+) -> TargetView:
+    created = frame.cols["created_at"]
+    done = event != NAT
+    end = np.where(done, event, np.int64(as_of))
+    end = np.maximum(end, created)  # a ticket created after the as-of time has used no time
+    elapsed = clock.elapsed(created, end)
+    has_policy = ~np.isnan(target)
+    due = clock.add(created, np.where(has_policy, target, np.nan))
+    kind, amount = config.sla.warn_before
+    window = target * amount if kind == "fraction" else np.full(frame.n, amount)
+    state = np.full(frame.n, NA, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        late = elapsed > target
+        state[has_policy & done & ~late] = MET
+        state[has_policy & late] = BREACHED
+        open_ = has_policy & ~done & ~late
+        at_risk = open_ & (target - elapsed < window)
+    state[open_] = ACTIVE
+    state[at_risk] = AT_RISK
+    if bad is not None:
+        state[bad] = NA
+    return TargetView(target, elapsed, done, due, state)
