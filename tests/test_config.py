@@ -11,6 +11,7 @@ from supportkpi.config import load_config
 from supportkpi.durations import parse_duration
 from supportkpi.errors import ConfigError
 from supportkpi.starter import STARTER
+from supportkpi.starter import starter as starter_for
 
 
 def load_text(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -99,8 +100,15 @@ def test_starter_and_root_config_load() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         starter = load_text(Path(tmp), STARTER)
+        cost = load_text(Path(tmp), starter_for("cost-support"))
     root = load_config(str(ROOT / "targets.yaml"))
     assert starter.targets == root.targets
+    assert root.inputs.keys() == {"tickets", "surveys", "credits", "customers", "agents"}
+    # where the seeds disagree: seed 002 is the default, seed 000 the cost-support profile
+    assert (starter.targets["fcr_rate"].min, cost.targets["fcr_rate"].min) == (75, 85)
+    assert (starter.targets["escalation_rate"].max, cost.targets["escalation_rate"].max) == (10, 20)
+    assert (starter.targets["nps"].min, cost.targets["nps"].min) == (50, 70)
+    assert cost.scales["ces"].max == 5 and cost.scales["ces"].good == (4, 5)
     assert root.targets["csat"].min == 90
     assert root.targets["first_response_time"].by["channel"]["chat"].max == 60
     assert root.sla.policies["P1"].first_response == 900

@@ -299,6 +299,7 @@ def test_every_week_gives_a_series(in_tmp: Path) -> None:
     # W46 ends after the as-of time (10 Nov 15:00): measured then -> 3 and 6 open
     assert value(doc, "backlog", period="2026-W46") == 2
     assert value(doc, "tickets") == 6  # the overall row is always there
+    assert value(doc, "backlog") == 2  # overall: at the end of the whole window
 
 
 def test_by_week_uses_each_kpis_own_anchor(in_tmp: Path) -> None:

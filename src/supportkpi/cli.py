@@ -398,6 +398,10 @@ def init(
     path: Annotated[
         str, typer.Argument(help="Where to write the starter config.")
     ] = "targets.yaml",
+    profile: Annotated[
+        str,
+        typer.Option("--profile", help="general (seed 002, default) or cost-support (seed 000)."),
+    ] = "general",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -405,18 +409,20 @@ def init(
 
     \b
     Examples:
-      supportkpi init                    # ./targets.yaml
-      supportkpi init team/targets.yaml
+      supportkpi init                    # ./targets.yaml, general profile (seed 002)
+      supportkpi init team/targets.yaml --profile cost-support   # seed 000
     """
 
     def body() -> int:
-        from .starter import STARTER
+        from .starter import PROFILES, starter
 
+        if profile not in PROFILES:
+            _fail(f"--profile: unknown profile {profile!r}; use {' or '.join(PROFILES)}")
         if os.path.exists(path) and not force:
             _fail(f"{path} exists; use --force to overwrite it")
         from .outputs import write_atomic
 
-        write_atomic(path, STARTER, [])
+        write_atomic(path, starter(profile), [])
         sys.stderr.write(f"wrote {path}\n")
         return 0
 

@@ -6,12 +6,16 @@ period are found once, every dimension any breakdown uses is crossed into one *f
 group code, and each measure is reduced to per-fine-group sums with `np.bincount`. A
 breakdown (overall, by channel, by agent…) is then a roll-up of the fine groups — cheap,
 exact, and the same mechanism that lets partial results of chunks be merged. Quantiles
-take one sort per measure and breakdown (`grouping.grouped_quantiles`).
+take one sort per measure and breakdown (`grouping.grouped_quantiles`). Each statistic
+yields a `Block` (arrays over the groups of a breakdown); only turning a block into
+result rows touches groups one by one.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +24,29 @@ import numpy as np
 from . import grouping, sla
 from .config import Config
 from .frame import Dim, Frame
-from .kpis import CATALOGUE, Count, Kpi, Mean, OpenAtEnd, PerDistinct, Quantile, SlaCompliance
+from .kpis import (
+    ALL,
+    Count,
+    Derived,
+    Kpi,
+    Mean,
+    OpenAtEnd,
+    PerDistinct,
+    Quantile,
+    Retention,
+    SlaCompliance,
+    Sum,
+)
 from .measures import Measures
 from .periods import Buckets, Window, make_buckets
 from .schema import TIME_DIMS, UNKNOWN, normalise_name
 from .timeparse import NAT
 
 Z95 = 1.959963984540054
+
+# a state KPI's blocks at period end k, in the order of its KPIs
+# a state KPI's blocks for period k, or for the whole window (None), in its KPIs' order
+AtEnd = Callable[[int | None], list["Block"]]
 
 
 @dataclass
@@ -51,25 +71,71 @@ class Result:
     target: dict[str, Any] | None = None
     status: str = "no_target"
     extra: dict[str, Any] = field(default_factory=dict)
+    tier: str | None = None
+
+
+@dataclass
+class Block:
+    """One KPI over the groups of one breakdown, as arrays."""
+
+    value: np.ndarray  # NaN: no value
+    n: np.ndarray
+    ci: tuple[np.ndarray, np.ndarray] | None = None
+    margin: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    empty_reason: str = "no rows"
+
+
+@dataclass
+class Groups:
+    """The groups of one breakdown within one fact."""
+
+    code: np.ndarray  # per fine group (or per row, for facts without fine groups)
+    labels: list[tuple[str, ...]]
+    order: list[tuple]
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
 
 def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
     """95 % Wilson score interval of a proportion, as fractions."""
     if n <= 0:
         return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo, hi = wilson_arrays(np.array([successes], float), np.array([n], float), z)
+    return float(lo[0]), float(hi[0])
+
+
+def wilson_arrays(s: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = s / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.maximum(0.0, centre - half), np.minimum(1.0, centre + half)
 
 
 def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Config) -> str | None:
     """None when the KPI can be computed from these inputs, else the reason."""
+    if isinstance(kpi.stat, Derived):
+        for part in kpi.stat.parts:
+            reason = computability(ALL[part], frames, query, config)
+            if reason:
+                return reason
+        if kpi.stat.hourly_cost and not config.costs.get("agent_hourly"):
+            return "needs costs.agent_hourly in targets.yaml"
     frame = frames.get(kpi.source)
     if frame is None:
         return f"no {kpi.source} input (give --{kpi.source})"
-    missing = [group for group in kpi.needs if not any(frame.has(c) for c in group)]
+    for group in kpi.needs:
+        inputs = [c[1:] for c in group if c.startswith("@")]
+        if inputs and not any(i in frames for i in inputs):
+            return f"no {inputs[0]} input (give --{inputs[0]})"
+    missing = [
+        group
+        for group in kpi.needs
+        if not group[0].startswith("@") and not any(frame.has(c) for c in group)
+    ]
     if missing:
         return f"the {kpi.source} export has no column {needs_text(missing)}"
     if kpi.source == "surveys" and "type" not in frame.dims:
@@ -93,12 +159,35 @@ def _needs_time(query: Query) -> bool:
     return any(normalise_name(d) in TIME_DIMS for b in query.breakdowns for d in b)
 
 
+def _is_time(name: str) -> bool:
+    return name == "period" or normalise_name(name) in TIME_DIMS
+
+
+def expand(names: list[str]) -> list[str]:
+    """The requested KPIs and, first, every component a derived one needs."""
+    out: list[str] = []
+
+    def visit(name: str) -> None:
+        stat = ALL[name].stat
+        if isinstance(stat, Derived):
+            for part in stat.parts:
+                visit(part)
+        if name not in out:
+            out.append(name)
+
+    for name in names:
+        visit(name)
+    return out
+
+
 class Engine:
     def __init__(self, frames: dict[str, Frame], query: Query, config: Config) -> None:
         self.frames = frames
         self.query = query
         self.config = config
-        self.measures = {name: Measures(f, query.as_of, config) for name, f in frames.items()}
+        self.measures = {
+            name: Measures(f, query.as_of, config, frames) for name, f in frames.items()
+        }
         # breakdowns as lists of dimension names; "period" is the --every bucket
         base: list[tuple[str, ...]] = [()]
         if query.every:
@@ -109,27 +198,30 @@ class Engine:
         self.breakdowns = list(dict.fromkeys(base))
         self.rows: dict[tuple[int, tuple[str, ...]], dict[str, Result]] = {}
         self.order: dict[tuple[int, tuple[str, ...]], tuple] = {}
+        self.skipped: dict[tuple[int, str], str] = {}  # (breakdown, kpi) -> why not
 
     # ------------------------------------------------------------------ dimensions
     def _dim(
         self, source: str, name: str, anchor_ts: np.ndarray | None, buckets: dict[str, Buckets]
-    ) -> Dim:
-        key = normalise_name(name)
-        if name == "period" or key in TIME_DIMS:
-            grain = self.query.every if name == "period" else key
+    ) -> Dim | None:
+        """The dimension `name` for the rows of `source` (None: that input has no such
+        dimension). Surveys and credits take their ticket's value; their own `agent`
+        wins when present."""
+        if _is_time(name):
+            grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
             b = buckets[grain]
             codes = np.searchsorted(np.asarray(b.starts, dtype=np.int64), anchor_ts, "right") - 1
             codes = np.clip(codes, 0, max(len(b) - 1, 0)).astype(np.int32)
             return Dim(codes, list(b.labels))
+        key = normalise_name(name)
         frame = self.frames[source]
         own = _find_dim(frame, key)
-        if source == "tickets" or "tickets" not in self.frames:
-            return own if own is not None else Dim.constant(frame.n)
-        tickets = self.frames["tickets"]
-        tdim = _find_dim(tickets, key)
+        if source not in ("surveys", "credits") or "tickets" not in self.frames:
+            return own
+        tdim = _find_dim(self.frames["tickets"], key)
         if tdim is None:
-            return own if own is not None else Dim.constant(frame.n)
+            return own
         rows = frame.cols.get("ticket_row")
         if rows is None:
             via = Dim.constant(frame.n)
@@ -137,7 +229,7 @@ class Engine:
             labels = [*tdim.labels, UNKNOWN]
             codes = np.where(rows >= 0, tdim.codes[np.maximum(rows, 0)], len(tdim.labels))
             via = _merge_labels(Dim(codes.astype(np.int32), labels))
-        if own is not None and key == "agent":  # the survey's own agent wins
+        if own is not None and key == "agent":  # the row's own agent wins
             return _prefer(own, via)
         return via
 
@@ -145,20 +237,33 @@ class Engine:
     def run(self) -> list[Result]:
         facts: dict[tuple[str, str | None], list[Kpi]] = {}
         unavailable: dict[str, str] = {}
-        for name in self.query.kpis:
-            kpi = CATALOGUE[name]
+        derived: list[Kpi] = []
+        for name in expand(self.query.kpis):
+            kpi = ALL[name]
             reason = computability(kpi, self.frames, self.query, self.config)
             if reason:
                 unavailable[name] = reason
                 continue
-            anchor = kpi.anchor if kpi.anchor in self.frames[kpi.source].cols else None
-            key = (kpi.source, anchor if not isinstance(kpi.stat, OpenAtEnd) else "@end")
+            if isinstance(kpi.stat, Derived):
+                derived.append(kpi)
+                continue
+            if isinstance(kpi.stat, OpenAtEnd):
+                key: tuple[str, str | None] = (kpi.source, "@end")
+            elif isinstance(kpi.stat, Retention):
+                key = (kpi.source, "@retention")
+            else:
+                frame = self.frames[kpi.source]
+                key = (kpi.source, kpi.anchor if kpi.anchor in frame.cols else None)
             facts.setdefault(key, []).append(kpi)
         for (source, anchor), kpis in facts.items():
             if anchor == "@end":
                 self._backlog(kpis)
+            elif anchor == "@retention":
+                self._retention(kpis)
             else:
                 self._fact(source, anchor, kpis)
+        for kpi in derived:
+            self._derive(kpi)
         return self._assemble(unavailable)
 
     def _window_mask(self, ts: np.ndarray) -> np.ndarray:
@@ -180,231 +285,363 @@ class Engine:
         lo, hi = int(ts.min()), int(ts.max())
         return {g: make_buckets(g, lo, hi, self.config.timezone) for g in grains}
 
+    def _groupings(
+        self, source: str, kpis: list[Kpi], rows: np.ndarray, ts: np.ndarray | None
+    ) -> tuple[np.ndarray, list[Groups | None]]:
+        """Fine group code per row, and each breakdown's groups of the fine groups
+        (None for a breakdown this input cannot be split by)."""
+        buckets = self._buckets_for(ts)
+        union = list(dict.fromkeys(d for b in self.breakdowns for d in b))
+        dims: dict[str, Dim] = {}
+        for d in union:
+            if _is_time(d) and ts is None:
+                continue
+            dim = self._dim(source, d, ts, buckets)
+            if dim is not None:
+                dims[d] = dim if _is_time(d) else dim.take(rows)
+        usable = [d for d in union if d in dims]
+        fine, table = grouping.combine(
+            [dims[d].codes for d in usable], [dims[d].size for d in usable], len(rows)
+        )
+        out: list[Groups | None] = []
+        for bi, dims_b in enumerate(self.breakdowns):
+            lacking = [d for d in dims_b if d not in dims]
+            if lacking:
+                what = "a period" if _is_time(lacking[0]) else lacking[0]
+                for kpi in kpis:
+                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
+                out.append(None)
+                continue
+            cols = [usable.index(d) for d in dims_b]
+            coarse, ctable = grouping.combine(
+                [table[:, j] for j in cols], [dims[d].size for d in dims_b], len(table)
+            )
+            labels = [
+                tuple(dims[d].labels[int(c)] for d, c in zip(dims_b, row, strict=True))
+                for row in ctable
+            ]
+            order = [
+                tuple(_rank(dims[d], int(c), d) for d, c in zip(dims_b, row, strict=True))
+                for row in ctable
+            ]
+            out.append(Groups(coarse, labels, order))
+        return fine, out
+
     def _fact(self, source: str, anchor: str | None, kpis: list[Kpi]) -> None:
         frame = self.frames[source]
         m = self.measures[source]
         if anchor is not None:
             ts_all = m.event(anchor)
-            scope = self._window_mask(ts_all)
-            rows = np.flatnonzero(scope)
-            ts = ts_all[rows]
+            rows = np.flatnonzero(self._window_mask(ts_all))
+            ts: np.ndarray | None = ts_all[rows]
         else:
             rows = np.arange(frame.n)
             ts = None
-        buckets = self._buckets_for(ts)
-        union = list(dict.fromkeys(d for b in self.breakdowns for d in b))
-        dims = {
-            d: self._dim(source, d, ts if ts is not None else None, buckets)
-            for d in union
-            if not (normalise_name(d) in TIME_DIMS or d == "period")
-        }
-        for d in union:
-            if normalise_name(d) in TIME_DIMS or d == "period":
-                dims[d] = self._dim(source, d, ts, buckets)
-        codes = [
-            dims[d].codes
-            if normalise_name(d) in TIME_DIMS or d == "period"
-            else dims[d].codes[rows]
-            for d in union
-        ]
-        fine, table = grouping.combine(codes, [dims[d].size for d in union], len(rows))
-        k_fine = len(table)
-        roll = []
-        for dims_b in self.breakdowns:
-            cols = [union.index(d) for d in dims_b]
-            coarse, ctable = grouping.combine(
-                [table[:, j] for j in cols], [dims[d].size for d in dims_b], k_fine
-            )
-            labels = [
-                tuple(dims[d].labels[int(ctable[g, i])] for i, d in enumerate(dims_b))
-                for g in range(len(ctable))
-            ]
-            order = [
-                tuple(_rank(dims[d], int(ctable[g, i]), d) for i, d in enumerate(dims_b))
-                for g in range(len(ctable))
-            ]
-            roll.append((coarse, labels, order))
-        sums: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
-        quant_cache: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
-        state_counts: dict[str, np.ndarray] = {}
+        fine, groupings = self._groupings(source, kpis, rows, ts)
+        k_fine = int(fine.max()) + 1 if len(fine) else 0
+        sums: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
+        states: dict[str, np.ndarray] = {}
+
+        def fine_sums(measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(count, sum, sum of squares) of a measure per fine group."""
+            if measure not in sums:
+                v = m.get(measure)[rows]
+                valid = ~np.isnan(v)
+                vz = np.where(valid, v, 0.0)
+                sums[measure] = (
+                    grouping.grouped_sum(fine, valid.astype(np.float64), k_fine),
+                    grouping.grouped_sum(fine, vz, k_fine),
+                    grouping.grouped_sum(fine, vz * vz, k_fine),
+                )
+            return sums[measure]
+
         for kpi in kpis:
             stat = kpi.stat
-            for bi, (coarse, labels, order) in enumerate(roll):
-                g_count = len(labels)
+            for bi, groups in enumerate(groupings):
+                if groups is None:
+                    continue
+                g = len(groups)
+                roll = groups.code  # fine group -> group
+
+                def up(per_fine: np.ndarray, roll: np.ndarray = roll, g: int = g) -> np.ndarray:
+                    return grouping.grouped_sum(roll, per_fine, g)
+
+                block: Block
                 if isinstance(stat, Count):
                     w = None if stat.where is None else (m.get(stat.where)[rows] == 1)
-                    fine_n = grouping.grouped_sum(fine, w, k_fine)
-                    n_g = grouping.grouped_sum(coarse, fine_n, g_count)
-                    for g in range(g_count):
-                        self._put(
-                            bi,
-                            labels[g],
-                            order[g],
-                            Result(kpi.name, {}, float(n_g[g]), int(n_g[g])),
-                        )
+                    n = up(grouping.grouped_sum(fine, w, k_fine))
+                    block = Block(n.copy(), n)
+                elif isinstance(stat, Sum):
+                    cnt, total, _ = fine_sums(stat.measure)
+                    block = Block(up(total), up(cnt))
                 elif isinstance(stat, Mean):
-                    if stat.measure not in sums:
-                        v = m.get(stat.measure)[rows]
-                        valid = ~np.isnan(v)
-                        vz = np.where(valid, v, 0.0)
-                        sq = (
-                            grouping.grouped_sum(fine, vz * vz, k_fine)
-                            if stat.kind == "nps"
-                            else None
-                        )
-                        sums[stat.measure] = (
-                            grouping.grouped_sum(fine, valid.astype(np.float64), k_fine),
-                            grouping.grouped_sum(fine, vz, k_fine),
-                            sq,
-                        )
-                    fn, fs, fsq = sums[stat.measure]
-                    n_g = grouping.grouped_sum(coarse, fn, g_count)
-                    s_g = grouping.grouped_sum(coarse, fs, g_count)
-                    sq_g = grouping.grouped_sum(coarse, fsq, g_count) if fsq is not None else None
-                    for g in range(g_count):
-                        self._put(
-                            bi,
-                            labels[g],
-                            order[g],
-                            _mean_result(
-                                kpi,
-                                stat,
-                                float(n_g[g]),
-                                float(s_g[g]),
-                                None if sq_g is None else float(sq_g[g]),
-                            ),
-                        )
+                    cnt, total, squares = fine_sums(stat.measure)
+                    block = _mean_block(stat, up(cnt), up(total), up(squares))
                 elif isinstance(stat, Quantile):
-                    key = (stat.measure, bi)
-                    if key not in quant_cache:
+                    qkey = (stat.measure, bi)
+                    if qkey not in quantiles:
                         qs = sorted(
                             {
-                                s.stat.q
-                                for s in kpis
-                                if isinstance(s.stat, Quantile) and s.stat.measure == stat.measure
+                                k.stat.q
+                                for k in kpis
+                                if isinstance(k.stat, Quantile) and k.stat.measure == stat.measure
                             }
                         )
                         v = m.get(stat.measure)[rows]
-                        vals, counts = grouping.grouped_quantiles(coarse[fine], v, g_count, qs)
-                        quant_cache[key] = (vals, counts, qs)
-                    vals, counts, qs = quant_cache[key]
-                    j = qs.index(stat.q)
-                    for g in range(g_count):
-                        n = int(counts[g])
-                        val = float(vals[g, j]) if n else None
-                        self._put(
-                            bi,
-                            labels[g],
-                            order[g],
-                            Result(kpi.name, {}, val, n, None if n else "no rows"),
-                        )
+                        vals, counts = grouping.grouped_quantiles(roll[fine], v, g, qs)
+                        quantiles[qkey] = (vals, counts, qs)
+                    vals, counts, qs = quantiles[qkey]
+                    block = Block(vals[:, qs.index(stat.q)], counts)
                 elif isinstance(stat, SlaCompliance):
-                    if stat.target not in state_counts:
-                        codes_s = m.get("sla_" + stat.target)[rows].astype(np.int64)
+                    if stat.target not in states:
+                        codes = m.get("sla_" + stat.target)[rows].astype(np.int64)
                         k = len(sla.STATES)
-                        state_counts[stat.target] = np.bincount(
-                            fine * k + codes_s, minlength=k_fine * k
+                        states[stat.target] = np.bincount(
+                            fine * k + codes, minlength=k_fine * k
                         ).reshape(k_fine, k)
-                    fc = state_counts[stat.target]
                     per = np.stack(
                         [
-                            grouping.grouped_sum(coarse, fc[:, j].astype(np.float64), g_count)
-                            for j in range(fc.shape[1])
+                            up(states[stat.target][:, j].astype(np.float64))
+                            for j in range(len(sla.STATES))
                         ],
                         axis=1,
-                    ).astype(np.int64)
-                    for g in range(g_count):
-                        self._put(bi, labels[g], order[g], _sla_result(kpi, per[g]))
+                    )
+                    block = _sla_block(per)
                 elif isinstance(stat, PerDistinct):
-                    key_dim = frame.dims[stat.key]
-                    kc = key_dim.codes[rows]
-                    known = kc != _label_code(key_dim, UNKNOWN)
-                    gc = coarse[fine][known]
-                    distinct = grouping.grouped_distinct(gc, kc[known], g_count, key_dim.size)
-                    n_rows = np.bincount(gc, minlength=g_count)
-                    for g in range(g_count):
-                        n_distinct = int(distinct[g])
-                        val = n_rows[g] / n_distinct if n_distinct else None
-                        self._put(
-                            bi,
-                            labels[g],
-                            order[g],
-                            Result(
-                                kpi.name,
-                                {},
-                                None if val is None else float(val),
-                                int(n_rows[g]),
-                                None if n_distinct else "no rows",
-                            ),
-                        )
+                    block = self._per_distinct(frame, m, stat, rows, roll[fine], g)
+                else:  # pragma: no cover - every stat of a fact is handled above
+                    raise TypeError(stat)
+                self._emit(bi, groups, kpi, block)
+
+    def _per_distinct(
+        self,
+        frame: Frame,
+        m: Measures,
+        stat: PerDistinct,
+        rows: np.ndarray,
+        group_of_row: np.ndarray,
+        g: int,
+    ) -> Block:
+        if stat.key in frame.dims:
+            key_dim = frame.dims[stat.key]
+            kc = key_dim.codes[rows].astype(np.int64)
+            kc[kc == _label_code(key_dim, UNKNOWN)] = -1
+            card = key_dim.size
+        else:
+            all_codes, card = getattr(m, "key_" + stat.key)()
+            kc = all_codes[rows]
+        known = kc >= 0
+        gc = group_of_row[known]
+        distinct = grouping.grouped_distinct(gc, kc[known], g, card)
+        n_rows = np.bincount(gc, minlength=g).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(distinct > 0, n_rows / np.maximum(distinct, 1), np.nan)
+        return Block(value, n_rows)
 
     def _backlog(self, kpis: list[Kpi]) -> None:
         m = self.measures["tickets"]
         created = m.event("created_at")
         resolved = m.event("resolved_at")
-        valid = (created != NAT) & m.known("resolved_at")
-        rows = np.flatnonzero(valid)
-        # an event at the as-of instant has happened by then: measure just after it
+        rows = np.flatnonzero((created != NAT) & m.known("resolved_at"))
+        ends, period_labels = self._period_ends(created[rows])
+        e = len(ends)
+        kc = np.searchsorted(ends, created[rows], "right")
+        r = resolved[rows]
+        kr = np.where(r == NAT, e, np.searchsorted(ends, r, "right"))
+        # ticket i is open at ends[k] for kc[i] <= k < kr[i]: difference array + cumsum
+        self._at_period_ends(
+            kpis,
+            "tickets",
+            rows,
+            ends,
+            period_labels,
+            lambda code, width, g: _open_counts(code, kc, kr, width, g),
+        )
+
+    def _period_ends(self, first_instants: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Instants a state is measured at: the end of the period (or of each --every
+        period), never after the as-of time (an event at the as-of instant counts)."""
         as_of = self.query.as_of + 1
         w = self.query.window
         end = min(w.end, as_of) if w.end is not None else as_of
-        if self.query.every:
-            lo = (
-                w.start if w.start is not None else (int(created[rows].min()) if len(rows) else end)
-            )
-            b = make_buckets(self.query.every, lo, max(lo, end - 1), self.config.timezone)
-            ends = np.minimum(np.asarray(b.starts[1:], dtype=np.int64), as_of)
-            period_labels = list(b.labels)
-        else:
-            ends = np.array([end], dtype=np.int64)
-            period_labels = []
+        if not self.query.every:
+            return np.array([end], dtype=np.int64), []
+        lo = (
+            w.start
+            if w.start is not None
+            else (int(first_instants.min()) if len(first_instants) else end)
+        )
+        b = make_buckets(self.query.every, lo, max(lo, end - 1), self.config.timezone)
+        return np.minimum(np.asarray(b.starts[1:], dtype=np.int64), as_of), list(b.labels)
+
+    def _at_period_ends(
+        self,
+        kpis: list[Kpi],
+        source: str,
+        rows: np.ndarray,
+        ends: np.ndarray,
+        period_labels: list[str],
+        per_group: Callable[[np.ndarray, int, int], AtEnd],
+    ) -> None:
+        """Emit state KPIs measured at each period end; `per_group(code, width, g)`
+        returns a (groups × ends) matrix for each KPI, in `kpis` order."""
         e = len(ends)
-        c = created[rows]
-        r = resolved[rows]
-        kc = np.searchsorted(ends, c, "right")
-        kr = np.where(r == NAT, e, np.searchsorted(ends, r, "right"))
         for bi, dims_b in enumerate(self.breakdowns):
             plain = [d for d in dims_b if d != "period"]
-            if any(normalise_name(d) in TIME_DIMS for d in plain):
-                continue  # backlog is a state at a period end, not an event in a day/week
-            ds = [self._dim("tickets", d, None, {}) for d in plain]
+            if any(_is_time(d) for d in plain):
+                for kpi in kpis:
+                    self.skipped[(bi, kpi.name)] = (
+                        f"{kpi.name} is a state at a period end, not an event in a day or"
+                        " week; use --every instead"
+                    )
+                continue
+            ds = [self._dim(source, d, None, {}) for d in plain]
+            if any(d is None for d in ds):
+                missing = plain[[d is None for d in ds].index(True)]
+                for kpi in kpis:
+                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {missing}"
+                continue
+            dims = [d.take(rows) for d in ds if d is not None]
             code, table = grouping.combine(
-                [d.codes[rows] for d in ds], [d.size for d in ds], len(rows)
+                [d.codes for d in dims], [d.size for d in dims], len(rows)
             )
-            g_count = max(len(table), 1)
-            width = e + 1
-            diff = np.bincount(code * width + kc, minlength=g_count * width)
-            diff = diff - np.bincount(code * width + kr, minlength=g_count * width)
-            open_at = np.cumsum(diff.reshape(g_count, width), axis=1)[:, :e]
-            for g in range(len(table)):
-                labels = tuple(ds[i].labels[int(table[g, i])] for i in range(len(ds)))
-                order = tuple(_rank(ds[i], int(table[g, i]), plain[i]) for i in range(len(ds)))
-                for k in range(e):
-                    if "period" in dims_b:
-                        lab = (period_labels[k], *labels)
-                        ordk = (k, *order)
-                    else:
-                        lab, ordk = labels, order
-                    for kpi in kpis:
-                        val = int(open_at[g, k])
-                        self._put(bi, lab, ordk, Result(kpi.name, {}, float(val), val))
-                    if "period" not in dims_b:
-                        break
+            g = max(len(table), 1)
+            matrices = per_group(code, e + 1, g)
+            labels = [tuple(dims[i].labels[int(c)] for i, c in enumerate(row)) for row in table]
+            order = [
+                tuple(_rank(dims[i], int(c), plain[i]) for i, c in enumerate(row)) for row in table
+            ]
+            if not len(table):
+                labels, order = [()], [()]
+            if "period" not in dims_b:  # the whole window at once
+                for kpi, block in zip(kpis, matrices(None), strict=True):
+                    self._emit(bi, Groups(np.arange(g), labels, order), kpi, block)
+                continue
+            for k in range(e):
+                groups = Groups(
+                    np.arange(g),
+                    [(period_labels[k], *lb) for lb in labels],
+                    [(k, *o) for o in order],
+                )
+                for kpi, block in zip(kpis, matrices(k), strict=True):
+                    self._emit(bi, groups, kpi, block)
 
-    def _put(self, bi: int, labels: tuple[str, ...], order: tuple, result: Result) -> None:
-        key = (bi, labels)
-        self.rows.setdefault(key, {})[result.kpi] = result
-        self.order.setdefault(key, order)
+    def _retention(self, kpis: list[Kpi]) -> None:
+        """Customers kept and lost over each period: S at its start, E at its end, N new.
+        A customer counts from started_at (inclusive) to ended_at (exclusive)."""
+        frame = self.frames["customers"]
+        m = self.measures["customers"]
+        started = frame.cols["started_at"]
+        ended = np.full(frame.n, NAT, dtype=np.int64)
+        if "ended_at" in frame.cols:
+            ended = np.where(m.known("ended_at"), m.event("ended_at"), NAT)
+        start = self._period_starts()
+        end = int(self._period_ends(np.array([start], dtype=np.int64))[0][-1])
+        if self.query.every:
+            b = make_buckets(self.query.every, start, max(start, end - 1), self.config.timezone)
+            bounds = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
+            labels = list(b.labels)
+        else:
+            bounds = np.array([start, end], dtype=np.int64)
+            labels = []
+        width = len(bounds) + 2
+        # index j of the first boundary after the instant: counted "before" bounds[j..]
+        ks = np.searchsorted(bounds, started, "right")
+        ke = np.where(ended == NAT, width - 1, np.searchsorted(bounds, ended, "right"))
+
+        def matrices(code: np.ndarray, _width: int, g: int) -> AtEnd:
+            def before(k_idx: np.ndarray) -> np.ndarray:
+                counts = np.bincount(code * width + k_idx, minlength=g * width)
+                return np.cumsum(counts.reshape(g, width), axis=1)[:, : len(bounds)]
+
+            started_before, ended_before = before(ks), before(ke)
+            active = (started_before - ended_before).astype(np.float64)
+            new = np.diff(started_before, axis=1).astype(np.float64)
+            lost = np.diff(ended_before, axis=1).astype(np.float64)
+
+            def at(k: int | None) -> list[Block]:
+                if k is None:  # the whole window: from the first boundary to the last
+                    s_k, e_k = active[:, 0], active[:, -1]
+                    new_k, lost_k = new.sum(axis=1), lost.sum(axis=1)
+                else:
+                    s_k, e_k, new_k, lost_k = active[:, k], active[:, k + 1], new[:, k], lost[:, k]
+                extra = {"start": s_k, "end": e_k, "new": new_k, "lost": lost_k}
+                blocks = []
+                for kpi in kpis:
+                    kept = e_k - new_k if kpi.stat.kind == "retention" else lost_k  # type: ignore[union-attr]
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        value = np.where(s_k > 0, 100 * kept / s_k, np.nan)
+                    blocks.append(
+                        Block(
+                            value, s_k, extra=extra, empty_reason="no customers at the period start"
+                        )
+                    )
+                return blocks
+
+            return at
+
+        self._at_period_ends(kpis, "customers", np.arange(frame.n), bounds[1:], labels, matrices)
+
+    def _period_starts(self) -> int:
+        """Start of the (first) period; without one, the first ticket (or customer)."""
+        w = self.query.window
+        if w.start is not None:
+            return w.start
+        tickets = self.frames.get("tickets")
+        if tickets is not None and tickets.n:
+            return int(tickets.cols["created_at"].min())
+        return int(self.frames["customers"].cols["started_at"].min())
+
+    def _derive(self, kpi: Kpi) -> None:
+        """A formula over other KPIs of the same group (each with its own anchor)."""
+        stat = kpi.stat
+        assert isinstance(stat, Derived)
+        rate = float(self.config.costs.get("agent_hourly", 0.0))
+        for key, have in self.rows.items():
+            bi = key[0]
+            parts = {p: have.get(p) for p in stat.parts}
+            if any(r is None or r.value is None for r in parts.values()):
+                missing = [p for p, r in parts.items() if r is None or r.value is None]
+                self.skipped.setdefault((bi, kpi.name), f"no {missing[0]} in this group")
+                continue
+            values = {
+                p: float(r.value) for p, r in parts.items() if r is not None and r.value is not None
+            }
+            value = stat.formula(values, rate)
+            n_part = parts[stat.n_from]
+            assert n_part is not None
+            result = Result(kpi.name, {}, value, n_part.n, None if value is not None else "no rows")
+            have[kpi.name] = result
+
+    # ------------------------------------------------------------------ output
+    def _emit(self, bi: int, groups: Groups, kpi: Kpi, block: Block) -> None:
+        zero_if_empty = isinstance(kpi.stat, (Count, Sum))
+        for g, labels in enumerate(groups.labels):  # result rows, one per group
+            n = round(float(block.n[g]))
+            raw = float(block.value[g])
+            value: float | None = None if math.isnan(raw) else raw
+            if value is None and zero_if_empty:
+                value = 0.0
+            res = Result(kpi.name, {}, value, n, None if value is not None else block.empty_reason)
+            if block.ci is not None and value is not None:
+                res.ci_low, res.ci_high = float(block.ci[0][g]), float(block.ci[1][g])
+            if block.margin is not None and value is not None:
+                res.margin = float(block.margin[g])
+            for name, arr in block.extra.items():
+                res.extra[name] = round(float(arr[g]))
+            key = (bi, labels)
+            self.rows.setdefault(key, {})[kpi.name] = res
+            self.order.setdefault(key, groups.order[g])
 
     def _assemble(self, unavailable: dict[str, str]) -> list[Result]:
         out: list[Result] = []
-        names = {bi: self._display(dims) for bi, dims in enumerate(self.breakdowns)}
         keys = sorted(self.rows, key=lambda k: (k[0], self.order[k]))
         if (0, ()) not in self.rows:
             keys.insert(0, (0, ()))
         for key in keys:
             bi, labels = key
-            group = dict(zip(names[bi], labels, strict=True))
+            group = dict(zip(self.breakdowns[bi], labels, strict=True))
             have = self.rows.get(key, {})
             for name in self.query.kpis:
                 if name in unavailable:
@@ -413,47 +650,51 @@ class Engine:
                     continue
                 res = have.get(name)
                 if res is None:
-                    kpi = CATALOGUE[name]
-                    if isinstance(kpi.stat, OpenAtEnd) and any(
-                        normalise_name(d) in TIME_DIMS for d in self.breakdowns[bi]
-                    ):
-                        reason = "backlog is measured at a period end; use --every instead"
-                    else:
-                        reason = "no rows"
-                    zero = kpi.unit == "count" and not isinstance(kpi.stat, OpenAtEnd)
+                    kpi = ALL[name]
+                    reason = self.skipped.get((bi, name), "no rows")
+                    zero = isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped
                     res = Result(name, {}, 0.0 if zero else None, 0, None if zero else reason)
                 res.group = dict(group)
                 out.append(res)
         return out
 
-    def _display(self, dims: tuple[str, ...]) -> list[str]:
-        return list(dims)
+
+def _open_counts(code: np.ndarray, kc: np.ndarray, kr: np.ndarray, width: int, g: int) -> AtEnd:
+    diff = np.bincount(code * width + kc, minlength=g * width)
+    diff = diff - np.bincount(code * width + kr, minlength=g * width)
+    open_at = np.cumsum(diff.reshape(g, width), axis=1)[:, : width - 1].astype(np.float64)
+
+    def at(k: int | None) -> list[Block]:
+        col = open_at[:, -1 if k is None else k]  # the window's state: at its end
+        return [Block(col, col)]
+
+    return at
 
 
-def _mean_result(kpi: Kpi, stat: Mean, n: float, s: float, sq: float | None) -> Result:
-    if n <= 0:
-        return Result(kpi.name, {}, None, 0, "no rows")
-    mean = s / n
-    res = Result(kpi.name, {}, mean * stat.scale, round(n))
+def _mean_block(stat: Mean, n: np.ndarray, total: np.ndarray, squares: np.ndarray) -> Block:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, total / n, np.nan)
+    block = Block(mean * stat.scale, n)
     if stat.kind == "proportion":
-        lo, hi = wilson(s, n)
-        res.ci_low, res.ci_high = lo * stat.scale, hi * stat.scale
-    elif stat.kind == "nps" and sq is not None:
-        var = max(sq / n - mean * mean, 0.0)
-        res.margin = Z95 * math.sqrt(var / n) * stat.scale
-    return res
+        lo, hi = wilson_arrays(total, n)
+        block.ci = (lo * stat.scale, hi * stat.scale)
+    elif stat.kind == "nps":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.maximum(squares / n - mean * mean, 0.0)
+            block.margin = Z95 * np.sqrt(var / n) * stat.scale
+    return block
 
 
-def _sla_result(kpi: Kpi, counts: np.ndarray) -> Result:
-    met, breached = int(counts[sla.MET]), int(counts[sla.BREACHED])
+def _sla_block(per_state: np.ndarray) -> Block:
+    met, breached = per_state[:, sla.MET], per_state[:, sla.BREACHED]
     n = met + breached
-    extra = {state: int(c) for state, c in zip(sla.STATES, counts, strict=True)}
-    if n == 0:
-        return Result(
-            kpi.name, {}, None, 0, "no ticket met or breached its target yet", extra=extra
-        )
-    lo, hi = wilson(met, n)
-    return Result(kpi.name, {}, 100.0 * met / n, n, None, 100 * lo, 100 * hi, extra=extra)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 0, 100.0 * met / n, np.nan)
+    lo, hi = wilson_arrays(met, n)
+    extra = {state: per_state[:, i] for i, state in enumerate(sla.STATES)}
+    return Block(
+        value, n, (100 * lo, 100 * hi), None, extra, "no ticket met or breached its target yet"
+    )
 
 
 def _find_dim(frame: Frame, key: str) -> Dim | None:
@@ -488,12 +729,10 @@ def _prefer(own: Dim, fallback: Dim) -> Dim:
 
 def _rank(dim: Dim, code: int, name: str) -> tuple:
     label = dim.labels[code]
-    if name == "period" or normalise_name(name) in TIME_DIMS:
+    if _is_time(name):
         return (0, code, "")
     return (1 if label == UNKNOWN else 0, 0, _natural(label))
 
 
 def _natural(text: str) -> tuple:
-    import re
-
     return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))

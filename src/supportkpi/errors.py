@@ -44,7 +44,7 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E017": ("unknown priority", "warning"),
     "E018": ("unknown survey type", "row"),
     "E019": ("duplicate id (the last row wins)", "row"),
-    "E020": ("survey for an unknown ticket", "warning"),
+    "E020": ("reference to a ticket not in the tickets export", "warning"),
     "E021": ("invalid value for the column's type", "value"),
     "E022": ("unparseable timestamp", "value"),
     "E023": ("naive timestamps mixed with offsets", "warning"),

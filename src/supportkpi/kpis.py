@@ -13,6 +13,10 @@ needs, and its statistic expressed over a per-row *measure* (see `measures.py`):
 * `OpenAtEnd()`        rows open at the end of the period (backlog)
 * `SlaCompliance(t)`   met / (met + breached) of SLA target t, with the count of tickets
                        in each state (see `sla.py`)
+* `Sum(measure)`       total of a per-row amount (money, seconds)
+* `Retention(kind)`    customers kept (or lost) over the period, from the customers input
+* `Derived(parts, f)`  a formula over other KPIs of the same group, each computed with its
+                       own anchor (cost per resolution = (credits + agent time) / resolved)
 
 The engine evaluates each measure once as a vectorised column and aggregates every
 KPI for every group in one grouped pass. Nothing here imports numpy or pyarrow, so
@@ -21,7 +25,8 @@ KPI for every group in one grouped pass. Nothing here imports numpy or pyarrow, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 Unit = Literal["count", "seconds", "percent", "ratio", "score", "points", "money"]
@@ -62,7 +67,25 @@ class SlaCompliance:
     target: str  # first_response | resolution
 
 
-Stat = Count | Mean | Quantile | PerDistinct | OpenAtEnd | SlaCompliance
+@dataclass(frozen=True)
+class Sum:
+    measure: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    kind: Literal["retention", "churn"]
+
+
+@dataclass(frozen=True)
+class Derived:
+    parts: tuple[str, ...]  # other KPIs (hidden components included), same group
+    n_from: str  # the part whose n is this KPI's n
+    formula: Callable[[dict[str, float], float], float | None]  # (values, hourly cost)
+    hourly_cost: bool = False  # needs costs.agent_hourly
+
+
+Stat = Count | Mean | Quantile | PerDistinct | OpenAtEnd | SlaCompliance | Sum | Retention | Derived
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,10 @@ class Kpi:
     needs: tuple[tuple[str, ...], ...] = ()  # every group needed; any column of a group
     section: str = "operational"
     notes: str = ""
-    aliases: tuple[str, ...] = field(default=())
+    # benchmark bands (seed 003), best first: (tier, threshold) met when the value is at
+    # least (higher is better) or at most (lower is better) the threshold
+    tiers: tuple[tuple[str, float], ...] = ()
+    hidden: bool = False  # a component of other KPIs, not reported on its own
 
     @property
     def is_proportion(self) -> bool:
@@ -89,6 +115,9 @@ class Kpi:
 
 T = "tickets"
 S = "surveys"
+C = "credits"
+U = "customers"
+A = "agents"
 FRT_COLS = ("first_response_at", "first_response_minutes")
 RES_COLS = ("resolved_at", "resolution_minutes")
 HANDLE_COLS = ("talk_seconds", "handle_seconds")
@@ -138,6 +167,7 @@ _CATALOGUE: list[Kpi] = [
         stat=PerDistinct("customer_id"),
         formula="tickets / distinct customer_id (tickets without a customer are left out)",
         needs=(("customer_id",),),
+        tiers=(("exceptional", 3.0), ("typical", 5.0)),
     ),
     Kpi(
         name="first_response_time",
@@ -149,6 +179,7 @@ _CATALOGUE: list[Kpi] = [
         stat=Mean("frt"),
         formula="mean(first_response_at − created_at) over tickets with a response",
         needs=(FRT_COLS,),
+        tiers=(("exceptional", 900.0), ("above average", 3600.0), ("typical", 10800.0)),
     ),
     Kpi(
         name="first_response_time_median",
@@ -215,6 +246,7 @@ _CATALOGUE: list[Kpi] = [
         stat=Mean("resolved_by_as_of", 100.0, "proportion"),
         formula="tickets created in the period and resolved by the as-of time / tickets created",
         needs=(RES_COLS,),
+        tiers=(("exceptional", 90.0), ("above average", 85.0), ("typical", 70.0)),
     ),
     Kpi(
         name="fcr_rate",
@@ -259,6 +291,7 @@ _CATALOGUE: list[Kpi] = [
         stat=Mean("handle"),
         formula="mean(talk + hold + after-call work) over tickets that have them",
         needs=(HANDLE_COLS,),
+        tiers=(("exceptional", 120.0), ("above average", 240.0), ("typical", 480.0)),
     ),
     Kpi(
         name="sla_first_response",
@@ -297,6 +330,7 @@ _CATALOGUE: list[Kpi] = [
         formula="satisfied csat responses / csat responses × 100",
         needs=(("score",),),
         section="satisfaction",
+        tiers=(("exceptional", 95.0), ("above average", 90.0), ("typical", 85.0)),
     ),
     Kpi(
         name="csat_score",
@@ -321,6 +355,7 @@ _CATALOGUE: list[Kpi] = [
         formula="% promoters − % detractors",
         needs=(("score",),),
         section="satisfaction",
+        tiers=(("exceptional", 70.0), ("above average", 50.0), ("typical", 30.0)),
     ),
     Kpi(
         name="ces",
@@ -346,12 +381,371 @@ _CATALOGUE: list[Kpi] = [
         needs=(("score",),),
         section="satisfaction",
     ),
+    # ---------------------------------------------------------------- financial
+    Kpi(
+        name="credits_total",
+        label="Credits applied",
+        unit="money",
+        direction="lower",
+        source=C,
+        anchor="created_at",
+        stat=Sum("credit_amount"),
+        formula="sum of amount of every kind but refund (credit, discount, goodwill)",
+        needs=(("amount",),),
+        section="financial",
+        notes="placed by the credit's created_at; costs.daily_credit_budget is its daily target",
+    ),
+    Kpi(
+        name="refunds_total",
+        label="Refunds",
+        unit="money",
+        direction="lower",
+        source=C,
+        anchor="created_at",
+        stat=Sum("refund_amount"),
+        formula="sum of amount of refunds",
+        needs=(("amount",), ("kind",)),
+        section="financial",
+    ),
+    Kpi(
+        name="credit_rate",
+        label="Credit application rate",
+        unit="percent",
+        direction="lower",
+        source=T,
+        anchor="created_at",
+        stat=Mean("has_credit", 100.0, "proportion"),
+        formula="tickets with at least one credit (any kind but refund) / tickets",
+        needs=(("ticket_id",), ("@credits",)),
+        section="financial",
+    ),
+    Kpi(
+        name="cost_per_resolution",
+        label="Cost per resolution",
+        unit="money",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Derived(
+            ("credits_total", "handle_total", "tickets_resolved"),
+            "tickets_resolved",
+            lambda v, rate: (
+                (v["credits_total"] + v["handle_total"] / 3600 * rate) / v["tickets_resolved"]
+                if v["tickets_resolved"]
+                else None
+            ),
+            hourly_cost=True,
+        ),
+        formula="(credits_total + handle hours × costs.agent_hourly) / tickets resolved",
+        needs=(RES_COLS, HANDLE_COLS, ("@credits",)),
+        section="financial",
+    ),
+    Kpi(
+        name="authorization_compliance",
+        label="Authorization compliance",
+        unit="percent",
+        direction="higher",
+        source=C,
+        anchor="created_at",
+        stat=Mean("authorized", 100.0, "proportion"),
+        formula="credits within their approver's limit (authorization_limits) / credits",
+        needs=(("amount",),),
+        section="financial",
+        notes="approved_by is a role, or a person whose role the agents input gives; "
+        "an empty approver has the limit 'none' (default 0)",
+    ),
+    Kpi(
+        name="recoveries_total",
+        label="Recoveries",
+        unit="money",
+        direction="higher",
+        source=C,
+        anchor="created_at",
+        stat=Sum("recovered"),
+        formula="sum of recovered_amount (credits later recovered)",
+        needs=(("recovered_amount",),),
+        section="financial",
+    ),
+    Kpi(
+        name="net_financial_impact",
+        label="Net financial impact",
+        unit="money",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Derived(
+            (
+                "revenue_retained_total",
+                "upsell_amount_total",
+                "recoveries_total",
+                "credits_total",
+                "refunds_total",
+            ),
+            "revenue_retained_total",
+            lambda v, _rate: (
+                v["revenue_retained_total"]
+                + v["upsell_amount_total"]
+                + v["recoveries_total"]
+                - v["credits_total"]
+                - v["refunds_total"]
+            ),
+        ),
+        formula="revenue_retained + upsell_amount + recoveries − credits − refunds",
+        needs=(("revenue_retained",), ("upsell_amount",), ("@credits",)),
+        section="financial",
+    ),
+    Kpi(
+        name="support_roi",
+        label="Support ROI",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Derived(
+            ("net_financial_impact", "handle_total"),
+            "handle_total",
+            lambda v, rate: (
+                100 * v["net_financial_impact"] / (v["handle_total"] / 3600 * rate)
+                if v["handle_total"] and rate
+                else None
+            ),
+            hourly_cost=True,
+        ),
+        formula="net_financial_impact / (handle hours × costs.agent_hourly) × 100",
+        needs=(("revenue_retained",), ("upsell_amount",), HANDLE_COLS, ("@credits",)),
+        section="financial",
+    ),
+    # ---------------------------------------------------------------- retention
+    Kpi(
+        name="revenue_retention_rate",
+        label="Revenue retention rate",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("retained", 100.0, "proportion"),
+        formula="tickets with retained / tickets with cancel_intent",
+        needs=(("cancel_intent",), ("retained",)),
+        section="retention",
+    ),
+    Kpi(
+        name="upsell_rate",
+        label="Upsell success rate",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("upsell_won", 100.0, "proportion"),
+        formula="tickets with upsell_won / tickets with upsell_offered",
+        needs=(("upsell_offered",), ("upsell_won",)),
+        section="retention",
+    ),
+    Kpi(
+        name="customer_retention_rate",
+        label="Customer retention rate",
+        unit="percent",
+        direction="higher",
+        source=U,
+        anchor=None,
+        stat=Retention("retention"),
+        formula="(E − N) / S × 100: S customers at the period start, E at its end, N new in it",
+        needs=(("customer_id",), ("started_at",)),
+        section="retention",
+        notes="without --period: from the first ticket to the as-of time",
+        tiers=(("exceptional", 90.0), ("above average", 85.0), ("typical", 80.0)),
+    ),
+    Kpi(
+        name="churn_rate",
+        label="Churn rate",
+        unit="percent",
+        direction="lower",
+        source=U,
+        anchor=None,
+        stat=Retention("churn"),
+        formula="customers whose ended_at falls in the period / S × 100 (= 100 − retention)",
+        needs=(("customer_id",), ("started_at",), ("ended_at",)),
+        section="retention",
+    ),
+    # ---------------------------------------------------------------- quality
+    Kpi(
+        name="qa_score",
+        label="Quality score",
+        unit="score",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("qa"),
+        formula="mean qa_score (0–100) over reviewed tickets",
+        needs=(("qa_score",),),
+        section="quality",
+    ),
+    Kpi(
+        name="script_adherence",
+        label="Script adherence",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("script_adherent", 100.0, "proportion"),
+        formula="reviewed tickets adherent to the script / reviewed tickets",
+        needs=(("script_adherence",),),
+        section="quality",
+    ),
+    Kpi(
+        name="agent_utilization",
+        label="Agent utilisation",
+        unit="percent",
+        direction="band",
+        source=T,
+        anchor="created_at",
+        stat=Derived(
+            ("handle_total", "logged_total"),
+            "logged_total",
+            lambda v, _rate: (
+                100 * v["handle_total"] / v["logged_total"] if v["logged_total"] else None
+            ),
+        ),
+        formula="sum(handle time) / sum(logged_seconds) × 100",
+        needs=(HANDLE_COLS, ("@agents",)),
+        section="quality",
+        notes="handle time of tickets created in the period / time logged on those days",
+    ),
+    Kpi(
+        name="schedule_adherence",
+        label="Schedule adherence",
+        unit="percent",
+        direction="higher",
+        source=A,
+        anchor="date",
+        stat=Derived(
+            ("adherent_total", "scheduled_total"),
+            "scheduled_total",
+            lambda v, _rate: (
+                100 * v["adherent_total"] / v["scheduled_total"] if v["scheduled_total"] else None
+            ),
+        ),
+        formula="sum(adherent_seconds) / sum(scheduled_seconds) × 100",
+        needs=(("adherent_seconds",), ("scheduled_seconds",)),
+        section="quality",
+    ),
+    # ---------------------------------------------------------------- channel / self-service
+    Kpi(
+        name="self_service_resolution_rate",
+        label="Self-service resolution rate",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("self_service_resolved", 100.0, "proportion"),
+        formula="tickets resolved without an agent (resolved_by self_service or bot) / tickets",
+        needs=(("resolved_by",),),
+        section="channel",
+    ),
+    Kpi(
+        name="bot_containment_rate",
+        label="Bot containment rate",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Mean("bot_contained", 100.0, "proportion"),
+        formula="bot-handled tickets not handed off to an agent / bot-handled tickets",
+        needs=(("bot_handled",), ("handed_off",)),
+        section="channel",
+    ),
+    Kpi(
+        name="tickets_per_agent_day",
+        label="Tickets resolved per agent-day",
+        unit="ratio",
+        direction="higher",
+        source=T,
+        anchor="resolved_at",
+        stat=PerDistinct("agent_day"),
+        formula="tickets resolved / distinct (agent, day) with a resolution",
+        needs=(RES_COLS, ("agent",)),
+        section="channel",
+    ),
+    # ---------------------------------------------------------------- components (hidden)
+    Kpi(
+        name="handle_total",
+        label="Handle time (total)",
+        unit="seconds",
+        direction="none",
+        source=T,
+        anchor="created_at",
+        stat=Sum("handle"),
+        formula="sum(talk + hold + after-call work)",
+        needs=(HANDLE_COLS,),
+        hidden=True,
+    ),
+    Kpi(
+        name="logged_total",
+        label="Time logged (total)",
+        unit="seconds",
+        direction="none",
+        source=A,
+        anchor="date",
+        stat=Sum("logged"),
+        formula="sum(logged_seconds)",
+        needs=(("logged_seconds",),),
+        hidden=True,
+    ),
+    Kpi(
+        name="scheduled_total",
+        label="Time scheduled (total)",
+        unit="seconds",
+        direction="none",
+        source=A,
+        anchor="date",
+        stat=Sum("scheduled"),
+        formula="sum(scheduled_seconds)",
+        needs=(("scheduled_seconds",),),
+        hidden=True,
+    ),
+    Kpi(
+        name="adherent_total",
+        label="Time adherent (total)",
+        unit="seconds",
+        direction="none",
+        source=A,
+        anchor="date",
+        stat=Sum("adherent"),
+        formula="sum(adherent_seconds)",
+        needs=(("adherent_seconds",),),
+        hidden=True,
+    ),
+    Kpi(
+        name="revenue_retained_total",
+        label="Revenue retained",
+        unit="money",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Sum("revenue_retained"),
+        formula="sum(revenue_retained)",
+        needs=(("revenue_retained",),),
+        section="financial",
+    ),
+    Kpi(
+        name="upsell_amount_total",
+        label="Upsell revenue",
+        unit="money",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=Sum("upsell_amount"),
+        formula="sum(upsell_amount)",
+        needs=(("upsell_amount",),),
+        section="financial",
+    ),
 ]
 
-CATALOGUE: dict[str, Kpi] = {k.name: k for k in _CATALOGUE}
+ALL: dict[str, Kpi] = {k.name: k for k in _CATALOGUE}
+CATALOGUE: dict[str, Kpi] = {k.name: k for k in _CATALOGUE if not k.hidden}
 
 
 def get(name: str) -> Kpi | None:
+    """A public KPI by name."""
     return CATALOGUE.get(name)
 
 

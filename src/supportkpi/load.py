@@ -136,8 +136,10 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_tickets(frame)
     elif name == "surveys":
         _check_surveys(frame, config)
-    elif name in ("credits", "customers", "agents"):
-        _check_ids(frame, {"credits": "credit_id", "customers": "customer_id"}.get(name))
+    elif name == "credits":
+        _check_credits(frame, config)
+    elif name == "customers":
+        _check_customers(frame)
     return frame
 
 
@@ -534,6 +536,50 @@ def _check_surveys(frame: Frame, config: Config) -> None:
         _check_ids(frame, "survey_id")
 
 
+def _check_credits(frame: Frame, config: Config) -> None:
+    _check_ids(frame, "credit_id")
+    cur = frame.dims.get("currency")
+    if cur is None or "amount" not in frame.cols:
+        return
+    currencies = [c.upper() for c in cur.labels if c != UNKNOWN]
+    home = config.currency
+    foreign = sorted({c for c in currencies if c != home})
+    if not foreign:
+        return
+    rates = config.costs.get("rates", {})
+    missing = [c for c in foreign if c not in rates]
+    if missing:
+        raise InputError(
+            f"amounts in several currencies ({', '.join(sorted({*currencies, home}))}) and no"
+            f" exchange rate for {', '.join(missing)}",
+            path=frame.paths[0],
+            key="currency",
+            code="E007",
+            hint=f"add costs: {{rates: {{{missing[0]}: <value of 1 {missing[0]} in {home}>}}}}",
+        )
+    factor = np.array([rates.get(c.upper(), 1.0) if c != UNKNOWN else 1.0 for c in cur.labels])
+    for col in ("amount", "recovered_amount"):
+        if col in frame.cols:
+            frame.cols[col] = frame.cols[col] * factor[cur.codes]
+
+
+def _check_customers(frame: Frame) -> None:
+    _check_ids(frame, "customer_id")
+    started = frame.cols.get("started_at")
+    if started is None:
+        return
+    bad = frame.bad.pop("started_at", np.zeros(frame.n, dtype=bool))
+    missing = (started == NAT) & ~bad
+    record(frame, "E011", "started_at", missing, "no started_at: the customer cannot be placed")
+    _drop(frame, started == NAT)
+    ended = frame.cols.get("ended_at")
+    if ended is not None:
+        before = (ended != NAT) & (ended < frame.cols["started_at"])
+        if before.any():
+            record(frame, "E013", "ended_at", before, "ended before it started")
+            frame.bad["ended_at"] = frame.bad.get("ended_at", np.zeros(frame.n, bool)) | before
+
+
 def _code(dim: Dim, label: str) -> int:
     try:
         return dim.labels.index(label)
@@ -541,47 +587,68 @@ def _code(dim: Dim, label: str) -> int:
         return -1
 
 
-def attach_surveys(surveys: Frame, tickets: Frame) -> None:
-    """Give each survey the row of its ticket (`surveys.cols['ticket_row']`, -1 when
-    none), vectorised: a sorted-id search for integer ids, a hash lookup otherwise."""
-    n = surveys.n
-    if "ticket_id" not in surveys.ids or "ticket_id" not in tickets.ids:
-        surveys.cols["ticket_row"] = np.full(n, -1, dtype=np.int64)
-        return
-    s_ids, t_ids = surveys.ids["ticket_id"], tickets.ids["ticket_id"]
-    if pa.types.is_integer(s_ids.type) and pa.types.is_integer(t_ids.type):
-        t = np.asarray(t_ids.to_numpy(zero_copy_only=False), dtype=np.int64)
-        s = np.asarray(
-            pc.fill_null(s_ids, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False),
+def lookup_rows(keys: pa.Array, ids: pa.Array) -> np.ndarray:
+    """Row of each key in `ids` (-1 when absent), vectorised: a sorted-id search for
+    integer ids, a hash lookup otherwise."""
+    n = len(keys)
+    if pa.types.is_integer(keys.type) and pa.types.is_integer(ids.type):
+        t = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64)
+        k = np.asarray(
+            pc.fill_null(keys, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False),
             dtype=np.int64,
         )
-        if len(t) and bool(np.all(t[1:] > t[:-1])):
-            order = None
-            ts = t
-        else:
-            order = np.argsort(t, kind="stable")
-            ts = t[order]
-        pos = np.searchsorted(ts, s)
-        pos_c = np.minimum(pos, max(len(ts) - 1, 0))
-        found = (pos < len(ts)) & (ts[pos_c] == s) if len(ts) else np.zeros(n, dtype=bool)
-        rows = pos_c if order is None else order[pos_c]
-        ticket_row = np.where(found, rows, -1).astype(np.int64)
-    else:
-        idx = pc.index_in(pc.cast(s_ids, pa.string()), value_set=pc.cast(t_ids, pa.string()))
-        ticket_row = np.asarray(
-            pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-        )
-    surveys.cols["ticket_row"] = ticket_row
-    has_ref = np.asarray(s_ids.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if not len(t):
+            return np.full(n, -1, dtype=np.int64)
+        order = None if bool(np.all(t[1:] > t[:-1])) else np.argsort(t, kind="stable")
+        ts = t if order is None else t[order]
+        pos = np.minimum(np.searchsorted(ts, k), len(ts) - 1)
+        found = ts[pos] == k
+        rows = pos if order is None else order[pos]
+        return np.where(found, rows, -1).astype(np.int64)
+    idx = pc.index_in(pc.cast(keys, pa.string()), value_set=pc.cast(ids, pa.string()))
+    return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def attach_to_tickets(child: Frame, tickets: Frame) -> None:
+    """Give each survey or credit the row of its ticket (`cols['ticket_row']`, -1 when
+    none), so it can count in its ticket's groups."""
+    if "ticket_id" not in child.ids or "ticket_id" not in tickets.ids:
+        child.cols["ticket_row"] = np.full(child.n, -1, dtype=np.int64)
+        return
+    refs = child.ids["ticket_id"]
+    ticket_row = lookup_rows(refs, tickets.ids["ticket_id"])
+    child.cols["ticket_row"] = ticket_row
+    has_ref = np.asarray(refs.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    noun = child.name.rstrip("s")
     record(
-        surveys,
+        child,
         "E020",
         "ticket_id",
         has_ref & (ticket_row < 0),
-        "survey for a ticket that is not in the tickets export (counted; its ticket"
+        f"{noun} for a ticket that is not in the tickets export (counted; its ticket"
         " dimensions are (unknown))",
         ("ticket dimensions",),
     )
+
+
+def attach_customer_dims(tickets: Frame, customers: Frame) -> None:
+    """Customer attributes (segment, industry) become ticket dimensions through
+    customer_id; a ticket whose customer is unknown lands in `(unknown)`."""
+    cdim = tickets.dims.get("customer_id")
+    if cdim is None or "customer_id" not in customers.ids:
+        return
+    labels = pa.array(cdim.labels, pa.string())
+    row_of_label = lookup_rows(labels, pc.cast(customers.ids["customer_id"], pa.string()))
+    row_of_label[np.asarray(cdim.labels, dtype=object) == UNKNOWN] = -1
+    for name in ("segment", "industry"):
+        attr = customers.dims.get(name)
+        if attr is None or name in tickets.dims:
+            continue
+        per_label = np.where(
+            row_of_label >= 0, attr.codes[np.maximum(row_of_label, 0)], attr.size
+        ).astype(np.int32)
+        tickets.dims[name] = coerce.relabel(per_label[cdim.codes], [*attr.labels, UNKNOWN])
+        tickets.mapping[name] = f"customers.{name}"
 
 
 def reconcile(frame: Frame) -> dict[str, int]:

@@ -26,10 +26,13 @@ from .timeparse import NAT
 
 
 class Measures:
-    def __init__(self, frame: Frame, as_of: int, config: Config) -> None:
+    def __init__(
+        self, frame: Frame, as_of: int, config: Config, frames: dict[str, Frame] | None = None
+    ) -> None:
         self.frame = frame
         self.as_of = as_of
         self.config = config
+        self.frames = frames or {frame.name: frame}  # other inputs, for cross-input measures
         self._cache: dict[str, np.ndarray] = {}
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
@@ -146,6 +149,136 @@ class Measures:
     def m_sla_resolution(self) -> np.ndarray:
         return self.sla_view("resolution").state
 
+    def _cond(self, col: str, when: str) -> np.ndarray:
+        """Indicator of bool `col` over the rows where bool `when` is true (else NaN)."""
+        value = self._bool(col)
+        gate = self.frame.cols[when]
+        value[gate != 1] = np.nan
+        return value
+
+    def m_retained(self) -> np.ndarray:
+        return self._cond("retained", "cancel_intent")
+
+    def m_upsell_won(self) -> np.ndarray:
+        return self._cond("upsell_won", "upsell_offered")
+
+    def m_bot_contained(self) -> np.ndarray:
+        contained = 1.0 - self._bool("handed_off")
+        contained[self.frame.cols["bot_handled"] != 1] = np.nan
+        return contained
+
+    def m_qa(self) -> np.ndarray:
+        return self.frame.cols["qa_score"].copy()
+
+    def m_script_adherent(self) -> np.ndarray:
+        return self._bool("script_adherence")
+
+    def m_revenue_retained(self) -> np.ndarray:
+        return self.frame.cols["revenue_retained"].copy()
+
+    def m_upsell_amount(self) -> np.ndarray:
+        return self.frame.cols["upsell_amount"].copy()
+
+    def m_self_service_resolved(self) -> np.ndarray:
+        by = self.frame.dims["resolved_by"]
+        codes = [i for i, lbl in enumerate(by.labels) if lbl in ("bot", "self_service")]
+        without_agent = np.isin(by.codes, codes)
+        if "resolved_at" in self.frame.cols:
+            resolved = self.event("resolved_at") != NAT
+        else:
+            resolved = by.codes != _label(by.labels, "(unknown)")
+        known = by.codes != _label(by.labels, "(unknown)")
+        out = (resolved & without_agent).astype(np.float64)
+        out[resolved & ~known] = np.nan  # resolved, but by whom is not said
+        return out
+
+    def m_has_credit(self) -> np.ndarray:
+        credits = self.frames.get("credits")
+        counts: np.ndarray = np.zeros(self.frame.n)
+        if credits is not None and "ticket_row" in credits.cols:
+            amount = Measures(credits, self.as_of, self.config, self.frames).get("credit_amount")
+            rows = credits.cols["ticket_row"]
+            use = (rows >= 0) & ~np.isnan(amount)
+            counts = np.bincount(rows[use], minlength=self.frame.n)
+        return (counts > 0).astype(np.float64)
+
+    def key_agent_day(self) -> tuple[np.ndarray, int]:
+        """(code per row, number of codes) of (agent, local day of resolution); -1 when
+        the agent is unknown or the ticket unresolved."""
+        from .periods import make_buckets
+
+        agent = self.frame.dims["agent"]
+        resolved = self.event("resolved_at")
+        ok = (resolved != NAT) & (agent.codes != _label(agent.labels, "(unknown)"))
+        out = np.full(self.frame.n, -1, dtype=np.int64)
+        if not ok.any():
+            return out, 1
+        b = make_buckets(
+            "day", int(resolved[ok].min()), int(resolved[ok].max()), self.config.timezone
+        )
+        day = np.searchsorted(np.asarray(b.starts, dtype=np.int64), resolved[ok], "right") - 1
+        out[ok] = agent.codes[ok].astype(np.int64) * len(b) + day
+        return out, agent.size * len(b)
+
+    # ----------------------------------------------------------------- credits
+    def _kind_mask(self, refund: bool) -> np.ndarray:
+        kind = self.frame.dims.get("kind")
+        if kind is None:  # no kind column: every row is a credit
+            return np.full(self.frame.n, not refund)
+        want = [
+            i
+            for i, lbl in enumerate(kind.labels)
+            if (lbl == "refund") == refund and lbl != "(unknown)"
+        ]
+        return np.isin(kind.codes, want)
+
+    def m_credit_amount(self) -> np.ndarray:
+        out = self.frame.cols["amount"].copy()
+        out[~self._kind_mask(refund=False)] = np.nan
+        return out
+
+    def m_refund_amount(self) -> np.ndarray:
+        out = self.frame.cols["amount"].copy()
+        out[~self._kind_mask(refund=True)] = np.nan
+        return out
+
+    def m_recovered(self) -> np.ndarray:
+        return self.frame.cols["recovered_amount"].copy()
+
+    def m_authorized(self) -> np.ndarray:
+        """1 when the credit's amount is within its approver's limit."""
+        amount = self.frame.cols["amount"]
+        limits = self.config.authorization_limits
+        folded = {k.lower(): v for k, v in limits.items()}
+        roles = _agent_roles(self.frames.get("agents"))
+        approver = self.frame.dims.get("approved_by")
+        none_limit = folded.get("none", 0.0)
+        if approver is None:
+            limit = np.full(self.frame.n, none_limit)
+        else:
+            per_label = np.array(
+                [
+                    folded.get(lbl.lower(), folded.get(roles.get(lbl, "").lower(), none_limit))
+                    if lbl != "(unknown)"
+                    else none_limit
+                    for lbl in approver.labels
+                ]
+            )
+            limit = per_label[approver.codes]
+        out = (amount <= limit).astype(np.float64)
+        out[np.isnan(amount)] = np.nan
+        return out
+
+    # ----------------------------------------------------------------- agents
+    def m_logged(self) -> np.ndarray:
+        return self.frame.cols["logged_seconds"].copy()
+
+    def m_scheduled(self) -> np.ndarray:
+        return self.frame.cols["scheduled_seconds"].copy()
+
+    def m_adherent(self) -> np.ndarray:
+        return self.frame.cols["adherent_seconds"].copy()
+
     # ----------------------------------------------------------------- surveys
     def _type_mask(self, survey_type: str) -> np.ndarray:
         dim = self.frame.dims["type"]
@@ -186,3 +319,20 @@ class Measures:
     def m_ces_easy(self) -> np.ndarray:
         s = self._score("ces")
         return self._indicator(self._in_band(s, self.config.scales["ces"].good), ~np.isnan(s))
+
+
+def _label(labels: list[str], label: str) -> int:
+    try:
+        return labels.index(label)
+    except ValueError:
+        return -1
+
+
+def _agent_roles(agents: Frame | None) -> dict[str, str]:
+    """agent name -> role, from the agents input (the last row of an agent wins)."""
+    if agents is None or "role" not in agents.dims or "agent" not in agents.dims:
+        return {}
+    a, r = agents.dims["agent"], agents.dims["role"]
+    last = np.full(a.size, -1, dtype=np.int64)
+    last[a.codes] = np.arange(agents.n)  # later rows overwrite earlier ones
+    return {a.labels[i]: r.labels[r.codes[row]] for i, row in enumerate(last) if row >= 0}

@@ -103,6 +103,8 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         out["ci_high"] = _num(r.ci_high)
     if r.margin is not None:
         out["margin"] = _num(r.margin)
+    if r.tier:
+        out["tier"] = r.tier
     if r.reason:
         out["reason"] = r.reason
     for k, v in r.extra.items():

@@ -16,7 +16,7 @@ from .config import Config, find_config, load_config
 from .engine import Engine, Query, _find_dim
 from .errors import UsageError
 from .frame import Frame
-from .load import Request, attach_surveys, load_input, reconcile
+from .load import Request, attach_customer_dims, attach_to_tickets, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
 from .report import InputSummary, Report
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
@@ -30,6 +30,7 @@ _MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
     "handle": ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds"),
     "frt": ("created_at", "first_response_at", "first_response_minutes"),
     "res": ("created_at", "resolved_at", "resolution_minutes"),
+    "self_service_resolved": ("resolved_at", "resolved_by"),
 }
 _ALWAYS = {
     "tickets": ("ticket_id", "created_at"),
@@ -44,6 +45,19 @@ _ALWAYS = {
         "nps",
         "ces",
     ),
+    "credits": (
+        "credit_id",
+        "ticket_id",
+        "customer_id",
+        "agent",
+        "kind",
+        "amount",
+        "currency",
+        "approved_by",
+        "created_at",
+    ),
+    "customers": ("customer_id", "started_at", "ended_at"),
+    "agents": ("agent", "team", "role", "date"),
 }
 
 
@@ -97,12 +111,14 @@ def parse_by(by: list[list[str]] | list[str]) -> list[tuple[str, ...]]:
 
 
 def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dict[str, set[str]]:
+    from .engine import expand
+
     need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
-    for name in kpi_names:
-        kpi = catalogue.CATALOGUE[name]
+    for name in expand(kpi_names):
+        kpi = catalogue.ALL[name]
         cols = need[kpi.source]
         for group in kpi.needs:
-            cols.update(group)
+            cols.update(c for c in group if not c.startswith("@"))
         if kpi.anchor:
             cols.add(kpi.anchor)
         measure = getattr(kpi.stat, "measure", None) or getattr(kpi.stat, "where", None)
@@ -140,7 +156,7 @@ def load_all(
 ) -> dict[str, Frame]:
     """Load the inputs; `also_read` names ticket columns wanted when present (listings)."""
     paths = {k: v for k, v in input_paths(options, config).items() if k in only}
-    if "tickets" not in paths and "surveys" not in paths:
+    if not paths:
         raise UsageError(
             "no input to read",
             hint="give -t tickets.csv (and -s surveys.csv …), or name them under inputs: in"
@@ -149,6 +165,8 @@ def load_all(
     dims = sorted({d for b in breakdowns for d in b})
     need = columns_needed(kpi_names, dims, config)
     need["tickets"].update(also_read)
+    if "customers" in paths:
+        need["tickets"].add("customer_id")  # customer attributes become ticket dimensions
     read_dims = list(dims)
     if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
         read_dims += [config.sla.key, *config.sla.overrides]  # the SLA policies' keys
@@ -157,15 +175,18 @@ def load_all(
         if name in paths:
             request = Request(need[name], tuple(dict.fromkeys(read_dims)))
             frames[name] = load_input(name, paths[name], config, request)
-    if "surveys" in frames and "tickets" in frames:
-        attach_surveys(frames["surveys"], frames["tickets"])
+    if "tickets" in frames:
+        for child in ("surveys", "credits"):
+            if child in frames:
+                attach_to_tickets(frames[child], frames["tickets"])
+        if "customers" in frames:
+            attach_customer_dims(frames["tickets"], frames["customers"])
     _check_dims(frames, dims)
     return frames
 
 
 def _check_dims(frames: dict[str, Frame], dims: list[str]) -> None:
-    primary = frames.get("tickets") or frames.get("surveys")
-    assert primary is not None
+    primary = next(frames[n] for n in INPUT_NAMES if n in frames)
     for d in dims:
         key = normalise_name(d)
         if key in TIME_DIMS or _find_dim(primary, key) is not None:
@@ -180,7 +201,8 @@ def _check_dims(frames: dict[str, Frame], dims: list[str]) -> None:
 
 
 def default_as_of(frames: dict[str, Frame]) -> int | None:
-    for name in ("tickets", "surveys"):
+    """The latest timestamp in the tickets export (else in the first input that has one)."""
+    for name in INPUT_NAMES:
         frame = frames.get(name)
         if frame is None or frame.n == 0:
             continue
@@ -236,7 +258,7 @@ def compute(options: Options, config: Config | None = None) -> Report:
     )
     query = Query(kpi_names, breakdowns, window, options.every, as_of if as_of is not None else 0)
     results = Engine(frames, query, config).run()
-    judge(results, config)
+    judge(results, config, window.label)
     return Report(
         command="compute",
         as_of=as_of,

@@ -9,17 +9,34 @@ Statuses:
 A `warn` threshold marks a band next to the target: for `min: 90, warn: 88` a value in
 [88, 90) is `warn`; for `max: 2h, warn: 90m` a value in (90m, 2h] is `warn`. Either side
 of the target works, so "nearly missed" and "slightly missed" can both be expressed.
+
+Beside the status, a KPI with industry bands (seed 003) gets its benchmark `tier`:
+exceptional / above average / typical / below typical. A day's credits_total is judged
+against `costs.daily_credit_budget`.
 """
 
 from __future__ import annotations
 
+import re
+
 from .config import Config, Target
 from .engine import Result
-from .kpis import CATALOGUE, Count, OpenAtEnd
+from .kpis import CATALOGUE, Count, Kpi, OpenAtEnd, Sum
 from .schema import normalise_name
 
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-def target_for(kpi: str, group: dict[str, str], config: Config) -> Target | None:
+
+def target_for(
+    kpi: str, group: dict[str, str], config: Config, period_label: str | None = None
+) -> Target | None:
+    budget = config.costs.get("daily_credit_budget")
+    if kpi == "credits_total" and budget is not None and kpi not in config.targets:
+        day_group = any(
+            normalise_name(k) in ("day", "period") and _DAY.match(v) for k, v in group.items()
+        )
+        if day_group or (period_label and _DAY.match(period_label) and not group):
+            return Target(max=float(budget))
     if CATALOGUE[kpi].section == "sla":
         policy_target = _policy_compliance(kpi, group, config)
         if policy_target is not None:
@@ -80,16 +97,26 @@ def status_of(value: float, t: Target) -> str:
     return "no_target"
 
 
-def judge(results: list[Result], config: Config) -> None:
+def tier_of(kpi: Kpi, value: float | None) -> str | None:
+    if not kpi.tiers or value is None:
+        return None
+    for name, threshold in kpi.tiers:
+        if value <= threshold if kpi.direction == "lower" else value >= threshold:
+            return name
+    return "below typical"
+
+
+def judge(results: list[Result], config: Config, period_label: str | None = None) -> None:
     for r in results:
         kpi = CATALOGUE[r.kpi]
-        t = target_for(r.kpi, r.group, config)
+        r.tier = tier_of(kpi, r.value)
+        t = target_for(r.kpi, r.group, config, period_label)
         r.target = t.to_dict() if t is not None else None
         if r.value is None:
             r.status = "no_data"
         elif t is None:
             r.status = "no_target"
-        elif not isinstance(kpi.stat, (Count, OpenAtEnd)) and r.n < config.min_sample:
+        elif not isinstance(kpi.stat, (Count, OpenAtEnd, Sum)) and r.n < config.min_sample:
             r.status = "low_sample"
         else:
             r.status = status_of(r.value, t)

@@ -50,8 +50,8 @@ def render(report: Report) -> str:
 
 def _overall(report: Report, results: list[Result]) -> list[str]:
     lines = [
-        _row(["KPI", "Value", "n", "95% CI", "Target", "Status"]),
-        _row(["---", "---:", "---:", "---", "---", "---"]),
+        _row(["KPI", "Value", "n", "95% CI", "Target", "Status", "Benchmark"]),
+        _row(["---", "---:", "---:", "---", "---", "---", "---"]),
     ]
     for r in results:
         label = CATALOGUE[r.kpi].label
@@ -65,6 +65,7 @@ def _overall(report: Report, results: list[Result]) -> list[str]:
                     fmt_ci(r),
                     fmt_target(r.kpi, r.target, report.currency),
                     status,
+                    r.tier or "",
                 ]
             )
         )

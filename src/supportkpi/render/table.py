@@ -67,6 +67,7 @@ def render(report: Report) -> str:
                 ("95% CI", "right"),
                 ("Target", "left"),
                 ("Status", "left"),
+                ("Benchmark", "left"),
             ):
                 t.add_column(col, justify=just)  # type: ignore[arg-type]
             for r in results:
@@ -77,6 +78,7 @@ def render(report: Report) -> str:
                     fmt_ci(r),
                     fmt_target(r.kpi, r.target, report.currency),
                     _status(r),
+                    r.tier or "",
                 )
         elif len(groups) <= PIVOT_MAX_GROUPS:
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
