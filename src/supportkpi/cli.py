@@ -361,6 +361,67 @@ def sla_check_cmd(
     _guard(debug, body)
 
 
+# ----------------------------------------------------------------- validate
+@app.command()
+def validate(
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    credits: CreditsOpt = None,
+    customers: CustomersOpt = None,
+    agents: AgentsOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
+    ] = "text",
+    rejects: Annotated[
+        str | None,
+        typer.Option(
+            "--rejects",
+            metavar="PATH",
+            help="Write every affected row, with the reason, to this CSV.",
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check exports: columns found and mapped, every problem by code, rows affected.
+
+    \b
+    Examples:
+      supportkpi validate -t tickets.csv -s surveys.csv
+      supportkpi validate -t tickets.csv --rejects rejected.csv
+      supportkpi validate --format json          # inputs from ./targets.yaml
+
+    Exit codes: 0 clean (warnings at most), 1 problems that exclude rows from some
+    KPIs, 2 an input is unusable (missing required column, unreadable file…).
+    """
+
+    def body() -> int:
+        from .run import Options
+        from .validate import rejects_csv, render_json, render_text
+        from .validate import validate as run_validate
+
+        if fmt not in ("text", "json", "table"):
+            _fail("--format: use text or json")
+        opts = Options(
+            tickets=tickets or [],
+            surveys=surveys or [],
+            credits=credits or [],
+            customers=customers or [],
+            agents=agents or [],
+            config=config,
+        )
+        result = run_validate(opts, keep_rows=rejects is not None)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents)
+        inputs += [p for c in result.checks for p in c.specs]
+        if rejects is not None:
+            emit(rejects_csv(result), rejects, inputs)
+        emit(render_json(result) if fmt == "json" else render_text(result), output, inputs)
+        return result.exit_code
+
+    _guard(debug, body)
+
+
 # ----------------------------------------------------------------- kpis
 @app.command("kpis")
 def kpis_cmd(

@@ -50,6 +50,7 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E023": ("naive timestamps mixed with offsets", "warning"),
     "E024": ("unknown status", "warning"),
     "E025": ("survey without a score (not a response)", "row"),
+    "E026": ("wrong number of fields on a CSV line", "row"),
 }
 
 
@@ -120,6 +121,8 @@ class Problem:
     first_rows: list[int] = field(default_factory=list)  # 1-based data-row numbers
     path: str | None = None
     kpis: tuple[str, ...] = ()
+    # every affected data row (1-based), for `validate --rejects`; not serialised
+    all_rows: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def scope(self) -> str:

@@ -54,6 +54,8 @@ class Frame:
     problems: list[Problem] = field(default_factory=list)
     # column -> rows whose value is present but unusable (excluded from the KPIs reading it)
     bad: dict[str, np.ndarray] = field(default_factory=dict)
+    keep_rows: bool = False  # keep every problem row (validate --rejects)
+    malformed_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
     # 1-based source row of each kept row, per file: (file index, row) — for messages
     origin_file: np.ndarray | None = None
     origin_row: np.ndarray | None = None

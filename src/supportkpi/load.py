@@ -60,6 +60,7 @@ class Request:
 
     columns: set[str] | None = None
     dims: tuple[str, ...] = ()
+    keep_rows: bool = False  # remember every problem row (validate --rejects)
 
 
 def resolve_columns(
@@ -140,6 +141,7 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_credits(frame, config)
     elif name == "customers":
         _check_customers(frame)
+    frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
     return frame
 
 
@@ -168,9 +170,28 @@ def _load_file(
         for c in wanted
         if (spec_col := spec.column(c)) is not None and spec_col.type in ("dim", "enum")
     ] + list(extra.values())
-    table = read_columns(src, export_cols, dictionary=dict_cols)
+    table, malformed = read_columns(src, export_cols, dictionary=dict_cols)
     frame = Frame(spec.name, table.num_rows)
-    frame.rows_read = table.num_rows
+    frame.keep_rows = request.keep_rows
+    frame.malformed_lines = malformed.all_lines
+    frame.rows_read = table.num_rows + malformed.count
+    if malformed.count:
+        found = "/".join(str(x) for x in sorted(malformed.found))
+        lines = ", ".join(str(x) for x in malformed.lines)
+        where = f": lines {lines}" if lines else ""
+        frame.problems.append(
+            Problem(
+                "E026",
+                spec.name,
+                "",
+                f"lines with {found} fields where the header has {malformed.expected}"
+                f" (a stray delimiter or quote?){where}",
+                malformed.count,
+                [max(x - 1, 1) for x in malformed.lines],
+                src.display,
+                ("all",),
+            )
+        )
     frame.paths = [src.display]
     frame.header = list(src.header)
     frame.origin_file = np.full(table.num_rows, file_index, dtype=np.int32)
@@ -349,6 +370,7 @@ def _concat(name: str, parts: list[Frame]) -> Frame:
     first = parts[0]
     out = Frame(name, sum(p.n for p in parts))
     out.rows_read = sum(p.rows_read for p in parts)
+    out.keep_rows = first.keep_rows
     out.problems = [pr for p in parts for pr in p.problems]
     out.mapping = dict(first.mapping)
     out.header = list(dict.fromkeys(h for p in parts for h in p.header))
@@ -420,6 +442,7 @@ def record(
                 [int(r) for r in rows[sel][:FIRST_ROWS]],
                 path,
                 tuple(affected),
+                rows[sel].tolist() if frame.keep_rows else None,
             )
         )
     return len(hits)
@@ -656,6 +679,6 @@ def reconcile(frame: Frame) -> dict[str, int]:
     out: dict[str, int] = {}
     for p in frame.problems:
         if p.scope == "row":
-            key = f"{p.code} {p.column}: {p.title}"
+            key = f"{p.code} {p.column}: {p.title}" if p.column else f"{p.code}: {p.title}"
             out[key] = out.get(key, 0) + p.rows
     return out

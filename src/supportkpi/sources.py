@@ -206,18 +206,25 @@ def _parquet_handle(src: Source) -> object:
     return src.path
 
 
+@dataclass
+class Malformed:
+    """CSV lines with the wrong number of fields (skipped, counted)."""
+
+    lines: list[int] = field(default_factory=list)  # physical line numbers (1 = header)
+    count: int = 0
+    expected: int = 0
+    found: set[int] = field(default_factory=set)
+    all_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text), capped
+
+
 def read_columns(
-    src: Source,
-    columns: list[str],
-    dictionary: list[str],
-    string_columns: list[str] | None = None,
-) -> pa.Table:
+    src: Source, columns: list[str], dictionary: list[str]
+) -> tuple[pa.Table, Malformed]:
     """Read only `columns` (export names) of one source.
 
-    `dictionary` columns arrive dictionary-encoded (cheap grouping); `string_columns`
-    are read as text (no type inference), for a second attempt after inference failed.
+    `dictionary` columns arrive dictionary-encoded (cheap grouping). CSV lines with too
+    many or too few fields are skipped and returned in `Malformed`, never guessed at.
     """
-    import pyarrow as pa
 
     if src.kind == "parquet":
         import pyarrow.parquet as pq
@@ -228,24 +235,49 @@ def read_columns(
             pf = pq.ParquetFile(
                 _parquet_handle(src), read_dictionary=[c for c in dictionary if c in columns]
             )
-            return pf.read(columns=columns, use_threads=True)
+            return pf.read(columns=columns, use_threads=True), Malformed()
         except Exception as exc:
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
 
+    table, bad = _read_csv(src, columns, dictionary, threads=True)
+    if bad.count:  # line numbers are known only to a single-threaded read
+        table, bad = _read_csv(src, columns, dictionary, threads=False)
+    return table, bad
+
+
+def _read_csv(
+    src: Source, columns: list[str], dictionary: list[str], threads: bool
+) -> tuple[pa.Table, Malformed]:
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    types: dict[str, pa.DataType] = {c: pa.dictionary(pa.int32(), pa.string()) for c in dictionary}
-    for c in string_columns or ():
-        types.setdefault(c, pa.string())
+    bad = Malformed()
+
+    def on_bad_row(row: object) -> str:
+        bad.count += 1
+        bad.expected = getattr(row, "expected_columns", 0)
+        bad.found.add(getattr(row, "actual_columns", 0))
+        number = getattr(row, "number", None)
+        if number is not None:
+            if len(bad.lines) < 5:
+                bad.lines.append(int(number))
+            if len(bad.all_lines) < 100_000:
+                bad.all_lines.append((int(number), str(getattr(row, "text", ""))))
+        return "skip"
+
+    types = {c: pa.dictionary(pa.int32(), pa.string()) for c in dictionary if c in columns}
     encoding = src.encoding
     for attempt in range(2):
-        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 22)
-        parse_opts = pacsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True)
+        bad = Malformed()  # the handler looks `bad` up when called
+        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 22, use_threads=threads)
+        parse_opts = pacsv.ParseOptions(
+            delimiter=src.delimiter, newlines_in_values=True, invalid_row_handler=on_bad_row
+        )
         conv_opts = pacsv.ConvertOptions(
             include_columns=columns,
-            column_types={c: t for c, t in types.items() if c in columns},
+            column_types=types,
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
@@ -257,9 +289,10 @@ def read_columns(
         else:
             stream = src.path
         try:
-            return pacsv.read_csv(
+            table = pacsv.read_csv(
                 stream, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
             )
+            return table, bad
         except pa.ArrowInvalid as exc:
             text = str(exc)
             if "UTF8" in text and attempt == 0 and encoding == "utf8":

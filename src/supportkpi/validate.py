@@ -1,0 +1,262 @@
+"""`supportkpi validate`: check exports before trusting a number from them.
+
+Per input: rows read, used and rejected; the columns found and how they were mapped;
+every problem by code with counts, the first rows and the KPIs it affects. Exit code:
+0 clean (warnings at most), 1 problems that exclude rows from some KPIs, 2 an input is
+unusable. `--rejects PATH` writes every affected row, as it was in the export, with the
+reason, so it can be fixed at the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .errors import Problem, SupportKpiError
+from .frame import Frame
+from .load import Request, attach_customer_dims, attach_to_tickets, load_input, reconcile
+from .run import INPUT_NAMES, Options, input_paths, resolve_config
+from .schema import INPUTS
+
+
+@dataclass
+class InputCheck:
+    name: str
+    specs: list[str]
+    frame: Frame | None = None
+    fatal: str | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.frame.problems if self.frame is not None else []
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"input": self.name, "paths": self.specs}
+        if self.fatal is not None:
+            out["usable"] = False
+            out["error"] = self.fatal
+            return out
+        f = self.frame
+        assert f is not None
+        mapped = set(f.mapping.values())
+        out.update(
+            {
+                "usable": True,
+                "paths": f.paths,
+                "rows_read": f.rows_read,
+                "rows_used": f.n,
+                "rows_rejected": reconcile(f),
+                "columns": dict(f.mapping),
+                "other_columns": [h for h in f.header if h not in mapped],
+                "problems": [p.to_dict() for p in f.problems],
+            }
+        )
+        return out
+
+
+@dataclass
+class Validation:
+    checks: list[InputCheck] = field(default_factory=list)
+    config_path: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if any(c.fatal for c in self.checks):
+            return 2
+        if any(p.scope in ("row", "value") for c in self.checks for p in c.problems):
+            return 1
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": "supportkpi",
+            "version": __version__,
+            "command": "validate",
+            "config": self.config_path,
+            "exit_code": self.exit_code,
+            "inputs": [c.to_dict() for c in self.checks],
+        }
+
+
+def validate(options: Options, keep_rows: bool = False) -> Validation:
+    config: Config = resolve_config(options)
+    paths = input_paths(options, config)
+    if not paths:
+        from .errors import UsageError
+
+        raise UsageError(
+            "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
+        )
+    result = Validation(config_path=config.path)
+    frames: dict[str, Frame] = {}
+    for name in INPUT_NAMES:
+        if name not in paths:
+            continue
+        check = InputCheck(name, paths[name])
+        try:
+            check.frame = load_input(name, paths[name], config, Request(None, (), keep_rows))
+            frames[name] = check.frame
+        except SupportKpiError as exc:
+            check.fatal = str(exc)
+        result.checks.append(check)
+    if "tickets" in frames:
+        for child in ("surveys", "credits"):
+            if child in frames:
+                attach_to_tickets(frames[child], frames["tickets"])
+        if "customers" in frames:
+            attach_customer_dims(frames["tickets"], frames["customers"])
+    return result
+
+
+# ----------------------------------------------------------------- rendering
+def render_text(v: Validation) -> str:
+    out: list[str] = []
+    for c in v.checks:
+        if c.fatal:
+            out.append(f"{c.name}: UNUSABLE — {c.fatal}")
+            continue
+        f = c.frame
+        assert f is not None
+        rejected = sum(reconcile(f).values())
+        out.append(
+            f"{c.name}: {', '.join(f.paths)} — {f.rows_read:,} rows read, {f.n:,} used"
+            + (f", {rejected:,} rejected" if rejected else "")
+        )
+        spec = INPUTS[c.name]
+        mapped = ", ".join(
+            f"{k} ← {v!r}" if v != k else k for k, v in f.mapping.items() if k in spec.names
+        )
+        out.append(f"  columns: {mapped}")
+        other = [h for h in f.header if h not in set(f.mapping.values())]
+        if other:
+            shown = ", ".join(repr(h) for h in other[:10]) + (", …" if len(other) > 10 else "")
+            out.append(f"  other columns (usable with --by): {shown}")
+        missing = [col.name for col in spec.columns if col.name not in f.mapping]
+        if missing:
+            out.append(f"  not in the export: {', '.join(missing)}")
+        if not f.problems:
+            out.append("  no problems")
+        for p in f.problems:
+            out.append("  " + _problem_line(p))
+    verdict = {0: "clean", 1: "problems exclude some rows from some KPIs", 2: "unusable input"}
+    out.append(f"result: {verdict[v.exit_code]} (exit {v.exit_code})")
+    return "\n".join(out) + "\n"
+
+
+def _problem_line(p: Problem) -> str:
+    rows = ", ".join(str(r) for r in p.first_rows)
+    more = ", …" if p.rows > len(p.first_rows) else ""
+    noun = "row" if p.rows == 1 else "rows"
+    col = f"{p.column}: " if p.column else ""
+    if p.scope == "row":
+        effect = "rows excluded from every KPI"
+    elif p.scope == "value":
+        effect = "excluded from " + ", ".join(p.kpis) if p.kpis else "value ignored"
+    else:
+        effect = "warning: kept"
+    where = f" (rows {rows}{more})" if rows else ""
+    return f"{p.code} {col}{p.message}: {p.rows:,} {noun}{where} — {effect}"
+
+
+def render_json(v: Validation) -> str:
+    import json
+
+    return json.dumps(v.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def rejects_csv(v: Validation) -> str:
+    """Every row a problem touches, as it was in the export, with the reason."""
+    from .render.common import safe_text
+
+    records: list[dict[str, str]] = []
+    columns: list[str] = []
+    for c in v.checks:
+        f = c.frame
+        if f is None:
+            continue
+        by_path: dict[str | None, list[Problem]] = {}
+        for p in f.problems:
+            if p.scope == "warning" and p.code != "E020":
+                continue
+            by_path.setdefault(p.path, []).append(p)
+        for path, problems in by_path.items():
+            raw = _raw_rows(path) if path else None
+            if raw is not None:
+                for h in raw[0]:
+                    if h not in columns:
+                        columns.append(h)
+            for p in problems:
+                if p.code == "E026":
+                    for line, text in f.malformed_lines:
+                        records.append(_record(c.name, path, line, p, {"_line": text}))
+                    continue
+                for row in p.all_rows or p.first_rows:
+                    values = {}
+                    if raw is not None and 0 < row <= len(raw[1]):
+                        values = dict(zip(raw[0], raw[1][row - 1], strict=False))
+                    records.append(_record(c.name, path, row, p, values))
+    head = ["input", "file", "row", "code", "column", "reason", *columns]
+    if any("_line" in r for r in records):
+        head.append("_line")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+    for r in records:
+        w.writerow([safe_text(str(r.get(h, ""))) for h in head])
+    return buf.getvalue()
+
+
+def _record(
+    name: str, path: str | None, row: int, p: Problem, values: dict[str, str]
+) -> dict[str, str]:
+    return {
+        "input": name,
+        "file": path or "",
+        "row": str(row),
+        "code": p.code,
+        "column": p.column,
+        "reason": p.message,
+        **values,
+    }
+
+
+def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
+    """Every column of an export, as text, for the rejects file."""
+    if path == "<stdin>":
+        return None
+    import pyarrow as pa
+
+    from .sources import open_source
+
+    try:
+        src = open_source(path)
+        if src.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.ParquetFile(path).read()
+        else:
+            import pyarrow.csv as pacsv
+
+            table = pacsv.read_csv(
+                pa.input_stream(path, compression="gzip" if src.compressed else None),
+                read_options=pacsv.ReadOptions(encoding=src.encoding),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=src.delimiter,
+                    newlines_in_values=True,
+                    invalid_row_handler=lambda _row: "skip",
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(src.header, pa.string()),
+                    strings_can_be_null=False,
+                ),
+            )
+    except Exception:  # the rejects file is a help: without raw values it still lists rows
+        return None
+    names = table.column_names
+    cols = [table.column(n).cast(pa.string()).to_pylist() for n in names]
+    rows = [["" if v is None else v for v in r] for r in zip(*cols, strict=True)]
+    return names, rows
