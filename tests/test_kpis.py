@@ -348,3 +348,51 @@ def test_small_samples_are_flagged_not_judged(in_tmp: Path) -> None:
     doc = run("compute", "-t", "tickets.csv", "-f", "json").json()  # default min_sample 30
     r = result(doc, "escalation_rate")
     assert r["status"] == "low_sample" and r["n"] == 6
+
+
+def test_durations_given_in_minutes(in_tmp: Path) -> None:
+    # exports like Zendesk's ticket metrics give minutes instead of timestamps
+    write_csv(
+        in_tmp / "t.csv",
+        ["ticket_id", "created_at", "Reply time", "Full resolution", "priority"],
+        [
+            [1, "2026-11-02T09:00:00Z", 10, 120, "P1"],
+            [2, "2026-11-02T10:00:00Z", 30.5, "", "P1"],
+            [3, "2026-11-02T11:00:00Z", "-5", 60, "P1"],  # unreadable: unknown, not "no reply"
+        ],
+    )
+    (in_tmp / "targets.yaml").write_text(
+        "columns:\n  tickets: {first_response_minutes: Reply time,"
+        " resolution_minutes: Full resolution}\n"
+    )
+    doc = run("compute", "-t", "t.csv", "--as-of", "2026-11-03T00:00:00Z", "-f", "json").json()
+    assert value(doc, "first_response_time") == (600 + 1830) / 2
+    assert value(doc, "resolution_time") == (7200 + 3600) / 2
+    assert value(doc, "tickets_resolved") == 2
+    # P1 first response 15 min: ticket 1 met, ticket 2 breached, ticket 3 n/a (unreadable)
+    fr = result(doc, "sla_first_response")
+    assert (fr["met"], fr["breached"], fr["n/a"]) == (1, 1, 1)
+
+
+def test_cohort_places_everything_by_creation(in_tmp: Path) -> None:
+    write_csv(in_tmp / "tickets.csv", TICKET_HEADER, TICKETS)
+    write_csv(in_tmp / "surveys.csv", SURVEY_HEADER, SURVEYS)
+    doc = run(
+        "compute",
+        "-t",
+        "tickets.csv",
+        "-s",
+        "surveys.csv",
+        "--cohort",
+        "--period",
+        "2026-W45",
+        "--kpi",
+        "tickets_resolved,resolution_time,ces",
+        "-f",
+        "json",
+    ).json()
+    # tickets created in W45 that were resolved (by the as-of time): 1, 2, 4, 5
+    assert value(doc, "tickets_resolved") == 4
+    assert value(doc, "resolution_time") == approx((7200 + 172800 + 3600 + 345600) / 4)
+    # surveys of tickets created in W45, whenever answered: s7 (ticket 5) and s8 (ticket 1)
+    assert value(doc, "ces") == (6 + 3) / 2

@@ -189,6 +189,14 @@ def compute(
         typer.Option("--every", help="A series: one period per day/week/month/quarter/year."),
     ] = None,
     as_of: AsOfOpt = None,
+    cohort: Annotated[
+        bool,
+        typer.Option(
+            "--cohort",
+            help="Place every KPI by its ticket's creation time (the resolutions, surveys"
+            " and credits of the tickets opened in the period), as Intercom reports.",
+        ),
+    ] = False,
     config: ConfigOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -231,6 +239,7 @@ def compute(
             to=to,
             every=every.value if every else None,
             as_of=as_of,
+            cohort=cohort,
         )
         report = run_compute(opts)
         emit(

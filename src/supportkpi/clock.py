@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrownp import to_np
 from .config import WEEKDAYS, Config
 from .errors import ConfigError
 from .timeparse import NAT
@@ -36,8 +37,13 @@ class CalendarClock:
 
     def elapsed(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Seconds from start to end (float64; NaN where either is NAT)."""
-        out = (end - start).astype(np.float64) / US
-        out[(start == NAT) | (end == NAT)] = np.nan
+        out = end - start
+        missing = end == NAT
+        if (start == NAT).any():
+            missing |= start == NAT
+        out = out.astype(np.float64)
+        out /= US
+        out[missing] = np.nan
         return out
 
     def add(self, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -106,7 +112,7 @@ class BusinessClock:
         aware = pc.assume_timezone(
             arr, timezone=self.tz, ambiguous="earliest", nonexistent="latest"
         )
-        return np.asarray(pc.cast(aware, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return to_np(aware, np.int64, NAT)
 
     def _cover(self, lo: int, hi: int) -> _Table:
         t = self._table

@@ -11,15 +11,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrownp import mask, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
 
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-
-
-def _np(arr: pa.Array | pa.ChunkedArray, dtype: type) -> np.ndarray:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
 
 
 def _flat(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -47,23 +44,18 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if pa.types.is_null(t):
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        vals = pc.fill_null(pc.cast(arr, pa.float64()), np.nan)
-        out = _np(vals, np.float64)
-        return out, np.zeros(n, dtype=bool)
+        return to_np(pc.cast(arr, pa.float64()), np.float64, np.nan), np.zeros(n, dtype=bool)
     if pa.types.is_boolean(t):
-        vals = pc.fill_null(pc.cast(arr, pa.float64()), np.nan)
-        return _np(vals, np.float64), np.zeros(n, dtype=bool)
+        return to_np(arr, np.float64, np.nan), np.zeros(n, dtype=bool)
     if is_texty(t):
         text = pc.utf8_trim_whitespace(pc.cast(_flat(arr), pa.string()))
         text = pc.if_else(pc.equal(text, ""), None, text)
         ok = pc.match_substring_regex(text, _NUMBER)
         good = pc.if_else(ok, text, None)
-        out = _np(pc.fill_null(pc.cast(good, pa.float64()), np.nan), np.float64)
-        bad = _np(pc.fill_null(pc.invert(ok), False), bool)
-        return out, bad
+        out = to_np(pc.cast(good, pa.float64()), np.float64, np.nan)
+        return out, mask(pc.invert(ok))
     # timestamps or other types where a number was expected
-    present = _np(pc.is_valid(arr), bool)
-    return np.full(n, np.nan), present
+    return np.full(n, np.nan), valid(arr)
 
 
 def to_bool(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,8 +63,7 @@ def to_bool(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     t = arr.type
     n = len(arr)
     if pa.types.is_boolean(t):
-        vals = pc.fill_null(pc.cast(arr, pa.int8()), -1)
-        return _np(vals, np.int8), np.zeros(n, dtype=bool)
+        return to_np(arr, np.int8, -1), np.zeros(n, dtype=bool)
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         f, _ = to_float(arr)
         out = np.full(n, -1, dtype=np.int8)
@@ -95,8 +86,7 @@ def to_bool(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             else:
                 lookup[i] = 1 if b else 0
         return lookup[d.codes], bad_label[d.codes]
-    present = _np(pc.is_valid(arr), bool)
-    return np.full(n, -1, dtype=np.int8), present
+    return np.full(n, -1, dtype=np.int8), valid(arr)
 
 
 def encode(arr: pa.ChunkedArray) -> Dim:
@@ -113,17 +103,23 @@ def encode(arr: pa.ChunkedArray) -> Dim:
         dictionary = pc.cast(dictionary, pa.string())
     raw_labels = [("" if v is None else str(v)).strip() for v in dictionary.to_pylist()]
     indices = flat.indices
-    codes = _np(pc.fill_null(pc.cast(indices, pa.int32()), len(raw_labels)), np.int32)
+    codes = to_np(indices, np.int32, len(raw_labels))
     return relabel(codes, [*raw_labels, ""])
 
 
 def relabel(codes: np.ndarray, labels: list[str]) -> Dim:
-    """Merge equal labels (and map empty labels to `(unknown)`), compacting the codes."""
+    """Merge equal labels (and map empty labels to `(unknown)`), compacting the codes.
+
+    A label no row uses may stay when nothing had to be merged: groups only ever come
+    from the codes rows have, so it is harmless, and skipping the pass over the rows
+    keeps loading fast."""
     cleaned = [lbl if lbl else UNKNOWN for lbl in labels]
     unique: dict[str, int] = {}
     remap = np.empty(len(cleaned), dtype=np.int32)
     for i, lbl in enumerate(cleaned):  # distinct values only
         remap[i] = unique.setdefault(lbl, len(unique))
+    if len(unique) == len(cleaned):
+        return Dim(codes.astype(np.int32, copy=False), cleaned)
     new_labels = list(unique)
     new_codes = remap[codes] if len(codes) else codes.astype(np.int32)
     # drop labels no row uses (e.g. the placeholder for missing values)

@@ -56,6 +56,7 @@ class Query:
     window: Window
     every: str | None
     as_of: int
+    cohort: bool = False  # place every KPI by its ticket's creation time
 
 
 @dataclass
@@ -252,8 +253,7 @@ class Engine:
             elif isinstance(kpi.stat, Retention):
                 key = (kpi.source, "@retention")
             else:
-                frame = self.frames[kpi.source]
-                key = (kpi.source, kpi.anchor if kpi.anchor in frame.cols else None)
+                key = (kpi.source, self._anchor(kpi))
             facts.setdefault(key, []).append(kpi)
         for (source, anchor), kpis in facts.items():
             if anchor == "@end":
@@ -265,6 +265,17 @@ class Engine:
         for kpi in derived:
             self._derive(kpi)
         return self._assemble(unavailable)
+
+    def _anchor(self, kpi: Kpi) -> str | None:
+        """The column placing the KPI's rows in a period (None: no such column, all rows).
+        In a cohort view, everything about a ticket is placed by its creation time."""
+        frame = self.frames[kpi.source]
+        if self.query.cohort and kpi.anchor is not None:
+            if kpi.source == "tickets":
+                return "created_at"
+            if kpi.source in ("surveys", "credits") and "tickets" in self.frames:
+                return "@ticket_created"
+        return kpi.anchor if kpi.anchor in frame.cols else None
 
     def _window_mask(self, ts: np.ndarray) -> np.ndarray:
         scope = ts != NAT
@@ -339,22 +350,31 @@ class Engine:
             ts = None
         fine, groupings = self._groupings(source, kpis, rows, ts)
         k_fine = int(fine.max()) + 1 if len(fine) else 0
-        sums: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        sums: dict[str, tuple[np.ndarray, ...]] = {}
         quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
         states: dict[str, np.ndarray] = {}
 
-        def fine_sums(measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(count, sum, sum of squares) of a measure per fine group."""
-            if measure not in sums:
-                v = m.get(measure)[rows]
-                valid = ~np.isnan(v)
-                vz = np.where(valid, v, 0.0)
-                sums[measure] = (
-                    grouping.grouped_sum(fine, valid.astype(np.float64), k_fine),
-                    grouping.grouped_sum(fine, vz, k_fine),
-                    grouping.grouped_sum(fine, vz * vz, k_fine),
-                )
-            return sums[measure]
+        all_rows = len(rows) == frame.n
+
+        def in_scope(values: np.ndarray) -> np.ndarray:
+            return values if all_rows else values[rows]
+
+        def fine_sums(measure: str, squares: bool = False) -> tuple[np.ndarray, ...]:
+            """(count, sum[, sum of squares]) of a measure per fine group; empty values
+            (NaN) left out."""
+            key = measure + ("²" if squares else "")
+            if key not in sums:
+                v = in_scope(m.get(measure))
+                ok = ~np.isnan(v)
+                f, vv = (fine, v) if ok.all() else (fine[ok], v[ok])
+                out = [
+                    np.bincount(f, minlength=k_fine).astype(np.float64),
+                    np.bincount(f, weights=vv, minlength=k_fine),
+                ]
+                if squares:
+                    out.append(np.bincount(f, weights=vv * vv, minlength=k_fine))
+                sums[key] = tuple(out)
+            return sums[key]
 
         for kpi in kpis:
             stat = kpi.stat
@@ -369,15 +389,19 @@ class Engine:
 
                 block: Block
                 if isinstance(stat, Count):
-                    w = None if stat.where is None else (m.get(stat.where)[rows] == 1)
+                    w = None if stat.where is None else (in_scope(m.get(stat.where)) == 1)
                     n = up(grouping.grouped_sum(fine, w, k_fine))
                     block = Block(n.copy(), n)
                 elif isinstance(stat, Sum):
-                    cnt, total, _ = fine_sums(stat.measure)
+                    cnt, total = fine_sums(stat.measure)
                     block = Block(up(total), up(cnt))
                 elif isinstance(stat, Mean):
-                    cnt, total, squares = fine_sums(stat.measure)
-                    block = _mean_block(stat, up(cnt), up(total), up(squares))
+                    if stat.kind == "nps":
+                        cnt, total, squares = fine_sums(stat.measure, squares=True)
+                        block = _mean_block(stat, up(cnt), up(total), up(squares))
+                    else:
+                        cnt, total = fine_sums(stat.measure)
+                        block = _mean_block(stat, up(cnt), up(total), None)
                 elif isinstance(stat, Quantile):
                     qkey = (stat.measure, bi)
                     if qkey not in quantiles:
@@ -388,14 +412,21 @@ class Engine:
                                 if isinstance(k.stat, Quantile) and k.stat.measure == stat.measure
                             }
                         )
-                        v = m.get(stat.measure)[rows]
-                        vals, counts = grouping.grouped_quantiles(roll[fine], v, g, qs)
+                        us = m.micros(stat.measure)
+                        group_of_row = roll[fine] if g > 1 else np.zeros(0, np.int64)
+                        if us is not None:
+                            vals, counts = grouping.grouped_quantiles(
+                                group_of_row, in_scope(us), g, qs, micros=True
+                            )
+                        else:
+                            v = in_scope(m.get(stat.measure))
+                            vals, counts = grouping.grouped_quantiles(group_of_row, v, g, qs)
                         quantiles[qkey] = (vals, counts, qs)
                     vals, counts, qs = quantiles[qkey]
                     block = Block(vals[:, qs.index(stat.q)], counts)
                 elif isinstance(stat, SlaCompliance):
                     if stat.target not in states:
-                        codes = m.get("sla_" + stat.target)[rows].astype(np.int64)
+                        codes = in_scope(m.get("sla_" + stat.target)).astype(np.int64)
                         k = len(sla.STATES)
                         states[stat.target] = np.bincount(
                             fine * k + codes, minlength=k_fine * k
@@ -671,14 +702,14 @@ def _open_counts(code: np.ndarray, kc: np.ndarray, kr: np.ndarray, width: int, g
     return at
 
 
-def _mean_block(stat: Mean, n: np.ndarray, total: np.ndarray, squares: np.ndarray) -> Block:
+def _mean_block(stat: Mean, n: np.ndarray, total: np.ndarray, squares: np.ndarray | None) -> Block:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, total / n, np.nan)
     block = Block(mean * stat.scale, n)
     if stat.kind == "proportion":
         lo, hi = wilson_arrays(total, n)
         block.ci = (lo * stat.scale, hi * stat.scale)
-    elif stat.kind == "nps":
+    elif stat.kind == "nps" and squares is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.maximum(squares / n - mean * mean, 0.0)
             block.margin = Z95 * np.sqrt(var / n) * stat.scale

@@ -69,23 +69,32 @@ def grouped_distinct(code: np.ndarray, key: np.ndarray, k: int, key_card: int) -
 
 
 def grouped_quantiles(
-    code: np.ndarray, values: np.ndarray, k: int, qs: list[float]
+    code: np.ndarray, values: np.ndarray, k: int, qs: list[float], micros: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles (linear interpolation, Hyndman-Fan type 7) of `values` per group.
 
-    NaN values are ignored. Returns (array k × len(qs), count per group). One sort for
-    all groups: when values are whole microseconds (durations) and non-negative, the
-    group code and the value are packed into one int64 key and sorted with `np.sort`;
-    otherwise a lexsort on (value, group).
+    `values` are float (NaN = empty) or, with `micros`, int64 microseconds (negative =
+    empty), which is how durations arrive. Returns (array k × len(qs), count per group),
+    in the values' unit (seconds for micros). One sort for all groups: whole
+    non-negative microseconds and the group code are packed into one int64 key and
+    sorted with `np.sort`; other values take a lexsort on (value, group).
     """
-    valid = ~np.isnan(values)
-    v = values[valid]
-    c = code[valid]
-    counts = np.bincount(c, minlength=k)
+    ok = values >= 0 if micros else ~np.isnan(values)
+    v = values if ok.all() else values[ok]
+    if k == 1:  # one group (the overall row): no codes needed
+        c = np.zeros(0, dtype=np.int64)
+        counts = np.array([len(v)])
+    else:
+        c = code if len(v) == len(code) else code[ok]
+        counts = np.bincount(c, minlength=k)
     out = np.full((k, len(qs)), np.nan)
     if len(v) == 0:
         return out, counts
-    sorted_vals = _sort_by_group(c, v, k)
+    if micros:
+        sorted_vals = _sort_packed(c, v.astype(np.int64, copy=False), k)
+        scale = 1e-6
+    else:
+        sorted_vals, scale = _sort_by_group(c, v, k)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
     for j, q in enumerate(qs):  # a handful of quantiles, each vectorised over groups
@@ -93,29 +102,35 @@ def grouped_quantiles(
         lo = np.floor(pos).astype(np.int64)
         hi = np.minimum(lo + 1, counts[has] - 1)
         frac = pos - lo
-        a = sorted_vals[offsets[has] + lo]
-        b = sorted_vals[offsets[has] + hi]
+        a = sorted_vals[offsets[has] + lo] * scale
+        b = sorted_vals[offsets[has] + hi] * scale
         out[has, j] = a + (b - a) * frac
     return out, counts
 
 
-def _sort_by_group(c: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
-    """`v` reordered by group, ascending within each group."""
-    code_bits = max(1, int(k - 1).bit_length()) if k > 1 else 0
+def _bits(k: int) -> int:
+    return max(1, int(k - 1).bit_length()) if k > 1 else 0
+
+
+def _sort_packed(c: np.ndarray, us: np.ndarray, k: int) -> np.ndarray:
+    """Whole non-negative values by group, ascending within each group (packed keys)."""
+    code_bits = _bits(k)
     value_bits = 63 - code_bits
+    if code_bits == 0:
+        return np.sort(us)
+    if int(us.max()) >= (1 << value_bits):
+        order = np.lexsort((us, c))
+        return us[order]
+    key = us | (c.astype(np.int64) << value_bits)
+    key.sort()
+    key &= (1 << value_bits) - 1
+    return key
+
+
+def _sort_by_group(c: np.ndarray, v: np.ndarray, k: int) -> tuple[np.ndarray, float]:
+    """(`v` reordered by group, ascending within each group; its scale to `v`'s unit)."""
     us = np.rint(v * 1e6)
-    if (
-        len(v)
-        and v.min() >= 0
-        and us.max() < float(1 << value_bits)
-        and np.array_equal(us / 1e6, v)
-    ):
-        key = us.astype(np.int64)
-        if code_bits:
-            key |= c.astype(np.int64) << value_bits
-        key.sort()
-        if code_bits:
-            key &= (1 << value_bits) - 1
-        return key / 1e6
+    if v.min() >= 0 and us.max() < float(1 << (63 - _bits(k))) and np.array_equal(us / 1e6, v):
+        return _sort_packed(c, us.astype(np.int64), k), 1e-6
     order = np.lexsort((v, c))
-    return v[order]
+    return v[order], 1.0

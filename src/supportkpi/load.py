@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import coerce, vocab
+from .arrownp import to_np, valid
 from .config import Config
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
@@ -457,7 +458,7 @@ def _check_ids(frame: Frame, id_col: str | None) -> None:
     if id_col is None or id_col not in frame.ids:
         return
     ids = frame.ids[id_col]
-    missing = np.asarray(ids.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    missing = ~valid(ids)
     record(frame, "E010", id_col, missing, f"no {id_col}: the row cannot be identified")
     dup = _superseded_duplicates(ids) & ~missing
     record(frame, "E019", id_col, dup, f"duplicate {id_col}; the last row with the id is used")
@@ -470,14 +471,11 @@ def _superseded_duplicates(ids: pa.Array) -> np.ndarray:
     if n < 2:
         return np.zeros(n, dtype=bool)
     if pa.types.is_integer(ids.type) and ids.null_count == 0:
-        keys = np.asarray(ids.to_numpy(), dtype=np.int64)
+        keys = to_np(ids, np.int64, 0)
         if bool(np.all(keys[1:] > keys[:-1])):
             return np.zeros(n, dtype=bool)  # strictly increasing: no duplicates
     else:
-        keys = np.asarray(
-            pc.fill_null(pc.dictionary_encode(ids).indices, -1).to_numpy(zero_copy_only=False),
-            dtype=np.int64,
-        )
+        keys = to_np(pc.dictionary_encode(ids).indices, np.int64, -1)
     order = np.argsort(keys, kind="stable")
     sk = keys[order]
     later_same = np.zeros(n, dtype=bool)
@@ -500,6 +498,20 @@ def _check_tickets(frame: Frame) -> None:
     _drop(frame, no_created)
     _check_ids(frame, "ticket_id")
     created = frame.cols["created_at"]
+    # a duration in minutes stands for the event it measures
+    for minutes_col, event_col in (
+        ("first_response_minutes", "first_response_at"),
+        ("resolution_minutes", "resolved_at"),
+    ):
+        minutes = frame.cols.get(minutes_col)
+        if minutes is None or event_col in frame.cols:
+            continue
+        has = ~np.isnan(minutes)
+        frame.cols[event_col] = np.where(
+            has, created + np.rint(np.where(has, minutes, 0) * 60e6).astype(np.int64), NAT
+        )
+        if minutes_col in frame.bad:  # an unreadable duration: the event is unknown, not absent
+            frame.bad[event_col] = frame.bad[minutes_col]
     for col, code, what in (
         ("first_response_at", "E012", "first response before creation"),
         ("resolved_at", "E013", "resolution before creation"),
@@ -615,13 +627,16 @@ def lookup_rows(keys: pa.Array, ids: pa.Array) -> np.ndarray:
     integer ids, a hash lookup otherwise."""
     n = len(keys)
     if pa.types.is_integer(keys.type) and pa.types.is_integer(ids.type):
-        t = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64)
-        k = np.asarray(
-            pc.fill_null(keys, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False),
-            dtype=np.int64,
-        )
+        t = to_np(ids, np.int64, np.iinfo(np.int64).max)
+        k = to_np(keys, np.int64, np.iinfo(np.int64).min)
         if not len(t):
             return np.full(n, -1, dtype=np.int64)
+        first = int(t[0])
+        if int(t[-1]) - first + 1 == len(t) and bool(np.all(np.diff(t) == 1)):
+            # consecutive ids (1, 2, 3…), as most helpdesks number tickets: row = id − first
+            pos = k - first
+            inside = (k != np.iinfo(np.int64).min) & (pos >= 0) & (pos < len(t))
+            return np.where(inside, pos, -1).astype(np.int64)
         order = None if bool(np.all(t[1:] > t[:-1])) else np.argsort(t, kind="stable")
         ts = t if order is None else t[order]
         pos = np.minimum(np.searchsorted(ts, k), len(ts) - 1)
@@ -629,7 +644,7 @@ def lookup_rows(keys: pa.Array, ids: pa.Array) -> np.ndarray:
         rows = pos if order is None else order[pos]
         return np.where(found, rows, -1).astype(np.int64)
     idx = pc.index_in(pc.cast(keys, pa.string()), value_set=pc.cast(ids, pa.string()))
-    return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return to_np(idx, np.int64, -1)
 
 
 def attach_to_tickets(child: Frame, tickets: Frame) -> None:
@@ -641,7 +656,7 @@ def attach_to_tickets(child: Frame, tickets: Frame) -> None:
     refs = child.ids["ticket_id"]
     ticket_row = lookup_rows(refs, tickets.ids["ticket_id"])
     child.cols["ticket_row"] = ticket_row
-    has_ref = np.asarray(refs.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    has_ref = valid(refs)
     noun = child.name.rstrip("s")
     record(
         child,

@@ -15,6 +15,7 @@ as-of time: a survey answered after the tickets export was taken still counts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
@@ -59,6 +60,12 @@ class Measures:
         key = "event:" + col
         if key not in self._cache:
             ts = self.frame.cols.get(col)
+            if col == "@ticket_created":  # the creation time of the row's ticket
+                tickets = Measures(self.frames["tickets"], self.as_of, self.config, self.frames)
+                created = tickets.event("created_at")
+                rows = self.frame.cols["ticket_row"]
+                self._cache[key] = np.where(rows >= 0, created[np.maximum(rows, 0)], NAT)
+                return self._cache[key]
             if ts is None:
                 out = np.full(self.frame.n, NAT, dtype=np.int64)
             else:
@@ -79,6 +86,20 @@ class Measures:
     def _elapsed(self, col: str) -> np.ndarray:
         """Seconds from creation to an event, on the configured clock."""
         return self.clock.elapsed(self.frame.cols["created_at"], self.event(col))
+
+    MICROS: ClassVar[dict[str, str]] = {"frt": "first_response_at", "res": "resolved_at"}
+
+    def micros(self, name: str) -> np.ndarray | None:
+        """A duration measure as whole int64 microseconds (-1 when empty), for exact
+        and fast quantiles; None when the measure is not a plain calendar duration."""
+        col = self.MICROS.get(name)
+        if col is None or self.clock.kind != "calendar":
+            return None
+        key = "micros:" + name
+        if key not in self._cache:
+            end = self.event(col)
+            self._cache[key] = np.where(end != NAT, end - self.frame.cols["created_at"], -1)
+        return self._cache[key]
 
     def _indicator(self, truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
         out = truth.astype(np.float64)
@@ -102,16 +123,19 @@ class Measures:
     def m_resolved_by_as_of(self) -> np.ndarray:
         return self.m_resolved()
 
+    def _resolved_rows(self) -> np.ndarray:
+        return self.event("resolved_at") != NAT
+
     def m_single_contact(self) -> np.ndarray:
         c = self.frame.cols["contacts"]
-        return self._indicator(c == 1, ~np.isnan(c))
+        return self._indicator(c == 1, ~np.isnan(c) & self._resolved_rows())
 
     def m_escalated(self) -> np.ndarray:
         return self._bool("escalated")
 
     def m_reopened(self) -> np.ndarray:
         r = self.frame.cols["reopens"]
-        return self._indicator(r > 0, ~np.isnan(r))
+        return self._indicator(r > 0, ~np.isnan(r) & self._resolved_rows())
 
     def m_handle(self) -> np.ndarray:
         cols = self.frame.cols

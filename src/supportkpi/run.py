@@ -76,6 +76,7 @@ class Options:
     to: str | None = None
     every: str | None = None
     as_of: str | None = None
+    cohort: bool = False
 
 
 def resolve_config(options: Options) -> Config:
@@ -256,7 +257,14 @@ def compute(options: Options, config: Config | None = None) -> Report:
         if options.as_of
         else default_as_of(frames)
     )
-    query = Query(kpi_names, breakdowns, window, options.every, as_of if as_of is not None else 0)
+    query = Query(
+        kpi_names,
+        breakdowns,
+        window,
+        options.every,
+        as_of if as_of is not None else 0,
+        options.cohort,
+    )
     results = Engine(frames, query, config).run()
     judge(results, config, window.label)
     return Report(

@@ -37,8 +37,14 @@ class TargetView:
     target: np.ndarray  # seconds; NaN where no policy applies
     elapsed: np.ndarray  # seconds on the clock, to the event or to the as-of time
     done: np.ndarray  # bool
-    due: np.ndarray  # int64 µs, NAT where no policy
     state: np.ndarray  # int8 codes into STATES
+    created: np.ndarray
+    clock: CalendarClock | BusinessClock
+
+    def due(self, rows: np.ndarray) -> np.ndarray:
+        """Due instants (int64 µs, NAT where no policy) of some rows — only listings need
+        them, so they are not computed for every ticket."""
+        return self.clock.add(self.created[rows], self.target[rows])
 
 
 def key_dim(frame: Frame, config: Config) -> Dim | None:
@@ -103,22 +109,17 @@ def evaluate(
 ) -> TargetView:
     created = frame.cols["created_at"]
     done = event != NAT
-    end = np.where(done, event, np.int64(as_of))
-    end = np.maximum(end, created)  # a ticket created after the as-of time has used no time
+    # open tickets run to the as-of time; one created after it has used no time yet
+    end = np.maximum(np.where(done, event, np.int64(as_of)), created)
     elapsed = clock.elapsed(created, end)
-    has_policy = ~np.isnan(target)
-    due = clock.add(created, np.where(has_policy, target, np.nan))
     kind, amount = config.sla.warn_before
-    window = target * amount if kind == "fraction" else np.full(frame.n, amount)
-    state = np.full(frame.n, NA, dtype=np.int8)
+    window = target * amount if kind == "fraction" else amount
+    state = np.full(frame.n, ACTIVE, dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        late = elapsed > target
-        state[has_policy & done & ~late] = MET
-        state[has_policy & late] = BREACHED
-        open_ = has_policy & ~done & ~late
-        at_risk = open_ & (target - elapsed < window)
-    state[open_] = ACTIVE
-    state[at_risk] = AT_RISK
+        state[target - elapsed < window] = AT_RISK
+        state[done] = MET
+        state[elapsed > target] = BREACHED  # done late, or open past its target
+    state[np.isnan(target)] = NA
     if bad is not None:
         state[bad] = NA
-    return TargetView(target, elapsed, done, due, state)
+    return TargetView(target, elapsed, done, state, created, clock)

@@ -122,9 +122,11 @@ def list_tickets(
         view = measures.sla_view(target)
         sel = np.flatnonzero(scope & np.isin(view.state, states))
         overdue = np.where(view.state == sla.BREACHED, view.elapsed - view.target, 0.0)
-        order = sel[np.lexsort((view.due[sel], -np.nan_to_num(overdue[sel])))]
-        for i in order:  # output rows: one per listed ticket
-            due = int(view.due[i])
+        due_at = view.due(sel)
+        order = np.lexsort((due_at, -np.nan_to_num(overdue[sel])))
+        for j in order:  # output rows: one per listed ticket
+            i = sel[j]
+            due = int(due_at[j])
             rows.append(
                 {
                     "ticket_id": ids[i],

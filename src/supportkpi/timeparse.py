@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrownp import mask, to_np, valid
+
 NAT = np.iinfo(np.int64).min
 US = 1_000_000
 
@@ -54,8 +56,7 @@ def localize(naive_us: pa.Array | pa.ChunkedArray, tz: str) -> pa.Array | pa.Chu
 
 
 def _to_numpy_us(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    ints = pc.cast(arr, pa.int64())
-    return np.asarray(pc.fill_null(ints, NAT).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return to_np(arr, np.int64, NAT)
 
 
 def from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder = "auto") -> Parsed:
@@ -78,16 +79,14 @@ def from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder = "auto") -> Pars
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
         return parse_strings(arr, tz, order)
     # numbers or anything else: present values are not timestamps
-    present = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    return Parsed(np.full(n, NAT, dtype=np.int64), present)
+    return Parsed(np.full(n, NAT, dtype=np.int64), valid(arr))
 
 
 def _field(struct: pa.Array, name: str, default: int = 0) -> np.ndarray:
     col = struct.field(name)
     empty = pc.equal(col, "")
     col = pc.if_else(empty, None, col)
-    ints = pc.cast(col, pa.int64())
-    return np.asarray(pc.fill_null(ints, default).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return to_np(pc.cast(col, pa.int64()), np.int64, default)
 
 
 def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -121,11 +120,9 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
     arr = pc.cast(arr, pa.string())
     n = len(arr)
     trimmed = pc.utf8_trim_whitespace(arr)
-    present = np.asarray(
-        pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    present = mask(pc.not_equal(trimmed, ""))
     iso = pc.extract_regex(trimmed, _ISO)
-    iso_ok = np.asarray(pc.is_valid(iso).to_numpy(zero_copy_only=False), dtype=bool)
+    iso_ok = valid(iso)
     us = np.full(n, NAT, dtype=np.int64)
     ok = np.zeros(n, dtype=bool)
     has_tz = np.zeros(n, dtype=bool)
@@ -141,33 +138,16 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
         h, mi, s = _field(struct, "h"), _field(struct, "mi"), _field(struct, "s")
         frac = struct.field("f")
         frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(frac, ""), 6, "0"), 0, 6)
-        f = np.asarray(
-            pc.fill_null(pc.cast(frac, pa.int64()), 0).to_numpy(zero_copy_only=False),
-            dtype=np.int64,
-        )
+        f = to_np(pc.cast(frac, pa.int64()), np.int64, 0)
         ampm = struct.field("ampm")
-        pm = np.asarray(
-            pc.fill_null(pc.starts_with(pc.utf8_lower(ampm), "p"), False).to_numpy(
-                zero_copy_only=False
-            ),
-            dtype=bool,
-        )
-        has_ampm = np.asarray(
-            pc.fill_null(pc.not_equal(ampm, ""), False).to_numpy(zero_copy_only=False), dtype=bool
-        )
+        pm = mask(pc.starts_with(pc.utf8_lower(ampm), "p"))
+        has_ampm = mask(pc.not_equal(ampm, ""))
         hour_ok = np.where(has_ampm, (h >= 1) & (h <= 12), h <= 23)
         h = np.where(has_ampm, (h % 12) + np.where(pm, 12, 0), h)
         tzs = struct.field("tz")
-        tz_present = np.asarray(
-            pc.fill_null(pc.not_equal(tzs, ""), False).to_numpy(zero_copy_only=False), dtype=bool
-        )
+        tz_present = mask(pc.not_equal(tzs, ""))
         sign = np.where(
-            np.asarray(
-                pc.fill_null(pc.equal(struct.field("sg"), "-"), False).to_numpy(
-                    zero_copy_only=False
-                ),
-                dtype=bool,
-            ),
+            mask(pc.equal(struct.field("sg"), "-")),
             -1,
             1,
         )
@@ -187,7 +167,7 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
     rest = present & ~iso_ok
     if rest.any():
         dmy = pc.extract_regex(trimmed, _DMY)
-        matched = np.asarray(pc.is_valid(dmy).to_numpy(zero_copy_only=False), dtype=bool)
+        matched = valid(dmy)
         if matched.any():
             a, b, y = _field(dmy, "a"), _field(dmy, "b"), _field(dmy, "y")
             y = np.where(y < 100, y + 2000, y)
