@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+
+# Arrow's allocator (mimalloc) keeps freed pages for a while; at ten million rows that
+# is gigabytes of peak memory, and on small machines memory costs time. Must be set
+# before pyarrow loads, which the commands do lazily.
+os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
 from enum import Enum
 from typing import Annotated, Any, NoReturn
 

@@ -82,8 +82,10 @@ class BusinessClock:
 
     # -------------------------------------------------------------- the interval table
     def _build(self, lo: int, hi: int) -> _Table:
-        first = np.datetime64(lo // DAY_US - 2, "D")
-        last = np.datetime64(hi // DAY_US + 2, "D")
+        # a week of margin on each side, so that some open interval always surrounds the
+        # instants (a schedule may open on one weekday only)
+        first = np.datetime64(lo // DAY_US - 8, "D")
+        last = np.datetime64(hi // DAY_US + 8, "D")
         days = np.arange(first, last + 1, dtype="datetime64[D]")
         weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         open_day = ~np.isin(days, self.holidays)
@@ -94,9 +96,11 @@ class BusinessClock:
             for start_min, end_min in self.hours.get(name, ()):
                 local_starts.append(base + start_min * 60 * US)
                 local_ends.append(base + end_min * 60 * US)
-        if not local_starts:
-            raise ConfigError("business_hours: the schedule has no open hours")
-        ls = np.concatenate(local_starts)
+        ls = np.concatenate(local_starts) if local_starts else np.zeros(0, dtype=np.int64)
+        if not len(ls):
+            raise ConfigError(
+                "business_hours: no open hours at all around the data (holidays everywhere?)"
+            )
         le = np.concatenate(local_ends)
         order = np.argsort(ls, kind="stable")
         starts = self._to_utc(ls[order])

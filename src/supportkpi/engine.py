@@ -212,9 +212,7 @@ class Engine:
             grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
             b = buckets[grain]
-            codes = np.searchsorted(np.asarray(b.starts, dtype=np.int64), anchor_ts, "right") - 1
-            codes = np.clip(codes, 0, max(len(b) - 1, 0)).astype(np.int32)
-            return Dim(codes, list(b.labels))
+            return Dim(_bucket_codes(b, anchor_ts), list(b.labels))
         key = normalise_name(name)
         frame = self.frames[source]
         own = _find_dim(frame, key)
@@ -297,7 +295,12 @@ class Engine:
         return {g: make_buckets(g, lo, hi, self.config.timezone) for g in grains}
 
     def _groupings(
-        self, source: str, kpis: list[Kpi], rows: np.ndarray, ts: np.ndarray | None
+        self,
+        source: str,
+        kpis: list[Kpi],
+        rows: np.ndarray | slice,
+        n_rows: int,
+        ts: np.ndarray | None,
     ) -> tuple[np.ndarray, list[Groups | None]]:
         """Fine group code per row, and each breakdown's groups of the fine groups
         (None for a breakdown this input cannot be split by)."""
@@ -309,10 +312,10 @@ class Engine:
                 continue
             dim = self._dim(source, d, ts, buckets)
             if dim is not None:
-                dims[d] = dim if _is_time(d) else dim.take(rows)
+                dims[d] = dim if _is_time(d) or isinstance(rows, slice) else dim.take(rows)
         usable = [d for d in union if d in dims]
         fine, table = grouping.combine(
-            [dims[d].codes for d in usable], [dims[d].size for d in usable], len(rows)
+            [dims[d].codes for d in usable], [dims[d].size for d in usable], n_rows
         )
         out: list[Groups | None] = []
         for bi, dims_b in enumerate(self.breakdowns):
@@ -341,23 +344,26 @@ class Engine:
     def _fact(self, source: str, anchor: str | None, kpis: list[Kpi]) -> None:
         frame = self.frames[source]
         m = self.measures[source]
+        # the rows in the period: a slice (a view, no copy) when it is all of them
+        rows: np.ndarray | slice = slice(None)
+        n_rows = frame.n
+        ts: np.ndarray | None = None
         if anchor is not None:
-            ts_all = m.event(anchor)
-            rows = np.flatnonzero(self._window_mask(ts_all))
-            ts: np.ndarray | None = ts_all[rows]
-        else:
-            rows = np.arange(frame.n)
-            ts = None
-        fine, groupings = self._groupings(source, kpis, rows, ts)
+            ts = m.event(anchor)
+            scope = self._window_mask(ts)
+            if not scope.all():
+                rows = np.flatnonzero(scope)
+                n_rows = len(rows)
+                ts = ts[rows]
+        fine, groupings = self._groupings(source, kpis, rows, n_rows, ts)
         k_fine = int(fine.max()) + 1 if len(fine) else 0
         sums: dict[str, tuple[np.ndarray, ...]] = {}
         quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
         states: dict[str, np.ndarray] = {}
-
-        all_rows = len(rows) == frame.n
+        samples: dict[str, grouping.Sample] = {}
 
         def in_scope(values: np.ndarray) -> np.ndarray:
-            return values if all_rows else values[rows]
+            return values[rows]  # a view when rows is a slice
 
         def fine_sums(measure: str, squares: bool = False) -> tuple[np.ndarray, ...]:
             """(count, sum[, sum of squares]) of a measure per fine group; empty values
@@ -365,6 +371,9 @@ class Engine:
             key = measure + ("²" if squares else "")
             if key not in sums:
                 v = in_scope(m.get(measure))
+                if v.dtype == np.int8:  # an indicator: one counting pass over its states
+                    sums[key] = grouping.indicator_sums(fine, v, k_fine, squares)
+                    return sums[key]
                 ok = ~np.isnan(v)
                 f, vv = (fine, v) if ok.all() else (fine[ok], v[ok])
                 out = [
@@ -376,8 +385,11 @@ class Engine:
                 sums[key] = tuple(out)
             return sums[key]
 
-        for kpi in kpis:
+        # KPIs sharing a measure run together, so its arrays can be let go right after
+        kpis = sorted(kpis, key=lambda k: _measure_of(k) or "")
+        for i, kpi in enumerate(kpis):
             stat = kpi.stat
+            measure = _measure_of(kpi)
             for bi, groups in enumerate(groupings):
                 if groups is None:
                     continue
@@ -412,15 +424,14 @@ class Engine:
                                 if isinstance(k.stat, Quantile) and k.stat.measure == stat.measure
                             }
                         )
-                        us = m.micros(stat.measure)
-                        group_of_row = roll[fine] if g > 1 else np.zeros(0, np.int64)
-                        if us is not None:
-                            vals, counts = grouping.grouped_quantiles(
-                                group_of_row, in_scope(us), g, qs, micros=True
+                        if stat.measure not in samples:
+                            us = m.micros(stat.measure)
+                            samples[stat.measure] = grouping.Sample.of(
+                                fine,
+                                in_scope(us if us is not None else m.get(stat.measure)),
+                                micros=us is not None,
                             )
-                        else:
-                            v = in_scope(m.get(stat.measure))
-                            vals, counts = grouping.grouped_quantiles(group_of_row, v, g, qs)
+                        vals, counts = samples[stat.measure].quantiles(roll, g, qs)
                         quantiles[qkey] = (vals, counts, qs)
                     vals, counts, qs = quantiles[qkey]
                     block = Block(vals[:, qs.index(stat.q)], counts)
@@ -444,13 +455,17 @@ class Engine:
                 else:  # pragma: no cover - every stat of a fact is handled above
                     raise TypeError(stat)
                 self._emit(bi, groups, kpi, block)
+            if measure and (i + 1 == len(kpis) or _measure_of(kpis[i + 1]) != measure):
+                m.forget(measure)
+                samples.pop(measure, None)
+        m.release()
 
     def _per_distinct(
         self,
         frame: Frame,
         m: Measures,
         stat: PerDistinct,
-        rows: np.ndarray,
+        rows: np.ndarray | slice,
         group_of_row: np.ndarray,
         g: int,
     ) -> Block:
@@ -688,6 +703,23 @@ class Engine:
                 res.group = dict(group)
                 out.append(res)
         return out
+
+
+def _measure_of(kpi: Kpi) -> str | None:
+    stat = kpi.stat
+    if isinstance(stat, SlaCompliance):
+        return "sla_" + stat.target
+    return getattr(stat, "measure", None) or getattr(stat, "where", None)
+
+
+def _bucket_codes(b: Buckets, ts: np.ndarray) -> np.ndarray:
+    """Bucket of each instant (every instant lies inside the buckets). Equal-length
+    buckets (days and weeks without DST, i.e. in UTC) are one division, else a search."""
+    starts = np.asarray(b.starts, dtype=np.int64)
+    steps = np.diff(starts)
+    if len(steps) and (steps == steps[0]).all():
+        return ((ts - starts[0]) // steps[0]).astype(np.int32)
+    return (np.searchsorted(starts, ts, "right") - 1).astype(np.int32)
 
 
 def _open_counts(code: np.ndarray, kc: np.ndarray, kr: np.ndarray, width: int, g: int) -> AtEnd:

@@ -5,6 +5,8 @@ All work is on integer codes and numpy arrays — no Python loop per row or per 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 _DENSE_LIMIT = 1 << 24
@@ -18,11 +20,27 @@ def combine(codes: list[np.ndarray], cards: list[int], n: int) -> tuple[np.ndarr
     """
     if not codes:
         return np.zeros(n, dtype=np.int64), np.zeros((1 if n else 0, 0), dtype=np.int64)
+    cards = [max(int(k), 1) for k in cards]
+    total = 1
+    for k in cards:
+        total *= k
+    if total <= _DENSE_LIMIT:  # one mixed-radix pass, then one compaction
+        code = codes[0].astype(np.int64)
+        for c, k in zip(codes[1:], cards[1:], strict=True):
+            code *= k
+            code += c
+        counts = np.bincount(code, minlength=total)
+        used = np.flatnonzero(counts)
+        table = np.stack(np.unravel_index(used, cards), axis=1).astype(np.int64)
+        if len(used) < total:
+            lut = np.zeros(total, dtype=np.int64)
+            lut[used] = np.arange(len(used), dtype=np.int64)
+            code = lut[code]
+        return code, table
     code = codes[0].astype(np.int64)
-    table = np.arange(int(cards[0]), dtype=np.int64).reshape(-1, 1)
+    table = np.arange(cards[0], dtype=np.int64).reshape(-1, 1)
     code, table = _compact(code, table)
     for c, k in zip(codes[1:], cards[1:], strict=True):
-        k = int(k)
         rows = len(table)
         code = code * k + c
         if rows * k <= _DENSE_LIMIT:
@@ -52,6 +70,20 @@ def _compact(code: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return lut[code], table[used]
 
 
+def indicator_sums(
+    code: np.ndarray, ind: np.ndarray, k: int, squares: bool = False
+) -> tuple[np.ndarray, ...]:
+    """(count, sum[, sum of squares]) per group of an int8 indicator with values −1, 0,
+    +1 and −128 for "does not take part"."""
+    state = ind + np.int8(2)  # -1, 0, 1 -> 1, 2, 3; -128 -> -126
+    state[ind == -128] = 0
+    idx = code * 4
+    idx += state
+    c = np.bincount(idx, minlength=4 * k).reshape(k, 4).astype(np.float64)
+    out = (c[:, 1] + c[:, 2] + c[:, 3], c[:, 3] - c[:, 1])
+    return (*out, c[:, 3] + c[:, 1]) if squares else out
+
+
 def grouped_sum(code: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarray:
     if values is None:
         return np.bincount(code, minlength=k).astype(np.float64)
@@ -68,44 +100,64 @@ def grouped_distinct(code: np.ndarray, key: np.ndarray, k: int, key_card: int) -
     return np.bincount(pairs // key_card, minlength=k)
 
 
+@dataclass
+class Sample:
+    """The non-empty values of one measure with their fine group, kept once per fact so
+    every breakdown's quantiles start from them (no re-filtering per breakdown).
+
+    `values` are float, or int64 whole microseconds when `micros` (durations)."""
+
+    fine: np.ndarray
+    values: np.ndarray
+    micros: bool
+
+    @staticmethod
+    def of(fine: np.ndarray, values: np.ndarray, micros: bool = False) -> Sample:
+        ok = values >= 0 if micros else ~np.isnan(values)
+        if ok.all():
+            return Sample(fine, values, micros)
+        return Sample(fine[ok], values[ok], micros)
+
+    def quantiles(self, roll: np.ndarray, k: int, qs: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Quantiles (linear interpolation, Hyndman-Fan type 7) per group, where fine
+        group f belongs to group roll[f]. Returns (k × len(qs) in seconds or the values'
+        unit, count per group). One sort: whole non-negative numbers and the group code
+        are packed into one int64 key and sorted in place; other values take a lexsort."""
+        n = len(self.values)
+        out = np.full((k, len(qs)), np.nan)
+        if k == 1:
+            counts = np.array([n])
+        else:
+            code = roll[self.fine]
+            counts = np.bincount(code, minlength=k)
+        if n == 0:
+            return out, counts
+        if self.micros:
+            sorted_vals = np.sort(self.values) if k == 1 else _sort_packed(code, self.values, k)
+            scale = 1e-6
+        else:
+            sorted_vals, scale = _sort_by_group(
+                code if k > 1 else np.zeros(n, np.int64), self.values, k
+            )
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        has = counts > 0
+        for j, q in enumerate(qs):  # a handful of quantiles, each vectorised over groups
+            pos = (counts[has] - 1) * q
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, counts[has] - 1)
+            frac = pos - lo
+            a = sorted_vals[offsets[has] + lo] * scale
+            b = sorted_vals[offsets[has] + hi] * scale
+            out[has, j] = a + (b - a) * frac
+        return out, counts
+
+
 def grouped_quantiles(
     code: np.ndarray, values: np.ndarray, k: int, qs: list[float], micros: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles (linear interpolation, Hyndman-Fan type 7) of `values` per group.
-
-    `values` are float (NaN = empty) or, with `micros`, int64 microseconds (negative =
-    empty), which is how durations arrive. Returns (array k × len(qs), count per group),
-    in the values' unit (seconds for micros). One sort for all groups: whole
-    non-negative microseconds and the group code are packed into one int64 key and
-    sorted with `np.sort`; other values take a lexsort on (value, group).
-    """
-    ok = values >= 0 if micros else ~np.isnan(values)
-    v = values if ok.all() else values[ok]
-    if k == 1:  # one group (the overall row): no codes needed
-        c = np.zeros(0, dtype=np.int64)
-        counts = np.array([len(v)])
-    else:
-        c = code if len(v) == len(code) else code[ok]
-        counts = np.bincount(c, minlength=k)
-    out = np.full((k, len(qs)), np.nan)
-    if len(v) == 0:
-        return out, counts
-    if micros:
-        sorted_vals = _sort_packed(c, v.astype(np.int64, copy=False), k)
-        scale = 1e-6
-    else:
-        sorted_vals, scale = _sort_by_group(c, v, k)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    for j, q in enumerate(qs):  # a handful of quantiles, each vectorised over groups
-        pos = (counts[has] - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.minimum(lo + 1, counts[has] - 1)
-        frac = pos - lo
-        a = sorted_vals[offsets[has] + lo] * scale
-        b = sorted_vals[offsets[has] + hi] * scale
-        out[has, j] = a + (b - a) * frac
-    return out, counts
+    """Quantiles of `values` per group `code` (see `Sample.quantiles`)."""
+    sample = Sample.of(code, values, micros)
+    return sample.quantiles(np.arange(max(k, 1), dtype=np.int64), k, qs)
 
 
 def _bits(k: int) -> int:
@@ -113,7 +165,8 @@ def _bits(k: int) -> int:
 
 
 def _sort_packed(c: np.ndarray, us: np.ndarray, k: int) -> np.ndarray:
-    """Whole non-negative values by group, ascending within each group (packed keys)."""
+    """Whole non-negative values by group, ascending within each group (packed keys).
+    `c` may be overwritten (it becomes the key)."""
     code_bits = _bits(k)
     value_bits = 63 - code_bits
     if code_bits == 0:
@@ -121,7 +174,9 @@ def _sort_packed(c: np.ndarray, us: np.ndarray, k: int) -> np.ndarray:
     if int(us.max()) >= (1 << value_bits):
         order = np.lexsort((us, c))
         return us[order]
-    key = us | (c.astype(np.int64) << value_bits)
+    key = c if c.dtype == np.int64 else c.astype(np.int64)
+    key <<= value_bits
+    key |= us
     key.sort()
     key &= (1 << value_bits) - 1
     return key

@@ -1,10 +1,12 @@
 """Per-row measures: the vectorised columns every KPI's statistic is computed from.
 
-A measure is a float64 array over the rows of one input: a value (seconds, a score) or
-a 0/1 indicator, NaN where the row does not take part (no response yet, a bad value, a
-survey of another type). `kpis.py` says which statistic is taken of which measure; this
-module says what each measure is. Each is computed once per run and shared (the first
-response time feeds the mean, the median, the p90 and the SLA).
+A measure is an array over the rows of one input: a value (seconds, a score) as
+float64, NaN where the row does not take part (no response yet, a bad value, a survey
+of another type); or an indicator (0/1, or −1/0/+1 for NPS) as int8, `MISSING` where
+the row does not take part — a tenth of the memory, and one counting pass to aggregate.
+`kpis.py` says which statistic is taken of which measure; this module says what each
+measure is. Each is computed once per fact and shared (the first response time feeds the
+mean, the median, the p90 and the SLA), then let go.
 
 The as-of time is the instant tickets are judged at: a ticket event stamped later (a
 creation, a response, a resolution) has not happened yet, so a resolution after the
@@ -25,6 +27,8 @@ from .config import Config
 from .frame import Frame
 from .timeparse import NAT
 
+MISSING = np.int8(-128)  # an int8 indicator's "does not take part"
+
 
 class Measures:
     def __init__(
@@ -37,6 +41,7 @@ class Measures:
         self._cache: dict[str, np.ndarray] = {}
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
+        self.keep_sla = False  # sla-check lists tickets from the views after the run
 
     @property
     def clock(self) -> CalendarClock | BusinessClock:
@@ -52,6 +57,20 @@ class Measures:
 
     def has(self, name: str) -> bool:
         return hasattr(self, "m_" + name)
+
+    def forget(self, name: str) -> None:
+        """Let a measure's arrays go (at ten million rows each is 10-80 MB, and memory
+        costs time); it is recomputed if asked for again."""
+        self._cache.pop(name, None)
+        self._cache.pop("micros:" + name, None)
+        if name.startswith("sla_") and not self.keep_sla:
+            self._sla.pop(name.removeprefix("sla_"), None)
+
+    def release(self) -> None:
+        """Forget every measure (not the event timestamps other facts share)."""
+        self._cache = {k: v for k, v in self._cache.items() if k.startswith("event:")}
+        if not self.keep_sla:
+            self._sla = {}
 
     # ----------------------------------------------------------------- helpers
     def event(self, col: str) -> np.ndarray:
@@ -69,12 +88,15 @@ class Measures:
             if ts is None:
                 out = np.full(self.frame.n, NAT, dtype=np.int64)
             else:
-                out = ts.copy()
-                if self.frame.name == "tickets":
-                    out[out > self.as_of] = NAT
+                later = ts > self.as_of if self.frame.name == "tickets" else None
                 bad = self.frame.bad.get(col)
-                if bad is not None:
-                    out[bad] = NAT
+                out = ts  # shared, read-only, unless something must be masked
+                if (later is not None and later.any()) or bad is not None:
+                    out = ts.copy()
+                    if later is not None:
+                        out[later] = NAT
+                    if bad is not None:
+                        out[bad] = NAT
             self._cache[key] = out
         return self._cache[key]
 
@@ -102,13 +124,18 @@ class Measures:
         return self._cache[key]
 
     def _indicator(self, truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        out = truth.astype(np.float64)
-        out[~valid] = np.nan
+        out = truth.astype(np.int8)
+        out[~valid] = MISSING
         return out
 
     def _bool(self, col: str) -> np.ndarray:
         v = self.frame.cols[col]  # int8 1/0/-1
-        return self._indicator(v == 1, (v >= 0) & self.known(col))
+        out = v.copy()
+        out[v < 0] = MISSING
+        bad = self.frame.bad.get(col)
+        if bad is not None:
+            out[bad] = MISSING
+        return out
 
     # ----------------------------------------------------------------- tickets
     def m_frt(self) -> np.ndarray:
@@ -176,8 +203,7 @@ class Measures:
     def _cond(self, col: str, when: str) -> np.ndarray:
         """Indicator of bool `col` over the rows where bool `when` is true (else NaN)."""
         value = self._bool(col)
-        gate = self.frame.cols[when]
-        value[gate != 1] = np.nan
+        value[self.frame.cols[when] != 1] = MISSING
         return value
 
     def m_retained(self) -> np.ndarray:
@@ -187,8 +213,9 @@ class Measures:
         return self._cond("upsell_won", "upsell_offered")
 
     def m_bot_contained(self) -> np.ndarray:
-        contained = 1.0 - self._bool("handed_off")
-        contained[self.frame.cols["bot_handled"] != 1] = np.nan
+        handed = self._bool("handed_off")
+        contained = np.where(handed == MISSING, MISSING, 1 - handed).astype(np.int8)
+        contained[self.frame.cols["bot_handled"] != 1] = MISSING
         return contained
 
     def m_qa(self) -> np.ndarray:
@@ -212,8 +239,8 @@ class Measures:
         else:
             resolved = by.codes != _label(by.labels, "(unknown)")
         known = by.codes != _label(by.labels, "(unknown)")
-        out = (resolved & without_agent).astype(np.float64)
-        out[resolved & ~known] = np.nan  # resolved, but by whom is not said
+        out = (resolved & without_agent).astype(np.int8)
+        out[resolved & ~known] = MISSING  # resolved, but by whom is not said
         return out
 
     def m_has_credit(self) -> np.ndarray:
@@ -224,7 +251,7 @@ class Measures:
             rows = credits.cols["ticket_row"]
             use = (rows >= 0) & ~np.isnan(amount)
             counts = np.bincount(rows[use], minlength=self.frame.n)
-        return (counts > 0).astype(np.float64)
+        return (counts > 0).astype(np.int8)
 
     def key_agent_day(self) -> tuple[np.ndarray, int]:
         """(code per row, number of codes) of (agent, local day of resolution); -1 when
@@ -289,8 +316,8 @@ class Measures:
                 ]
             )
             limit = per_label[approver.codes]
-        out = (amount <= limit).astype(np.float64)
-        out[np.isnan(amount)] = np.nan
+        out = (amount <= limit).astype(np.int8)
+        out[np.isnan(amount)] = MISSING
         return out
 
     # ----------------------------------------------------------------- agents
@@ -333,9 +360,9 @@ class Measures:
     def m_nps_value(self) -> np.ndarray:
         s = self._score("nps")
         scale = self.config.scales["nps"]
-        out = self._in_band(s, scale.good).astype(np.float64) - self._in_band(s, scale.bad)
-        out[np.isnan(s)] = np.nan
-        return out
+        out = self._in_band(s, scale.good).astype(np.int8) - self._in_band(s, scale.bad)
+        out[np.isnan(s)] = MISSING
+        return out.astype(np.int8)
 
     def m_ces_score(self) -> np.ndarray:
         return self._score("ces")

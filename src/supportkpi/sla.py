@@ -35,11 +35,14 @@ EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
 @dataclass
 class TargetView:
     target: np.ndarray  # seconds; NaN where no policy applies
-    elapsed: np.ndarray  # seconds on the clock, to the event or to the as-of time
-    done: np.ndarray  # bool
     state: np.ndarray  # int8 codes into STATES
     created: np.ndarray
+    end: np.ndarray  # the event, or the as-of time while it has not happened
     clock: CalendarClock | BusinessClock
+
+    def elapsed(self, rows: np.ndarray) -> np.ndarray:
+        """Seconds on the clock from creation to the event (or the as-of time)."""
+        return self.clock.elapsed(self.created[rows], self.end[rows])
 
     def due(self, rows: np.ndarray) -> np.ndarray:
         """Due instants (int64 µs, NAT where no policy) of some rows — only listings need
@@ -110,16 +113,22 @@ def evaluate(
     created = frame.cols["created_at"]
     done = event != NAT
     # open tickets run to the as-of time; one created after it has used no time yet
-    end = np.maximum(np.where(done, event, np.int64(as_of)), created)
-    elapsed = clock.elapsed(created, end)
+    end = np.where(done, event, np.int64(as_of))
+    np.maximum(end, created, out=end)
     kind, amount = config.sla.warn_before
-    window = target * amount if kind == "fraction" else amount
+    if clock.kind == "calendar":  # microseconds: exact for whole-second targets
+        remaining = target * 1e6
+        remaining -= end - created
+        warn = target * (amount * 1e6) if kind == "fraction" else amount * 1e6
+    else:
+        remaining = target - clock.elapsed(created, end)
+        warn = target * amount if kind == "fraction" else amount
     state = np.full(frame.n, ACTIVE, dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        state[target - elapsed < window] = AT_RISK
+        state[remaining < warn] = AT_RISK
         state[done] = MET
-        state[elapsed > target] = BREACHED  # done late, or open past its target
+        state[remaining < 0] = BREACHED  # done late, or open past its target
     state[np.isnan(target)] = NA
     if bad is not None:
         state[bad] = NA
-    return TargetView(target, elapsed, done, state, created, clock)
+    return TargetView(target, state, created, end, clock)

@@ -63,6 +63,7 @@ def sla_check(
     )
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
     engine = Engine(frames, Query(SLA_KPIS, breakdowns, window, None, as_of), config)
+    engine.measures["tickets"].keep_sla = listing is not None
     results = engine.run()
     judge(results, config)
     report = Report(
@@ -121,9 +122,10 @@ def list_tickets(
     for target in sla.TARGETS:
         view = measures.sla_view(target)
         sel = np.flatnonzero(scope & np.isin(view.state, states))
-        overdue = np.where(view.state == sla.BREACHED, view.elapsed - view.target, 0.0)
+        elapsed = view.elapsed(sel)
+        overdue = np.where(view.state[sel] == sla.BREACHED, elapsed - view.target[sel], 0.0)
         due_at = view.due(sel)
-        order = np.lexsort((due_at, -np.nan_to_num(overdue[sel])))
+        order = np.lexsort((due_at, -np.nan_to_num(overdue)))
         for j in order:  # output rows: one per listed ticket
             i = sel[j]
             due = int(due_at[j])
@@ -135,11 +137,9 @@ def list_tickets(
                     "target": target,
                     "state": sla.STATES[view.state[i]],
                     "target_seconds": None if np.isnan(view.target[i]) else float(view.target[i]),
-                    "elapsed_seconds": None
-                    if np.isnan(view.elapsed[i])
-                    else float(view.elapsed[i]),
+                    "elapsed_seconds": None if np.isnan(elapsed[j]) else float(elapsed[j]),
                     "due_at": iso_us(due) if due != NAT else None,
-                    "overdue_seconds": float(overdue[i]) if view.state[i] == sla.BREACHED else 0.0,
+                    "overdue_seconds": float(overdue[j]) if view.state[i] == sla.BREACHED else 0.0,
                 }
             )
     rows.sort(key=lambda r: -r["overdue_seconds"])
