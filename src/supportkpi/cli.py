@@ -436,9 +436,97 @@ def validate(
     _guard(debug, body)
 
 
+# ----------------------------------------------------------------- explain
+@app.command("explain")
+def explain_cmd(
+    kpi: Annotated[str, typer.Argument(metavar="KPI", help="The KPI whose rows to show.")],
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    credits: CreditsOpt = None,
+    customers: CustomersOpt = None,
+    agents: AgentsOpt = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where", "-w", metavar="DIM=VALUE", help="Only the rows of one group (repeatable)."
+        ),
+    ] = None,
+    period: PeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    as_of: AsOfOpt = None,
+    cohort: Annotated[bool, typer.Option("--cohort", help="As compute --cohort.")] = False,
+    config: ConfigOpt = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="rows.csv or rows.parquet (default: CSV on stdout).",
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """The rows behind one number: every ticket (or survey, credit…) a KPI counted.
+
+    \b
+    Examples:
+      supportkpi explain fcr_rate -t tickets.csv --where agent=Ann --period 2026-W46 -o rows.csv
+      supportkpi explain first_response_time_p90 -t tickets.csv --where channel=email
+      supportkpi explain csat -t tickets.csv -s surveys.csv --where week=2026-W46 -o rows.parquet
+
+    Rates get in_denominator / in_numerator (rows in the denominator = n; numerator
+    rows x 100 / n = the value); durations and means get the per-row value in seconds.
+    """
+
+    def body() -> int:
+        from .explain import explain, parse_where, write
+        from .run import Options
+
+        opts = Options(
+            tickets=tickets or [],
+            surveys=surveys or [],
+            credits=credits or [],
+            customers=customers or [],
+            agents=agents or [],
+            config=config,
+            period=period,
+            from_=from_,
+            to=to,
+            as_of=as_of,
+            cohort=cohort,
+        )
+        table = explain(opts, kpi, parse_where(where or []))
+        data = write(table, output)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents)
+        if output is None:
+            sys.stdout.write(data if isinstance(data, str) else data.decode())
+        else:
+            from .outputs import write_atomic
+
+            write_atomic(output, data, inputs)
+            sys.stderr.write(f"wrote {output} ({table.num_rows:,} rows)\n")
+        return 0
+
+    _guard(debug, body)
+
+
 # ----------------------------------------------------------------- kpis
 @app.command("kpis")
 def kpis_cmd(
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            "-e",
+            metavar="KPI",
+            help="How one KPI is defined, and how other helpdesks define it.",
+        ),
+    ] = None,
+    docs: Annotated[
+        bool, typer.Option("--docs", help="Print docs/definitions.md (Markdown).")
+    ] = False,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="table, json or markdown.")
     ] = Format.table,
@@ -454,13 +542,33 @@ def kpis_cmd(
     \b
     Examples:
       supportkpi kpis
+      supportkpi kpis --explain fcr_rate
       supportkpi kpis -t tickets.csv -s surveys.csv
       supportkpi kpis --format json
+      supportkpi kpis --docs > docs/definitions.md
     """
 
     def body() -> int:
         from .catalogue_view import render_catalogue
 
+        if explain is not None:
+            from .definitions import explain_text
+            from .kpis import CATALOGUE
+            from .schema import closest
+
+            if explain not in CATALOGUE:
+                hint = closest(explain, list(CATALOGUE))
+                _fail(
+                    f"--explain: unknown KPI {explain!r}"
+                    + (f"; did you mean '{hint}'?" if hint else "")
+                )
+            sys.stdout.write(explain_text(explain))
+            return 0
+        if docs:
+            from .definitions import markdown
+
+            sys.stdout.write(markdown())
+            return 0
         sys.stdout.write(render_catalogue(fmt.value, tickets or [], surveys or [], config))
         return 0
 

@@ -272,8 +272,10 @@ class _Validator:
             kw["scales"] = self.scales(root["scales"])
         if "sla" in root:
             kw["sla"] = self.sla(root["sla"])
+        if "definitions" in root:
+            kw["definitions"] = self.definitions(root["definitions"])
         if "targets" in root:
-            kw["targets"] = self.targets(root["targets"])
+            kw["targets"] = self.targets(root["targets"], kw.get("definitions", {}))
         if "authorization_limits" in root:
             lim = self.mapping(root["authorization_limits"], ("authorization_limits",))
             kw["authorization_limits"] = {
@@ -289,15 +291,24 @@ class _Validator:
                 self.kpi_name(k, ("actions", k))
                 out[k] = self.strings(v, ("actions", k))
             kw["actions"] = out
-        if "definitions" in root:
-            defs = self.mapping(root["definitions"], ("definitions",))
-            for k in defs:
-                self.kpi_name(k, ("definitions", k))
-                raise self.fail(
-                    ("definitions", k),
-                    f"no alternative definitions of {k} are available in this version",
-                )
         return Config(**kw)
+
+    def definitions(self, value: Any) -> dict[str, str]:
+        defs = self.mapping(value, ("definitions",))
+        out = {}
+        for k, v in defs.items():
+            kp = ("definitions", k)
+            self.kpi_name(k, kp)
+            variants = kpi_catalogue.VARIANTS.get(str(k))
+            if not variants:
+                have = ", ".join(kpi_catalogue.VARIANTS)
+                raise self.fail(kp, f"{k} has a single definition (variants exist for {have})")
+            if v not in variants:
+                hint = closest(str(v), list(variants))
+                extra = f"; did you mean '{hint}'?" if hint else ""
+                raise self.fail(kp, f"expected one of {', '.join(variants)}, got {_show(v)}{extra}")
+            out[str(k)] = str(v)
+        return out
 
     def timezone(self, value: Any) -> str:
         import zoneinfo
@@ -516,11 +527,12 @@ class _Validator:
             raise self.fail(kp, f"unknown KPI{extra}")
         return kpi
 
-    def targets(self, value: Any) -> dict[str, Target]:
+    def targets(self, value: Any, definitions: dict[str, str]) -> dict[str, Target]:
         m = self.mapping(value, ("targets",))
         out = {}
         for name, spec in m.items():
-            kpi = self.kpi_name(name, ("targets", name))
+            self.kpi_name(name, ("targets", name))
+            kpi = kpi_catalogue.resolve(str(name), definitions)  # units follow the variant
             out[str(name)] = self.target(kpi, spec, ("targets", name), allow_by=True)
         return out
 

@@ -25,7 +25,6 @@ from . import grouping, sla
 from .config import Config
 from .frame import Dim, Frame
 from .kpis import (
-    ALL,
     Count,
     Derived,
     Kpi,
@@ -36,6 +35,8 @@ from .kpis import (
     Retention,
     SlaCompliance,
     Sum,
+    definition_set,
+    resolve,
 )
 from .measures import Measures
 from .periods import Buckets, Window, make_buckets
@@ -73,6 +74,9 @@ class Result:
     status: str = "no_target"
     extra: dict[str, Any] = field(default_factory=dict)
     tier: str | None = None
+    unit: str = ""  # from the definition in force (a variant may change it)
+    label: str = ""
+    definition: str = ""  # the named variant, when the KPI has several
 
 
 @dataclass
@@ -120,7 +124,7 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     """None when the KPI can be computed from these inputs, else the reason."""
     if isinstance(kpi.stat, Derived):
         for part in kpi.stat.parts:
-            reason = computability(ALL[part], frames, query, config)
+            reason = computability(resolve(part, config.definitions), frames, query, config)
             if reason:
                 return reason
         if kpi.stat.hourly_cost and not config.costs.get("agent_hourly"):
@@ -164,12 +168,12 @@ def _is_time(name: str) -> bool:
     return name == "period" or normalise_name(name) in TIME_DIMS
 
 
-def expand(names: list[str]) -> list[str]:
+def expand(names: list[str], definitions: dict[str, str] | None = None) -> list[str]:
     """The requested KPIs and, first, every component a derived one needs."""
     out: list[str] = []
 
     def visit(name: str) -> None:
-        stat = ALL[name].stat
+        stat = resolve(name, definitions).stat
         if isinstance(stat, Derived):
             for part in stat.parts:
                 visit(part)
@@ -186,6 +190,7 @@ class Engine:
         self.frames = frames
         self.query = query
         self.config = config
+        self.defs = definition_set(config.definitions)
         self.measures = {
             name: Measures(f, query.as_of, config, frames) for name, f in frames.items()
         }
@@ -237,8 +242,8 @@ class Engine:
         facts: dict[tuple[str, str | None], list[Kpi]] = {}
         unavailable: dict[str, str] = {}
         derived: list[Kpi] = []
-        for name in expand(self.query.kpis):
-            kpi = ALL[name]
+        for name in expand(self.query.kpis, self.config.definitions):
+            kpi = self.defs[name]
             reason = computability(kpi, self.frames, self.query, self.config)
             if reason:
                 unavailable[name] = reason
@@ -692,16 +697,20 @@ class Engine:
             for name in self.query.kpis:
                 if name in unavailable:
                     if bi == 0:
-                        out.append(Result(name, {}, None, 0, unavailable[name]))
+                        out.append(
+                            _described(
+                                Result(name, {}, None, 0, unavailable[name]), self.defs[name]
+                            )
+                        )
                     continue
                 res = have.get(name)
+                kpi = self.defs[name]
                 if res is None:
-                    kpi = ALL[name]
                     reason = self.skipped.get((bi, name), "no rows")
                     zero = isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped
                     res = Result(name, {}, 0.0 if zero else None, 0, None if zero else reason)
                 res.group = dict(group)
-                out.append(res)
+                out.append(_described(res, kpi))
         return out
 
 
@@ -720,6 +729,11 @@ def _bucket_codes(b: Buckets, ts: np.ndarray) -> np.ndarray:
     if len(steps) and (steps == steps[0]).all():
         return ((ts - starts[0]) // steps[0]).astype(np.int32)
     return (np.searchsorted(starts, ts, "right") - 1).astype(np.int32)
+
+
+def _described(res: Result, kpi: Kpi) -> Result:
+    res.unit, res.label, res.definition = kpi.unit, kpi.label, kpi.variant
+    return res
 
 
 def _open_counts(code: np.ndarray, kc: np.ndarray, kr: np.ndarray, width: int, g: int) -> AtEnd:

@@ -105,6 +105,7 @@ class Kpi:
     # least (higher is better) or at most (lower is better) the threshold
     tiers: tuple[tuple[str, float], ...] = ()
     hidden: bool = False  # a component of other KPIs, not reported on its own
+    variant: str = ""  # the named definition this is (see VARIANTS), "" for the only one
 
     @property
     def is_proportion(self) -> bool:
@@ -742,6 +743,147 @@ _CATALOGUE: list[Kpi] = [
 
 ALL: dict[str, Kpi] = {k.name: k for k in _CATALOGUE}
 CATALOGUE: dict[str, Kpi] = {k.name: k for k in _CATALOGUE if not k.hidden}
+
+
+# ------------------------------------------------------------------ named definitions
+@dataclass(frozen=True)
+class Variant:
+    """A named way to define a KPI, as a helpdesk does (config: definitions: {kpi: name})."""
+
+    name: str
+    who: str  # whose definition it is
+    summary: str
+    kpi: Kpi
+
+
+def _variant(base: str, name: str, who: str, summary: str, **changes: object) -> Variant:
+    from dataclasses import replace
+
+    return Variant(name, who, summary, replace(ALL[base], variant=name, **changes))  # type: ignore[arg-type]
+
+
+VARIANTS: dict[str, dict[str, Variant]] = {
+    "fcr_rate": {
+        v.name: v
+        for v in (
+            _variant(
+                "fcr_rate",
+                "single_contact",
+                "supportkpi (seeds 000, 002)",
+                "resolved tickets that needed exactly one contact",
+            ),
+            _variant(
+                "fcr_rate",
+                "one_touch",
+                "Zendesk (one-touch tickets)",
+                "solved or closed with fewer than 2 public agent replies",
+                stat=Mean("one_touch", 100.0, "proportion"),
+                formula="resolved tickets with agent_replies < 2 / resolved tickets",
+                needs=(RES_COLS, ("agent_replies",)),
+            ),
+            _variant(
+                "fcr_rate",
+                "no_customer_reply",
+                "Freshservice",
+                "resolved with no customer interaction after the first message",
+                stat=Mean("no_customer_reply", 100.0, "proportion"),
+                formula="resolved tickets with customer_replies == 0 / resolved tickets",
+                needs=(RES_COLS, ("customer_replies",)),
+            ),
+        )
+    },
+    "csat": {
+        v.name: v
+        for v in (
+            _variant(
+                "csat",
+                "percent_satisfied",
+                "Zendesk, Chatwoot, Front, Intercom",
+                "share of responses in the satisfied band (4–5 of 1–5)",
+            ),
+            _variant(
+                "csat",
+                "mean_score",
+                "third-party tools (e.g. Cx MOMENTS)",
+                "mean score of the responses",
+                unit="score",
+                label="CSAT (mean score)",
+                stat=Mean("csat_score"),
+                formula="mean csat score",
+                tiers=(),
+            ),
+            _variant(
+                "csat",
+                "net",
+                "Help Scout (happiness score), FreeScout",
+                "% satisfied − % dissatisfied (scales.csat.dissatisfied), −100..100",
+                unit="points",
+                label="CSAT (net)",
+                stat=Mean("csat_net", 100.0, "nps"),
+                formula="% satisfied − % dissatisfied csat responses",
+                tiers=(),
+            ),
+        )
+    },
+    "backlog": {
+        v.name: v
+        for v in (
+            _variant(
+                "backlog",
+                "open_at_period_end",
+                "supportkpi, Zendesk, Freshdesk",
+                "tickets open at the end of the period (a state)",
+            ),
+            _variant(
+                "backlog",
+                "net_flow",
+                "Zammad (backlog report)",
+                "tickets created − tickets closed in the period (a flow, may be negative)",
+                stat=Derived(
+                    ("tickets", "tickets_resolved"),
+                    "tickets",
+                    lambda v, _rate: v["tickets"] - v["tickets_resolved"],
+                ),
+                formula="tickets created in the period − tickets resolved in it",
+                direction="lower",
+                anchor="created_at",
+            ),
+        )
+    },
+}
+for _name in ("resolution_time", "resolution_time_median", "resolution_time_p90"):
+    _q = ALL[_name].stat
+    VARIANTS[_name] = {
+        "full": _variant(
+            _name,
+            "full",
+            "Zendesk (full resolution time), supportkpi",
+            "creation to the last resolution (resolved_at)",
+        ),
+        "first": _variant(
+            _name,
+            "first",
+            "Zendesk (first resolution time)",
+            "creation to the first resolution (first_resolved_at)",
+            anchor="first_resolved_at",
+            stat=Quantile("res_first", _q.q) if isinstance(_q, Quantile) else Mean("res_first"),
+            formula=ALL[_name].formula.replace("resolved_at", "first_resolved_at"),
+            needs=(("first_resolved_at",),),
+        ),
+    }
+DEFAULT_VARIANT = {name: next(iter(vs)) for name, vs in VARIANTS.items()}
+
+
+def resolve(name: str, definitions: dict[str, str] | None = None) -> Kpi:
+    """The definition of a KPI in force: the configured variant, else the default."""
+    if name not in VARIANTS:
+        return ALL[name]
+    chosen = (definitions or {}).get(name, DEFAULT_VARIANT[name])
+    return VARIANTS[name][chosen].kpi
+
+
+def definition_set(definitions: dict[str, str] | None = None) -> dict[str, Kpi]:
+    return {name: resolve(name, definitions) for name in ALL}
 
 
 def get(name: str) -> Kpi | None:

@@ -109,7 +109,11 @@ class Measures:
         """Seconds from creation to an event, on the configured clock."""
         return self.clock.elapsed(self.frame.cols["created_at"], self.event(col))
 
-    MICROS: ClassVar[dict[str, str]] = {"frt": "first_response_at", "res": "resolved_at"}
+    MICROS: ClassVar[dict[str, str]] = {
+        "frt": "first_response_at",
+        "res": "resolved_at",
+        "res_first": "first_resolved_at",
+    }
 
     def micros(self, name: str) -> np.ndarray | None:
         """A duration measure as whole int64 microseconds (-1 when empty), for exact
@@ -143,6 +147,19 @@ class Measures:
 
     def m_res(self) -> np.ndarray:
         return self._elapsed("resolved_at")
+
+    def m_res_first(self) -> np.ndarray:
+        return self._elapsed("first_resolved_at")
+
+    def m_one_touch(self) -> np.ndarray:
+        """Zendesk: solved or closed with fewer than two public agent replies."""
+        r = self.frame.cols["agent_replies"]
+        return self._indicator(r < 2, ~np.isnan(r) & self._resolved_rows())
+
+    def m_no_customer_reply(self) -> np.ndarray:
+        """Freshservice: no customer interaction after the first message."""
+        r = self.frame.cols["customer_replies"]
+        return self._indicator(r == 0, ~np.isnan(r) & self._resolved_rows())
 
     def m_resolved(self) -> np.ndarray:
         return self._indicator(self.event("resolved_at") != NAT, self.known("resolved_at"))
@@ -360,6 +377,14 @@ class Measures:
     def m_nps_value(self) -> np.ndarray:
         s = self._score("nps")
         scale = self.config.scales["nps"]
+        out = self._in_band(s, scale.good).astype(np.int8) - self._in_band(s, scale.bad)
+        out[np.isnan(s)] = MISSING
+        return out.astype(np.int8)
+
+    def m_csat_net(self) -> np.ndarray:
+        """+1 satisfied, −1 dissatisfied, 0 in between (Help Scout's happiness score)."""
+        s = self._score("csat")
+        scale = self.config.scales["csat"]
         out = self._in_band(s, scale.good).astype(np.int8) - self._in_band(s, scale.bad)
         out[np.isnan(s)] = MISSING
         return out.astype(np.int8)

@@ -14,7 +14,6 @@ from typing import Any
 from . import __version__
 from .engine import Result
 from .errors import Problem
-from .kpis import CATALOGUE
 from .periods import Window, iso_us
 
 
@@ -83,14 +82,13 @@ def _num(x: float | None) -> float | int | None:
 
 
 def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
-    kpi = CATALOGUE[r.kpi]
-    unit = currency if kpi.unit == "money" else kpi.unit
+    unit = currency if r.unit == "money" else r.unit
     value: float | int | None = _num(r.value)
-    if value is not None and kpi.unit == "count":
+    if value is not None and r.unit == "count":
         value = int(value)
     out: dict[str, Any] = {
         "kpi": r.kpi,
-        "label": kpi.label,
+        "label": r.label,
         "group": r.group,
         "value": value,
         "unit": unit,
@@ -103,6 +101,8 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         out["ci_high"] = _num(r.ci_high)
     if r.margin is not None:
         out["margin"] = _num(r.margin)
+    if r.definition:
+        out["definition"] = r.definition
     if r.tier:
         out["tier"] = r.tier
     if r.reason:

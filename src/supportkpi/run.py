@@ -115,8 +115,8 @@ def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dic
     from .engine import expand
 
     need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
-    for name in expand(kpi_names):
-        kpi = catalogue.ALL[name]
+    for name in expand(kpi_names, config.definitions):
+        kpi = catalogue.resolve(name, config.definitions)
         cols = need[kpi.source]
         for group in kpi.needs:
             cols.update(c for c in group if not c.startswith("@"))

@@ -21,7 +21,7 @@ import re
 
 from .config import Config, Target
 from .engine import Result
-from .kpis import CATALOGUE, Count, Kpi, OpenAtEnd, Sum
+from .kpis import Count, Kpi, OpenAtEnd, Sum, resolve
 from .schema import normalise_name
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -37,7 +37,7 @@ def target_for(
         )
         if day_group or (period_label and _DAY.match(period_label) and not group):
             return Target(max=float(budget))
-    if CATALOGUE[kpi].section == "sla":
+    if kpi.startswith("sla_"):
         policy_target = _policy_compliance(kpi, group, config)
         if policy_target is not None:
             return policy_target
@@ -108,7 +108,7 @@ def tier_of(kpi: Kpi, value: float | None) -> str | None:
 
 def judge(results: list[Result], config: Config, period_label: str | None = None) -> None:
     for r in results:
-        kpi = CATALOGUE[r.kpi]
+        kpi = resolve(r.kpi, config.definitions)
         r.tier = tier_of(kpi, r.value)
         t = target_for(r.kpi, r.group, config, period_label)
         r.target = t.to_dict() if t is not None else None

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..durations import format_duration
 from ..engine import Result
-from ..kpis import CATALOGUE
 from ..periods import iso_us
 from ..report import Report
 
@@ -27,10 +26,9 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(_INJECTION) else text
 
 
-def fmt_value(kpi_name: str, value: float | None, currency: str = "USD") -> str:
+def fmt_value(unit: str, value: float | None, currency: str = "USD") -> str:
     if value is None or value != value:
         return "—"
-    unit = CATALOGUE[kpi_name].unit
     if unit == "seconds":
         return format_duration(value)
     if unit == "percent":
@@ -44,17 +42,17 @@ def fmt_value(kpi_name: str, value: float | None, currency: str = "USD") -> str:
     return f"{value:.2f}"
 
 
-def fmt_target(kpi_name: str, target: dict[str, Any] | None, currency: str = "USD") -> str:
+def fmt_target(unit: str, target: dict[str, Any] | None, currency: str = "USD") -> str:
     if not target:
         return ""
     if "between" in target:
         lo, hi = target["between"]
-        return f"{fmt_value(kpi_name, lo, currency)}–{fmt_value(kpi_name, hi, currency)}"
+        return f"{fmt_value(unit, lo, currency)}–{fmt_value(unit, hi, currency)}"
     parts = []
     if "min" in target:
-        parts.append("≥ " + fmt_value(kpi_name, target["min"], currency))
+        parts.append("≥ " + fmt_value(unit, target["min"], currency))
     if "max" in target:
-        parts.append("≤ " + fmt_value(kpi_name, target["max"], currency))
+        parts.append("≤ " + fmt_value(unit, target["max"], currency))
     return ", ".join(parts)
 
 

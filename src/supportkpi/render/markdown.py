@@ -4,7 +4,6 @@ protected against formula injection (the table may be pasted into a spreadsheet)
 from __future__ import annotations
 
 from ..engine import Result
-from ..kpis import CATALOGUE
 from ..report import Report
 from .common import (
     STATUS_TEXT,
@@ -54,16 +53,16 @@ def _overall(report: Report, results: list[Result]) -> list[str]:
         _row(["---", "---:", "---:", "---", "---", "---", "---"]),
     ]
     for r in results:
-        label = CATALOGUE[r.kpi].label
+        label = r.label
         status = STATUS_TEXT[r.status] if r.value is not None else esc(r.reason or "")
         lines.append(
             _row(
                 [
                     esc(label),
-                    fmt_value(r.kpi, r.value, report.currency),
+                    fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_ci(r),
-                    fmt_target(r.kpi, r.target, report.currency),
+                    fmt_target(r.unit, r.target, report.currency),
                     status,
                     r.tier or "",
                 ]
@@ -79,14 +78,14 @@ def _pivot(report: Report, results: list[Result]) -> list[str]:
     by_kpi: dict[str, dict[tuple, Result]] = {}
     for r in results:
         by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
-    for kpi, cells in by_kpi.items():
-        row = [esc(CATALOGUE[kpi].label)]
+    for cells in by_kpi.values():
+        row = [esc(next(iter(cells.values())).label)]
         for g in groups:
             cell = cells.get(g)
             row.append(
                 "—"
                 if cell is None
-                else fmt_value(kpi, cell.value, report.currency) + MARK.get(cell.status, "")
+                else fmt_value(cell.unit, cell.value, report.currency) + MARK.get(cell.status, "")
             )
         lines.append(_row(row))
     return lines
@@ -102,10 +101,10 @@ def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[
             _row(
                 [
                     *(esc(r.group[k]) for k in keys),
-                    esc(CATALOGUE[r.kpi].label),
-                    fmt_value(r.kpi, r.value, report.currency),
+                    esc(r.label),
+                    fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
-                    fmt_target(r.kpi, r.target, report.currency),
+                    fmt_target(r.unit, r.target, report.currency),
                     STATUS_TEXT[r.status],
                 ]
             )

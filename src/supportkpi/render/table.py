@@ -8,7 +8,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..engine import Result
-from ..kpis import CATALOGUE
 from ..report import Report
 from .common import STATUS_TEXT, breakdowns, fmt_ci, fmt_target, fmt_value, groups_of, header_lines
 
@@ -72,11 +71,11 @@ def render(report: Report) -> str:
                 t.add_column(col, justify=just)  # type: ignore[arg-type]
             for r in results:
                 t.add_row(
-                    _escape(CATALOGUE[r.kpi].label),
-                    fmt_value(r.kpi, r.value, report.currency),
+                    _escape(r.label),
+                    fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_ci(r),
-                    fmt_target(r.kpi, r.target, report.currency),
+                    fmt_target(r.unit, r.target, report.currency),
                     _status(r),
                     r.tier or "",
                 )
@@ -88,14 +87,16 @@ def render(report: Report) -> str:
             by_kpi: dict[str, dict[tuple, Result]] = {}
             for r in results:
                 by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
-            for kpi, cells in by_kpi.items():
-                row = [_escape(CATALOGUE[kpi].label)]
+            for cells in by_kpi.values():
+                row = [_escape(next(iter(cells.values())).label)]
                 for g in groups:
                     cell = cells.get(g)
                     if cell is None:
                         row.append("—")
                         continue
-                    text = fmt_value(kpi, cell.value, report.currency) + MARK.get(cell.status, "")
+                    text = fmt_value(cell.unit, cell.value, report.currency) + MARK.get(
+                        cell.status, ""
+                    )
                     style = STYLE.get(cell.status)
                     row.append(f"[{style}]{text}[/]" if style else text)
                 t.add_row(*row)
@@ -114,10 +115,10 @@ def render(report: Report) -> str:
             for r in results:
                 t.add_row(
                     *(_escape(r.group[k]) for k in keys),
-                    _escape(CATALOGUE[r.kpi].label),
-                    fmt_value(r.kpi, r.value, report.currency),
+                    _escape(r.label),
+                    fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
-                    fmt_target(r.kpi, r.target, report.currency),
+                    fmt_target(r.unit, r.target, report.currency),
                     _status(r),
                 )
         console.print(t)

@@ -1,0 +1,207 @@
+"""`supportkpi explain KPI`: the rows behind one number.
+
+Every row of the KPI's input that the period (and `--where` filters) put in scope, with
+its id, the timestamp that placed it, the canonical columns the KPI reads, and:
+* for a rate or score share: `in_denominator` and `in_numerator` (so that rows in the
+  denominator = n, and numerator rows × 100 / n = the value);
+* for a mean, a percentile or a sum: the per-row `value` (seconds for durations);
+* for an SLA compliance: the ticket's `state` too.
+The same loading, anchors and filters as `compute`, so the file reconciles with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import sla
+from .engine import Engine, Query, computability
+from .errors import UsageError
+from .frame import Dim
+from .kpis import (
+    CATALOGUE,
+    Count,
+    Derived,
+    Kpi,
+    Mean,
+    OpenAtEnd,
+    PerDistinct,
+    Quantile,
+    Retention,
+    SlaCompliance,
+    Sum,
+    resolve,
+)
+from .measures import MISSING
+from .run import Options, default_as_of, load_all, make_window, resolve_config
+from .schema import TIME_DIMS, closest, normalise_name
+from .timeparse import NAT
+
+_ID = {
+    "tickets": "ticket_id",
+    "surveys": "survey_id",
+    "credits": "credit_id",
+    "customers": "customer_id",
+    "agents": "agent",
+}
+
+
+def parse_where(items: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip():
+            raise UsageError(f"--where {item!r}: expected DIMENSION=VALUE, like channel=chat")
+        out.append((dim.strip(), value.strip()))
+    return out
+
+
+def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa.Table:
+    if kpi_name not in CATALOGUE:
+        hint = closest(kpi_name, list(CATALOGUE))
+        raise UsageError(
+            f"unknown KPI {kpi_name!r}", hint=f"did you mean '{hint}'?" if hint else None
+        )
+    config = resolve_config(options)
+    kpi = resolve(kpi_name, config.definitions)
+    if isinstance(kpi.stat, Derived):
+        raise UsageError(
+            f"{kpi_name} combines other KPIs ({', '.join(kpi.stat.parts)}); explain those"
+        )
+    if isinstance(kpi.stat, Retention):
+        raise UsageError(f"{kpi_name} is computed from customer counts; see `compute --by`")
+    window = make_window(options, config)
+    dims = tuple(d for d, _ in where)
+    frames = load_all(options, config, [kpi_name], [dims] if dims else [])
+    as_of = default_as_of(frames) or 0
+    if options.as_of:
+        from .periods import parse_instant
+
+        as_of = parse_instant(options.as_of, config.timezone, "--as-of")
+    engine = Engine(
+        frames,
+        Query([kpi_name], [dims] if dims else [], window, None, as_of, options.cohort),
+        config,
+    )
+    reason = computability(kpi, frames, engine.query, config)
+    if reason:
+        raise UsageError(f"{kpi_name} cannot be computed: {reason}")
+    frame = frames[kpi.source]
+    m = engine.measures[kpi.source]
+    stat = kpi.stat
+    if isinstance(stat, OpenAtEnd):
+        anchor_ts = m.event("created_at")
+        end = min(window.end, as_of + 1) if window.end is not None else as_of + 1
+        resolved = m.event("resolved_at")
+        scope = (anchor_ts != NAT) & (anchor_ts < end) & m.known("resolved_at")
+        anchor_col = "created_at"
+    else:
+        anchor_col = engine._anchor(kpi) or ""
+        anchor_ts = m.event(anchor_col) if anchor_col else np.zeros(frame.n, np.int64)
+        scope = engine._window_mask(anchor_ts) if anchor_col else np.ones(frame.n, bool)
+    rows_ts = anchor_ts
+    columns: dict[str, pa.Array] = {}
+    buckets = engine._buckets_for(anchor_ts[scope & (anchor_ts != NAT)] if anchor_col else None)
+    for dim, value in where:
+        if normalise_name(dim) in TIME_DIMS and not anchor_col:
+            raise UsageError(f"--where {dim}: {kpi_name} is not placed in time")
+        d = engine._dim(kpi.source, dim, rows_ts, buckets)
+        if d is None:
+            raise UsageError(f"--where {dim}: {kpi.source} cannot be filtered by it")
+        wanted = [
+            i
+            for i, lb in enumerate(d.labels)
+            if lb == value or normalise_name(lb) == normalise_name(value)
+        ]
+        scope &= np.isin(d.codes, wanted)
+    rows = np.flatnonzero(scope)
+
+    id_col = _ID[kpi.source]
+    if id_col in frame.ids:
+        columns[id_col] = frame.ids[id_col].take(pa.array(rows))
+    elif id_col in frame.dims:
+        columns[id_col] = _dim_array(frame.dims[id_col], rows)
+    else:
+        columns["row"] = pa.array(rows + 1)
+    if kpi.source in ("surveys", "credits") and "ticket_id" in frame.ids:
+        columns["ticket_id"] = frame.ids["ticket_id"].take(pa.array(rows))
+    if anchor_col:
+        columns[anchor_col.lstrip("@")] = _ts(anchor_ts[rows])
+    for dim, _ in where:
+        d = engine._dim(kpi.source, dim, rows_ts, buckets)
+        assert d is not None
+        columns[dim] = _dim_array(d, rows)
+    for name in _read_columns(kpi):
+        if name in columns:
+            continue
+        if name in frame.cols:
+            arr = frame.cols[name]
+            columns[name] = _ts(arr[rows]) if arr.dtype == np.int64 else pa.array(arr[rows])
+        elif name in frame.dims:
+            columns[name] = _dim_array(frame.dims[name], rows)
+
+    if isinstance(stat, Mean) and stat.kind in ("proportion", "nps"):
+        v = m.get(stat.measure)[rows]
+        den = v != MISSING if v.dtype == np.int8 else ~np.isnan(v)
+        columns["in_denominator"] = pa.array(den)
+        if stat.kind == "nps":
+            columns["value"] = pa.array(np.where(den, v, 0).astype(np.int8), mask=~den)
+        else:
+            columns["in_numerator"] = pa.array(den & (v == 1))
+    elif isinstance(stat, SlaCompliance):
+        state = m.get("sla_" + stat.target)[rows]
+        columns["state"] = pa.array(np.array(sla.STATES, dtype=object)[state])
+        columns["in_denominator"] = pa.array((state == sla.MET) | (state == sla.BREACHED))
+        columns["in_numerator"] = pa.array(state == sla.MET)
+    elif isinstance(stat, (Mean, Quantile, Sum)):
+        v = np.asarray(m.get(stat.measure)[rows], dtype=np.float64)
+        columns["value"] = pa.array(v, mask=np.isnan(v))
+    elif isinstance(stat, Count):
+        counted = np.ones(len(rows), bool) if stat.where is None else m.get(stat.where)[rows] == 1
+        columns["counted"] = pa.array(counted)
+    elif isinstance(stat, OpenAtEnd):
+        r = resolved[rows]
+        columns["open_at_end"] = pa.array((r == NAT) | (r >= end))
+    elif isinstance(stat, PerDistinct) and stat.key in frame.dims:
+        columns[stat.key] = _dim_array(frame.dims[stat.key], rows)
+    m.release()
+    return pa.table(columns)
+
+
+def _read_columns(kpi: Kpi) -> list[str]:
+    return [c for group in kpi.needs for c in group if not c.startswith("@")]
+
+
+def _ts(us: np.ndarray) -> pa.Array:
+    return pa.array(us, type=pa.timestamp("us", tz="UTC"), mask=us == NAT)
+
+
+def _dim_array(dim: Dim, rows: np.ndarray) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(
+        pa.array(dim.codes[rows], pa.int32()), pa.array(dim.labels)
+    )
+
+
+def write(table: pa.Table, output: str | None) -> str | bytes:
+    """CSV text (formula-injection safe) or Parquet bytes, by the output's extension."""
+    if output and output.lower().endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq
+
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        return sink.getvalue().to_pybytes()
+    import pyarrow.csv as pacsv
+
+    safe = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, pa.string())
+        if pa.types.is_string(col.type):
+            risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
+            col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+        safe[name] = col
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(pa.table(safe), sink)
+    return sink.getvalue().to_pybytes().decode("utf-8")
