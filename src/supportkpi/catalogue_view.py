@@ -16,7 +16,7 @@ DIRECTION = {"higher": "higher", "lower": "lower", "band": "within band", "none"
 
 
 def _available(
-    tickets: list[str], surveys: list[str], config_path: str | None
+    tickets: list[str], surveys: list[str], config_path: str | None, preset: str | None = None
 ) -> dict[str, set[str]] | None:
     if not tickets and not surveys:
         return None
@@ -25,7 +25,7 @@ def _available(
     from .schema import INPUTS
     from .sources import expand, open_source
 
-    config = load_config(find_config(config_path))
+    config = load_config(find_config(config_path), preset)
     out: dict[str, set[str]] = {}
     for name, specs in (("tickets", tickets), ("surveys", surveys)):
         if not specs:
@@ -54,8 +54,10 @@ def _reason(kpi: Kpi, available: dict[str, set[str]]) -> str:
     return ""
 
 
-def render_catalogue(fmt: str, tickets: list[str], surveys: list[str], config: str | None) -> str:
-    available = _available(tickets, surveys, config)
+def render_catalogue(
+    fmt: str, tickets: list[str], surveys: list[str], config: str | None, preset: str | None = None
+) -> str:
+    available = _available(tickets, surveys, config, preset)
     rows = []
     for kpi in CATALOGUE.values():
         needs = ", ".join(" or ".join(g) for g in kpi.needs)

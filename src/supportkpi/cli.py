@@ -77,6 +77,15 @@ CustomersOpt = Annotated[
 AgentsOpt = Annotated[
     list[str] | None, typer.Option("--agents", metavar="PATH", help="Agent schedule/time export.")
 ]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        metavar="NAME",
+        help="Read a known helpdesk export (zendesk, freshdesk, servicenow, helpscout…);"
+        " see `supportkpi presets`.",
+    ),
+]
 ConfigOpt = Annotated[
     str | None,
     typer.Option(
@@ -203,6 +212,7 @@ def compute(
         ),
     ] = False,
     config: ConfigOpt = None,
+    preset: PresetOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     strict: Annotated[
@@ -245,6 +255,7 @@ def compute(
             every=every.value if every else None,
             as_of=as_of,
             cohort=cohort,
+            preset=preset,
         )
         report = run_compute(opts)
         emit(
@@ -306,6 +317,7 @@ def sla_check_cmd(
         typer.Option("--as-of", metavar="WHEN", help="Judge at this instant (default: now)."),
     ] = None,
     config: ConfigOpt = None,
+    preset: PresetOpt = None,
     fmt: Annotated[
         SlaFormat, typer.Option("--format", "-f", help="Output format.")
     ] = SlaFormat.table,
@@ -345,6 +357,7 @@ def sla_check_cmd(
         opts = Options(
             tickets=tickets or [],
             config=config,
+            preset=preset,
             by=[[b] for b in (by or [])],
             period=period,
             from_=from_,
@@ -384,6 +397,7 @@ def validate(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
+    preset: PresetOpt = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
     ] = "text",
@@ -424,6 +438,7 @@ def validate(
             customers=customers or [],
             agents=agents or [],
             config=config,
+            preset=preset,
         )
         result = run_validate(opts, keep_rows=rejects is not None)
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
@@ -457,6 +472,7 @@ def explain_cmd(
     as_of: AsOfOpt = None,
     cohort: Annotated[bool, typer.Option("--cohort", help="As compute --cohort.")] = False,
     config: ConfigOpt = None,
+    preset: PresetOpt = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -491,6 +507,7 @@ def explain_cmd(
             customers=customers or [],
             agents=agents or [],
             config=config,
+            preset=preset,
             period=period,
             from_=from_,
             to=to,
@@ -533,6 +550,7 @@ def kpis_cmd(
     tickets: TicketsOpt = None,
     surveys: SurveysOpt = None,
     config: ConfigOpt = None,
+    preset: PresetOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the KPI catalogue: name, unit, direction, formula, the columns each needs.
@@ -569,7 +587,37 @@ def kpis_cmd(
 
             sys.stdout.write(markdown())
             return 0
-        sys.stdout.write(render_catalogue(fmt.value, tickets or [], surveys or [], config))
+        sys.stdout.write(render_catalogue(fmt.value, tickets or [], surveys or [], config, preset))
+        return 0
+
+    _guard(debug, body)
+
+
+# ----------------------------------------------------------------- presets
+@app.command("presets")
+def presets_cmd(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+    ] = "text",
+    debug: DebugOpt = False,
+) -> None:
+    """List the presets for known helpdesk exports and the columns each reads.
+
+    \b
+    Examples:
+      supportkpi presets
+      supportkpi compute -t incident_event_log.csv --preset servicenow --by priority
+      supportkpi sla-check -t zendesk_tickets.csv --preset zendesk --format json
+
+    A preset maps the vendor's column names, vocabularies (priorities, statuses,
+    channels), date order, event logs and its own KPI definitions; your targets.yaml
+    laid over it wins (its columns: override the preset's).
+    """
+
+    def body() -> int:
+        from .presets import describe
+
+        sys.stdout.write(describe(fmt))
         return 0
 
     _guard(debug, body)

@@ -160,3 +160,13 @@ def ids(arr: pa.ChunkedArray) -> pa.Array:
             return as_int
     text = pc.utf8_trim_whitespace(pc.cast(flat, pa.string()))
     return pc.if_else(pc.equal(text, ""), None, text)
+
+
+def replace_text(arr: pa.ChunkedArray, mapping: dict[str, str]) -> pa.Array:
+    """Text values replaced through `mapping` (others kept), vectorised."""
+    text = pc.cast(_flat(arr), pa.string())
+    keys = pa.array(list(mapping), pa.string())
+    values = pa.array(list(mapping.values()), pa.string())
+    idx = pc.index_in(pc.utf8_trim_whitespace(text), value_set=keys)
+    mapped = pc.take(values, idx)
+    return pc.if_else(pc.is_valid(idx), pc.if_else(pc.equal(mapped, ""), None, mapped), text)

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from . import kpis as kpi_catalogue
 from .durations import parse_duration
@@ -80,6 +80,37 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ColumnSource:
+    """Where a canonical column comes from: the first of `names` the export has, its
+    numbers multiplied by `scale` (a duration given in hours, for minutes: 60)."""
+
+    names: tuple[str, ...]
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class SplitRule:
+    """One export column holding several values (`C004734 / Sales / Ann Lee`)."""
+
+    column: str
+    separator: str
+    into: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventRules:
+    """How an event log (one row per update) collapses to one row per ticket."""
+
+    id: str  # export column naming the ticket
+    time: str  # export column with each event's time
+    order: str | None = None  # tie-break (an update counter, a status number)
+    status: str | None = None  # export column with the status after each event
+    resolved: tuple[str, ...] = ()  # statuses meaning resolved or closed
+    first_response: tuple[str, ...] = ()  # statuses meaning an agent has responded
+    resolution: str = "first"  # first or last event in a resolved status
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None = None
     timezone: str = "UTC"
@@ -90,8 +121,13 @@ class Config:
     min_sample: int = 30
     date_order: str = "auto"
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    columns: dict[str, dict[str, ColumnSource]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    missing_values: tuple[str, ...] = ()
+    split: dict[str, tuple[SplitRule, ...]] = field(default_factory=dict)
+    events: dict[str, EventRules] = field(default_factory=dict)
+    preset: str | None = None
+    survey_type: str | None = None  # the type of every survey when there is no type column
     scales: dict[str, Scale] = field(
         default_factory=lambda: {
             "csat": Scale(1, 5, (4, 5), (1, 3)),
@@ -122,11 +158,15 @@ def find_config(explicit: str | None) -> str | None:
     return DEFAULT_CONFIG_NAME if os.path.exists(DEFAULT_CONFIG_NAME) else None
 
 
-def load_config(path: str | None) -> Config:
-    """Read and validate a config file; `None` gives the defaults."""
+def load_config(path: str | None, preset: str | None = None) -> Config:
+    """Read and validate a config file (`None`: none) under a preset's settings: the
+    preset named here or by the file's `preset:` key; the file's own settings win."""
+    from . import presets, yamlsafe
+
     if path is None:
-        return Config()
-    from . import yamlsafe
+        if preset is None:
+            return Config()
+        return _Validator("--preset " + preset, {}).config(presets.merged(preset, {}))
 
     try:
         with open(path, encoding="utf-8-sig") as fh:
@@ -139,6 +179,15 @@ def load_config(path: str | None) -> Config:
         raise ConfigError(str(exc), path=path, line=exc.line) from exc
     if data is None:
         data = {}
+    if not isinstance(data, dict):
+        return _Validator(path, lines).config(data)  # reports the shape error
+    name = preset or data.get("preset")
+    if name is not None:
+        if not isinstance(name, str) or name not in presets.PRESETS:
+            raise _Validator(path, lines).fail(
+                ("preset",), f"unknown preset {name!r}; `supportkpi presets` lists them"
+            )
+        data = presets.merged(name, data)
     return _Validator(path, lines).config(data)
 
 
@@ -215,6 +264,11 @@ class _Validator:
     def config(self, data: Any) -> Config:
         root = self.mapping(data, ())
         allowed = (
+            "preset",
+            "missing_values",
+            "survey_type",
+            "split",
+            "events",
             "timezone",
             "clock",
             "business_hours",
@@ -264,6 +318,19 @@ class _Validator:
             kw["date_order"] = order
         if "inputs" in root:
             kw["inputs"] = self.inputs(root["inputs"])
+        if "preset" in root:
+            kw["preset"] = self.string(root["preset"], ("preset",))
+        if "missing_values" in root:
+            kw["missing_values"] = self.strings(root["missing_values"], ("missing_values",))
+        if "survey_type" in root:
+            kind = root["survey_type"]
+            if kind not in ("csat", "nps", "ces"):
+                raise self.fail(("survey_type",), f"expected csat, nps or ces, got {_show(kind)}")
+            kw["survey_type"] = kind
+        if "split" in root:
+            kw["split"] = self.splits(root["split"])
+        if "events" in root:
+            kw["events"] = self.events(root["events"])
         if "columns" in root:
             kw["columns"] = self.columns(root["columns"])
         if "values" in root:
@@ -389,31 +456,104 @@ class _Validator:
             out[name] = tuple(p if os.path.isabs(p) else os.path.join(base, p) for p in items)
         return out
 
-    def columns(self, value: Any) -> dict[str, dict[str, str]]:
+    def columns(self, value: Any) -> dict[str, dict[str, ColumnSource]]:
         cols = self.mapping(value, ("columns",))
         self.keys(cols, tuple(INPUTS), ("columns",))
-        out: dict[str, dict[str, str]] = {}
+        out: dict[str, dict[str, ColumnSource]] = {}
         for name, mapping in cols.items():
             spec = INPUTS[name]
             m = self.mapping(mapping, ("columns", name))
             out[name] = {}
             for canonical, export in m.items():
                 kp = ("columns", name, canonical)
-                if normalise_name(canonical) not in spec.names:
+                col = spec.column(normalise_name(canonical))
+                if col is None:
                     hint = closest(canonical, spec.names)
                     extra = f"; did you mean '{hint}'?" if hint else ""
                     raise self.fail(kp, f"{name} has no canonical column '{canonical}'{extra}")
-                out[name][normalise_name(canonical)] = self.string(export, kp)
+                out[name][col.name] = self.column_source(export, kp, col.type)
+        return out
+
+    _UNIT: ClassVar[dict[str, float]] = {
+        "seconds": 1.0,
+        "minutes": 60.0,
+        "hours": 3600.0,
+        "days": 86400.0,
+    }
+
+    def column_source(self, spec: Any, kp: tuple, ctype: str) -> ColumnSource:
+        """`"Name"`, `["Name", "Other name"]` (the first present wins), or
+        `{column: "Name", unit: hours}` for a duration given in another unit."""
+        if isinstance(spec, dict):
+            self.keys(spec, ("column", "columns", "unit"), kp)
+            names = self.strings(spec.get("column", spec.get("columns")), (*kp, "column"))
+            scale = 1.0
+            if "unit" in spec:
+                unit = spec["unit"]
+                if unit not in self._UNIT or ctype not in ("minutes", "seconds"):
+                    raise self.fail(
+                        (*kp, "unit"),
+                        "a unit (seconds, minutes, hours, days) applies to duration columns only",
+                    )
+                scale = self._UNIT[unit] / (60.0 if ctype == "minutes" else 1.0)
+            return ColumnSource(names, scale)
+        return ColumnSource(self.strings(spec, kp))
+
+    def splits(self, value: Any) -> dict[str, tuple[SplitRule, ...]]:
+        m = self.mapping(value, ("split",))
+        self.keys(m, tuple(INPUTS), ("split",))
+        out = {}
+        for name, rules in m.items():
+            parsed = []
+            for column, rule in self.mapping(rules, ("split", name)).items():
+                kp = ("split", name, column)
+                r = self.mapping(rule, kp)
+                self.keys(r, ("separator", "into"), kp)
+                sep = self.string(r.get("separator"), (*kp, "separator"))
+                into = self.strings(r.get("into"), (*kp, "into"))
+                parsed.append(SplitRule(str(column), sep, into))
+            out[name] = tuple(parsed)
+        return out
+
+    def events(self, value: Any) -> dict[str, EventRules]:
+        m = self.mapping(value, ("events",))
+        self.keys(m, ("tickets",), ("events",))
+        out = {}
+        for name, rules in m.items():
+            kp = ("events", name)
+            r = self.mapping(rules, kp)
+            allowed = ("id", "time", "order", "status", "resolved", "first_response", "resolution")
+            self.keys(r, allowed, kp)
+            for need in ("id", "time"):
+                if need not in r:
+                    raise self.fail(kp, f"an event log needs '{need}' (the export column)")
+            resolution = r.get("resolution", "first")
+            if resolution not in ("first", "last"):
+                raise self.fail(
+                    (*kp, "resolution"), f"expected first or last, got {_show(resolution)}"
+                )
+            out[name] = EventRules(
+                id=self.string(r["id"], (*kp, "id")),
+                time=self.string(r["time"], (*kp, "time")),
+                order=self.string(r["order"], (*kp, "order")) if "order" in r else None,
+                status=self.string(r["status"], (*kp, "status")) if "status" in r else None,
+                resolved=self.strings(r.get("resolved", []), (*kp, "resolved")),
+                first_response=self.strings(r.get("first_response", []), (*kp, "first_response")),
+                resolution=resolution,
+            )
         return out
 
     def values(self, value: Any) -> dict[str, dict[str, str]]:
         vals = self.mapping(value, ("values",))
-        self.keys(vals, tuple(ENUMS), ("values",))
+        self.keys(vals, (*ENUMS, "score"), ("values",))
         out = {}
         for col, mapping in vals.items():
             m = self.mapping(mapping, ("values", col))
             inner = {}
             for k, v in m.items():
+                if col == "score" and (v is None or v == ""):
+                    inner[str(k)] = ""  # a rating offered but not given: no answer
+                    continue
                 canon = self.string(
                     str(v) if isinstance(v, (int, float)) else v, ("values", col, k)
                 )

@@ -759,6 +759,14 @@ def _mean_block(stat: Mean, n: np.ndarray, total: np.ndarray, squares: np.ndarra
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.maximum(squares / n - mean * mean, 0.0)
             block.margin = Z95 * np.sqrt(var / n) * stat.scale
+        # each answer counts +1, 0 or −1, so sum(x²) − sum(x) = 2 × the bad answers;
+        # the counts let a reader redo the score their own way (e.g. flooring each share)
+        good, bad = (
+            ("promoters", "detractors")
+            if stat.measure == "nps_value"
+            else ("satisfied", "dissatisfied")
+        )
+        block.extra = {good: (squares + total) / 2, bad: (squares - total) / 2}
     return block
 
 

@@ -11,7 +11,7 @@ Conventions (shared by every module downstream of loading):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,8 @@ class Frame:
     # column -> rows whose value is present but unusable (excluded from the KPIs reading it)
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     keep_rows: bool = False  # keep every problem row (validate --rejects)
+    events_read: int | None = None  # rows of an event log, before collapsing to tickets
+    intervals: Any = None  # eventlog.Intervals: each ticket's status history
     malformed_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
     # 1-based source row of each kept row, per file: (file index, row) — for messages
     origin_file: np.ndarray | None = None

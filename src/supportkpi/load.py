@@ -16,14 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import coerce, vocab
+from . import coerce, eventlog, vocab
 from .arrownp import to_np, valid
-from .config import Config
+from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
 from .schema import INPUTS, TIME_DIMS, UNKNOWN, InputSpec, closest, normalise_name
-from .sources import Source, expand, open_source, read_columns
-from .timeparse import NAT, AmbiguousDates, from_arrow
+from .sources import Malformed, Source, expand, open_source, read_columns
+from .timeparse import NAT, AmbiguousDates, DateOrder, from_arrow
 
 FIRST_ROWS = 5
 YEAR_SECONDS = 366 * 86400.0
@@ -67,18 +67,28 @@ class Request:
 def resolve_columns(
     spec: InputSpec, header: list[str], config: Config, src: Source
 ) -> dict[str, str]:
-    """canonical name -> export column name, for the canonical columns present."""
+    """canonical name -> export column name, for the canonical columns present.
+
+    A config mapping to one name must be found (else E004); a list of alternatives (as
+    presets give) takes the first the export has, and nothing when it has none."""
     by_norm: dict[str, str] = {}
     for h in header:
         by_norm.setdefault(normalise_name(h), h)
     mapped = config.columns.get(spec.name, {})
     out: dict[str, str] = {}
-    for canonical, export in mapped.items():
-        if export in header:
-            out[canonical] = export
-        elif normalise_name(export) in by_norm:
-            out[canonical] = by_norm[normalise_name(export)]
-        else:
+    for canonical, source in mapped.items():
+        found = next(
+            (
+                h if h in header else by_norm.get(normalise_name(h))
+                for h in source.names
+                if h in header or normalise_name(h) in by_norm
+            ),
+            None,
+        )
+        if found is not None:
+            out[canonical] = found
+        elif len(source.names) == 1:
+            export = source.names[0]
             hint = closest(export, header)
             raise InputError(
                 f"column '{export}' (mapped to {canonical} in the config) is not in the file",
@@ -130,10 +140,16 @@ def _wide_types(mapping: dict[str, str]) -> list[str]:
 def load_input(name: str, specs: list[str], config: Config, request: Request) -> Frame:
     spec = INPUTS[name]
     paths = expand(specs, name)
-    parts: list[Frame] = []
-    for file_index, path in enumerate(paths):
-        parts.append(_load_file(spec, path, file_index, config, request))
-    frame = _concat(name, parts)
+    if name in config.events:
+        # an event log's tickets may span files: read them all, then collapse once
+        raws = [_read(spec, path, config, request) for path in paths]
+        frame = _build(spec, raws, config, request)
+    else:  # one file at a time, so only one raw table is in memory
+        parts = [
+            _build(spec, [_read(spec, path, config, request)], config, request, file_index=i)
+            for i, path in enumerate(paths)
+        ]
+        frame = _concat(name, parts)
     if name == "tickets":
         _check_tickets(frame)
     elif name == "surveys":
@@ -146,73 +162,226 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
     return frame
 
 
-def _load_file(
-    spec: InputSpec, path: str, file_index: int, config: Config, request: Request
-) -> Frame:
+@dataclass
+class _Raw:
+    """One export file read into Arrow: the columns the request needs, before typing."""
+
+    src: Source
+    table: pa.Table
+    mapping: dict[str, str]  # canonical -> export column
+    wanted: list[str]  # canonical columns to type
+    extra: dict[str, str]  # extra --by dimensions: key -> export column
+    malformed: Malformed
+    rules: EventRules | None  # event-log rules that apply to this file
+    provided: tuple[str, ...]  # canonical columns the event log derives
+
+
+def _read(spec: InputSpec, path: str, config: Config, request: Request) -> _Raw:
     src = open_source(path)
-    mapping = resolve_columns(spec, src.header, config, src)
-    _require(spec, mapping, src.header, src, config)
+    splits = config.split.get(spec.name, ())
+    rules = config.events.get(spec.name)
+    header = list(src.header) + [name for rule in splits for name in rule.into]
+    if rules is not None and not {rules.id, rules.time} <= set(header):
+        rules = None  # the preset's event log rules do not apply to this export
+    mapping = resolve_columns(spec, header, config, src)
+    provided: tuple[str, ...] = ()
+    if rules is not None:  # what the event log can supply, where no column does
+        provided = tuple(c for c in eventlog.provides(rules) if c not in mapping)
+        mapping.update({c: c for c in provided})
+    _require(spec, mapping, header, src, config)
     wanted = [c for c in mapping if request.columns is None or c in request.columns]
     for col in spec.columns:
         if col.required and col.name in mapping and col.name not in wanted:
             wanted.append(col.name)
     # extra dimensions (any export column can be a --by dimension)
     extra: dict[str, str] = {}
-    by_norm = {normalise_name(h): h for h in src.header}
+    by_norm = {normalise_name(h): h for h in header}
     for dim in request.dims:
         key = normalise_name(dim)
         if key in TIME_DIMS or key in mapping or key == "period":
             continue
         if key in by_norm:
             extra[key] = by_norm[key]
-    export_cols = list(dict.fromkeys([mapping[c] for c in wanted] + list(extra.values())))
+    virtual = {name for rule in splits for name in rule.into} | set(provided)
+    needed = [mapping[c] for c in wanted] + list(extra.values())
+    needed += [rule.column for rule in splits]
+    if rules is not None:
+        needed += [c for c in (rules.id, rules.time, rules.order, rules.status) if c]
+    export_cols = [c for c in dict.fromkeys(needed) if c not in virtual]
+    missing = [c for c in export_cols if c not in src.header]
+    if missing:
+        raise InputError(
+            f"column '{missing[0]}' named in the config is not in the file",
+            path=src.display,
+            code="E004",
+            hint=_found(src.header, closest(missing[0], src.header)),
+        )
     dict_cols = [
         mapping[c]
         for c in wanted
         if (spec_col := spec.column(c)) is not None and spec_col.type in ("dim", "enum")
     ] + list(extra.values())
-    table, malformed = read_columns(src, export_cols, dictionary=dict_cols)
+    table, malformed = read_columns(
+        src, export_cols, dictionary=[c for c in dict_cols if c in export_cols],
+        missing=config.missing_values,
+    )  # fmt: skip
+    for rule in splits:
+        table = _split(table, rule)
+    return _Raw(src, table, mapping, wanted, extra, malformed, rules, provided)
+
+
+_FILE, _ROW = "__supportkpi_file", "__supportkpi_row"
+
+
+def _build(
+    spec: InputSpec, raws: list[_Raw], config: Config, request: Request, file_index: int = 0
+) -> Frame:
+    """Type the columns of one file, or of every file of an event log collapsed together."""
+    first = raws[0]
+    mapping, wanted, extra = first.mapping, list(first.wanted), first.extra
+    rules = first.rules
+    for raw in raws[1:]:
+        if raw.mapping != mapping or raw.rules != rules:
+            raise InputError(
+                "the files of an event log must have the same columns"
+                f" (this one differs from {first.src.display})",
+                path=raw.src.display,
+                code="E004",
+            )
+    tables = [
+        raw.table.append_column(
+            _FILE, pa.array(np.full(raw.table.num_rows, i, np.int32))
+        ).append_column(_ROW, pa.array(np.arange(1, raw.table.num_rows + 1, dtype=np.int64)))
+        for i, raw in enumerate(raws, start=file_index)
+    ]
+    table = (
+        tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
+    )
+    del tables
+    events = table.num_rows
+    malformed_count = sum(raw.malformed.count for raw in raws)
+    collapsed = None
+    if rules is not None and eventlog.is_event_log(table, rules):
+        event_file = to_np(table.column(_FILE), np.int32, 0)
+        event_row = to_np(table.column(_ROW), np.int64, 0)
+        order: DateOrder = config.date_order  # type: ignore[assignment]
+        collapsed = eventlog.collapse(table, rules, config.timezone, order, first.provided)
+        table = collapsed.table
+    elif rules is not None:
+        # one row per ticket already: only the columns it has
+        mapping = dict(mapping)
+        for name in first.provided:
+            mapping.pop(name, None)
+            if name in wanted:
+                wanted.remove(name)
     frame = Frame(spec.name, table.num_rows)
     frame.keep_rows = request.keep_rows
-    frame.malformed_lines = malformed.all_lines
-    frame.rows_read = table.num_rows + malformed.count
-    if malformed.count:
-        found = "/".join(str(x) for x in sorted(malformed.found))
-        lines = ", ".join(str(x) for x in malformed.lines)
-        where = f": lines {lines}" if lines else ""
-        frame.problems.append(
-            Problem(
-                "E026",
-                spec.name,
-                "",
-                f"lines with {found} fields where the header has {malformed.expected}"
-                f" (a stray delimiter or quote?){where}",
-                malformed.count,
-                [max(x - 1, 1) for x in malformed.lines],
-                src.display,
-                ("all",),
-            )
-        )
-    frame.paths = [src.display]
-    frame.header = list(src.header)
-    frame.origin_file = np.full(table.num_rows, file_index, dtype=np.int32)
-    frame.origin_row = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    frame.malformed_lines = [line for raw in raws for line in raw.malformed.all_lines]
+    frame.rows_read = table.num_rows + malformed_count
+    frame.events_read = events + malformed_count if collapsed is not None else None
+    if collapsed is not None:
+        frame.intervals = collapsed.intervals
+    frame.paths = [raw.src.display for raw in raws]
+    frame.header = list(dict.fromkeys(h for raw in raws for h in raw.src.header))
+    frame.origin_file = to_np(table.column(_FILE), np.int32, 0)
+    frame.origin_row = to_np(table.column(_ROW), np.int64, 0)
+    if len(raws) == 1:  # problems are recorded against this file's own index
+        frame.origin_file = np.zeros(table.num_rows, dtype=np.int32)
+    for raw in raws:
+        _malformed_problem(frame, spec, raw)
+    if collapsed is not None and len(collapsed.bad_time):
+        assert rules is not None
+        for f in np.unique(event_file[collapsed.bad_time]):
+            rows = event_row[collapsed.bad_time[event_file[collapsed.bad_time] == f]]
+            frame.problems.append(
+                Problem("E022", spec.name, rules.time, "cannot read the event time"
+                        " (the event is left out of the ticket's history)", len(rows),
+                        [int(r) for r in rows[:FIRST_ROWS]], frame.paths[int(f) - file_index],
+                        ("created_at", "resolved_at", "first_response_at"))
+            )  # fmt: skip
+    sources = config.columns.get(spec.name, {})
     for canonical in wanted:
         column_spec = spec.column(canonical)
         assert column_spec is not None
-        ctype = column_spec.type
-        _coerce_column(frame, canonical, ctype, table.column(mapping[canonical]), config, src)
+        scale = sources[canonical].scale if canonical in sources else 1.0
+        arr = table.column(mapping[canonical])
+        _coerce_column(frame, canonical, column_spec.type, arr, config, first.src, scale)
         frame.mapping[canonical] = mapping[canonical]
     for key, export in extra.items():
         frame.dims[key] = coerce.encode(table.column(export))
         frame.mapping[key] = export
+    if collapsed is not None:
+        _fill_from_events(frame, collapsed.fallback, rules)
     if spec.name == "surveys":
         _melt_wide_surveys(frame, mapping)
     return frame
 
 
+def _malformed_problem(frame: Frame, spec: InputSpec, raw: _Raw) -> None:
+    malformed = raw.malformed
+    if not malformed.count:
+        return
+    found = "/".join(str(x) for x in sorted(malformed.found))
+    lines = ", ".join(str(x) for x in malformed.lines)
+    where = f": lines {lines}" if lines else ""
+    frame.problems.append(
+        Problem(
+            "E026",
+            spec.name,
+            "",
+            f"lines with {found} fields where the header has {malformed.expected}"
+            f" (a stray delimiter or quote?){where}",
+            malformed.count,
+            [max(x - 1, 1) for x in malformed.lines],
+            raw.src.display,
+            ("all",),
+        )
+    )
+
+
+def _fill_from_events(
+    frame: Frame, fallback: dict[str, np.ndarray], rules: EventRules | None
+) -> None:
+    """Fill empty timestamp cells with the time the event history gives for them."""
+    for name, derived in fallback.items():
+        column = frame.cols.get(name)
+        if column is None:
+            continue
+        empty = (column == NAT) & (derived != NAT)
+        if name in frame.bad:  # an unreadable cell is not empty: it stays a problem
+            empty &= ~frame.bad[name]
+        if not empty.any():
+            continue
+        what = {
+            "created_at": "first event",
+            "resolved_at": "first event in a resolved status",
+            "first_response_at": "first event in a responded status",
+        }[name]
+        if name == "resolved_at" and rules is not None and rules.resolution == "last":
+            what = "last event in a resolved status"
+        record(frame, "E027", name, empty, f"empty; taken from the ticket's {what}")
+        frame.cols[name] = np.where(empty, derived, column)
+
+
+def _split(table: pa.Table, rule: SplitRule) -> pa.Table:
+    """Append the parts of a column holding several values (`C004734 / Sales / Ann`)."""
+    parts = pc.split_pattern(pc.cast(table.column(rule.column), pa.string()), rule.separator)
+    for i, name in enumerate(rule.into):
+        piece = pc.list_element(
+            pc.if_else(pc.greater(pc.list_value_length(parts), i), parts, None), i
+        )
+        table = table.append_column(name, pc.utf8_trim_whitespace(piece))
+    return table
+
+
 def _coerce_column(
-    frame: Frame, name: str, ctype: str, arr: pa.ChunkedArray, config: Config, src: Source
+    frame: Frame,
+    name: str,
+    ctype: str,
+    arr: pa.ChunkedArray,
+    config: Config,
+    src: Source,
+    scale: float = 1.0,
 ) -> None:
     if ctype == "id":
         frame.ids[name] = coerce.ids(arr)
@@ -255,7 +424,11 @@ def _coerce_column(
             dim = _normalise_enum(frame, name, dim, config)
         frame.dims[name] = dim
         return
+    if name == "score" and "score" in config.values:  # ratings given as words
+        arr = coerce.replace_text(arr, config.values["score"])
     vals, bad = coerce.to_float(arr)
+    if scale != 1.0:
+        vals = vals * scale
     what = {
         "minutes": "a number of minutes",
         "seconds": "a number of seconds",
@@ -530,13 +703,16 @@ def _check_tickets(frame: Frame) -> None:
 
 
 def _check_surveys(frame: Frame, config: Config) -> None:
+    if "type" not in frame.dims and "score" in frame.cols and config.survey_type:
+        frame.dims["type"] = Dim.constant(frame.n, config.survey_type)
     if "type" not in frame.dims:
         if "score" in frame.cols:
             raise InputError(
                 "surveys need a type column (csat, nps or ces), or one score column per type",
                 path=frame.paths[0],
                 code="E004",
-                hint='map them in the config: columns: {surveys: {nps: "How likely…"}}',
+                hint="set survey_type: csat in the config when every answer is one kind, or map"
+                ' one column per kind: columns: {surveys: {nps: "How likely…"}}',
             )
         return
     type_dim = frame.dims["type"]

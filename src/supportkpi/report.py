@@ -26,9 +26,10 @@ class InputSummary:
     rows_rejected: dict[str, int]
     problems: list[Problem]
     columns: dict[str, str] = field(default_factory=dict)
+    events_read: int | None = None  # an event log: its rows, before one row per ticket
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "input": self.name,
             "paths": self.paths,
             "rows_read": self.rows_read,
@@ -37,6 +38,9 @@ class InputSummary:
             "columns": self.columns,
             "problems": [p.to_dict() for p in self.problems],
         }
+        if self.events_read is not None:
+            out["events_read"] = self.events_read
+        return out
 
 
 @dataclass

@@ -77,10 +77,21 @@ class Options:
     every: str | None = None
     as_of: str | None = None
     cohort: bool = False
+    preset: str | None = None
 
 
 def resolve_config(options: Options) -> Config:
-    return load_config(find_config(options.config))
+    if options.preset is not None:
+        from .presets import PRESETS
+
+        if options.preset not in PRESETS:
+            hint = closest(options.preset, list(PRESETS))
+            raise UsageError(
+                f"--preset: unknown preset {options.preset!r}",
+                hint=(f"did you mean '{hint}'? " if hint else "")
+                + "`supportkpi presets` lists them",
+            )
+    return load_config(find_config(options.config), options.preset)
 
 
 def select_kpis(names: list[str]) -> list[str]:
@@ -236,6 +247,7 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
             rows_rejected=reconcile(f),
             problems=f.problems,
             columns={k: v for k, v in f.mapping.items()},
+            events_read=f.events_read,
         )
         for f in frames.values()
     ]

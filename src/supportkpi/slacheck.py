@@ -58,13 +58,26 @@ def sla_check(
     user_by = parse_by(options.by)
     breakdowns = list(dict.fromkeys([(key,), *user_by]))
     window = make_window(options, config)
-    frames = load_all(
-        options, config, SLA_KPIS, breakdowns, only=("tickets",), also_read=("agent",)
-    )
+    # only the kinds of target the policies set (a resolution-only SLA needs no responses)
+    kinds = [
+        kpi
+        for kpi, field in zip(SLA_KPIS, ("first_response", "resolution"), strict=True)
+        if any(getattr(p, field) is not None for p in config.sla.policies.values())
+    ]
+    frames = load_all(options, config, kinds, breakdowns, only=("tickets",), also_read=("agent",))
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
-    engine = Engine(frames, Query(SLA_KPIS, breakdowns, window, None, as_of), config)
+    engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
     engine.measures["tickets"].keep_sla = listing is not None
     results = engine.run()
+    notes: list[str] = []
+    unavailable = {r.kpi: r.reason for r in results if r.value is None and r.n == 0
+                   and r.reason and not r.extra and not r.group}  # fmt: skip
+    if len(unavailable) == len(kinds):
+        kpi, reason = next(iter(unavailable.items()))
+        raise UsageError(f"{kpi}: {reason}")
+    for kpi, reason in unavailable.items():
+        notes.append(f"{kpi} not checked: {reason}")
+    results = [r for r in results if r.kpi not in unavailable]
     judge(results, config)
     report = Report(
         command="sla-check",
@@ -78,12 +91,10 @@ def sla_check(
         results=results,
         config_path=config.path,
         currency=config.currency,
+        notes=notes,
     )
     failing: list[Result] = []
     for r in results:
-        unavailable = r.value is None and r.n == 0 and r.reason and not r.extra
-        if unavailable:
-            raise UsageError(f"{r.kpi}: {r.reason}")
         if fail_on == "breach":
             if not r.group and r.extra.get("breached", 0) > 0:
                 failing.append(r)

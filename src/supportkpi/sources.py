@@ -23,6 +23,26 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SNIFF_BYTES = 1 << 16
+# pyarrow's default missing-value tokens (a config's missing_values add to them)
+NULL_VALUES = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "n/a",
+    "nan",
+    "null",
+)
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz")
 
@@ -218,7 +238,7 @@ class Malformed:
 
 
 def read_columns(
-    src: Source, columns: list[str], dictionary: list[str]
+    src: Source, columns: list[str], dictionary: list[str], missing: tuple[str, ...] = ()
 ) -> tuple[pa.Table, Malformed]:
     """Read only `columns` (export names) of one source.
 
@@ -241,14 +261,18 @@ def read_columns(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
 
-    table, bad = _read_csv(src, columns, dictionary, threads=True)
+    table, bad = _read_csv(src, columns, dictionary, missing, threads=True)
     if bad.count:  # line numbers are known only to a single-threaded read
-        table, bad = _read_csv(src, columns, dictionary, threads=False)
+        table, bad = _read_csv(src, columns, dictionary, missing, threads=False)
     return table, bad
 
 
 def _read_csv(
-    src: Source, columns: list[str], dictionary: list[str], threads: bool
+    src: Source,
+    columns: list[str],
+    dictionary: list[str],
+    missing: tuple[str, ...],
+    threads: bool,
 ) -> tuple[pa.Table, Malformed]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -278,6 +302,7 @@ def _read_csv(
         conv_opts = pacsv.ConvertOptions(
             include_columns=columns,
             column_types=types,
+            null_values=[*NULL_VALUES, *missing],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )

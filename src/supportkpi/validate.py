@@ -55,6 +55,8 @@ class InputCheck:
                 "problems": [p.to_dict() for p in f.problems],
             }
         )
+        if f.events_read is not None:
+            out["events_read"] = f.events_read
         return out
 
 
@@ -122,8 +124,9 @@ def render_text(v: Validation) -> str:
         f = c.frame
         assert f is not None
         rejected = sum(reconcile(f).values())
+        events = f"{f.events_read:,} events → " if f.events_read is not None else ""
         out.append(
-            f"{c.name}: {', '.join(f.paths)} — {f.rows_read:,} rows read, {f.n:,} used"
+            f"{c.name}: {', '.join(f.paths)} — {events}{f.rows_read:,} rows read, {f.n:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
         )
         spec = INPUTS[c.name]

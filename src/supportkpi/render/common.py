@@ -102,8 +102,9 @@ def header_lines(report: Report) -> list[str]:
         lines.append(f"As of: {iso_us(report.as_of)}")
     for i in report.inputs:
         rejected = sum(i.rows_rejected.values())
+        events = f"{i.events_read:,} events → " if i.events_read is not None else ""
         lines.append(
-            f"{i.name}: {i.rows_read:,} rows read, {i.rows_used:,} used"
+            f"{i.name}: {events}{i.rows_read:,} rows read, {i.rows_used:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
             + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
         )
