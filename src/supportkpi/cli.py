@@ -131,7 +131,9 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def _guard(debug: bool, body: Callable[[], int | None]) -> None:
     """Run a command body; map our errors to exit 2 with one line, no traceback."""
     from .errors import SupportKpiError
+    from .outputs import forget_reads
 
+    forget_reads()  # each command protects the files it reads itself
     try:
         code = body()
     except typer.Exit:

@@ -44,7 +44,11 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if pa.types.is_null(t):
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return to_np(pc.cast(arr, pa.float64()), np.float64, np.nan), np.zeros(n, dtype=bool)
+        out = to_np(pc.cast(arr, pa.float64()), np.float64, np.nan)
+        infinite = np.isinf(out)
+        if infinite.any():
+            return np.where(infinite, np.nan, out), infinite
+        return out, np.zeros(n, dtype=bool)
     if pa.types.is_boolean(t):
         return to_np(arr, np.float64, np.nan), np.zeros(n, dtype=bool)
     if is_texty(t):
@@ -53,7 +57,12 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         ok = pc.match_substring_regex(text, _NUMBER)
         good = pc.if_else(ok, text, None)
         out = to_np(pc.cast(good, pa.float64()), np.float64, np.nan)
-        return out, mask(pc.invert(ok))
+        bad = mask(pc.invert(ok))
+        infinite = np.isinf(out)  # 1e309 reads as infinity: not a number anyone meant
+        if infinite.any():
+            out = np.where(infinite, np.nan, out)
+            bad = bad | infinite
+        return out, bad
     # timestamps or other types where a number was expected
     return np.full(n, np.nan), valid(arr)
 

@@ -168,6 +168,9 @@ def load_config(path: str | None, preset: str | None = None) -> Config:
             return Config()
         return _Validator("--preset " + preset, {}).config(presets.merged(preset, {}))
 
+    from .outputs import mark_read
+
+    mark_read(path)
     try:
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -246,6 +249,8 @@ class _Validator:
             seconds = parse_duration(value)
         except ValueError:
             raise self.fail(keypath, f"expected a duration like 15m, got {_show(value)}") from None
+        if seconds > 100 * 365 * 86400:  # beyond this no due date can be placed on a calendar
+            raise self.fail(keypath, f"expected a duration under 100 years, got {_show(value)}")
         return seconds
 
     def string(self, value: Any, keypath: tuple) -> str:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .errors import UsageError
 from .outputs import write_atomic
 
 CHANNELS = np.array(["phone", "email", "chat", "self_service", "social"])
@@ -410,7 +411,16 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
 def write_demo(
     out: str, n: int, weeks: int, seed: int, end: str, fmt: str = "csv", messy: bool = True
 ) -> list[tuple[str, int]]:
-    os.makedirs(out, exist_ok=True)
+    try:
+        dt.date.fromisoformat(end)
+    except ValueError:
+        raise UsageError(f"--end {end!r}: expected a date like 2026-11-22") from None
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} is a file", hint="name a folder for the example exports")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
     written = []
     for name, table in generate(n, weeks, seed, end, messy).items():
         path = os.path.join(out, f"{name}.{fmt}")

@@ -205,6 +205,7 @@ class Engine:
         self.rows: dict[tuple[int, tuple[str, ...]], dict[str, Result]] = {}
         self.order: dict[tuple[int, tuple[str, ...]], tuple] = {}
         self.skipped: dict[tuple[int, str], str] = {}  # (breakdown, kpi) -> why not
+        self.unavailable: dict[str, str] = {}  # kpi -> why the inputs cannot give it
 
     # ------------------------------------------------------------------ dimensions
     def _dim(
@@ -216,6 +217,8 @@ class Engine:
         if _is_time(name):
             grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
+            if grain not in buckets:  # no row has this anchor: no period to place any in
+                return Dim(np.zeros(len(anchor_ts), dtype=np.int32), [])
             b = buckets[grain]
             return Dim(_bucket_codes(b, anchor_ts), list(b.labels))
         key = normalise_name(name)
@@ -267,6 +270,7 @@ class Engine:
                 self._fact(source, anchor, kpis)
         for kpi in derived:
             self._derive(kpi)
+        self.unavailable = unavailable
         return self._assemble(unavailable)
 
     def _anchor(self, kpi: Kpi) -> str | None:
@@ -573,7 +577,7 @@ class Engine:
                 groups = Groups(
                     np.arange(g),
                     [(period_labels[k], *lb) for lb in labels],
-                    [(k, *o) for o in order],
+                    [(_rank_label(period_labels[k]), *o) for o in order],
                 )
                 for kpi, block in zip(kpis, matrices(k), strict=True):
                     self._emit(bi, groups, kpi, block)
@@ -813,10 +817,13 @@ def _prefer(own: Dim, fallback: Dim) -> Dim:
 
 
 def _rank(dim: Dim, code: int, name: str) -> tuple:
-    label = dim.labels[code]
-    if _is_time(name):
-        return (0, code, "")
-    return (1 if label == UNKNOWN else 0, 0, _natural(label))
+    return _rank_label(dim.labels[code])
+
+
+def _rank_label(label: str) -> tuple:
+    """Sort key of a group label: natural order (period labels are ISO, so this is time
+    order whichever input's buckets they came from), unknown last."""
+    return (1 if label == UNKNOWN else 0, _natural(label))
 
 
 def _natural(text: str) -> tuple:

@@ -124,10 +124,13 @@ class Problem:
     kpis: tuple[str, ...] = ()
     # every affected data row (1-based), for `validate --rejects`; not serialised
     all_rows: list[int] | None = field(default=None, repr=False, compare=False)
+    # a value problem that leaves the row of no use to any KPI (a survey without a
+    # readable score): the row is rejected, and counted so
+    whole_row: bool = False
 
     @property
     def scope(self) -> str:
-        return scope(self.code)
+        return "row" if self.whole_row else scope(self.code)
 
     @property
     def title(self) -> str:

@@ -23,7 +23,7 @@ from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
 from .schema import INPUTS, TIME_DIMS, UNKNOWN, InputSpec, closest, normalise_name
 from .sources import Malformed, Source, expand, open_source, read_columns
-from .timeparse import NAT, AmbiguousDates, DateOrder, from_arrow
+from .timeparse import MAX_US, NAT, AmbiguousDates, DateOrder, from_arrow
 
 FIRST_ROWS = 5
 YEAR_SECONDS = 366 * 86400.0
@@ -680,6 +680,13 @@ def _check_tickets(frame: Frame) -> None:
         if minutes is None or event_col in frame.cols:
             continue
         has = ~np.isnan(minutes)
+        # a duration ending after the year 9999 is no duration (and overflows a timestamp)
+        with np.errstate(invalid="ignore"):
+            too_long = has & (minutes > (MAX_US - created) / 60e6)
+        if too_long.any():
+            record(frame, "E021", minutes_col, too_long, "a duration ending after the year 9999")
+            has &= ~too_long
+            frame.bad[minutes_col] = frame.bad.get(minutes_col, np.zeros(frame.n, bool)) | too_long
         frame.cols[event_col] = np.where(
             has, created + np.rint(np.where(has, minutes, 0) * 60e6).astype(np.int64), NAT
         )
@@ -742,6 +749,7 @@ def _check_surveys(frame: Frame, config: Config) -> None:
                 out_of_scale |= out
         no_score |= out_of_scale | frame.bad.pop("score", np.zeros(frame.n, dtype=bool))
     # a row that is not a readable response of a known type is of no use to any KPI
+    _rejects_rows(frame, ("type", "score"))
     _drop(frame, no_type | bad_type | no_score)
     if "survey_id" in frame.ids:
         _check_ids(frame, "survey_id")
@@ -782,6 +790,7 @@ def _check_customers(frame: Frame) -> None:
     bad = frame.bad.pop("started_at", np.zeros(frame.n, dtype=bool))
     missing = (started == NAT) & ~bad
     record(frame, "E011", "started_at", missing, "no started_at: the customer cannot be placed")
+    _rejects_rows(frame, ("started_at",))
     _drop(frame, started == NAT)
     ended = frame.cols.get("ended_at")
     if ended is not None:
@@ -789,6 +798,14 @@ def _check_customers(frame: Frame) -> None:
         if before.any():
             record(frame, "E013", "ended_at", before, "ended before it started")
             frame.bad["ended_at"] = frame.bad.get("ended_at", np.zeros(frame.n, bool)) | before
+
+
+def _rejects_rows(frame: Frame, columns: tuple[str, ...]) -> None:
+    """The value problems of these columns now reject their rows: count them so."""
+    for p in frame.problems:
+        if p.column in columns and p.scope == "value":
+            p.whole_row = True
+            p.kpis = ("all",)
 
 
 def _code(dim: Dim, label: str) -> int:
@@ -858,8 +875,12 @@ def attach_customer_dims(tickets: Frame, customers: Frame) -> None:
         attr = customers.dims.get(name)
         if attr is None or name in tickets.dims:
             continue
+        if not len(attr.codes):  # no usable customer: every ticket's is unknown
+            row_of_label = np.full(len(row_of_label), -1)
         per_label = np.where(
-            row_of_label >= 0, attr.codes[np.maximum(row_of_label, 0)], attr.size
+            row_of_label >= 0,
+            attr.codes[np.maximum(row_of_label, 0)] if len(attr.codes) else 0,
+            attr.size,
         ).astype(np.int32)
         tickets.dims[name] = coerce.relabel(per_label[cdim.codes], [*attr.labels, UNKNOWN])
         tickets.mapping[name] = f"customers.{name}"

@@ -24,11 +24,27 @@ def _input_files(inputs: list[str]) -> list[str]:
     return files
 
 
+# every file this run has read (exports, the config): none may be written over
+_READ: set[str] = set()
+
+
+def mark_read(path: str) -> None:
+    _READ.add(os.path.realpath(path))
+
+
+def forget_reads() -> None:
+    _READ.clear()
+
+
 def write_atomic(path: str, text: str | bytes, inputs: list[str]) -> None:
     target = os.path.realpath(path)
     for f in _input_files(inputs):
         if os.path.realpath(f) == target:
             raise UsageError(f"--output {path} is one of the inputs; refusing to overwrite it")
+    if target in _READ:
+        raise UsageError(f"--output {path} was read by this run; refusing to overwrite it")
+    if os.path.isdir(target):
+        raise UsageError(f"--output {path} is a folder", hint="name a file, e.g. report.json")
     folder = os.path.dirname(target) or "."
     if not os.path.isdir(folder):
         raise UsageError(f"--output {path}: folder {os.path.dirname(path) or '.'} does not exist")

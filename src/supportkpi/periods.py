@@ -206,9 +206,15 @@ def make_buckets(grain: str, lo_us: int, hi_us: int, tz: str) -> Buckets:
     last = local_date(hi_us, tz)
     starts, labels = [], []
     # one step per bucket (calendar metadata, not data): at most a few thousand
-    while day <= last:
+    while True:
         starts.append(local_midnight_us(day, tz))
         labels.append(label_of(day, grain))
-        day = next_date(day, grain)
-    starts.append(local_midnight_us(day, tz))
+        try:
+            day = next_date(day, grain)
+        except (OverflowError, ValueError):  # the period runs to the end of year 9999
+            starts.append(local_midnight_us(dt.date.max, tz) + 86_400_000_000)
+            break
+        if day > last:
+            starts.append(local_midnight_us(day, tz))
+            break
     return Buckets(grain, starts, labels)

@@ -14,7 +14,7 @@ import numpy as np
 from . import kpis as catalogue
 from .config import Config, find_config, load_config
 from .engine import Engine, Query, _find_dim
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_customer_dims, attach_to_tickets, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
@@ -165,8 +165,10 @@ def load_all(
     breakdowns: list[tuple[str, ...]],
     only: tuple[str, ...] = INPUT_NAMES,
     also_read: tuple[str, ...] = (),
+    sla_key: str | None = None,
 ) -> dict[str, Frame]:
-    """Load the inputs; `also_read` names ticket columns wanted when present (listings)."""
+    """Load the inputs; `also_read` names ticket columns wanted when present (listings);
+    `sla_key` is a dimension the command adds itself (sla-check groups by it)."""
     paths = {k: v for k, v in input_paths(options, config).items() if k in only}
     if not paths:
         raise UsageError(
@@ -193,16 +195,24 @@ def load_all(
                 attach_to_tickets(frames[child], frames["tickets"])
         if "customers" in frames:
             attach_customer_dims(frames["tickets"], frames["customers"])
-    _check_dims(frames, dims)
+    _check_dims(frames, dims, sla_key)
     return frames
 
 
-def _check_dims(frames: dict[str, Frame], dims: list[str]) -> None:
+def _check_dims(frames: dict[str, Frame], dims: list[str], sla_key: str | None = None) -> None:
     primary = next(frames[n] for n in INPUT_NAMES if n in frames)
     for d in dims:
         key = normalise_name(d)
         if key in TIME_DIMS or _find_dim(primary, key) is not None:
             continue
+        if d == sla_key:
+            raise InputError(
+                f"no {d} column: SLA policies are set per {d} (sla.key)",
+                path=", ".join(primary.paths),
+                code="E004",
+                hint=f'map the column in the config (columns: {{tickets: {{{d}: "Your column"}}}})'
+                " or set sla.key to a column the export has",
+            )
         spec = INPUTS[primary.name]
         hint = closest(d, [*primary.header, *spec.names, *TIME_DIMS])
         raise UsageError(

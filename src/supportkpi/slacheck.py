@@ -64,20 +64,31 @@ def sla_check(
         for kpi, field in zip(SLA_KPIS, ("first_response", "resolution"), strict=True)
         if any(getattr(p, field) is not None for p in config.sla.policies.values())
     ]
-    frames = load_all(options, config, kinds, breakdowns, only=("tickets",), also_read=("agent",))
+    implicit = None if any(key in b for b in user_by) else key
+    frames = load_all(
+        options,
+        config,
+        kinds,
+        breakdowns,
+        only=("tickets",),
+        also_read=("agent",),
+        sla_key=implicit,
+    )
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
     engine.measures["tickets"].keep_sla = listing is not None
     results = engine.run()
     notes: list[str] = []
-    unavailable = {r.kpi: r.reason for r in results if r.value is None and r.n == 0
-                   and r.reason and not r.extra and not r.group}  # fmt: skip
+    unavailable = engine.unavailable
     if len(unavailable) == len(kinds):
         kpi, reason = next(iter(unavailable.items()))
         raise UsageError(f"{kpi}: {reason}")
     for kpi, reason in unavailable.items():
         notes.append(f"{kpi} not checked: {reason}")
     results = [r for r in results if r.kpi not in unavailable]
+    for r in results:  # an empty queue: nothing met, nothing breached
+        if not r.extra and r.reason == "no rows":
+            r.extra = dict.fromkeys(sla.STATES, 0)
     judge(results, config)
     report = Report(
         command="sla-check",

@@ -59,8 +59,24 @@ def _to_numpy_us(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return to_np(arr, np.int64, NAT)
 
 
+# instants a calendar can name (datetime's years 1–9999, in UTC): an offset can push a
+# written 9999-12-31 past them, and periods, labels and outputs could not show it
+MIN_US = -62135596800 * 1_000_000
+MAX_US = 253402300800 * 1_000_000 - 1
+
+
 def from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder = "auto") -> Parsed:
     """Any Arrow column meant to hold timestamps -> Parsed."""
+    parsed = _from_arrow(arr, tz, order)
+    us = parsed.us
+    outside = (us != NAT) & ((us < MIN_US) | (us > MAX_US))
+    if outside.any():
+        parsed.us = np.where(outside, NAT, us)
+        parsed.bad = parsed.bad | outside
+    return parsed
+
+
+def _from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder) -> Parsed:
     t = arr.type
     n = len(arr)
     if pa.types.is_timestamp(t):

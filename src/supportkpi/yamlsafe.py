@@ -46,7 +46,10 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise YamlError(f"tag {node.tag!r} is not allowed", node.start_mark.line + 1)
-            return self.loader.construct_object(node, deep=True)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except ValueError:  # a date-shaped value that is no date (2026-13-45)
+                return str(node.value)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != f"{_STD_PREFIX}seq":
                 raise YamlError(f"tag {node.tag!r} is not allowed", node.start_mark.line + 1)
@@ -81,7 +84,11 @@ class _Builder:
 
 
 def load(text: str) -> tuple[Any, dict[Path, int]]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a character YAML refuses (a NUL byte…)
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise YamlError(f"not valid YAML: {reason}") from exc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -94,6 +101,8 @@ def load(text: str) -> tuple[Any, dict[Path, int]]:
         line = mark.line + 1 if mark else None
         raise YamlError(f"not valid YAML: {exc.problem or exc.context}", line) from exc
     except yaml.YAMLError as exc:
-        raise YamlError(f"not valid YAML: {exc}") from exc
+        raise YamlError(f"not valid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise YamlError("not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
