@@ -270,9 +270,6 @@ CASES: list[Case] = [
         2,
         args=compute_on("t.csv.gz"),
         err=("t.csv.gz", "gzip"),
-        bug="BUG: a gzip export whose damage lies past the first 64 KB of text ends in"
-        " 'internal error: OSError: Truncated compressed stream' (sources._read_csv only"
-        " catches ArrowInvalid); SPEC §7 wants one line naming the file and exit 2",
     ),
     Case(
         "gzip-corrupt-on-stdin",
@@ -281,18 +278,12 @@ CASES: list[Case] = [
         args=compute_on("-"),
         stdin=b"\x1f\x8b" + b"\x08\x00broken",
         err=("<stdin>", "gzip"),
-        bug="BUG: corrupt gzip on stdin ends in 'internal error: EOFError' (sources._read_head"
-        " decompresses stdin outside any try); the file path gets 'corrupt gzip file'",
     ),
     Case(
         "utf16-with-bom",
         lambda: {"t.csv": lines(T_HEAD, T1).decode().encode("utf-16")},
         2,
         err=("t.csv", "UTF-16"),
-        bug="BUG: a UTF-16 export (Excel 'Unicode text') is refused as 'binary data, not a"
-        " CSV file': the NUL check in sources.open_source runs before _decode_sample's"
-        " 'UTF-16 text is not supported (save the export as UTF-8 CSV)' (E006), which no"
-        " real UTF-16 file can reach",
     ),
     Case(
         "nul-byte-in-a-cell",
@@ -313,9 +304,6 @@ CASES: list[Case] = [
         },
         0,
         check=expect_tickets(2),
-        bug="BUG: CR-only line endings (Excel for Mac 'CSV (Macintosh)') end in 'internal"
-        " error: Error: new-line character seen in unquoted field': sources.open_source"
-        " parses the header with csv.reader outside any try; hypothesis finds it in seconds",
     ),
     # ---- columns and header
     Case(
@@ -357,9 +345,6 @@ CASES: list[Case] = [
         lambda: {"t.csv": b'"Ticket\nNumber",created\x1b[2J\n1,2026-11-02\n'},
         2,
         err=("t.csv", "missing required column ticket_id"),
-        bug="BUG: fatal messages echo header names raw: a quoted newline in a column name"
-        " splits the one-line error in two, and ESC sequences ('\\x1b[2J' clears the"
-        " screen) reach the terminal; hypothesis finds it with \\x0b, \\x0c, \\x85 too",
     ),
     Case(
         "5000-columns",
@@ -411,9 +396,6 @@ CASES: list[Case] = [
         ),
         1,
         args=VALIDATE,
-        bug="BUG: one unterminated quote silently swallows every following line into one"
-        " cell: 499 lines give rows_read 2 and validate reports 'clean' (exit 0); SPEC §7:"
-        " rows are never silently dropped",
     ),
     Case(
         "too-many-fields",
@@ -465,9 +447,6 @@ CASES: list[Case] = [
         0,
         args=(*COMPUTE, "--by", "agent"),
         check=expect_agents("Zoë"),
-        bug="BUG: one cp1252 byte past the first 64 KB makes the loader re-read the whole"
-        " UTF-8 file as cp1252: every 'Zoë' silently becomes 'ZoÃ«' (a new agent) and no"
-        " problem is reported",
     ),
     Case(
         "wrong-field-count-and-invalid-utf8-on-one-line",
@@ -478,10 +457,6 @@ CASES: list[Case] = [
         },
         0,
         problems=("tickets:E026",),
-        bug="BUG: a line with both a wrong field count and a non-UTF-8 byte prints a Python"
-        " 'Traceback' ('Exception ignored in on_bad_row … UnicodeDecodeError') on stderr and"
-        " the whole file is refused ('cannot parse CSV', exit 2); each problem alone is"
-        " handled",
     ),
     # ---- Parquet with the wrong types
     Case(
@@ -520,8 +495,6 @@ CASES: list[Case] = [
         2,
         args=compute_on("t.parquet"),
         err=("t.parquet", "ticket_id"),
-        bug="BUG: a Parquet list column as ticket_id ends in 'internal error:"
-        " ArrowNotImplementedError: Unsupported cast from list<…> to utf8'",
     ),
     Case(
         "parquet-binary-column-invalid-utf8",
@@ -537,8 +510,6 @@ CASES: list[Case] = [
         2,
         args=(*compute_on("t.parquet"), "--by", "agent"),
         err=("t.parquet", "agent"),
-        bug="BUG: a Parquet binary column with non-UTF-8 bytes ends in 'internal error:"
-        " ArrowInvalid: Invalid UTF8 payload'",
     ),
     # ---- timestamps
     Case(
@@ -697,8 +668,6 @@ CASES: list[Case] = [
             "t.csv": lines("ticket_id,created_at", "1,2026-11-02T09:00:00Z", "1e20,2026-11-02")
         },
         0,
-        bug="BUG: a ticket_id like 1e20 (how spreadsheets show long ids) ends in 'internal"
-        " error: ArrowInvalid: Integer value -9223372036854775808 not in range' (coerce.ids)",
     ),
     Case(
         "unknown-priority",
@@ -1257,11 +1226,6 @@ def test_formula_injection_in_agent_names(in_tmp: Path, layout: str, agents: lis
             assert "'" + shown in cells, (name, cells)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the CSV header row is not protected: a --by dimension named like a"
-    " formula ('=HYPERLINK(…)', a column of the export) is written raw as a column name",
-)
 def test_formula_injection_in_csv_header(in_tmp: Path) -> None:
     (in_tmp / "t.csv").write_text(
         'ticket_id,created_at,"=HYPERLINK(""http://x"")"\n1,2026-11-02T09:00:00Z,a\n'
@@ -1273,12 +1237,6 @@ def test_formula_injection_in_csv_header(in_tmp: Path) -> None:
     assert not [h for h in header if h.startswith(FORMULA_START)], header
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validate --rejects copies the export's column names raw into the header"
-    " of rejects.csv: a column named '=HYPERLINK(…)' becomes a live formula (values are"
-    " protected, names are not)",
-)
 def test_formula_injection_in_rejects_header(in_tmp: Path) -> None:
     (in_tmp / "t.csv").write_text(
         'ticket_id,created_at,"=HYPERLINK(""http://x"",""y"")"\n1,yesterday,=1+1\n'
@@ -1463,13 +1421,6 @@ def fuzz_once(folder: Path, data: bytes, *commands: tuple[str, ...]) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["t.csv"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: random bytes find (1) error messages that echo raw control characters"
-    " from a header (a \\x0b, \\x0c, \\x85 or quoted newline splits the one-line error;"
-    " ESC sequences reach the terminal) and (2) the bare-CR 'internal error' of"
-    " classic-mac-cr-line-endings",
-)
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_fuzz_random_bytes(fuzz_dir: Path, data: bytes) -> None:
@@ -1540,13 +1491,6 @@ def test_fuzz_mutated_rows(fuzz_dir: Path, demo_tickets: bytes, ops: list) -> No
     fuzz_once(fuzz_dir, header + b"\n" + mutate(body, ops), *FUZZ_COMMANDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: mutating the whole file finds the raw control characters echoed in"
-    " error messages (a \\x0b delimiter splits the one-line error), the bare-CR 'internal"
-    " error' of classic-mac-cr-line-endings, the traceback of"
-    " wrong-field-count-and-invalid-utf8-on-one-line and the 1e309 'internal error's",
-)
 @FUZZ
 @given(ops=st.lists(mutation(STRUCTURE + VALUES + NOT_ASCII, ANY_NOISE), min_size=1, max_size=6))
 def test_fuzz_mutated_tickets(fuzz_dir: Path, demo_tickets: bytes, ops: list) -> None:

@@ -88,3 +88,15 @@ def to_np(arr: pa.Array | pa.ChunkedArray, dtype: type | np.dtype, fill: object)
 def mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow array as numpy bool, nulls as False."""
     return to_np(arr, np.int8, 0).astype(bool)
+
+
+def from_np(values: np.ndarray, type_: pa.DataType, missing: np.ndarray | None = None) -> pa.Array:
+    """A fixed-width numpy array as an Arrow array of `type_` (same width), `missing`
+    rows as nulls — without the pandas import `pa.array(ndarray)` costs."""
+    values = np.ascontiguousarray(values)
+    validity = None
+    nulls = 0
+    if missing is not None and missing.any():
+        nulls = int(missing.sum())
+        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(values)], nulls)

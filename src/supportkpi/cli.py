@@ -128,20 +128,24 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _guard(debug: bool, body: Callable[[], int | None]) -> None:
-    """Run a command body; map our errors to exit 2 with one line, no traceback."""
-    from .errors import SupportKpiError
+def _guard(debug: bool, body: Callable[[], int | None], quiet: bool = False) -> None:
+    """Run a command body; map our errors to exit 2 with one line, no traceback.
+    A run that lasts shows what it is doing on stderr (a terminal, not --quiet)."""
+    from .errors import SupportKpiError, printable  # printable: messages quote exports
     from .outputs import forget_reads
 
     forget_reads()  # each command protects the files it reads itself
+    from .progress import shown
+
     try:
-        code = body()
+        with shown(not quiet and sys.stderr.isatty()):
+            code = body()
     except typer.Exit:
         raise
     except SupportKpiError as exc:
         if debug:
             raise
-        _fail(str(exc))
+        _fail(printable(str(exc)))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except MemoryError:
@@ -151,7 +155,10 @@ def _guard(debug: bool, body: Callable[[], int | None]) -> None:
     except Exception as exc:  # a bug: still one line, and how to report it
         if debug:
             raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)")
+        _fail(
+            printable(f"internal error: {type(exc).__name__}: {exc}")
+            + " (run again with --debug for details)"
+        )
     raise typer.Exit(code or 0)
 
 
@@ -269,7 +276,7 @@ def compute(
             return 1
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 # ----------------------------------------------------------------- sla-check
@@ -387,7 +394,7 @@ def sla_check_cmd(
             emit(text, None, [])
         return check.exit_code
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 # ----------------------------------------------------------------- validate

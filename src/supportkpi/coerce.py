@@ -163,12 +163,25 @@ def ids(arr: pa.ChunkedArray) -> pa.Array:
     if pa.types.is_dictionary(flat.type):
         flat = pc.cast(flat, pa.string())
     if pa.types.is_floating(flat.type):
-        # 123.0 -> "123": ids exported through spreadsheets pick up a decimal point
-        as_int = pc.cast(flat, pa.int64(), safe=False)
-        if pc.all(pc.equal(pc.cast(as_int, pa.float64()), flat)).as_py() in (True, None):
-            return as_int
+        return _float_ids(flat)
     text = pc.utf8_trim_whitespace(pc.cast(flat, pa.string()))
     return pc.if_else(pc.equal(text, ""), None, text)
+
+
+_EXACT = float(2**53)  # every whole number up to this one is exact in a float64
+
+
+def _float_ids(flat: pa.Array) -> pa.Array:
+    """A float id column. 123.0 -> 123: ids exported through spreadsheets pick up a
+    decimal point. An id no integer holds exactly (1e20, 12.5, inf) is an identifier, not a
+    number to round: then the whole column is text, its whole numbers written without
+    '.0' so they still match the same ids in other exports."""
+    f = pc.cast(flat, pa.float64())
+    whole = pc.and_(pc.less_equal(pc.abs(f), _EXACT), pc.equal(pc.floor(f), f))
+    as_int = pc.cast(pc.if_else(whole, f, 0.0), pa.int64())
+    if pc.all(whole).as_py() in (True, None):
+        return as_int
+    return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(f, pa.string()))
 
 
 def replace_text(arr: pa.ChunkedArray, mapping: dict[str, str]) -> pa.Array:

@@ -16,6 +16,7 @@ the column, and what was expected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,6 +62,19 @@ def title(code: str) -> str:
 
 def scope(code: str) -> Literal["row", "value", "warning"]:
     return CATALOGUE[code][1]
+
+
+# characters a message must not echo raw: C0/C1 controls and DEL (a newline, \x0b, \x0c
+# or \x85 would split the one-line message; ESC drives the terminal), the Unicode line and
+# paragraph separators, and the invisible direction marks and overrides
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped repr-style (`\\n`, `\\x1b`, `\\u2028`), so a
+    message quoting an export (a column name, a CSV line) stays on one line and cannot
+    drive the terminal."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class SupportKpiError(Exception):

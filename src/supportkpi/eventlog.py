@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrownp import to_np
+from .arrownp import from_np, to_np
 from .config import EventRules
 from .timeparse import NAT, DateOrder, from_arrow
 
@@ -87,7 +87,7 @@ def collapse(
     starts = np.flatnonzero(np.r_[True, code_s[1:] != code_s[:-1]])
     ends = np.r_[starts[1:], n] - 1  # last event of each ticket
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
-    out = table.take(pa.array(rows[ends]))
+    out = table.take(from_np(rows[ends].astype(np.int64), pa.int64()))
     k = len(starts)
 
     def first_where(mask: np.ndarray, last: bool = False) -> np.ndarray:
@@ -118,7 +118,7 @@ def collapse(
         fr_codes = [i for i, s in enumerate(status_labels) if s in rules.first_response]
         derived["first_response_at"] = first_where(np.isin(status_code, fr_codes))
     synthesized = {
-        name: pa.array(v, type=pa.timestamp("us", tz="UTC"), mask=v == NAT)
+        name: from_np(v, pa.timestamp("us", tz="UTC"), v == NAT)
         for name, v in derived.items()
         if name in provide
     }
@@ -126,7 +126,9 @@ def collapse(
     if "reopens" in provide and rules.resolved:
         same = np.r_[False, code_s[1:] == code_s[:-1]]
         reopened = same & np.r_[False, resolved_s[:-1]] & ~resolved_s
-        synthesized["reopens"] = pa.array(np.bincount(group[reopened], minlength=k))
+        synthesized["reopens"] = from_np(
+            np.bincount(group[reopened], minlength=k).astype(np.int64), pa.int64()
+        )
     for name, arr in synthesized.items():
         out = out.append_column(name, arr)
     intervals = None

@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import coerce, eventlog, vocab
-from .arrownp import to_np, valid
+from . import coerce, eventlog, progress, vocab
+from .arrownp import from_np, to_np, valid
 from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
@@ -140,6 +140,9 @@ def _wide_types(mapping: dict[str, str]) -> list[str]:
 def load_input(name: str, specs: list[str], config: Config, request: Request) -> Frame:
     spec = INPUTS[name]
     paths = expand(specs, name)
+    progress.stage(
+        f"reading {name}: {paths[0]}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+    )
     if name in config.events:
         # an event log's tickets may span files: read them all, then collapse once
         raws = [_read(spec, path, config, request) for path in paths]
@@ -248,16 +251,23 @@ def _build(
                 path=raw.src.display,
                 code="E004",
             )
-    tables = [
-        raw.table.append_column(
-            _FILE, pa.array(np.full(raw.table.num_rows, i, np.int32))
-        ).append_column(_ROW, pa.array(np.arange(1, raw.table.num_rows + 1, dtype=np.int64)))
-        for i, raw in enumerate(raws, start=file_index)
-    ]
-    table = (
-        tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
-    )
-    del tables
+    if len(raws) == 1 and rules is None:
+        table = first.table
+    else:  # where each row came from survives the concatenation and the collapse
+        tables = [
+            raw.table.append_column(
+                _FILE, from_np(np.full(raw.table.num_rows, i, np.int32), pa.int32())
+            ).append_column(
+                _ROW, from_np(np.arange(1, raw.table.num_rows + 1, dtype=np.int64), pa.int64())
+            )
+            for i, raw in enumerate(raws, start=file_index)
+        ]
+        table = (
+            tables[0]
+            if len(tables) == 1
+            else pa.concat_tables(tables, promote_options="permissive")
+        )
+        del tables
     events = table.num_rows
     malformed_count = sum(raw.malformed.count for raw in raws)
     collapsed = None
@@ -283,10 +293,14 @@ def _build(
         frame.intervals = collapsed.intervals
     frame.paths = [raw.src.display for raw in raws]
     frame.header = list(dict.fromkeys(h for raw in raws for h in raw.src.header))
-    frame.origin_file = to_np(table.column(_FILE), np.int32, 0)
-    frame.origin_row = to_np(table.column(_ROW), np.int64, 0)
-    if len(raws) == 1:  # problems are recorded against this file's own index
+    if _ROW in table.column_names:
+        frame.origin_row = to_np(table.column(_ROW), np.int64, 0)
+    else:
+        frame.origin_row = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    if len(raws) == 1 or _FILE not in table.column_names:  # recorded against this file
         frame.origin_file = np.zeros(table.num_rows, dtype=np.int32)
+    else:
+        frame.origin_file = to_np(table.column(_FILE), np.int32, 0)
     for raw in raws:
         _malformed_problem(frame, spec, raw)
     if collapsed is not None and len(collapsed.bad_time):

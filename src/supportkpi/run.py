@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import kpis as catalogue
+from . import progress
 from .config import Config, find_config, load_config
 from .engine import Engine, Query, _find_dim
 from .errors import InputError, UsageError
@@ -287,6 +288,7 @@ def compute(options: Options, config: Config | None = None) -> Report:
         as_of if as_of is not None else 0,
         options.cohort,
     )
+    progress.stage("computing KPIs")
     results = Engine(frames, query, config).run()
     judge(results, config, window.label)
     return Report(

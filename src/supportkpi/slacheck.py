@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import sla
+from . import progress, sla
 from .engine import Engine, Query, Result
 from .errors import UsageError
 from .frame import Frame
@@ -77,6 +77,7 @@ def sla_check(
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
     engine.measures["tickets"].keep_sla = listing is not None
+    progress.stage("computing KPIs")
     results = engine.run()
     notes: list[str] = []
     unavailable = engine.unavailable

@@ -8,18 +8,24 @@ Inputs are opened read-only and never written.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import glob
 import gzip
 import io
 import os
+import re
 import sys
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 SNIFF_BYTES = 1 << 16
@@ -45,6 +51,52 @@ NULL_VALUES = (
 )
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz")
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
+
+# A UTF-8 export with a few lines in cp1252 (a hand-edited file, files concatenated from
+# two systems) is read with this codec: UTF-8, and only the bytes that are not UTF-8
+# decoded as cp1252 (Latin-1 for the five bytes cp1252 leaves undefined). Re-reading the
+# whole file as cp1252 instead would garble every valid accented letter ('Zoë' -> 'ZoÃ«').
+# pyarrow transcodes through Python codecs, in blocks, so this stays one streaming pass.
+MIXED = "supportkpi_utf8_cp1252"
+_CP1252 = [
+    chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+    for b in range(256)
+]
+
+
+def _as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(_CP1252[b] for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(MIXED, _as_cp1252)
+
+
+def _mixed_decode(data: Any, errors: str = "strict", /) -> tuple[str, int]:
+    return codecs.utf_8_decode(data, MIXED, True)
+
+
+class _MixedDecoder(codecs.BufferedIncrementalDecoder):
+    def _buffer_decode(self, data: Any, errors: str, final: bool) -> tuple[str, int]:
+        return codecs.utf_8_decode(data, MIXED, final)
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name != MIXED:
+        return None
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(
+        utf8.encode,
+        _mixed_decode,
+        incrementalencoder=utf8.incrementalencoder,
+        incrementaldecoder=_MixedDecoder,
+        name=MIXED,
+    )
+
+
+codecs.register(_find_codec)
 
 
 @dataclass
@@ -58,6 +110,11 @@ class Source:
     header: list[str] = field(default_factory=list)
     data: bytes | None = None  # stdin content (read once)
     compressed: bool = False
+    # the sniffed sample: its size in bytes, its whole data rows, and whether one of its
+    # cells swallowed whole lines after an unterminated quote
+    sample_bytes: int = 0
+    sample_rows: int = 0
+    sample_swallows: bool = False
 
     @property
     def display(self) -> str:
@@ -108,7 +165,12 @@ def _read_head(src: Source) -> bytes:
         raw = src.data
         if raw[:2] == b"\x1f\x8b":
             src.compressed = True
-            raw = gzip.decompress(raw)
+            try:
+                raw = gzip.decompress(raw)
+            except _GZIP_ERRORS as exc:
+                raise InputError(
+                    f"corrupt gzip file: {exc}", path=src.display, code="E003"
+                ) from exc
             src.data = raw
         return raw[:SNIFF_BYTES]
     try:
@@ -121,13 +183,14 @@ def _read_head(src: Source) -> bytes:
         try:
             with gzip.open(src.path, "rb") as fh:
                 head = fh.read(SNIFF_BYTES)
-        except (OSError, EOFError) as exc:
+        except _GZIP_ERRORS as exc:
             raise InputError(f"corrupt gzip file: {exc}", path=src.path, code="E003") from exc
     return head
 
 
 def _decode_sample(head: bytes, path: str) -> tuple[str, str]:
-    """(encoding, text) of the sniffed bytes: UTF-8 (± BOM), else cp1252, else Latin-1."""
+    """(encoding, text) of the sniffed bytes: UTF-8 (± BOM); UTF-8 mixed with cp1252 when
+    valid UTF-8 letters sit next to bytes that are not UTF-8; else cp1252, else Latin-1."""
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     # a multi-byte character may be cut at the end of the sample
@@ -137,21 +200,36 @@ def _decode_sample(head: bytes, path: str) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             if exc.start < len(head) - 4:
                 break
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            "UTF-16 text is not supported",
-            path=path,
-            code="E006",
-            hint="save the export as UTF-8 CSV",
-        )
+    if _UTF8_LETTER.search(head.decode("utf-8", errors="surrogateescape")):
+        return MIXED, head.decode(MIXED)
     try:
         return "cp1252", head.decode("cp1252")
     except UnicodeDecodeError:
         return "latin1", head.decode("latin-1")
 
 
+# a character beyond ASCII that UTF-8 decoded (surrogateescape puts the undecodable bytes
+# at U+DC80-U+DCFF, and no valid UTF-8 decodes to a surrogate)
+_UTF8_LETTER = re.compile("[\u0080-\ud7ff\ue000-\U0010ffff]")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def _utf16(head: bytes) -> bool:
+    """UTF-16 text: a byte-order mark, or ASCII text with every other byte NUL."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:1024]
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 8:
+        return False
+    return (odd.count(0) == len(odd) and 0 not in even) or (
+        even.count(0) == len(even) and 0 not in odd
+    )
+
+
 def _sniff_delimiter(text: str) -> str:
-    lines = text.splitlines()[:50]
+    # CSV line breaks only (str.splitlines also splits at \x0b, \x0c, \x85…)
+    lines = _LINE_BREAK.split(text)[:50]
     if len(text) >= SNIFF_BYTES - 4 and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut
     best, best_fields = ",", 1
@@ -191,6 +269,13 @@ def open_source(path: str) -> Source:
         )
     if not head.strip():
         raise InputError("empty file: no header row", path=src.display, code="E002")
+    if _utf16(head):  # before the NUL check: UTF-16 text is full of NUL bytes
+        raise InputError(
+            "UTF-16 text is not supported",
+            path=src.display,
+            code="E006",
+            hint="save the export as UTF-8 CSV",
+        )
     if b"\x00" in head:
         raise InputError(
             "binary data, not a CSV file",
@@ -200,11 +285,31 @@ def open_source(path: str) -> Source:
         )
     src.encoding, text = _decode_sample(head, src.display)
     src.delimiter = _sniff_delimiter(text)
-    first = next(csv.reader(io.StringIO(text), delimiter=src.delimiter), [])
+    try:  # newline="": CR-only line endings (Excel for Mac) end the header row too
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"cannot read the header row ({exc})", path=src.display) from exc
     src.header = [h.strip() for h in first]
     if not any(src.header):
         raise InputError("empty header row", path=src.display, code="E002")
+    src.sample_bytes = len(head)
+    _sample_rows(src, text, cut=len(head) >= SNIFF_BYTES)
     return src
+
+
+def _sample_rows(src: Source, text: str, cut: bool) -> None:
+    """Rows of the sniffed sample, and whether a cell there swallowed whole lines: what
+    tells, after the read, that lines went missing in columns the read did not convert."""
+    rows = 0
+    try:
+        for fields in csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter):
+            rows += 1
+            for value in fields:
+                if _swallowed_lines(value, src.delimiter, len(src.header)):
+                    src.sample_swallows = True
+    except csv.Error:
+        pass
+    src.sample_rows = max(0, rows - 1 - int(cut))  # not the header, nor a cut last row
 
 
 def _parquet_columns(src: Source) -> list[str]:
@@ -228,22 +333,35 @@ def _parquet_handle(src: Source) -> object:
 
 @dataclass
 class Malformed:
-    """CSV lines with the wrong number of fields (skipped, counted)."""
+    """CSV lines that are not rows of the table (skipped, counted): lines with the wrong
+    number of fields, and the lines an unterminated quote swallowed into one cell."""
 
     lines: list[int] = field(default_factory=list)  # physical line numbers (1 = header)
     count: int = 0
     expected: int = 0
     found: set[int] = field(default_factory=set)
     all_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text), capped
+    # (line where a quote opens and is never closed, physical lines its row swallowed)
+    unclosed_quotes: list[tuple[int, int]] = field(default_factory=list)
+
+
+_KEEP_LINES = 100_000  # lines kept in Malformed.all_lines (for validate --rejects)
 
 
 def read_columns(
-    src: Source, columns: list[str], dictionary: list[str], missing: tuple[str, ...] = ()
+    src: Source,
+    columns: list[str],
+    dictionary: list[str],
+    missing: tuple[str, ...] = (),
+    *,
+    text: bool = False,
 ) -> tuple[pa.Table, Malformed]:
     """Read only `columns` (export names) of one source.
 
     `dictionary` columns arrive dictionary-encoded (cheap grouping). CSV lines with too
-    many or too few fields are skipped and returned in `Malformed`, never guessed at.
+    many or too few fields are skipped and returned in `Malformed`, never guessed at; so
+    is a row whose cell swallowed the lines after an unterminated quote. `text=True`
+    reads every column of a CSV as it is written (text, no missing values).
     """
 
     if src.kind == "parquet":
@@ -255,16 +373,17 @@ def read_columns(
             pf = pq.ParquetFile(
                 _parquet_handle(src), read_dictionary=[c for c in dictionary if c in columns]
             )
-            return pf.read(columns=columns, use_threads=True), Malformed()
+            table = pf.read(columns=columns, use_threads=True)
         except Exception as exc:
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
+        return _single_values(src, table), Malformed()
 
-    table, bad = _read_csv(src, columns, dictionary, missing, threads=True)
+    table, bad = _read_csv(src, columns, dictionary, missing, threads=True, text=text)
     if bad.count:  # line numbers are known only to a single-threaded read
-        table, bad = _read_csv(src, columns, dictionary, missing, threads=False)
-    return table, bad
+        table, bad = _read_csv(src, columns, dictionary, missing, threads=False, text=text)
+    return _unclosed_quotes(src, table, bad, every_column=not columns), bad
 
 
 def _read_csv(
@@ -273,6 +392,7 @@ def _read_csv(
     dictionary: list[str],
     missing: tuple[str, ...],
     threads: bool,
+    text: bool = False,
 ) -> tuple[pa.Table, Malformed]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -280,20 +400,28 @@ def _read_csv(
     bad = Malformed()
 
     def on_bad_row(row: object) -> str:
-        bad.count += 1
+        raw = str(getattr(row, "text", ""))
+        # an unterminated quote may have swallowed whole lines into this row: they count
+        swallowed = _swallowed_lines(raw, src.delimiter, len(src.header))
+        bad.count += len(swallowed) or 1
         bad.expected = getattr(row, "expected_columns", 0)
         bad.found.add(getattr(row, "actual_columns", 0))
         number = getattr(row, "number", None)
         if number is not None:
             if len(bad.lines) < 5:
                 bad.lines.append(int(number))
-            if len(bad.all_lines) < 100_000:
-                bad.all_lines.append((int(number), str(getattr(row, "text", ""))))
+            if swallowed:
+                bad.unclosed_quotes.append((int(number), len(swallowed)))
+            for i, line in enumerate(swallowed or [raw]):
+                if len(bad.all_lines) < _KEEP_LINES:
+                    bad.all_lines.append((int(number) + i, line))
         return "skip"
 
     types = {c: pa.dictionary(pa.int32(), pa.string()) for c in dictionary if c in columns}
+    if text:
+        types = dict.fromkeys(src.header, pa.string())
     encoding = src.encoding
-    for attempt in range(2):
+    for _attempt in range(3):
         bad = Malformed()  # the handler looks `bad` up when called
         read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 22, use_threads=threads)
         parse_opts = pacsv.ParseOptions(
@@ -302,36 +430,318 @@ def _read_csv(
         conv_opts = pacsv.ConvertOptions(
             include_columns=columns,
             column_types=types,
-            null_values=[*NULL_VALUES, *missing],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
+            null_values=[] if text else [*NULL_VALUES, *missing],
+            strings_can_be_null=not text,
+            quoted_strings_can_be_null=not text,
         )
-        stream: object
-        if src.data is not None:
-            stream = pa.BufferReader(src.data)
-        elif src.compressed:
-            stream = pa.input_stream(src.path, compression="gzip")
-        else:
-            stream = src.path
+        stream: object = src.path if src.data is None and not src.compressed else _stream(src)
+        undecodable: list[Any] = []  # a line pyarrow could not hand to on_bad_row
         try:
-            table = pacsv.read_csv(
-                stream, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
-            )
-            return table, bad
+            with _unraisable(undecodable):
+                table = pacsv.read_csv(
+                    stream,
+                    read_options=read_opts,
+                    parse_options=parse_opts,
+                    convert_options=conv_opts,
+                )
         except pa.ArrowInvalid as exc:
-            text = str(exc)
-            if "UTF8" in text and attempt == 0 and encoding == "utf8":
-                encoding = "cp1252"  # invalid UTF-8 past the sniffed sample
-                src.encoding = encoding
+            message = str(exc)
+            if encoding == "utf8" and ("UTF8" in message or undecodable):
+                encoding = src.encoding = MIXED  # bytes past the sniffed sample not UTF-8
                 continue
-            raise InputError(_csv_message(text), path=src.display, code="E003") from exc
+            raise InputError(_csv_message(message), path=src.display, code="E003") from exc
         except (UnicodeDecodeError, LookupError) as exc:
-            if attempt == 0 and encoding != "latin1":
-                encoding = "latin1"
-                src.encoding = encoding
+            if encoding == "cp1252":
+                encoding = src.encoding = "latin1"
                 continue
             raise InputError(f"cannot decode text ({exc})", path=src.display, code="E006") from exc
+        except OSError as exc:  # pyarrow's IOError: a damaged gzip stream, a failing disk
+            if src.compressed:
+                raise InputError(
+                    f"corrupt gzip file ({exc})", path=src.display, code="E003"
+                ) from exc
+            raise InputError(f"cannot read: {exc}", path=src.display, code="E001") from exc
+        if encoding == "utf8" and any(
+            pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types
+        ):  # pyarrow reads a text column holding bytes that are not UTF-8 as binary
+            encoding = src.encoding = MIXED
+            continue
+        return table, bad
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextlib.contextmanager
+def _unraisable(caught: list[Any]) -> Iterator[None]:
+    """Collect the exceptions pyarrow cannot raise (on_bad_row's arguments are decoded
+    before the call: a line that is not UTF-8 fails there), instead of letting Python
+    print them as 'Exception ignored … Traceback' on stderr. Others go to the old hook."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = caught.append
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+        for unraisable in caught:
+            if not isinstance(unraisable.exc_value, UnicodeDecodeError):
+                hook(unraisable)
+
+
+# ------------------------------------------------------------ unterminated quotes
+_MAX_RECORD_DELIMITERS = 20
+
+
+def _record_delimiters(columns: int) -> int:
+    """Delimiters on a line that make it look like a whole CSV row."""
+    return max(1, min(columns - 1, _MAX_RECORD_DELIMITERS))
+
+
+def _swallowed_lines(text: str, delimiter: str, columns: int) -> list[str]:
+    """The physical lines of a record when lines after its first look like whole CSV rows
+    (an unterminated quote swallowed them), else []."""
+    if "\n" not in text and "\r" not in text:
+        return []
+    lines = _LINE_BREAK.split(text.rstrip("\r\n"))
+    least = _record_delimiters(columns)
+    if any(line.count(delimiter) >= least for line in lines[1:]):
+        return lines
+    return []
+
+
+def _unclosed_quotes(src: Source, table: pa.Table, bad: Malformed, every_column: bool) -> pa.Table:
+    """Take out the rows where a quote opened and never closed swallowed the lines after
+    it into one cell; count them, with the swallowed lines, in `bad`.
+
+    Such a cell holds whole CSV lines: a line break followed by a line with as many
+    delimiters as a row has. The check is vectorised, and on the happy path it looks
+    only at the bytes of each text column read (is there a line break at all?). The
+    columns not read are looked at (a second, streaming read of every column as text)
+    only when the sample shows such a cell, or when far fewer rows came out than the
+    sample's bytes per row foretold: a short swallow in a column not read stays unseen."""
+    import numpy as np
+    import pyarrow as pa
+
+    delimiters = _record_delimiters(len(src.header))
+    d = re.escape(src.delimiter)
+    pattern = f"[\\r\\n][^\\r\\n]*(?:{d}[^\\r\\n]*){{{delimiters}}}"
+    hit = np.zeros(table.num_rows, dtype=bool)
+    cells: dict[int, str] = {}  # row -> a swallowing cell (to find its line)
+    _mark(table.columns, 0, pattern, hit, cells)
+    if not hit.any() and not every_column and _rows_missing(src, table.num_rows + bad.count):
+        _mark_every_column(src, pattern, hit, cells)
+    if not hit.any():
+        return table
+    rows = np.flatnonzero(hit)
+    located = _locate_records(src, set(cells.values()))
+    lines: list[tuple[int, str]] = []
+    for r in rows.tolist():
+        where = located.get(cells.get(r, ""))
+        if where is None:  # not found again: count the lines the cell holds
+            bad.count += len(_LINE_BREAK.findall(cells.get(r, ""))) + 1
+            continue
+        first, record = where
+        bad.count += len(record)
+        bad.unclosed_quotes.append((first, len(record)))
+        lines += [(first + i, text.rstrip("\r\n")) for i, text in enumerate(record)]
+    bad.expected = bad.expected or len(src.header)
+    bad.found.add(len(src.header))
+    bad.lines = sorted({*bad.lines, *(first for first, _ in bad.unclosed_quotes)})[:5]
+    bad.all_lines = sorted(bad.all_lines + lines)[:_KEEP_LINES]
+    return table.filter(pa.array(~hit))
+
+
+def _mark(
+    columns: list[Any], offset: int, pattern: str, hit: np.ndarray, cells: dict[int, str]
+) -> None:
+    """Mark in `hit` the rows (from `offset`) where a cell of `columns` swallowed lines."""
+    for col in columns:
+        start = offset
+        for chunk in getattr(col, "chunks", [col]):
+            rows = _swallowing(chunk, pattern)
+            if rows is not None and len(rows):
+                hit[start + rows] = True
+                for r in rows[:100].tolist():
+                    cells.setdefault(start + r, str(chunk[r].as_py()))
+            start += len(chunk)
+
+
+def _rows_missing(src: Source, rows: int) -> bool:
+    """Whether lines may have gone missing in columns not read: the sample shows a cell
+    that swallowed lines, or the file gave under two thirds of the rows its size foretells
+    (a false alarm costs one more reading, never a count)."""
+    if src.sample_swallows:
+        return True
+    if src.data is not None:
+        size = len(src.data)
+    elif src.compressed:
+        return False  # the size of the text is not known
+    else:
+        try:
+            size = os.path.getsize(src.path)
+        except OSError:
+            return False
+    if src.sample_rows < 10 or size <= src.sample_bytes:  # the sample is the whole file
+        return False
+    return rows < 2 / 3 * size * src.sample_rows / src.sample_bytes
+
+
+def _mark_every_column(src: Source, pattern: str, hit: np.ndarray, cells: dict[int, str]) -> None:
+    """`_mark` over every column of the file, read again as text, in a stream (a batch at
+    a time: bounded memory). The same parser skips the same lines, so rows line up; if
+    the count differs nothing is marked."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def options(types: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "read_options": pacsv.ReadOptions(encoding=src.encoding, block_size=1 << 22),
+            "parse_options": pacsv.ParseOptions(
+                delimiter=src.delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=lambda _row: "skip",
+            ),
+            "convert_options": pacsv.ConvertOptions(column_types=types),
+        }
+
+    found = np.zeros(len(hit), dtype=bool)
+    seen: dict[int, str] = {}
+    offset = 0
+    try:
+        with pacsv.open_csv(_stream(src), **options({})) as reader:
+            names = reader.schema.names  # as pyarrow reads the header
+        with pacsv.open_csv(_stream(src), **options(dict.fromkeys(names, pa.string()))) as reader:
+            for batch in reader:
+                if offset + batch.num_rows > len(found):
+                    return
+                _mark(batch.columns, offset, pattern, found, seen)
+                offset += batch.num_rows
+    except (pa.ArrowException, OSError, EOFError, UnicodeError, ValueError):
+        return  # the file read once already: a second reading that fails changes nothing
+    if offset == len(found):
+        hit |= found
+        cells.update(seen)
+
+
+def _stream(src: Source) -> Any:
+    import pyarrow as pa
+
+    if src.data is not None:
+        return pa.BufferReader(src.data)
+    return pa.input_stream(src.path, compression="gzip" if src.compressed else None)
+
+
+def _swallowing(chunk: pa.Array, pattern: str) -> np.ndarray | None:
+    """Rows of one chunk whose text holds a line break then a whole CSV line."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return None
+    data = values.buffers()[2]
+    if data is None or not data.size:
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if raw.min() > 13 or not ((raw == 10) | (raw == 13)).any():
+        return None  # no line break anywhere: the usual case, decided at memory speed
+    match = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+    if not pc.any(match).as_py():
+        return None
+    if values is not chunk:  # dictionary: from the distinct values to the rows
+        match = pc.fill_null(pc.take(match, chunk.indices), False)
+    return np.flatnonzero(match.to_numpy(zero_copy_only=False))
+
+
+def _locate_records(src: Source, cells: set[str]) -> dict[str, tuple[int, list[str]]]:
+    """Where each of these multi-line cells is in the file: (first physical line, the raw
+    lines of its record). Python's csv module, line by line: only run on broken files."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    record: list[str] = []
+
+    def lines(fh: io.TextIOWrapper) -> Iterator[str]:
+        for line in fh:
+            record.append(line)
+            yield line
+
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)  # the swallowing cell can be most of the file
+    try:
+        with _open_text(src) as fh:
+            reader = csv.reader(lines(fh), delimiter=src.delimiter)
+            for fields in reader:
+                if len(record) > 1:
+                    for value in fields:
+                        if value in cells and value not in found:
+                            found[value] = (reader.line_num - len(record) + 1, list(record))
+                    if len(found) == len(cells):
+                        break
+                record.clear()
+    except (csv.Error, OSError, EOFError, zlib.error, UnicodeError):
+        pass  # cells not found are still counted, by their own line breaks
+    finally:
+        csv.field_size_limit(limit)
+    return found
+
+
+def _open_text(src: Source) -> io.TextIOWrapper:
+    raw: Any
+    if src.data is not None:
+        raw = io.BytesIO(src.data)
+    elif src.compressed:
+        raw = gzip.open(src.path, "rb")  # noqa: SIM115 (closed with the wrapper)
+    else:
+        raw = open(src.path, "rb")  # noqa: SIM115 (closed with the wrapper)
+    encoding = "utf-8-sig" if src.encoding == "utf8" else src.encoding
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+
+# ------------------------------------------------------------- Parquet columns
+def _single_values(src: Source, table: pa.Table) -> pa.Table:
+    """Parquet columns must hold one value per row, and text must be text: a list or a
+    record column is refused, and so is a binary column that is not UTF-8 (read as text
+    when it is)."""
+    import pyarrow as pa
+
+    for i, (name, col) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_nested(t):
+            what = "records" if pa.types.is_struct(t) else "maps" if pa.types.is_map(t) else "lists"
+            raise InputError(
+                f"column {name} holds {what} ({t}), expected single values",
+                path=src.display,
+                code="E003",
+            )
+        if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+            table = table.set_column(i, name, _utf8(src, name, col))
+    return table
+
+
+def _utf8(src: Source, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(col.type):
+        target: pa.DataType = pa.dictionary(col.type.index_type, pa.string())
+        via = pa.dictionary(col.type.index_type, pa.binary())
+    else:
+        target = pa.large_string() if pa.types.is_large_binary(col.type) else pa.string()
+        via = pa.large_binary() if pa.types.is_large_binary(col.type) else pa.binary()
+    try:
+        return col.cast(via).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        row = 0
+        for value in col.to_pylist():  # only when it fails: find the first bad value
+            row += 1
+            if isinstance(value, bytes):
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    break
+        raise InputError(
+            f"column {name} holds bytes that are not UTF-8 text (row {row})",
+            path=src.display,
+            code="E006",
+        ) from exc
 
 
 def _csv_message(text: str) -> str:

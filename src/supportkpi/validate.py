@@ -207,7 +207,7 @@ def rejects_csv(v: Validation) -> str:
         head.append("_line")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head)
+    w.writerow([safe_text(h) for h in head])  # the export's column names are text too
     for r in records:
         w.writerow([safe_text(str(r.get(h, ""))) for h in head])
     return buf.getvalue()
@@ -233,7 +233,7 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
         return None
     import pyarrow as pa
 
-    from .sources import open_source
+    from .sources import open_source, read_columns
 
     try:
         src = open_source(path)
@@ -241,25 +241,11 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
             import pyarrow.parquet as pq
 
             table = pq.ParquetFile(path).read()
-        else:
-            import pyarrow.csv as pacsv
-
-            table = pacsv.read_csv(
-                pa.input_stream(path, compression="gzip" if src.compressed else None),
-                read_options=pacsv.ReadOptions(encoding=src.encoding),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=src.delimiter,
-                    newlines_in_values=True,
-                    invalid_row_handler=lambda _row: "skip",
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(src.header, pa.string()),
-                    strings_can_be_null=False,
-                ),
-            )
+        else:  # as the loader reads it, so row numbers agree: every column, as text
+            table, _ = read_columns(src, [], [], text=True)
     except Exception:  # the rejects file is a help: without raw values it still lists rows
         return None
     names = table.column_names
-    cols = [table.column(n).cast(pa.string()).to_pylist() for n in names]
+    cols = [c.cast(pa.string()).to_pylist() for c in table.columns]  # names may repeat
     rows = [["" if v is None else v for v in r] for r in zip(*cols, strict=True)]
     return names, rows

@@ -32,7 +32,8 @@ def render(report: Report) -> str:
                 group_keys.append(k)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*_FIXED, *group_keys, *_TAIL])
+    # column names come from the export (--by dimensions): protect them like values
+    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL]])
     for r in report.results:
         d = result_dict(r, report.currency)
         t = d["target"] or {}
