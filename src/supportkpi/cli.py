@@ -723,5 +723,8 @@ def main(argv: list[str] | None = None) -> Any:
     return app(args=argv, prog_name="supportkpi")
 
 
+# the summary command lives in its own module; importing it registers it on `app`
+from . import cli_summary  # noqa: E402, F401  (registers `summary`)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,154 @@
+"""`supportkpi summary`: the manager's weekly (daily, monthly…) summary.
+
+Registered on the main app when imported (cli.py imports this module at its end).
+Heavy modules are imported inside the command body, so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .cli import (
+    AgentsOpt,
+    AsOfOpt,
+    ConfigOpt,
+    CreditsOpt,
+    CustomersOpt,
+    DebugOpt,
+    OutputOpt,
+    PresetOpt,
+    QuietOpt,
+    SurveysOpt,
+    TicketsOpt,
+    _guard,
+    app,
+    emit,
+)
+
+
+class SummaryFormat(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+class Compare(str, Enum):  # noqa: UP042
+    previous = "previous"
+    last_year = "last-year"
+
+
+@app.command("summary")
+def summary_cmd(
+    tickets: TicketsOpt = None,
+    surveys: SurveysOpt = None,
+    credits: CreditsOpt = None,
+    customers: CustomersOpt = None,
+    agents: AgentsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            "-p",
+            metavar="PERIOD",
+            help="2026-W46, 2026-11, 2026-Q4, 2026 or a day 2026-11-23 (the daily report)."
+            " Default: the last complete ISO week before the as-of time.",
+        ),
+    ] = None,
+    compare: Annotated[
+        Compare,
+        typer.Option(
+            "--compare",
+            help="Compare with the previous period, or the same period a year before.",
+        ),
+    ] = Compare.previous,
+    agent: Annotated[
+        str | None,
+        typer.Option(
+            "--agent",
+            metavar="NAME",
+            help="One person's KPIs beside the team's (seed 000 dashboard 2).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    min_tickets: Annotated[
+        int,
+        typer.Option(
+            "--min-tickets",
+            min=1,
+            metavar="N",
+            help="Top performers (and the FCR coaching trigger) need at least N resolved tickets.",
+        ),
+    ] = 10,
+    min_surveys: Annotated[
+        int,
+        typer.Option(
+            "--min-surveys",
+            min=1,
+            metavar="N",
+            help="Top performers (and the CSAT coaching trigger) need at least N CSAT responses.",
+        ),
+    ] = 5,
+    fmt: Annotated[
+        SummaryFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = SummaryFormat.table,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """A manager's summary: this period vs the last, SLA, team, actions, money, changes.
+
+    \b
+    Examples:
+      supportkpi summary -t tickets.csv -s surveys.csv -c credits.csv
+      supportkpi summary -t tickets.csv -s surveys.csv --period 2026-11 --compare last-year
+      supportkpi summary --period 2026-11-23            # the daily report
+      supportkpi summary --agent "Ana A."               # one person beside the team
+      supportkpi summary -f html -o weekly.html         # one self-contained file to mail
+      supportkpi summary -f markdown | pbcopy           # paste into chat or a wiki
+
+    Sections: headline KPIs with the change and an 8-period trend; SLA compliance by
+    priority and the worst tickets; team bars against target, top performers (highest
+    CSAT + FCR) and who needs coaching (seed 002 triggers); action items for every
+    missed KPI (the config's actions:, else seed 000's); financial impact; and the
+    changes larger than their statistical noise.
+    """
+
+    def body() -> int:
+        from .render.summary import renderer
+        from .run import Options
+        from .summary import build_summary
+
+        opts = Options(
+            tickets=tickets or [],
+            surveys=surveys or [],
+            credits=credits or [],
+            customers=customers or [],
+            agents=agents or [],
+            config=config,
+            preset=preset,
+        )
+        summary = build_summary(
+            opts,
+            period,
+            compare.value,
+            agent,
+            as_of,
+            min_tickets=min_tickets,
+            min_surveys=min_surveys,
+        )
+        text = renderer(fmt.value)(summary)
+        inputs = [p for p in summary.input_paths() if p != "-"]
+        inputs += [p for g in (tickets, surveys, credits, customers, agents) if g for p in g]
+        emit(text, output, inputs)
+        if output is not None and output != "-" and not quiet:
+            sys.stderr.write(f"wrote {output}\n")
+        return 0
+
+    _guard(debug, body, quiet)
