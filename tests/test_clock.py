@@ -159,3 +159,28 @@ def test_properties(schedule, pairs, durations) -> None:  # type: ignore[no-unty
     ends = clock.add(starts, d)
     assert np.allclose(clock.elapsed(starts, ends), d, atol=1e-6)
     assert (ends >= starts).all()
+
+
+@pytest.mark.parametrize("tz", ["Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"])
+def test_the_minute_grid_agrees_with_the_interval_search(tz: str) -> None:
+    """Large inputs take B(t) from a per-minute grid; it must equal the searchsorted form,
+    across DST changes, holidays, a lunch break, and zones 45 and 30 minutes off the hour."""
+    hours = {
+        "mon": ((9 * 60, 12 * 60 + 30), (13 * 60 + 15, 17 * 60 + 45)),
+        "wed": ((0, 24 * 60),),
+        "sat": ((10 * 60, 11 * 60),),
+    }
+    clock = BusinessClock(hours, tz, (dt.date(2026, 3, 30), dt.date(2026, 10, 26)))
+    rng = np.random.default_rng(7)
+    lo, hi = (
+        to_us(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        to_us(dt.datetime(2027, 6, 1, tzinfo=dt.UTC)),
+    )
+    start = rng.integers(lo, hi, 50_000)
+    end = start + rng.integers(0, 30 * 86_400 * 1_000_000, 50_000)
+    start[:3] = [to_us(dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)), lo, hi]  # DST night, edges
+    fast = clock.elapsed(start, end)  # > 10,000 instants: the grid
+    table = clock._cover(int(start.min()), int(end.max()))
+    slow = clock._search(table, end) - clock._search(table, start)
+    assert table.grid is not None  # the fast path was taken
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-6)

@@ -54,6 +54,10 @@ class CalendarClock:
         return out
 
 
+MINUTE_US = 60 * US
+MAX_GRID_MINUTES = 12_000_000  # ~23 years of minutes (96 MB of float64): beyond, search
+
+
 @dataclass
 class _Table:
     starts: np.ndarray  # int64 µs UTC, sorted
@@ -61,6 +65,12 @@ class _Table:
     cum: np.ndarray  # float64 seconds of open time before each interval
     lo: int  # the table covers [lo, hi)
     hi: int
+    # B at every whole UTC minute of the table, and whether that minute is open: every
+    # schedule boundary falls on a whole minute (schedules are in minutes, zone offsets
+    # too), so a minute is open or closed throughout and B(t) is one gather away
+    grid_start: int = 0
+    grid: np.ndarray | None = None
+    grid_open: np.ndarray | None = None
 
 
 class BusinessClock:
@@ -79,6 +89,7 @@ class BusinessClock:
         if self.week_seconds <= 0:
             raise ConfigError("business_hours: the schedule has no open hours")
         self._table: _Table | None = None
+        self._memo: dict[int, tuple[np.ndarray, _Table, np.ndarray]] = {}
 
     # -------------------------------------------------------------- the interval table
     def _build(self, lo: int, hi: int) -> _Table:
@@ -128,6 +139,30 @@ class BusinessClock:
 
     def _before(self, t: _Table, ts: np.ndarray) -> np.ndarray:
         """B(ts): open seconds from the table's start to each instant."""
+        if len(ts) > 10_000 and self._grid(t):
+            assert t.grid is not None and t.grid_open is not None
+            slot, within = np.divmod(ts - t.grid_start, MINUTE_US)
+            if len(slot) and slot.min() >= 0 and slot.max() < len(t.grid):
+                seconds = within.astype(np.float64)
+                seconds *= 1.0 / US
+                seconds *= t.grid_open[slot]
+                seconds += t.grid[slot]
+                return seconds
+        return self._search(t, ts)
+
+    def _grid(self, t: _Table) -> bool:
+        if t.grid is None:
+            g0 = t.lo // MINUTE_US * MINUTE_US
+            minutes = -(-(t.hi - g0) // MINUTE_US) + 1
+            if minutes > MAX_GRID_MINUTES:
+                return False
+            at = g0 + np.arange(minutes + 1, dtype=np.int64) * MINUTE_US
+            b = self._search(t, at)
+            t.grid_start, t.grid = g0, b[:-1]
+            t.grid_open = (np.diff(b) > 0).astype(np.float64)
+        return True
+
+    def _search(self, t: _Table, ts: np.ndarray) -> np.ndarray:
         k = np.searchsorted(t.starts, ts, side="right") - 1
         kc = np.maximum(k, 0)
         inside = np.clip(
@@ -145,8 +180,18 @@ class BusinessClock:
             return out
         s, e = start[ok], end[ok]
         t = self._cover(int(min(s.min(), e.min())), int(max(s.max(), e.max())))
-        out[ok] = self._before(t, e) - self._before(t, s)
-        return out
+        if len(start) <= 10_000:
+            out[ok] = self._before(t, e) - self._before(t, s)
+            return out
+        # whole columns, no masked copies; B(created) is shared by every SLA target
+        b_start = self._memo.get(id(start))
+        if b_start is None or b_start[0] is not start or b_start[1] is not t:
+            b_start = (start, t, self._before(t, np.where(ok | (start != NAT), start, t.lo)))
+            self._memo = {id(start): b_start}
+        diff = self._before(t, np.where(ok, end, t.lo))
+        diff -= b_start[2]
+        diff[~ok] = np.nan
+        return diff
 
     def add(self, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         ok = (start != NAT) & ~np.isnan(seconds)
