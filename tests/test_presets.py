@@ -128,6 +128,26 @@ def test_config_file_overrides_the_preset(in_tmp: Path) -> None:
     assert value(doc, "tickets", team="Tier 2") == 1
 
 
+def test_zendesk_business_reads_business_minutes(in_tmp: Path) -> None:
+    """Ticket Metrics API fields flattened to columns: the business-hours variants."""
+    tickets = write_csv(
+        in_tmp / "ticket_metrics.csv",
+        ["ticket_id", "created_at", "solved_at", "reply_time_in_minutes.calendar",
+         "reply_time_in_minutes.business", "full_resolution_time_in_minutes.calendar",
+         "full_resolution_time_in_minutes.business", "replies"],
+        [
+            [1, "2026-03-06T16:00:00Z", "2026-03-09T10:00:00Z", 30, 30, 3960, 120, 1],
+            [2, "2026-03-07T09:00:00Z", "2026-03-09T12:00:00Z", 1500, 90, 3060, 180, 2],
+        ],
+    )  # fmt: skip
+    business = compute("-t", str(tickets), "--preset", "zendesk-business")
+    calendar = compute("-t", str(tickets), "--preset", "zendesk")
+    assert value(business, "first_response_time") == pytest.approx((30 + 90) / 2 * 60)
+    assert value(calendar, "first_response_time") == pytest.approx((30 + 1500) / 2 * 60)
+    assert value(business, "resolution_time") == pytest.approx((120 + 180) / 2 * 60)
+    assert value(calendar, "resolution_time") == pytest.approx((3960 + 3060) / 2 * 60)
+
+
 # ------------------------------------------------------------------ Freshdesk
 
 
@@ -372,3 +392,48 @@ def test_prepbench_122_airline_nps(in_tmp: Path) -> None:
         key = next(csv.DictReader(fh))
     floored = (100 * prep_air["promoters"]) // 184 - (100 * prep_air["detractors"]) // 184
     assert floored == int(key["NPS"])
+
+
+# ------------------------------------------------------------------ the full UCI log
+
+UCI_FULL = ROOT.parent / "shared" / "realdata" / "uci-incident-event-log" / "incident_event_log.csv"
+MADE_SLA_POLICY = """
+preset: servicenow
+columns:
+  tickets: {resolved_at: closed_at}   # this instance's SLA clock ran until closure
+sla:
+  policies:
+    P1: {resolution: 8h}
+    P2: {resolution: 1h}
+    P3: {resolution: 240h}
+    P4: {resolution: 500h}
+"""
+
+
+@pytest.mark.skipif(not UCI_FULL.exists(), reason="../shared/realdata is not next to this checkout")
+def test_full_uci_log_and_made_sla(in_tmp: Path) -> None:
+    """141,712 real events end to end; sla-check under the inferred policy agrees with
+    ServiceNow's own made_sla flag (last event of each incident) for 97.2 % of them."""
+    with UCI_FULL.open(newline="", encoding="utf-8") as fh:
+        last: dict[str, dict[str, str]] = {}
+        events = 0
+        for row in csv.DictReader(fh):
+            events += 1
+            best = last.get(row["number"])
+            if best is None or int(row["sys_mod_count"]) >= int(best["sys_mod_count"]):
+                last[row["number"]] = row
+    doc = compute("-t", str(UCI_FULL), "--preset", "servicenow", "-k", "tickets,tickets_resolved")
+    tickets_in = doc["inputs"][0]
+    assert (tickets_in["events_read"], tickets_in["rows_read"]) == (events, len(last))
+    assert (events, len(last)) == (141_712, 24_918)
+    no_resolved = sum(1 for r in last.values() if r["resolved_at"] == "?")
+    assert sum(p["rows"] for p in tickets_in["problems"] if p["code"] == "E027") == no_resolved
+    assert value(doc, "tickets_resolved") == 24_918  # all closed, as the data sheet says
+
+    (in_tmp / "targets.yaml").write_text(MADE_SLA_POLICY)
+    r = run("sla-check", "-t", str(UCI_FULL), "--as-of", "2017-03-01T00:00:00Z",
+            "--list", "all", "--format", "json")  # fmt: skip
+    assert r.code in (0, 1), r.err
+    ours = {t["ticket_id"]: t["state"] for t in r.json()["tickets"] if t["target"] == "resolution"}
+    agree = sum((row["made_sla"] == "true") == (ours[n] == "met") for n, row in last.items())
+    assert round(100 * agree / len(last), 1) == 97.2

@@ -128,6 +128,7 @@ class Config:
     events: dict[str, EventRules] = field(default_factory=dict)
     preset: str | None = None
     survey_type: str | None = None  # the type of every survey when there is no type column
+    durations: str = "computed"  # or "reported": the export's own duration columns
     scales: dict[str, Scale] = field(
         default_factory=lambda: {
             "csat": Scale(1, 5, (4, 5), (1, 3)),
@@ -272,6 +273,7 @@ class _Validator:
             "preset",
             "missing_values",
             "survey_type",
+            "durations",
             "split",
             "events",
             "timezone",
@@ -332,6 +334,12 @@ class _Validator:
             if kind not in ("csat", "nps", "ces"):
                 raise self.fail(("survey_type",), f"expected csat, nps or ces, got {_show(kind)}")
             kw["survey_type"] = kind
+        if "durations" in root:
+            if root["durations"] not in ("computed", "reported"):
+                raise self.fail(
+                    ("durations",), f"expected computed or reported, got {_show(root['durations'])}"
+                )
+            kw["durations"] = root["durations"]
         if "split" in root:
             kw["split"] = self.splits(root["split"])
         if "events" in root:

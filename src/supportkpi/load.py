@@ -98,7 +98,8 @@ def resolve_columns(
             )
     taken = set(out.values())
     for col in spec.columns:
-        if col.name in out:
+        # a canonical column the config maps (even to nothing: `[]`) is never guessed
+        if col.name in out or col.name in mapped:
             continue
         found = by_norm.get(col.name)
         if found is not None and found not in taken:

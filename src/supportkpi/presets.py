@@ -82,6 +82,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             },
         },
         "values": {"channel": {"voice": "phone", "web": "web_form"}},
+        # durations are Zendesk's business minutes; timestamps still place the tickets
+        "durations": "reported",
         "definitions": {"fcr_rate": "one_touch"},
     },
     "freshdesk": {
@@ -136,6 +138,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "category": ["category", "Category"],
                 "customer_id": ["caller_id", "Caller"],
                 "reopens": ["reopen_count", "Reopen count"],
+                # ServiceNow's resolved_by names a person, not agent/bot/self-service
+                "resolved_by": [],
             },
         },
         "values": {
@@ -289,7 +293,11 @@ def describe(fmt: str = "text") -> str:
     for r in rows:
         out.append(f"{r['preset']}: {r['source']}")
         for canonical, names in r["columns"].items():
-            shown = " | ".join(f"'{n}'" for n in (names if isinstance(names, list) else [names]))
+            listed = names if isinstance(names, list) else [names]
+            shown = (
+                " | ".join(f"'{n}'" for n in listed)
+                or "(never read: the vendor's column means something else)"
+            )
             out.append(f"  {canonical:<32} {shown}")
         if r["event_log"]:
             ev = r["event_log"]
