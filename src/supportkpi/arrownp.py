@@ -32,6 +32,11 @@ def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
             return arr.chunk(0)
         if arr.num_chunks == 0:
             return pa.array([], type=arr.type)
+        if pa.types.is_dictionary(arr.type):  # chunks may carry different dictionaries
+            arr = arr.unify_dictionaries()
+            return pa.DictionaryArray.from_arrays(
+                pa.concat_arrays([c.indices for c in arr.chunks]), arr.chunk(0).dictionary
+            )
         return arr.combine_chunks()
     return arr
 

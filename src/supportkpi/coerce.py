@@ -11,27 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrownp import flat as _flat
 from .arrownp import mask, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
 
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-
-
-def _flat(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
-    if isinstance(arr, pa.ChunkedArray):
-        if arr.num_chunks == 1:
-            return arr.chunk(0)
-        if arr.num_chunks == 0:
-            return pa.array([], type=arr.type)
-        if pa.types.is_dictionary(arr.type):
-            arr = arr.unify_dictionaries()
-            return pa.DictionaryArray.from_arrays(
-                pa.concat_arrays([c.indices for c in arr.chunks]), arr.chunk(0).dictionary
-            )
-        return arr.combine_chunks()
-    return arr
 
 
 def is_texty(t: pa.DataType) -> bool:

@@ -223,10 +223,10 @@ class Engine:
             return Dim(_bucket_codes(b, anchor_ts), list(b.labels))
         key = normalise_name(name)
         frame = self.frames[source]
-        own = _find_dim(frame, key)
+        own = frame.find_dim(key)
         if source not in ("surveys", "credits") or "tickets" not in self.frames:
             return own
-        tdim = _find_dim(self.frames["tickets"], key)
+        tdim = self.frames["tickets"].find_dim(key)
         if tdim is None:
             return own
         rows = frame.cols.get("ticket_row")
@@ -784,15 +784,6 @@ def _sla_block(per_state: np.ndarray) -> Block:
     return Block(
         value, n, (100 * lo, 100 * hi), None, extra, "no ticket met or breached its target yet"
     )
-
-
-def _find_dim(frame: Frame, key: str) -> Dim | None:
-    if key in frame.dims:
-        return frame.dims[key]
-    for canonical, export in frame.mapping.items():
-        if normalise_name(export) == key and canonical in frame.dims:
-            return frame.dims[canonical]
-    return None
 
 
 def _label_code(dim: Dim, label: str) -> int:

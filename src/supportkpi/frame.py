@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import Problem
-from .schema import UNKNOWN
+from .schema import UNKNOWN, normalise_name
 from .timeparse import NAT
 
 if TYPE_CHECKING:
@@ -74,13 +74,25 @@ class Frame:
     def is_bad(self, name: str) -> np.ndarray | None:
         return self.bad.get(name)
 
+    def find_dim(self, key: str) -> Dim | None:
+        """The dimension `key` (normalised) names: a canonical one, or the canonical
+        column mapped from an export column of that name."""
+        if key in self.dims:
+            return self.dims[key]
+        for canonical, export in self.mapping.items():
+            if normalise_name(export) == key and canonical in self.dims:
+                return self.dims[canonical]
+        return None
+
     def take(self, rows: np.ndarray) -> None:
         """Keep only `rows` (in place)."""
         self.cols = {k: v[rows] for k, v in self.cols.items()}
         self.dims = {k: d.take(rows) for k, d in self.dims.items()}
         import pyarrow as pa
 
-        idx = pa.array(rows)
+        from .arrownp import from_np  # pa.array(ndarray) would import pandas
+
+        idx = from_np(np.asarray(rows, dtype=np.int64), pa.int64())
         self.ids = {k: v.take(idx) for k, v in self.ids.items()}
         self.bad = {k: v[rows] for k, v in self.bad.items()}
         if self.origin_file is not None and self.origin_row is not None:

@@ -877,6 +877,17 @@ def attach_to_tickets(child: Frame, tickets: Frame) -> None:
     )
 
 
+def attach_inputs(frames: dict[str, Frame]) -> None:
+    """Link surveys and credits to their tickets, and customers' attributes to tickets."""
+    if "tickets" not in frames:
+        return
+    for child in ("surveys", "credits"):
+        if child in frames:
+            attach_to_tickets(frames[child], frames["tickets"])
+    if "customers" in frames:
+        attach_customer_dims(frames["tickets"], frames["customers"])
+
+
 def attach_customer_dims(tickets: Frame, customers: Frame) -> None:
     """Customer attributes (segment, industry) become ticket dimensions through
     customer_id; a ticket whose customer is unknown lands in `(unknown)`."""

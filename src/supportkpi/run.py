@@ -14,10 +14,10 @@ import numpy as np
 from . import kpis as catalogue
 from . import progress
 from .config import Config, find_config, load_config
-from .engine import Engine, Query, _find_dim
+from .engine import Engine, Query
 from .errors import InputError, UsageError
 from .frame import Frame
-from .load import Request, attach_customer_dims, attach_to_tickets, load_input, reconcile
+from .load import Request, attach_inputs, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
 from .report import InputSummary, Report
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
@@ -190,12 +190,7 @@ def load_all(
         if name in paths:
             request = Request(need[name], tuple(dict.fromkeys(read_dims)))
             frames[name] = load_input(name, paths[name], config, request)
-    if "tickets" in frames:
-        for child in ("surveys", "credits"):
-            if child in frames:
-                attach_to_tickets(frames[child], frames["tickets"])
-        if "customers" in frames:
-            attach_customer_dims(frames["tickets"], frames["customers"])
+    attach_inputs(frames)
     _check_dims(frames, dims, sla_key)
     return frames
 
@@ -204,7 +199,7 @@ def _check_dims(frames: dict[str, Frame], dims: list[str], sla_key: str | None =
     primary = next(frames[n] for n in INPUT_NAMES if n in frames)
     for d in dims:
         key = normalise_name(d)
-        if key in TIME_DIMS or _find_dim(primary, key) is not None:
+        if key in TIME_DIMS or primary.find_dim(key) is not None:
             continue
         if d == sla_key:
             raise InputError(

@@ -51,13 +51,7 @@ class TargetView:
 
 
 def key_dim(frame: Frame, config: Config) -> Dim | None:
-    key = normalise_name(config.sla.key)
-    if key in frame.dims:
-        return frame.dims[key]
-    for canonical, export in frame.mapping.items():
-        if normalise_name(export) == key and canonical in frame.dims:
-            return frame.dims[canonical]
-    return None
+    return frame.find_dim(normalise_name(config.sla.key))
 
 
 def _policy_lookup(dim: Dim, config: Config, field: str) -> np.ndarray:

@@ -796,8 +796,6 @@ class _Builder:
             check = sla_check(opts, "compliance", "breached")
         except SupportKpiError as exc:  # e.g. no priority column: no SLA section, said why
             reason = str(exc)
-            if reason.endswith(": no rows"):
-                reason = "no ticket was created in this period"
             return SlaSection(key=key, reason=reason)
         results = check.report.results
         if agent is not None:

@@ -18,7 +18,7 @@ from . import __version__
 from .config import Config
 from .errors import Problem, SupportKpiError
 from .frame import Frame
-from .load import Request, attach_customer_dims, attach_to_tickets, load_input, reconcile
+from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
 from .schema import INPUTS
 
@@ -105,12 +105,7 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         except SupportKpiError as exc:
             check.fatal = str(exc)
         result.checks.append(check)
-    if "tickets" in frames:
-        for child in ("surveys", "credits"):
-            if child in frames:
-                attach_to_tickets(frames[child], frames["tickets"])
-        if "customers" in frames:
-            attach_customer_dims(frames["tickets"], frames["customers"])
+    attach_inputs(frames)
     return result
 
 
