@@ -23,6 +23,7 @@ import numpy as np
 
 from . import grouping, sla
 from .config import Config
+from .errors import InputError
 from .frame import Dim, Frame
 from .kpis import (
     Count,
@@ -39,6 +40,7 @@ from .kpis import (
     resolve,
 )
 from .measures import Measures
+from .partials import FactPartial, FineSpace, Values
 from .periods import Buckets, Window, make_buckets
 from .schema import TIME_DIMS, UNKNOWN, normalise_name
 from .timeparse import NAT
@@ -303,16 +305,10 @@ class Engine:
         lo, hi = int(ts.min()), int(ts.max())
         return {g: make_buckets(g, lo, hi, self.config.timezone) for g in grains}
 
-    def _groupings(
-        self,
-        source: str,
-        kpis: list[Kpi],
-        rows: np.ndarray | slice,
-        n_rows: int,
-        ts: np.ndarray | None,
-    ) -> tuple[np.ndarray, list[Groups | None]]:
-        """Fine group code per row, and each breakdown's groups of the fine groups
-        (None for a breakdown this input cannot be split by)."""
+    def _fine_dims(
+        self, source: str, rows: np.ndarray | slice, ts: np.ndarray | None
+    ) -> dict[str, Dim]:
+        """Every dimension a breakdown uses that this input has, for the rows in scope."""
         buckets = self._buckets_for(ts)
         union = list(dict.fromkeys(d for b in self.breakdowns for d in b))
         dims: dict[str, Dim] = {}
@@ -322,35 +318,26 @@ class Engine:
             dim = self._dim(source, d, ts, buckets)
             if dim is not None:
                 dims[d] = dim if _is_time(d) or isinstance(rows, slice) else dim.take(rows)
-        usable = [d for d in union if d in dims]
-        fine, table = grouping.combine(
-            [dims[d].codes for d in usable], [dims[d].size for d in usable], n_rows
-        )
-        out: list[Groups | None] = []
-        for bi, dims_b in enumerate(self.breakdowns):
-            lacking = [d for d in dims_b if d not in dims]
-            if lacking:
-                what = "a period" if _is_time(lacking[0]) else lacking[0]
-                for kpi in kpis:
-                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
-                out.append(None)
-                continue
-            cols = [usable.index(d) for d in dims_b]
-            coarse, ctable = grouping.combine(
-                [table[:, j] for j in cols], [dims[d].size for d in dims_b], len(table)
-            )
-            labels = [
-                tuple(dims[d].labels[int(c)] for d, c in zip(dims_b, row, strict=True))
-                for row in ctable
-            ]
-            order = [
-                tuple(_rank(dims[d], int(c), d) for d, c in zip(dims_b, row, strict=True))
-                for row in ctable
-            ]
-            out.append(Groups(coarse, labels, order))
-        return fine, out
+        return dims
 
     def _fact(self, source: str, anchor: str | None, kpis: list[Kpi]) -> None:
+        # each measure's KPIs are finished as soon as the measure is added, so only one
+        # measure's values are held at a time
+        self.accumulate(source, anchor, kpis, then=lambda ks, p: self.finish(source, ks, p))
+
+    def accumulate(
+        self,
+        source: str,
+        anchor: str | None,
+        kpis: list[Kpi],
+        partial: FactPartial | None = None,
+        compact: bool = False,
+        then: Callable[[list[Kpi], FactPartial], None] | None = None,
+    ) -> FactPartial:
+        """Add this engine's rows of `source` to the fact's mergeable per-fine-group
+        aggregates (a new `FactPartial` when none is given). `compact`: a chunk of a
+        larger run, so keep quantile values small and no per-row state. `then` is
+        called with each measure's KPIs once that measure is added."""
         frame = self.frames[source]
         m = self.measures[source]
         # the rows in the period: a slice (a view, no copy) when it is all of them
@@ -364,38 +351,132 @@ class Engine:
                 rows = np.flatnonzero(scope)
                 n_rows = len(rows)
                 ts = ts[rows]
-        fine, groupings = self._groupings(source, kpis, rows, n_rows, ts)
-        k_fine = int(fine.max()) + 1 if len(fine) else 0
-        sums: dict[str, tuple[np.ndarray, ...]] = {}
-        quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
-        states: dict[str, np.ndarray] = {}
-        samples: dict[str, grouping.Sample] = {}
+        dims = self._fine_dims(source, rows, ts)
+        if partial is None:
+            partial = FactPartial(FineSpace(list(dims)))
+        elif partial.space.dims != list(dims):
+            raise InputError(
+                f"the {source} files do not all have the columns the breakdowns use"
+                f" ({', '.join(partial.space.dims) or 'none'} against"
+                f" {', '.join(dims) or 'none'})",
+                path=", ".join(frame.paths),
+                code="E004",
+            )
+        usable = partial.space.dims
+        fine, table = grouping.combine(
+            [dims[d].codes for d in usable], [dims[d].size for d in usable], n_rows
+        )
+        ids = partial.space.register(table, [dims[d] for d in usable])
+        k = len(table)
+        # the first (or only) chunk's fine groups usually are the global ones as they are
+        same = len(ids) == 0 or bool((ids == np.arange(len(ids))).all())
+
+        def global_fine(local: np.ndarray) -> np.ndarray:
+            return local if same else ids[local]
+
+        done: set[str] = set()
 
         def in_scope(values: np.ndarray) -> np.ndarray:
             return values[rows]  # a view when rows is a slice
 
-        def fine_sums(measure: str, squares: bool = False) -> tuple[np.ndarray, ...]:
-            """(count, sum[, sum of squares]) of a measure per fine group; empty values
-            (NaN) left out."""
-            key = measure + ("²" if squares else "")
-            if key not in sums:
-                v = in_scope(m.get(measure))
-                if v.dtype == np.int8:  # an indicator: one counting pass over its states
-                    sums[key] = grouping.indicator_sums(fine, v, k_fine, squares)
-                    return sums[key]
-                ok = ~np.isnan(v)
-                f, vv = (fine, v) if ok.all() else (fine[ok], v[ok])
-                out = [
-                    np.bincount(f, minlength=k_fine).astype(np.float64),
-                    np.bincount(f, weights=vv, minlength=k_fine),
-                ]
-                if squares:
-                    out.append(np.bincount(f, weights=vv * vv, minlength=k_fine))
-                sums[key] = tuple(out)
-            return sums[key]
+        def add(stat: Any) -> str:
+            """Add one statistic's aggregates (in a function: its arrays go when it returns)."""
+            key = ""
+            if isinstance(stat, Count):
+                key = "n:" + (stat.where or "")
+                if key not in done:
+                    w = None if stat.where is None else (in_scope(m.get(stat.where)) == 1)
+                    partial.add(partial.counts, key, ids, grouping.grouped_sum(fine, w, k))
+            elif isinstance(stat, (Sum, Mean)):
+                squares = isinstance(stat, Mean) and stat.kind == "nps"
+                key = stat.measure + ("²" if squares else "")
+                if key not in done:
+                    partial.add(
+                        partial.sums,
+                        key,
+                        ids,
+                        _fine_sums(fine, in_scope(m.get(stat.measure)), k, squares),
+                    )
+            elif isinstance(stat, Quantile):
+                key = "q:" + stat.measure
+                if key not in done:
+                    us = m.micros(stat.measure)
+                    sample = grouping.Sample.of(
+                        fine,
+                        in_scope(us if us is not None else m.get(stat.measure)),
+                        us is not None,
+                    )
+                    partial.values.setdefault(stat.measure, Values()).add(
+                        global_fine(sample.fine), sample.values, us is not None, compact
+                    )
+            elif isinstance(stat, SlaCompliance):
+                key = "sla:" + stat.target
+                if key not in done:
+                    codes = in_scope(m.get("sla_" + stat.target)).astype(np.int64)
+                    s = len(sla.STATES)
+                    per = np.bincount(fine * s + codes, minlength=k * s).reshape(k, s)
+                    partial.add(partial.states, stat.target, ids, per)
+            elif isinstance(stat, PerDistinct):
+                key = "rows"
+                if not compact:  # needs every row at once: in-memory runs only
+                    partial.row_fine, partial.rows = global_fine(fine), rows
+            else:  # pragma: no cover - every stat of a fact is handled above
+                raise TypeError(stat)
+            return key
 
-        # KPIs sharing a measure run together, so its arrays can be let go right after
-        kpis = sorted(kpis, key=lambda k: _measure_of(k) or "")
+        kpis = sorted(kpis, key=lambda x: _measure_of(x) or "")
+        first = 0
+        for i, kpi in enumerate(kpis):
+            stat = kpi.stat
+            measure = _measure_of(kpi)
+            key = add(stat)
+            done.add(key)
+            if i + 1 == len(kpis) or _measure_of(kpis[i + 1]) != measure:
+                if measure:
+                    m.forget(measure)
+                if then is not None:
+                    then(kpis[first : i + 1], partial)
+                first = i + 1
+        m.release()
+        return partial
+
+    def finish(self, source: str, kpis: list[Kpi], partial: FactPartial) -> None:
+        """Roll the fine groups up into each breakdown's groups and emit the results."""
+        space = partial.space
+        size = len(space)
+        groupings: list[Groups | None] = []
+        for bi, dims_b in enumerate(self.breakdowns):
+            lacking = [d for d in dims_b if d not in space.dims]
+            if lacking:
+                what = "a period" if _is_time(lacking[0]) else lacking[0]
+                for kpi in kpis:
+                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
+                groupings.append(None)
+                continue
+            cols = [space.dims.index(d) for d in dims_b]
+            coarse, ctable = grouping.combine(
+                [space.table[:, j] for j in cols], [len(space.labels[d]) for d in dims_b], size
+            )
+            labels = [
+                tuple(space.labels[d][int(c)] for d, c in zip(dims_b, row, strict=True))
+                for row in ctable
+            ]
+            order = [
+                tuple(_rank(space.dim(d), int(c), d) for d, c in zip(dims_b, row, strict=True))
+                for row in ctable
+            ]
+            groupings.append(Groups(coarse, labels, order))
+
+        def full(a: np.ndarray) -> np.ndarray:  # groups first seen after this was added
+            return (
+                a
+                if len(a) == size
+                else np.concatenate([a, np.zeros((size - len(a), *a.shape[1:]), a.dtype)])
+            )
+
+        quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
+        samples: dict[str, grouping.Sample] = {}
+        kpis = sorted(kpis, key=lambda x: _measure_of(x) or "")
         for i, kpi in enumerate(kpis):
             stat = kpi.stat
             measure = _measure_of(kpi)
@@ -403,25 +484,27 @@ class Engine:
                 if groups is None:
                     continue
                 g = len(groups)
-                roll = groups.code  # fine group -> group
 
-                def up(per_fine: np.ndarray, roll: np.ndarray = roll, g: int = g) -> np.ndarray:
-                    return grouping.grouped_sum(roll, per_fine, g)
+                def up(
+                    per_fine: np.ndarray, roll: np.ndarray = groups.code, g: int = g
+                ) -> np.ndarray:
+                    return grouping.grouped_sum(
+                        roll, full(per_fine).astype(np.float64, copy=False), g
+                    )
 
                 block: Block
                 if isinstance(stat, Count):
-                    w = None if stat.where is None else (in_scope(m.get(stat.where)) == 1)
-                    n = up(grouping.grouped_sum(fine, w, k_fine))
+                    n = up(partial.counts["n:" + (stat.where or "")])
                     block = Block(n.copy(), n)
                 elif isinstance(stat, Sum):
-                    cnt, total = fine_sums(stat.measure)
+                    cnt, total = partial.sums[stat.measure]
                     block = Block(up(total), up(cnt))
                 elif isinstance(stat, Mean):
                     if stat.kind == "nps":
-                        cnt, total, squares = fine_sums(stat.measure, squares=True)
+                        cnt, total, squares = partial.sums[stat.measure + "²"]
                         block = _mean_block(stat, up(cnt), up(total), up(squares))
                     else:
-                        cnt, total = fine_sums(stat.measure)
+                        cnt, total = partial.sums[stat.measure]
                         block = _mean_block(stat, up(cnt), up(total), None)
                 elif isinstance(stat, Quantile):
                     qkey = (stat.measure, bi)
@@ -434,40 +517,31 @@ class Engine:
                             }
                         )
                         if stat.measure not in samples:
-                            us = m.micros(stat.measure)
-                            samples[stat.measure] = grouping.Sample.of(
-                                fine,
-                                in_scope(us if us is not None else m.get(stat.measure)),
-                                micros=us is not None,
-                            )
-                        vals, counts = samples[stat.measure].quantiles(roll, g, qs)
+                            samples[stat.measure] = partial.values[stat.measure].sample()
+                        vals, counts = samples[stat.measure].quantiles(groups.code, g, qs)
                         quantiles[qkey] = (vals, counts, qs)
                     vals, counts, qs = quantiles[qkey]
                     block = Block(vals[:, qs.index(stat.q)], counts)
                 elif isinstance(stat, SlaCompliance):
-                    if stat.target not in states:
-                        codes = in_scope(m.get("sla_" + stat.target)).astype(np.int64)
-                        k = len(sla.STATES)
-                        states[stat.target] = np.bincount(
-                            fine * k + codes, minlength=k_fine * k
-                        ).reshape(k_fine, k)
-                    per = np.stack(
-                        [
-                            up(states[stat.target][:, j].astype(np.float64))
-                            for j in range(len(sla.STATES))
-                        ],
-                        axis=1,
-                    )
+                    per_state = full(partial.states[stat.target]).astype(np.float64)
+                    per = np.stack([up(per_state[:, j]) for j in range(len(sla.STATES))], axis=1)
                     block = _sla_block(per)
                 elif isinstance(stat, PerDistinct):
-                    block = self._per_distinct(frame, m, stat, rows, roll[fine], g)
+                    assert partial.row_fine is not None and partial.rows is not None
+                    block = self._per_distinct(
+                        self.frames[source],
+                        self.measures[source],
+                        stat,
+                        partial.rows,
+                        groups.code[partial.row_fine],
+                        g,
+                    )
                 else:  # pragma: no cover - every stat of a fact is handled above
                     raise TypeError(stat)
                 self._emit(bi, groups, kpi, block)
             if measure and (i + 1 == len(kpis) or _measure_of(kpis[i + 1]) != measure):
-                m.forget(measure)
                 samples.pop(measure, None)
-        m.release()
+                partial.values.pop(measure, None)
 
     def _per_distinct(
         self,
@@ -716,6 +790,19 @@ class Engine:
                 res.group = dict(group)
                 out.append(_described(res, kpi))
         return out
+
+
+def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[np.ndarray, ...]:
+    """(count, sum[, sum of squares]) of a measure per fine group; empty values (NaN)
+    left out."""
+    if v.dtype == np.int8:  # an indicator: one counting pass over its states
+        return grouping.indicator_sums(fine, v, k, squares)
+    ok = ~np.isnan(v)
+    f, vv = (fine, v) if ok.all() else (fine[ok], v[ok])
+    out = [np.bincount(f, minlength=k).astype(np.float64), np.bincount(f, weights=vv, minlength=k)]
+    if squares:
+        out.append(np.bincount(f, weights=vv * vv, minlength=k))
+    return tuple(out)
 
 
 def _measure_of(kpi: Kpi) -> str | None:

@@ -105,11 +105,13 @@ class Sample:
     """The non-empty values of one measure with their fine group, kept once per fact so
     every breakdown's quantiles start from them (no re-filtering per breakdown).
 
-    `values` are float, or int64 whole microseconds when `micros` (durations)."""
+    `values` are float, or whole numbers of `unit` seconds when `micros` (durations:
+    int64 microseconds, or int32 seconds from a larger-than-memory run)."""
 
     fine: np.ndarray
     values: np.ndarray
     micros: bool
+    unit: float = 1e-6
 
     @staticmethod
     def of(fine: np.ndarray, values: np.ndarray, micros: bool = False) -> Sample:
@@ -134,7 +136,7 @@ class Sample:
             return out, counts
         if self.micros:
             sorted_vals = np.sort(self.values) if k == 1 else _sort_packed(code, self.values, k)
-            scale = 1e-6
+            scale = self.unit
         else:
             sorted_vals, scale = _sort_by_group(
                 code if k > 1 else np.zeros(n, np.int64), self.values, k
