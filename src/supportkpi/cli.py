@@ -227,6 +227,16 @@ def compute(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any KPI misses its target.")
     ] = False,
+    low_memory: Annotated[
+        bool | None,
+        typer.Option(
+            "--low-memory/--in-memory",
+            help="Read the tickets a part at a time (Parquet row groups, or one file of"
+            " a folder) and merge partial results: exports larger than memory, exact"
+            " results. Default: on when the export would not fit in half the free memory.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -239,6 +249,7 @@ def compute(
       supportkpi compute -t exports/ --by agent --by channel,priority -f csv -o kpis.csv
       supportkpi compute -t tickets.csv --kpi first_response_time_median --every week
       supportkpi compute            # inputs and targets from ./targets.yaml
+      supportkpi compute -t lake/tickets/ -s lake/surveys/ --low-memory   # 100M rows
 
     Every value comes with its n; rates carry a 95% interval; rows with bad values are
     counted (see `supportkpi validate`), never silently dropped.
@@ -265,6 +276,7 @@ def compute(
             as_of=as_of,
             cohort=cohort,
             preset=preset,
+            low_memory=low_memory,
         )
         report = run_compute(opts)
         emit(

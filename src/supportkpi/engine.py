@@ -244,6 +244,19 @@ class Engine:
 
     # ------------------------------------------------------------------ running
     def run(self) -> list[Result]:
+        facts, derived, unavailable = self.plan()
+        for (source, anchor), kpis in facts.items():
+            if anchor == "@end":
+                self._backlog(kpis)
+            elif anchor == "@retention":
+                self._retention(kpis)
+            else:
+                self._fact(source, anchor, kpis)
+        return self.conclude(derived, unavailable)
+
+    def plan(self) -> tuple[dict[tuple[str, str | None], list[Kpi]], list[Kpi], dict[str, str]]:
+        """The KPIs by fact (input, anchor), the KPIs derived from others, and the KPIs
+        the inputs cannot give (with why)."""
         facts: dict[tuple[str, str | None], list[Kpi]] = {}
         unavailable: dict[str, str] = {}
         derived: list[Kpi] = []
@@ -263,13 +276,10 @@ class Engine:
             else:
                 key = (kpi.source, self._anchor(kpi))
             facts.setdefault(key, []).append(kpi)
-        for (source, anchor), kpis in facts.items():
-            if anchor == "@end":
-                self._backlog(kpis)
-            elif anchor == "@retention":
-                self._retention(kpis)
-            else:
-                self._fact(source, anchor, kpis)
+        return facts, derived, unavailable
+
+    def conclude(self, derived: list[Kpi], unavailable: dict[str, str]) -> list[Result]:
+        """The derived KPIs, then every result row in order."""
         for kpi in derived:
             self._derive(kpi)
         self.unavailable = unavailable

@@ -180,7 +180,14 @@ class _Raw:
     provided: tuple[str, ...]  # canonical columns the event log derives
 
 
-def _read(spec: InputSpec, path: str, config: Config, request: Request) -> _Raw:
+def _read(
+    spec: InputSpec,
+    path: str,
+    config: Config,
+    request: Request,
+    row_groups: list[int] | None = None,
+) -> _Raw:
+    """Read one export file (only `row_groups` of a Parquet file, when given)."""
     src = open_source(path)
     splits = config.split.get(spec.name, ())
     rules = config.events.get(spec.name)
@@ -227,7 +234,7 @@ def _read(spec: InputSpec, path: str, config: Config, request: Request) -> _Raw:
     ] + list(extra.values())
     table, malformed = read_columns(
         src, export_cols, dictionary=[c for c in dict_cols if c in export_cols],
-        missing=config.missing_values,
+        missing=config.missing_values, row_groups=row_groups,
     )  # fmt: skip
     for rule in splits:
         table = _split(table, rule)
@@ -238,9 +245,15 @@ _FILE, _ROW = "__supportkpi_file", "__supportkpi_row"
 
 
 def _build(
-    spec: InputSpec, raws: list[_Raw], config: Config, request: Request, file_index: int = 0
+    spec: InputSpec,
+    raws: list[_Raw],
+    config: Config,
+    request: Request,
+    file_index: int = 0,
+    row_offset: int = 0,
 ) -> Frame:
-    """Type the columns of one file, or of every file of an event log collapsed together."""
+    """Type the columns of one file, or of every file of an event log collapsed together
+    (`row_offset`: data rows of the file before these, when they are a part of it)."""
     first = raws[0]
     mapping, wanted, extra = first.mapping, list(first.wanted), first.extra
     rules = first.rules
@@ -297,7 +310,9 @@ def _build(
     if _ROW in table.column_names:
         frame.origin_row = to_np(table.column(_ROW), np.int64, 0)
     else:
-        frame.origin_row = np.arange(1, table.num_rows + 1, dtype=np.int64)
+        frame.origin_row = np.arange(
+            row_offset + 1, row_offset + table.num_rows + 1, dtype=np.int64
+        )
     if len(raws) == 1 or _FILE not in table.column_names:  # recorded against this file
         frame.origin_file = np.zeros(table.num_rows, dtype=np.int32)
     else:
@@ -592,7 +607,10 @@ def _concat(name: str, parts: list[Frame]) -> Frame:
         out.ids[k] = pa.concat_arrays([a.cast(target) for a in arrays_ids])
     for k in set().union(*(p.bad for p in parts)):
         out.bad[k] = np.concatenate([p.bad.get(k, np.zeros(p.n, dtype=bool)) for p in parts])
-    out.origin_file = np.concatenate([p.origin_file for p in parts if p.origin_file is not None])
+    # each part is one file: its rows' file index becomes the part's place in `paths`
+    out.origin_file = np.concatenate(
+        [p.origin_file + i for i, p in enumerate(parts) if p.origin_file is not None]
+    ).astype(np.int32)
     out.origin_row = np.concatenate([p.origin_row for p in parts if p.origin_row is not None])
     out.paths = [p.paths[0] for p in parts]
     return out
@@ -621,6 +639,7 @@ def record(
     for f in np.unique(files):
         sel = files == f
         path = frame.paths[int(f)] if int(f) < len(frame.paths) else None
+        in_file = np.sort(rows[sel])  # in file order, however the rows were reordered
         frame.problems.append(
             Problem(
                 code,
@@ -628,10 +647,10 @@ def record(
                 column,
                 message,
                 int(sel.sum()),
-                [int(r) for r in rows[sel][:FIRST_ROWS]],
+                [int(r) for r in in_file[:FIRST_ROWS]],
                 path,
                 tuple(affected),
-                rows[sel].tolist() if frame.keep_rows else None,
+                in_file.tolist() if frame.keep_rows else None,
             )
         )
     return len(hits)

@@ -175,9 +175,12 @@ class FactPartial:
         merged = []
         for j, part in enumerate(parts):
             shape = (k, *part.shape[1:])
-            acc = np.zeros(shape, dtype=np.float64 if part.dtype.kind == "f" else np.int64)
-            if have_parts is not None:
-                acc[: len(have_parts[j])] = have_parts[j]
+            before = have_parts[j] if have_parts is not None else None
+            # (an empty part's weighted bincount is int64: the sum stays float all the same)
+            real = part.dtype.kind == "f" or (before is not None and before.dtype.kind == "f")
+            acc = np.zeros(shape, dtype=np.float64 if real else np.int64)
+            if before is not None:
+                acc[: len(before)] = before
             acc[ids] += part  # ids are distinct within a chunk
             merged.append(acc)
         into[key] = tuple(merged) if isinstance(local, tuple) else merged[0]

@@ -79,6 +79,7 @@ class Options:
     as_of: str | None = None
     cohort: bool = False
     preset: str | None = None
+    low_memory: bool | None = None  # read the tickets in parts; None: when they are large
 
 
 def resolve_config(options: Options) -> Config:
@@ -170,6 +171,25 @@ def load_all(
 ) -> dict[str, Frame]:
     """Load the inputs; `also_read` names ticket columns wanted when present (listings);
     `sla_key` is a dimension the command adds itself (sla-check groups by it)."""
+    paths, requests = plan_reads(options, config, kpi_names, breakdowns, only, also_read)
+    frames: dict[str, Frame] = {}
+    for name in INPUT_NAMES:
+        if name in paths:
+            frames[name] = load_input(name, paths[name], config, requests[name])
+    attach_inputs(frames)
+    _check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key)
+    return frames
+
+
+def plan_reads(
+    options: Options,
+    config: Config,
+    kpi_names: list[str],
+    breakdowns: list[tuple[str, ...]],
+    only: tuple[str, ...] = INPUT_NAMES,
+    also_read: tuple[str, ...] = (),
+) -> tuple[dict[str, list[str]], dict[str, Request]]:
+    """The files of each input to read, and what to read of them."""
     paths = {k: v for k, v in input_paths(options, config).items() if k in only}
     if not paths:
         raise UsageError(
@@ -185,14 +205,8 @@ def load_all(
     read_dims = list(dims)
     if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
         read_dims += [config.sla.key, *config.sla.overrides]  # the SLA policies' keys
-    frames: dict[str, Frame] = {}
-    for name in INPUT_NAMES:
-        if name in paths:
-            request = Request(need[name], tuple(dict.fromkeys(read_dims)))
-            frames[name] = load_input(name, paths[name], config, request)
-    attach_inputs(frames)
-    _check_dims(frames, dims, sla_key)
-    return frames
+    requests = {name: Request(need[name], tuple(dict.fromkeys(read_dims))) for name in paths}
+    return paths, requests
 
 
 def _check_dims(frames: dict[str, Frame], dims: list[str], sla_key: str | None = None) -> None:
@@ -243,6 +257,15 @@ def make_window(options: Options, config: Config) -> Window:
     return Window(start, end, None)
 
 
+def _too_large(options: Options, config: Config) -> bool:
+    tickets = input_paths(options, config).get("tickets")
+    if not tickets or "tickets" in config.events:
+        return False
+    from . import stream
+
+    return stream.needed(tickets)
+
+
 def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
     return [
         InputSummary(
@@ -261,6 +284,10 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     config = config if config is not None else resolve_config(options)
+    if options.low_memory or (options.low_memory is None and _too_large(options, config)):
+        from . import stream
+
+        return stream.compute(options, config)
     kpi_names = select_kpis(options.kpis)
     breakdowns = parse_by(options.by)
     if options.every is not None and options.every not in GRAINS:

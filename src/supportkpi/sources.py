@@ -355,6 +355,7 @@ def read_columns(
     missing: tuple[str, ...] = (),
     *,
     text: bool = False,
+    row_groups: list[int] | None = None,
 ) -> tuple[pa.Table, Malformed]:
     """Read only `columns` (export names) of one source.
 
@@ -362,6 +363,7 @@ def read_columns(
     many or too few fields are skipped and returned in `Malformed`, never guessed at; so
     is a row whose cell swallowed the lines after an unterminated quote. `text=True`
     reads every column of a CSV as it is written (text, no missing values).
+    `row_groups` reads only those row groups of a Parquet file.
     """
 
     if src.kind == "parquet":
@@ -373,7 +375,10 @@ def read_columns(
             pf = pq.ParquetFile(
                 _parquet_handle(src), read_dictionary=[c for c in dictionary if c in columns]
             )
-            table = pf.read(columns=columns, use_threads=True)
+            if row_groups is None:
+                table = pf.read(columns=columns, use_threads=True)
+            else:  # a part of a larger-than-memory file
+                table = pf.read_row_groups(row_groups, columns=columns, use_threads=True)
         except Exception as exc:
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
