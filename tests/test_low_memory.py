@@ -90,6 +90,7 @@ def examples_parquet(tmp_path: Path) -> Path:
         {"by": [["channel"], ["agent"], ["week"], ["priority", "channel"]]},
         {"by": [["channel"]], "every": "month", "cohort": True},
         {"by": [["agent"]], "period": "2026-10"},
+        {"by": [["agent"], ["week"]], "period": "2026-10", "cohort": True},
     ],
 )
 def test_parquet_parts_equal_in_memory(
@@ -126,13 +127,13 @@ def test_csv_folder_with_repeated_ids_and_bad_rows(
     srows.append([str(10**6), "999999", "csat", "5", "2026-10-01T00:00:00Z"])
     surveys = write_csv(tmp_path / "surveys.csv", srows[0], srows[1:])
     passes: list[bool] = []
-    original = stream._one_pass
+    original = stream._tickets_pass
 
     def counted(*args: object, **kw: object) -> object:
-        passes.append(bool(kw["scan_only"]))
+        passes.append(bool(args[-1]))
         return original(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stream, "_one_pass", counted)
+    monkeypatch.setattr(stream, "_tickets_pass", counted)
     low, mem = _both(
         tickets=[str(folder)],
         surveys=[str(surveys)],
@@ -238,3 +239,30 @@ def test_large_exports_switch_to_parts_by_themselves(
     assert IN_MEMORY_ONLY in (report.results[0].reason or "")
     monkeypatch.setattr(stream, "available_memory", lambda: 1 << 40)
     assert compute(opts).results[0].value is not None
+
+
+def test_survey_parts_with_a_repeated_survey_id(
+    config: Path, examples_parquet: Path, tmp_path: Path, small_parts: None
+) -> None:
+    """Surveys in Parquet parts too; a survey id repeated in a later part (last wins)."""
+    surveys = pacsv.read_csv(ROOT / "examples" / "surveys.csv")
+    again = surveys.slice(3, 1)
+    again = again.set_column(
+        again.schema.get_field_index("Score"), "Score", pa.array([1], pa.int64())
+    )
+    path = tmp_path / "surveys.parquet"
+    pq.write_table(pa.concat_tables([surveys, again]), path, row_group_size=400)
+    assert len(stream.parts_of([str(path)])) == 2
+    low, mem = _both(
+        tickets=[str(examples_parquet)],
+        surveys=[str(path)],
+        config=str(config),
+        by=[["channel"], ["agent"]],
+        cohort=True,
+    )
+    assert _assert_same(low, mem) > 300
+    repeated = [
+        p for i in low["inputs"] for p in i["problems"]
+        if p["code"] == "E019" and p["column"] == "survey_id"
+    ]  # fmt: skip
+    assert repeated and repeated[0]["first_rows"] == [4]

@@ -296,7 +296,7 @@ class Engine:
                 return "@ticket_created"
         return kpi.anchor if kpi.anchor in frame.cols else None
 
-    def _window_mask(self, ts: np.ndarray) -> np.ndarray:
+    def window_mask(self, ts: np.ndarray) -> np.ndarray:
         scope = ts != NAT
         w = self.query.window
         if w.start is not None:
@@ -315,7 +315,7 @@ class Engine:
         lo, hi = int(ts.min()), int(ts.max())
         return {g: make_buckets(g, lo, hi, self.config.timezone) for g in grains}
 
-    def _fine_dims(
+    def fine_dims(
         self, source: str, rows: np.ndarray | slice, ts: np.ndarray | None
     ) -> dict[str, Dim]:
         """Every dimension a breakdown uses that this input has, for the rows in scope."""
@@ -356,12 +356,12 @@ class Engine:
         ts: np.ndarray | None = None
         if anchor is not None:
             ts = m.event(anchor)
-            scope = self._window_mask(ts)
+            scope = self.window_mask(ts)
             if not scope.all():
                 rows = np.flatnonzero(scope)
                 n_rows = len(rows)
                 ts = ts[rows]
-        dims = self._fine_dims(source, rows, ts)
+        dims = self.fine_dims(source, rows, ts)
         if partial is None:
             partial = FactPartial(FineSpace(list(dims)))
         elif partial.space.dims != list(dims):

@@ -99,7 +99,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     else:
         anchor_col = engine._anchor(kpi) or ""
         anchor_ts = m.event(anchor_col) if anchor_col else np.zeros(frame.n, np.int64)
-        scope = engine._window_mask(anchor_ts) if anchor_col else np.ones(frame.n, bool)
+        scope = engine.window_mask(anchor_ts) if anchor_col else np.ones(frame.n, bool)
     rows_ts = anchor_ts
     columns: dict[str, pa.Array] = {}
     buckets = engine._buckets_for(anchor_ts[scope & (anchor_ts != NAT)] if anchor_col else None)

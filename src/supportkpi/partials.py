@@ -115,7 +115,9 @@ class Values:
 
     def add(self, fine: np.ndarray, values: np.ndarray, micros: bool, compact: bool) -> None:
         self.micros = micros
-        fine = fine.astype(np.int32) if compact and len(fine) else fine
+        if compact and not len(values):
+            return  # (an empty chunk would only spoil the others' int32 seconds)
+        fine = fine.astype(np.int32) if compact else fine
         if compact and micros and len(values):
             seconds, rest = np.divmod(values, _SECOND)
             if not rest.any() and int(seconds.max()) < (1 << 31):
@@ -125,31 +127,34 @@ class Values:
 
     def sample(self) -> Sample:
         """All chunks' values as one `Sample` (whole seconds stay int32 seconds when
-        every chunk's are)."""
-        if len(self.values) == 1:
-            fine, values = self.fine[0], self.values[0]
-        else:
-            fine = np.concatenate(self.fine) if self.fine else np.zeros(0, dtype=np.int64)
-            values = self._joined()
+        every chunk's are). Each chunk is let go as soon as it is copied, so joining
+        them holds little more than the result."""
+        fine_parts, value_parts = self.fine, self.values
         self.fine, self.values = [], []
-        if self.micros and values.dtype == np.int32:
-            return Sample(fine, values, micros=True, unit=1.0)
-        return Sample(fine, values, micros=self.micros)
+        fine = _join(fine_parts, fine_parts[0].dtype if fine_parts else np.dtype(np.int64))
+        if self.micros and value_parts and all(v.dtype == np.int32 for v in value_parts):
+            return Sample(fine, _join(value_parts, np.dtype(np.int32)), micros=True, unit=1.0)
+        if self.micros:  # whole microseconds (a chunk in seconds is scaled up)
+            return Sample(fine, _join(value_parts, np.dtype(np.int64), _SECOND), micros=True)
+        return Sample(fine, _join(value_parts, np.dtype(np.float64)), micros=False)
 
-    def _joined(self) -> np.ndarray:
-        if not self.values:
-            return np.zeros(0, dtype=np.int64 if self.micros else np.float64)
-        if not self.micros or all(v.dtype == np.int32 for v in self.values):
-            return np.concatenate(self.values)
-        out = np.empty(sum(len(v) for v in self.values), dtype=np.int64)
-        at = 0
-        for i, v in enumerate(self.values):
-            out[at : at + len(v)] = v
-            if v.dtype == np.int32:
-                out[at : at + len(v)] *= _SECOND
-            at += len(v)
-            self.values[i] = v[:0]  # let each part go as soon as it is copied
-        return out
+
+def _join(parts: list[np.ndarray], dtype: np.dtype, seconds: int = 1) -> np.ndarray:
+    """Concatenate into `dtype`, letting each part go once it is copied (the list is
+    emptied); int32 parts are multiplied by `seconds`."""
+    if len(parts) == 1 and parts[0].dtype == dtype:
+        return parts.pop()
+    out: np.ndarray = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        out[at : at + len(part)] = part
+        if seconds != 1 and part.dtype == np.int32:
+            out[at : at + len(part)] *= seconds
+        at += len(part)
+        del part
+    return out
 
 
 @dataclass

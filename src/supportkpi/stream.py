@@ -1,14 +1,15 @@
-"""Larger-than-memory `compute`: the tickets export is read one part at a time (a few
+"""Larger-than-memory `compute`: the exports are read one part at a time (a few
 Parquet row groups, or one file of a folder of CSVs), each part is added to the facts'
 mergeable partial aggregates (partials.py), and the KPIs are finished once at the end.
-Results are exactly those of an in-memory run; only what a part leaves behind is kept:
-per-group sums, the quantile measures' values (compactly), one small number per ticket
-id (which part holds it), and the surveys.
+Results are those of an in-memory run; what is kept between parts is small: per-group
+sums, the quantile measures' values (compactly), and two small numbers per ticket id
+(which part holds it, and a key to its labels for the surveys that refer to it).
 
-Two things about the whole export are only known at its end: the as-of time (the latest
-timestamp, when --as-of is not given) and which ticket ids appear in several parts (the
+Tickets come first, then surveys: a survey counts in its ticket's groups through that
+key. Two things about the whole export are only known at its end: the as-of time (the
+latest timestamp, when --as-of is not given) and which ids appear in several parts (the
 last row wins). The first pass assumes the as-of time Parquet's statistics give and no
-such duplicates; when either turns out wrong, the parts are read again knowing them.
+such repeats; when either turns out wrong, the parts are read again knowing them.
 """
 
 from __future__ import annotations
@@ -21,26 +22,28 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from . import progress
+from . import grouping, progress
 from .arrownp import to_np
 from .config import Config
 from .engine import Engine, Query
 from .errors import Problem, UsageError
-from .frame import Frame
+from .frame import Dim, Frame
+from .kpis import Kpi, PerDistinct
 from .load import (
     FIRST_ROWS,
     INPUTS,
     Request,
     _build,
+    _check_surveys,
     _check_tickets,
     _read,
-    load_input,
     reconcile,
     record,
 )
-from .partials import FactPartial
+from .partials import FactPartial, FineSpace
 from .periods import GRAINS, parse_instant
 from .report import InputSummary, Report
+from .schema import normalise_name
 from .sources import expand, open_source
 from .targets import judge
 from .timeparse import NAT
@@ -158,98 +161,118 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
     return best
 
 
-class Owners:
-    """For each ticket id, the part that holds its row (whole-number ids close together:
-    one small integer per id)."""
+class IdTable:
+    """One small integer per whole-number id, for ids numbered closely (1, 2, 3…): an
+    array slot per id, -1 where an id was not seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str, dtype: type = np.int32) -> None:
+        self.what = what
+        self.dtype = dtype
         self.base = 0
-        self.owner = np.zeros(0, dtype=np.int32)
+        self.values: np.ndarray = np.zeros(0, dtype=dtype)
 
     def _cover(self, lo: int, hi: int, rows_seen: int) -> None:
-        if len(self.owner) == 0:
+        if len(self.values) == 0:
             self.base = lo
-        new_lo, new_hi = min(lo, self.base), max(hi, self.base + len(self.owner) - 1)
+        new_lo, new_hi = min(lo, self.base), max(hi, self.base + len(self.values) - 1)
         span = new_hi - new_lo + 1
         if span > 8 * rows_seen + (1 << 24):
             raise UsageError(
-                "reading in parts (--low-memory) needs whole-number ticket ids numbered"
+                f"reading in parts (--low-memory) needs whole-number {self.what} ids numbered"
                 " closely (1, 2, 3…); these are spread too thinly",
-                hint="leave out --low-memory, or convert the export to Parquet and keep the"
-                " numeric ticket id",
+                hint="leave out --low-memory (the export is then read whole)",
             )
-        if new_lo == self.base and span <= len(self.owner):
+        if new_lo == self.base and span <= len(self.values):
             return
-        grown = np.full(max(span, int(len(self.owner) * 1.5)), -1, dtype=np.int32)
-        grown[self.base - new_lo : self.base - new_lo + len(self.owner)] = self.owner
-        self.base, self.owner = new_lo, grown
+        grown: np.ndarray = np.full(max(span, int(len(self.values) * 1.5)), -1, dtype=self.dtype)
+        grown[self.base - new_lo : self.base - new_lo + len(self.values)] = self.values
+        self.base, self.values = new_lo, grown
 
-    def claim(self, ids: np.ndarray, part: int, rows_seen: int) -> np.ndarray:
-        """Mark `ids` as held by `part`; True where an earlier part held the id."""
+    def put(self, ids: np.ndarray, values: np.ndarray | int, rows_seen: int) -> np.ndarray:
+        """Set the ids' numbers; True where an id had one already."""
         if not len(ids):
             return np.zeros(0, dtype=bool)
         self._cover(int(ids.min()), int(ids.max()), rows_seen)
         at = ids - self.base
-        earlier = self.owner[at] >= 0
-        self.owner[at] = part
+        earlier = self.values[at] != -1
+        self.values[at] = values
         return earlier
 
-    def of(self, ids: np.ndarray) -> np.ndarray:
-        """The part holding each id (-1: none)."""
+    def get(self, ids: np.ndarray) -> np.ndarray:
+        """Each id's number (-1: not seen)."""
         at = ids - self.base
-        inside = (at >= 0) & (at < len(self.owner))
-        return np.where(inside, self.owner[np.where(inside, at, 0)], -1)
+        inside = (at >= 0) & (at < len(self.values))
+        return np.where(inside, self.values[np.where(inside, at, 0)], -1)
 
 
-def _whole_ids(frame: Frame, what: str) -> np.ndarray:
-    ids = frame.ids.get("ticket_id")
+def _whole_ids(frame: Frame, column: str, what: str) -> np.ndarray:
+    """An id column as int64 (missing ids: the smallest int64)."""
+    ids = frame.ids.get(column)
     if ids is None:
         return np.zeros(0, dtype=np.int64)
-    if not pa.types.is_integer(ids.type):
+    if not pa.types.is_integer(ids.type) and not pa.types.is_null(ids.type):
         raise UsageError(
-            f"reading in parts (--low-memory) needs whole-number ticket ids; the {what}"
-            f" export's are {ids.type}",
+            f"reading in parts (--low-memory) needs whole-number {column.replace('_', ' ')}s;"
+            f" the {what} export's are text",
             path=", ".join(frame.paths),
             hint="leave out --low-memory (the export is then read whole)",
         )
-    return to_np(ids, np.int64, np.iinfo(np.int64).min)
+    return to_np(ids, np.int64, _NO_ID)
 
 
-class Surveys:
-    """The surveys, read whole, in ticket-id order, handed out with each part's tickets."""
+_NO_ID = np.iinfo(np.int64).min
+_OUT_OF_WINDOW = -2  # a link key: the ticket exists, but was created outside the period
 
-    def __init__(self, frame: Frame) -> None:
-        tids = _whole_ids(frame, "surveys") if frame.n else np.zeros(0, dtype=np.int64)
-        order = np.argsort(tids, kind="stable")
-        self.tids = tids[order]
-        frame.ids = {}  # checked already; the ids are kept as numbers above
-        frame.take(order)
-        self.frame = frame
 
-    def for_tickets(self, ids: np.ndarray) -> Frame:
-        """The surveys of these tickets, each with the row of its ticket (`ticket_row`)."""
-        lo = np.searchsorted(self.tids, ids, "left")
-        hi = np.searchsorted(self.tids, ids, "right")
-        counts = hi - lo
-        total = int(counts.sum())
-        starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-        rows = starts + np.arange(total, dtype=np.int64)
-        ticket_row = np.repeat(np.arange(len(ids), dtype=np.int64), counts)
-        return self._subset(rows, ticket_row)
+class Linker:
+    """What a survey needs of its ticket, as one small number per ticket id: a key to
+    the ticket's labels of every dimension the breakdowns use (with, when surveys are
+    placed by their ticket's creation, the ticket's periods), and for each key one
+    creation time that lies in those periods."""
 
-    def without_ticket(self, owners: Owners) -> tuple[Frame, np.ndarray]:
-        """The surveys whose ticket no part holds (and the mask of them, in survey order)."""
-        missing = self.tids == np.iinfo(np.int64).min
-        unmatched = owners.of(np.where(missing, 0, self.tids)) < 0
-        unmatched |= missing
-        rows = np.flatnonzero(unmatched)
-        return self._subset(rows, np.full(len(rows), -1, dtype=np.int64)), unmatched & ~missing
+    def __init__(self, cohort: bool) -> None:
+        self.cohort = cohort
+        self.space: FineSpace | None = None
+        self.keys = IdTable("ticket")
+        self.created = np.zeros(0, dtype=np.int64)
 
-    def _subset(self, rows: np.ndarray, ticket_row: np.ndarray) -> Frame:
-        sub = dataclasses.replace(self.frame, problems=[])
-        sub.take(rows)
-        sub.cols["ticket_row"] = ticket_row
-        return sub
+    def add(self, engine: Engine, frame: Frame, ids: np.ndarray, rows_seen: int) -> None:
+        created = frame.cols["created_at"]
+        dims = engine.fine_dims("tickets", slice(None), created if self.cohort else None)
+        if self.space is None:
+            self.space = FineSpace(list(dims))
+        names = self.space.dims
+        local, table = grouping.combine(
+            [dims[d].codes for d in names], [dims[d].size for d in names], frame.n
+        )
+        keys = self.space.register(table, [dims[d] for d in names])
+        if len(self.created) < len(self.space):
+            grown = np.full(len(self.space), NAT, dtype=np.int64)
+            grown[: len(self.created)] = self.created
+            self.created = grown
+        inside = engine.window_mask(created) if self.cohort else np.ones(frame.n, dtype=bool)
+        instant = np.full(len(table), NAT, dtype=np.int64)
+        instant[local[inside]] = created[inside]  # any of the key's tickets in the period
+        self.created[keys] = np.where(instant != NAT, instant, self.created[keys])
+        per_ticket = keys[local].astype(np.int32)
+        per_ticket[~inside] = _OUT_OF_WINDOW
+        self.keys.put(ids, per_ticket, rows_seen)
+
+    def tickets_for(self, ticket_ids: np.ndarray) -> tuple[Frame, np.ndarray, np.ndarray]:
+        """A stand-in tickets frame with one row per key these surveys' tickets have,
+        each survey's row in it (-1: none), and each survey's key."""
+        key = self.keys.get(ticket_ids)
+        has = key >= 0
+        uniq, inverse = np.unique(key[has], return_inverse=True)
+        frame = Frame("tickets", len(uniq))
+        assert self.space is not None
+        for j, d in enumerate(self.space.dims):
+            codes = self.space.table[uniq, j].astype(np.int32)
+            frame.dims[normalise_name(d)] = Dim(codes, self.space.labels[d])
+        frame.cols["created_at"] = self.created[uniq]
+        row = np.full(len(key), -1, dtype=np.int64)
+        row[has] = inverse
+        return frame, row, key
 
 
 @dataclass
@@ -300,94 +323,116 @@ class _Tally:
 
 
 @dataclass
-class _Outcome:
-    results: list
-    tickets: _Tally
+class _Tickets:
+    partials: dict[tuple[str, str | None], FactPartial]
+    tally: _Tally
     latest: int
-    owners: Owners
+    owners: IdTable
     repeated: bool  # a ticket id held by several parts
+    linker: Linker
 
 
-def _load_part(part: Part, config: Config, request: Request, n_parts: int, i: int) -> Frame:
-    if n_parts > 1:
-        progress.stage(f"reading tickets: part {i + 1} of {n_parts} ({part.path})")
-    spec = INPUTS["tickets"]
+def _load_part(kind: str, part: Part, config: Config, request: Request, n: int, i: int) -> Frame:
+    if n > 1:
+        progress.stage(f"reading {kind}: part {i + 1} of {n} ({part.path})")
+    spec = INPUTS[kind]
     raw = _read(spec, part.path, config, request, part.row_groups)
     frame = _build(spec, [raw], config, request, row_offset=part.first_row)
     del raw
-    _check_tickets(frame)
+    if kind == "tickets":
+        _check_tickets(frame)
+    else:
+        _check_surveys(frame, config)
     return frame
 
 
-def _one_pass(
+def _superseded(
+    frame: Frame, ids: np.ndarray, final: IdTable | None, part: int, column: str
+) -> np.ndarray:
+    """Drop the rows whose id's last row is in a later part (E019); the ids kept."""
+    if final is None or not len(ids):
+        return ids
+    later = final.get(ids) != part
+    if later.any():
+        record(
+            frame, "E019", column, later, f"duplicate {column}; the last row with the id is used"
+        )
+        frame.take(np.flatnonzero(~later))
+        ids = ids[~later]
+    return ids
+
+
+def _tickets_pass(
     parts: list[Part],
     config: Config,
     request: Request,
     query: Query,
-    surveys: Surveys | None,
-    final_owners: Owners | None,
+    facts: dict[tuple[str, str | None], list[Kpi]],
+    final: IdTable | None,
     scan_only: bool,
-    check_dims: list[str],
-) -> _Outcome:
+) -> _Tickets:
     tally = _Tally("tickets")
-    owners = Owners()
+    owners = IdTable("ticket", np.int16 if len(parts) < (1 << 15) else np.int32)
+    linker = Linker(query.cohort)
     partials: dict[tuple[str, str | None], FactPartial] = {}
     latest = NAT
     repeated = False
-    engine: Engine | None = None
-    plan = None
-    frames: dict[str, Frame] = {}
     for i, part in enumerate(parts):
-        frame = _load_part(part, config, request, len(parts), i)
-        ids = _whole_ids(frame, "tickets")
-        if final_owners is not None and len(ids):
-            superseded = final_owners.of(ids) != i
-            if superseded.any():  # the id's last row is in a later part
-                record(
-                    frame, "E019", "ticket_id", superseded,
-                    "duplicate ticket_id; the last row with the id is used",
-                )  # fmt: skip
-                frame.take(np.flatnonzero(~superseded))
-                ids = ids[~superseded]
-        repeated |= bool(owners.claim(ids, i, tally.rows_read + frame.rows_read).any())
+        frame = _load_part("tickets", part, config, request, len(parts), i)
+        ids = _superseded(frame, _whole_ids(frame, "ticket_id", "tickets"), final, i, "ticket_id")
+        seen = tally.rows_read + frame.rows_read
+        repeated |= bool(owners.put(ids, i, seen).any())
         latest = max(latest, _latest(frame))
         tally.add(frame)
         if scan_only:
             continue
-        frames = {"tickets": frame}
-        if surveys is not None:
-            frames["surveys"] = surveys.for_tickets(ids)
-        engine = Engine(frames, query, config)
-        if plan is None:
-            from .run import _check_dims
+        engine = Engine({"tickets": frame}, query, config)
+        for (source, anchor), kpis in facts.items():
+            if source == "tickets":
+                partials[(source, anchor)] = engine.accumulate(
+                    source, anchor, kpis, partials.get((source, anchor)), compact=True
+                )
+        linker.add(engine, frame, ids, seen)
+    return _Tickets(partials, tally, latest, owners, repeated, linker)
 
-            _check_dims(frames, check_dims)
-            plan = engine.plan()
-            _streamable(engine, plan)
-        facts = plan[0]
+
+def _surveys_pass(
+    parts: list[Part],
+    config: Config,
+    request: Request,
+    query: Query,
+    facts: dict[tuple[str, str | None], list[Kpi]],
+    linker: Linker,
+    final: IdTable | None,
+) -> tuple[dict[tuple[str, str | None], FactPartial], _Tally, IdTable, bool]:
+    tally = _Tally("surveys")
+    owners = IdTable("survey", np.int16 if len(parts) < (1 << 15) else np.int32)
+    partials: dict[tuple[str, str | None], FactPartial] = {}
+    repeated = False
+    for i, part in enumerate(parts):
+        frame = _load_part("surveys", part, config, request, len(parts), i)
+        sids = _superseded(frame, _whole_ids(frame, "survey_id", "surveys"), final, i, "survey_id")
+        repeated |= bool(
+            owners.put(sids[sids != _NO_ID], i, tally.rows_read + frame.rows_read).any()
+        )
+        tids = _whole_ids(frame, "ticket_id", "surveys")
+        if not len(tids):
+            tids = np.full(frame.n, _NO_ID, dtype=np.int64)
+        tickets, frame.cols["ticket_row"], key = linker.tickets_for(tids)
+        record(
+            frame, "E020", "ticket_id", (tids != _NO_ID) & (key == -1),
+            "survey for a ticket that is not in the tickets export (counted; its ticket"
+            " dimensions are (unknown))", ("ticket dimensions",),
+        )  # fmt: skip
+        frame.ids = {}
+        engine = Engine({"tickets": tickets, "surveys": frame}, query, config)
         for (source, anchor), kpis in facts.items():
-            partials[(source, anchor)] = engine.accumulate(
-                source, anchor, kpis, partials.get((source, anchor)), compact=True
-            )
-        del frames
-    results: list = []
-    if not scan_only and engine is not None and plan is not None:
-        facts, derived, unavailable = plan
-        if surveys is not None and any(source == "surveys" for source, _ in facts):
-            orphans, _ = surveys.without_ticket(owners)
-            last = engine.frames["tickets"]
-            engine = Engine({"tickets": last, "surveys": orphans}, query, config)
-            for (source, anchor), kpis in facts.items():
-                if source == "surveys":
-                    partials[(source, anchor)] = engine.accumulate(
-                        source, anchor, kpis, partials.get((source, anchor)), compact=True
-                    )
-        progress.stage("computing KPIs")
-        for (source, anchor), kpis in facts.items():
-            if (source, anchor) in partials:
-                engine.finish(source, kpis, partials.pop((source, anchor)))
-        results = engine.conclude(derived, unavailable)
-    return _Outcome(results, tally, latest, owners, repeated)
+            if source == "surveys":
+                partials[(source, anchor)] = engine.accumulate(
+                    source, anchor, kpis, partials.get((source, anchor)), compact=True
+                )
+        tally.add(frame)
+    return partials, tally, owners, repeated
 
 
 _IN_MEMORY_ONLY = (
@@ -396,10 +441,8 @@ _IN_MEMORY_ONLY = (
 )
 
 
-def _streamable(engine: Engine, plan: tuple) -> None:
+def _streamable(plan: tuple) -> None:
     """KPIs whose statistic is not a mergeable partial become unavailable (with why)."""
-    from .kpis import PerDistinct
-
     facts, derived, unavailable = plan
     for key in list(facts):
         keep = []
@@ -418,20 +461,7 @@ def _streamable(engine: Engine, plan: tuple) -> None:
             derived.remove(kpi)
 
 
-def compute(options: Options, config: Config | None = None) -> Report:
-    """`run.compute`, reading the tickets export one part at a time."""
-    from .run import make_window, parse_by, plan_reads, resolve_config, select_kpis
-
-    config = config if config is not None else resolve_config(options)
-    kpi_names = select_kpis(options.kpis)
-    breakdowns = parse_by(options.by)
-    if options.every is not None and options.every not in GRAINS:
-        raise UsageError(
-            f"--every: unknown grain {options.every!r}",
-            hint="use day, week, month, quarter or year",
-        )
-    window = make_window(options, config)
-    paths, requests = plan_reads(options, config, kpi_names, breakdowns)
+def _refuse(paths: dict[str, list[str]], config: Config) -> None:
     others = [name for name in _NOT_STREAMED if name in paths]
     if others:
         raise UsageError(
@@ -448,67 +478,92 @@ def compute(options: Options, config: Config | None = None) -> Report:
             "reading in parts (--low-memory) cannot collapse an event log (events: in the config)",
             hint="leave out --low-memory",
         )
-    parts = parts_of(expand(paths["tickets"], "tickets"))
-    surveys = None
-    survey_frame = None
-    if "surveys" in paths:
-        survey_frame = load_input("surveys", paths["surveys"], config, requests["surveys"])
-        surveys = Surveys(survey_frame)
+
+
+def compute(options: Options, config: Config | None = None) -> Report:
+    """`run.compute`, reading the exports one part at a time."""
+    from .run import _check_dims, make_window, parse_by, plan_reads, resolve_config, select_kpis
+
+    config = config if config is not None else resolve_config(options)
+    kpi_names = select_kpis(options.kpis)
+    breakdowns = parse_by(options.by)
+    if options.every is not None and options.every not in GRAINS:
+        raise UsageError(
+            f"--every: unknown grain {options.every!r}",
+            hint="use day, week, month, quarter or year",
+        )
+    window = make_window(options, config)
+    paths, requests = plan_reads(options, config, kpi_names, breakdowns)
+    _refuse(paths, config)
+    tparts = parts_of(expand(paths["tickets"], "tickets"))
+    sparts = parts_of(expand(paths["surveys"], "surveys")) if "surveys" in paths else []
+
+    def query(as_of: int | None) -> Query:
+        return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
+
+    # the first part of each input: what the KPIs can be, and the as-of time to try
+    first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"], 1, 0)}
+    if sparts:
+        first["surveys"] = _load_part("surveys", sparts[0], config, requests["surveys"], 1, 0)
+        first["surveys"].cols["ticket_row"] = np.full(first["surveys"].n, -1, dtype=np.int64)
+    _check_dims(first, sorted({d for b in breakdowns for d in b}))
+    plan = Engine(first, query(None), config).plan()
+    _streamable(plan)
+    facts, derived, unavailable = plan
     given = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else None
     guess = given
-    if guess is None:  # the timestamps a run reads, from the first part
-        first = _load_part(parts[0], config, requests["tickets"], 1, 0)
-        read = {
-            first.mapping[c]
-            for c, v in first.cols.items()
-            if v.dtype == np.int64 and c in first.mapping
-        }
-        del first
-        guess = _stats_latest(parts, read)
-    final_owners: Owners | None = None
-    dims = sorted({d for b in breakdowns for d in b})
-    outcome = None
+    if guess is None:
+        t = first["tickets"]
+        read = {t.mapping[c] for c, v in t.cols.items() if v.dtype == np.int64 and c in t.mapping}
+        guess = _stats_latest(tparts, read)
+    del first
+
+    final: IdTable | None = None
+    tickets: _Tickets | None = None
     settled = False
     for _ in range(4):
         as_of = given if given is not None else guess
-        outcome = _one_pass(
-            parts,
-            config,
-            requests["tickets"],
-            Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort),
-            surveys,
-            final_owners,
-            scan_only=as_of is None,
-            check_dims=dims,
+        tickets = _tickets_pass(
+            tparts, config, requests["tickets"], query(as_of), facts, final, as_of is None
         )
-        latest = outcome.latest if outcome.latest != NAT else None
+        latest = tickets.latest if tickets.latest != NAT else None
         settled = (given is not None or latest == as_of) and (
-            final_owners is not None or not outcome.repeated
+            final is not None or not tickets.repeated
         )
         if settled and as_of is not None:
             break
         guess = latest
-        if outcome.repeated:
-            final_owners = outcome.owners
-    if outcome is None or not settled:  # pragma: no cover - three passes always settle
+        if tickets.repeated:
+            final = tickets.owners
+    if tickets is None or not settled:  # pragma: no cover - three passes always settle
         raise RuntimeError("the as-of time did not settle over the parts")
-    inputs = [outcome.tickets.summary()]
-    if surveys is not None and survey_frame is not None:
-        _, orphaned = surveys.without_ticket(outcome.owners)
-        record(
-            survey_frame, "E020", "ticket_id", orphaned,
-            "survey for a ticket that is not in the tickets export (counted; its ticket"
-            " dimensions are (unknown))", ("ticket dimensions",),
-        )  # fmt: skip
-        tally = _Tally("surveys")
-        tally.add(survey_frame)
+    as_of = given if given is not None else guess
+    partials = tickets.partials
+    inputs = [tickets.tally.summary()]
+    tickets.owners = IdTable("ticket")  # let it go
+    if sparts:
+        final = None
+        for _ in range(2):
+            found, tally, owners, repeated = _surveys_pass(
+                sparts, config, requests["surveys"], query(as_of), facts, tickets.linker, final
+            )
+            if final is not None or not repeated:
+                break
+            final = owners
+        partials.update(found)
         inputs.append(tally.summary())
-    results = outcome.results
+    del tickets  # the per-ticket numbers: only the partials are needed now
+    pa.default_memory_pool().release_unused()  # what the parts' reading left cached
+    progress.stage("computing KPIs")
+    engine = Engine({}, query(as_of), config)
+    for (source, anchor), kpis in facts.items():
+        if (source, anchor) in partials:
+            engine.finish(source, kpis, partials.pop((source, anchor)))
+    results = engine.conclude(derived, unavailable)
     judge(results, config, window.label)
-    as_of_final = given if given is not None else guess
     return Report(
         command="compute",
-        as_of=as_of_final,
+        as_of=as_of,
         timezone=config.timezone,
         clock=config.clock,
         window=window,
