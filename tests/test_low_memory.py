@@ -266,3 +266,40 @@ def test_survey_parts_with_a_repeated_survey_id(
         if p["code"] == "E019" and p["column"] == "survey_id"
     ]  # fmt: skip
     assert repeated and repeated[0]["first_rows"] == [4]
+
+
+def test_parts_are_chosen_for_speed_only_when_every_kpi_merges(
+    config: Path, examples_parquet: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several parts long (here: parts of 700 rows) -> read in parts, unless a KPI asked
+    for needs every row at once; the numbers are the same either way."""
+    chosen: list[bool] = []
+    original = stream.compute
+
+    def spy(*args: object, **kw: object) -> object:
+        chosen.append(True)
+        return original(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream, "compute", spy)
+    opts = Options(tickets=[str(examples_parquet)], config=str(config), kpis=["fcr_rate"])
+    value = compute(opts).results[0].value
+    assert chosen == [True]
+    whole = compute(Options(**{**opts.__dict__, "low_memory": False})).results[0].value
+    assert value == whole and chosen == [True]
+    compute(Options(tickets=[str(examples_parquet)], config=str(config), kpis=["backlog"]))
+    assert chosen == [True]  # backlog: read whole
+
+
+def test_exports_that_cannot_be_read_in_parts_are_read_whole(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts chosen by themselves (too large for memory), but the ids are text: the
+    usual path reads the export whole rather than failing."""
+    monkeypatch.setattr(stream, "available_memory", lambda: 1000)
+    path = write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at"],
+        [["INC001", "2026-11-02T09:00:00Z"], ["INC002", "2026-11-02T10:00:00Z"]],
+    )
+    report = compute(Options(tickets=[str(path)], config=str(config), kpis=["tickets"]))
+    assert report.results[0].value == 2

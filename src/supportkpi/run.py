@@ -257,13 +257,17 @@ def make_window(options: Options, config: Config) -> Window:
     return Window(start, end, None)
 
 
-def _too_large(options: Options, config: Config) -> bool:
-    tickets = input_paths(options, config).get("tickets")
-    if not tickets or "tickets" in config.events:
+def _in_parts(options: Options, config: Config) -> bool:
+    """Whether to read the exports in parts: when asked, or by itself when they are too
+    large for memory, or large enough that parts are faster and give every KPI asked."""
+    if options.low_memory is not None:
+        return options.low_memory
+    paths = input_paths(options, config)
+    if "tickets" not in paths or config.events:
         return False
     from . import stream
 
-    return stream.needed(tickets)
+    return stream.worth_it(paths, select_kpis(options.kpis), config)
 
 
 def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
@@ -284,10 +288,15 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     config = config if config is not None else resolve_config(options)
-    if options.low_memory or (options.low_memory is None and _too_large(options, config)):
+    if _in_parts(options, config):
         from . import stream
 
-        return stream.compute(options, config)
+        try:
+            return stream.compute(options, config)
+        except stream.NotInParts:
+            if options.low_memory:
+                raise
+            # chosen for speed or size, but these exports cannot be read in parts: whole
     kpi_names = select_kpis(options.kpis)
     breakdowns = parse_by(options.by)
     if options.every is not None and options.every not in GRAINS:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,10 @@ from . import grouping, progress
 from .arrownp import to_np
 from .config import Config
 from .engine import Engine, Query
+from .engine import expand as expand_kpis
 from .errors import Problem, UsageError
 from .frame import Dim, Frame
-from .kpis import Kpi, PerDistinct
+from .kpis import Derived, Kpi, OpenAtEnd, PerDistinct, Retention, definition_set
 from .load import (
     FIRST_ROWS,
     INPUTS,
@@ -36,6 +38,7 @@ from .load import (
     _build,
     _check_surveys,
     _check_tickets,
+    _Raw,
     _read,
     reconcile,
     record,
@@ -50,6 +53,12 @@ from .timeparse import NAT
 
 if TYPE_CHECKING:
     from .run import Options
+
+
+class NotInParts(UsageError):
+    """These exports cannot be read in parts (a run that chose parts by itself reads
+    them whole instead)."""
+
 
 PART_ROWS = 1 << 20  # rows per part: large enough for vectorised work, small in memory
 BYTES_PER_TICKET = 200  # what an in-memory run holds per ticket (measured at 10M)
@@ -116,13 +125,26 @@ def available_memory() -> int:
     return 1 << 40  # unknown: assume plenty
 
 
-def needed(tickets: list[str]) -> bool:
-    """Whether the tickets export would not fit comfortably in memory."""
+def worth_it(paths: dict[str, list[str]], kpi_names: list[str], config: Config) -> bool:
+    """Read in parts by itself? When the tickets would not fit in half the free memory;
+    or when they are several parts long (parts are then faster: each fits the caches)
+    and every KPI asked can be merged from parts."""
     try:
-        paths = expand(tickets, "tickets")
-        return in_memory_bytes(paths) > available_memory() // 2
-    except Exception:  # unreadable files: the normal path says what is wrong
+        size = in_memory_bytes(expand(paths["tickets"], "tickets"))
+    except Exception:  # unreadable paths: the usual path says what is wrong
         return False
+    if size > available_memory() // 2:
+        return True
+    if size < 3 * PART_ROWS * BYTES_PER_TICKET or any(name in paths for name in _NOT_STREAMED):
+        return False
+    defs = definition_set(config.definitions)
+    return all(_mergeable(defs[name], defs) for name in expand_kpis(kpi_names, config.definitions))
+
+
+def _mergeable(kpi: Kpi, defs: dict[str, Kpi]) -> bool:
+    if isinstance(kpi.stat, Derived):
+        return all(_mergeable(defs[p], defs) for p in kpi.stat.parts)
+    return not isinstance(kpi.stat, (PerDistinct, OpenAtEnd, Retention))
 
 
 def _latest(frame: Frame) -> int:
@@ -177,7 +199,7 @@ class IdTable:
         new_lo, new_hi = min(lo, self.base), max(hi, self.base + len(self.values) - 1)
         span = new_hi - new_lo + 1
         if span > 8 * rows_seen + (1 << 24):
-            raise UsageError(
+            raise NotInParts(
                 f"reading in parts (--low-memory) needs whole-number {self.what} ids numbered"
                 " closely (1, 2, 3…); these are spread too thinly",
                 hint="leave out --low-memory (the export is then read whole)",
@@ -211,7 +233,7 @@ def _whole_ids(frame: Frame, column: str, what: str) -> np.ndarray:
     if ids is None:
         return np.zeros(0, dtype=np.int64)
     if not pa.types.is_integer(ids.type) and not pa.types.is_null(ids.type):
-        raise UsageError(
+        raise NotInParts(
             f"reading in parts (--low-memory) needs whole-number {column.replace('_', ' ')}s;"
             f" the {what} export's are text",
             path=", ".join(frame.paths),
@@ -332,18 +354,52 @@ class _Tickets:
     linker: Linker
 
 
-def _load_part(kind: str, part: Part, config: Config, request: Request, n: int, i: int) -> Frame:
-    if n > 1:
-        progress.stage(f"reading {kind}: part {i + 1} of {n} ({part.path})")
-    spec = INPUTS[kind]
-    raw = _read(spec, part.path, config, request, part.row_groups)
-    frame = _build(spec, [raw], config, request, row_offset=part.first_row)
-    del raw
+def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame:
+    return _typed(kind, part, config, request, _read_part(kind, part, config, request))
+
+
+def _read_part(kind: str, part: Part, config: Config, request: Request) -> _Raw:
+    return _read(INPUTS[kind], part.path, config, request, part.row_groups)
+
+
+def _typed(kind: str, part: Part, config: Config, request: Request, raw: _Raw) -> Frame:
+    frame = _build(INPUTS[kind], [raw], config, request, row_offset=part.first_row)
     if kind == "tickets":
         _check_tickets(frame)
     else:
         _check_surveys(frame, config)
     return frame
+
+
+def _frames(
+    kind: str, parts: list[Part], config: Config, request: Request, first: Frame | None
+) -> Iterator[tuple[int, Frame]]:
+    """Each part typed and checked, in order; the next part's file is read in a thread
+    meanwhile (Parquet decoding lets go of the GIL), so reading overlaps computing.
+    `first`: part 0, already loaded."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def ahead(i: int) -> Future[_Raw] | None:
+            if i >= len(parts):
+                return None
+            return pool.submit(_read_part, kind, parts[i], config, request)
+
+        pending = ahead(0) if first is None else None
+        for i, part in enumerate(parts):
+            if i == 0 and first is not None:
+                frame, first = first, None
+                pending = ahead(1)
+            else:
+                assert pending is not None
+                raw = pending.result()
+                pending = ahead(i + 1)
+                if len(parts) > 1:
+                    progress.stage(f"reading {kind}: part {i + 1} of {len(parts)} ({part.path})")
+                frame = _typed(kind, part, config, request, raw)
+                del raw
+            yield i, frame
 
 
 def _superseded(
@@ -370,6 +426,7 @@ def _tickets_pass(
     facts: dict[tuple[str, str | None], list[Kpi]],
     final: IdTable | None,
     scan_only: bool,
+    first: Frame | None = None,
 ) -> _Tickets:
     tally = _Tally("tickets")
     owners = IdTable("ticket", np.int16 if len(parts) < (1 << 15) else np.int32)
@@ -377,8 +434,7 @@ def _tickets_pass(
     partials: dict[tuple[str, str | None], FactPartial] = {}
     latest = NAT
     repeated = False
-    for i, part in enumerate(parts):
-        frame = _load_part("tickets", part, config, request, len(parts), i)
+    for i, frame in _frames("tickets", parts, config, request, first):
         ids = _superseded(frame, _whole_ids(frame, "ticket_id", "tickets"), final, i, "ticket_id")
         seen = tally.rows_read + frame.rows_read
         repeated |= bool(owners.put(ids, i, seen).any())
@@ -404,13 +460,13 @@ def _surveys_pass(
     facts: dict[tuple[str, str | None], list[Kpi]],
     linker: Linker,
     final: IdTable | None,
+    first: Frame | None = None,
 ) -> tuple[dict[tuple[str, str | None], FactPartial], _Tally, IdTable, bool]:
     tally = _Tally("surveys")
     owners = IdTable("survey", np.int16 if len(parts) < (1 << 15) else np.int32)
     partials: dict[tuple[str, str | None], FactPartial] = {}
     repeated = False
-    for i, part in enumerate(parts):
-        frame = _load_part("surveys", part, config, request, len(parts), i)
+    for i, frame in _frames("surveys", parts, config, request, first):
         sids = _superseded(frame, _whole_ids(frame, "survey_id", "surveys"), final, i, "survey_id")
         repeated |= bool(
             owners.put(sids[sids != _NO_ID], i, tally.rows_read + frame.rows_read).any()
@@ -464,17 +520,17 @@ def _streamable(plan: tuple) -> None:
 def _refuse(paths: dict[str, list[str]], config: Config) -> None:
     others = [name for name in _NOT_STREAMED if name in paths]
     if others:
-        raise UsageError(
+        raise NotInParts(
             f"reading in parts (--low-memory) reads tickets and surveys only, not {others[0]}",
             hint=f"leave out --low-memory, or compute without the {others[0]} input",
         )
     if "tickets" not in paths:
-        raise UsageError(
+        raise NotInParts(
             "reading in parts (--low-memory) needs the tickets export",
             hint="give -t tickets.parquet, or leave out --low-memory",
         )
     if "tickets" in config.events or "surveys" in config.events:
-        raise UsageError(
+        raise NotInParts(
             "reading in parts (--low-memory) cannot collapse an event log (events: in the config)",
             hint="leave out --low-memory",
         )
@@ -502,10 +558,13 @@ def compute(options: Options, config: Config | None = None) -> Report:
         return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
 
     # the first part of each input: what the KPIs can be, and the as-of time to try
-    first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"], 1, 0)}
+    first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"])}
     if sparts:
-        first["surveys"] = _load_part("surveys", sparts[0], config, requests["surveys"], 1, 0)
+        first["surveys"] = _load_part("surveys", sparts[0], config, requests["surveys"])
         first["surveys"].cols["ticket_row"] = np.full(first["surveys"].n, -1, dtype=np.int64)
+        _whole_ids(first["surveys"], "survey_id", "surveys")
+        _whole_ids(first["surveys"], "ticket_id", "surveys")
+    _whole_ids(first["tickets"], "ticket_id", "tickets")  # before any long work
     _check_dims(first, sorted({d for b in breakdowns for d in b}))
     plan = Engine(first, query(None), config).plan()
     _streamable(plan)
@@ -516,7 +575,6 @@ def compute(options: Options, config: Config | None = None) -> Report:
         t = first["tickets"]
         read = {t.mapping[c] for c, v in t.cols.items() if v.dtype == np.int64 and c in t.mapping}
         guess = _stats_latest(tparts, read)
-    del first
 
     final: IdTable | None = None
     tickets: _Tickets | None = None
@@ -524,8 +582,9 @@ def compute(options: Options, config: Config | None = None) -> Report:
     for _ in range(4):
         as_of = given if given is not None else guess
         tickets = _tickets_pass(
-            tparts, config, requests["tickets"], query(as_of), facts, final, as_of is None
-        )
+            tparts, config, requests["tickets"], query(as_of), facts, final, as_of is None,
+            first.pop("tickets", None),
+        )  # fmt: skip
         latest = tickets.latest if tickets.latest != NAT else None
         settled = (given is not None or latest == as_of) and (
             final is not None or not tickets.repeated
@@ -545,8 +604,9 @@ def compute(options: Options, config: Config | None = None) -> Report:
         final = None
         for _ in range(2):
             found, tally, owners, repeated = _surveys_pass(
-                sparts, config, requests["surveys"], query(as_of), facts, tickets.linker, final
-            )
+                sparts, config, requests["surveys"], query(as_of), facts, tickets.linker, final,
+                first.pop("surveys", None),
+            )  # fmt: skip
             if final is not None or not repeated:
                 break
             final = owners
