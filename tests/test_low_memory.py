@@ -12,6 +12,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -293,13 +294,27 @@ def test_parts_are_chosen_for_speed_only_when_every_kpi_merges(
 def test_exports_that_cannot_be_read_in_parts_are_read_whole(
     config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parts chosen by themselves (too large for memory), but the ids are text: the
-    usual path reads the export whole rather than failing."""
-    monkeypatch.setattr(stream, "available_memory", lambda: 1000)
-    path = write_csv(
-        tmp_path / "t.csv",
-        ["ticket_id", "created_at"],
-        [["INC001", "2026-11-02T09:00:00Z"], ["INC002", "2026-11-02T10:00:00Z"]],
-    )
+    """Parts chosen for speed, but the ids are text: read whole rather than failing.
+    Chosen because the export is too large for memory: say so, and how to go on."""
+    rows = [[f"INC{i:04d}", "2026-11-02T09:00:00Z"] for i in range(3000)]
+    path = write_csv(tmp_path / "t.csv", ["ticket_id", "created_at"], rows)
+    monkeypatch.setattr(stream, "PART_ROWS", 100)
     report = compute(Options(tickets=[str(path)], config=str(config), kpis=["tickets"]))
-    assert report.results[0].value == 2
+    assert report.results[0].value == 3000
+    monkeypatch.setattr(stream, "available_memory", lambda: 1000)
+    r = run("compute", "-t", str(path), "--config", str(config), "--kpi", "tickets")
+    assert r.code == 2
+    assert "not fit in half the free memory" in r.err and "--in-memory" in r.err
+    r = run("compute", "-t", str(path), "--config", str(config), "--kpi", "tickets", "--in-memory")
+    assert r.code == 0
+
+
+def test_id_table_places_ids_and_refuses_sparse_ones() -> None:
+    table = stream.IdTable("ticket", np.int32, capacity=10)
+    assert not table.put(np.array([5, 6, 7]), 1, 3).any()
+    assert table.put(np.array([7, 100]), 2, 5).tolist() == [True, False]
+    assert table.get(np.array([5, 7, 100, 4, 1000, -3])).tolist() == [1, 2, 2, -1, -1, -1]
+    assert not table.put(np.array([1, 2]), 3, 7).any()  # below the first ids: grows down
+    assert table.get(np.array([1, 2, 5, 100])).tolist() == [3, 3, 1, 2]
+    with pytest.raises(stream.NotInParts, match="spread too thinly"):
+        table.put(np.array([10**12]), 1, 8)

@@ -450,22 +450,18 @@ class Engine:
         m.release()
         return partial
 
-    def finish(self, source: str, kpis: list[Kpi], partial: FactPartial) -> None:
-        """Roll the fine groups up into each breakdown's groups and emit the results."""
-        space = partial.space
-        size = len(space)
-        groupings: list[Groups | None] = []
-        for bi, dims_b in enumerate(self.breakdowns):
-            lacking = [d for d in dims_b if d not in space.dims]
-            if lacking:
-                what = "a period" if _is_time(lacking[0]) else lacking[0]
-                for kpi in kpis:
-                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
-                groupings.append(None)
+    def _rollups(self, space: FineSpace) -> list[Groups | None]:
+        """Each breakdown's groups of the fine groups (None: not split by this input)."""
+        out: list[Groups | None] = []
+        for dims_b in self.breakdowns:
+            if any(d not in space.dims for d in dims_b):
+                out.append(None)
                 continue
             cols = [space.dims.index(d) for d in dims_b]
             coarse, ctable = grouping.combine(
-                [space.table[:, j] for j in cols], [len(space.labels[d]) for d in dims_b], size
+                [space.table[:, j] for j in cols],
+                [len(space.labels[d]) for d in dims_b],
+                len(space),
             )
             labels = [
                 tuple(space.labels[d][int(c)] for d, c in zip(dims_b, row, strict=True))
@@ -475,7 +471,22 @@ class Engine:
                 tuple(_rank(space.dim(d), int(c), d) for d, c in zip(dims_b, row, strict=True))
                 for row in ctable
             ]
-            groupings.append(Groups(coarse, labels, order))
+            out.append(Groups(coarse, labels, order))
+        return out
+
+    def finish(self, source: str, kpis: list[Kpi], partial: FactPartial) -> None:
+        """Roll the fine groups up into each breakdown's groups and emit the results."""
+        space = partial.space
+        size = len(space)
+        for bi, dims_b in enumerate(self.breakdowns):
+            lacking = [d for d in dims_b if d not in space.dims]
+            if lacking:
+                what = "a period" if _is_time(lacking[0]) else lacking[0]
+                for kpi in kpis:
+                    self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
+        if partial.rollups is None or partial.rollups[0] != size:  # once per fact
+            partial.rollups = (size, self._rollups(space))
+        groupings: list[Groups | None] = partial.rollups[1]
 
         def full(a: np.ndarray) -> np.ndarray:  # groups first seen after this was added
             return (
@@ -485,7 +496,6 @@ class Engine:
             )
 
         quantiles: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, list[float]]] = {}
-        samples: dict[str, grouping.Sample] = {}
         kpis = sorted(kpis, key=lambda x: _measure_of(x) or "")
         for i, kpi in enumerate(kpis):
             stat = kpi.stat
@@ -526,10 +536,10 @@ class Engine:
                                 if isinstance(k.stat, Quantile) and k.stat.measure == stat.measure
                             }
                         )
-                        if stat.measure not in samples:
-                            samples[stat.measure] = partial.values[stat.measure].sample()
-                        vals, counts = samples[stat.measure].quantiles(groups.code, g, qs)
-                        quantiles[qkey] = (vals, counts, qs)
+                        held = partial.values.pop(stat.measure)
+                        for b, found in _all_quantiles(held, groupings, qs).items():
+                            quantiles[(stat.measure, b)] = (*found, qs)
+                        del held
                     vals, counts, qs = quantiles[qkey]
                     block = Block(vals[:, qs.index(stat.q)], counts)
                 elif isinstance(stat, SlaCompliance):
@@ -550,7 +560,6 @@ class Engine:
                     raise TypeError(stat)
                 self._emit(bi, groups, kpi, block)
             if measure and (i + 1 == len(kpis) or _measure_of(kpis[i + 1]) != measure):
-                samples.pop(measure, None)
                 partial.values.pop(measure, None)
 
     def _per_distinct(
@@ -800,6 +809,30 @@ class Engine:
                 res.group = dict(group)
                 out.append(_described(res, kpi))
         return out
+
+
+# values: below, threads cost more than they save; above, one sort at a time (memory)
+_PARALLEL_SORT = (2_000_000, 20_000_000)
+
+
+def _all_quantiles(
+    held: Values, groupings: list[Groups | None], qs: list[float]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """A measure's quantiles for every breakdown: one sort each, two at a time (numpy
+    sorts let go of the GIL) unless the values are many."""
+    jobs = [(bi, groups) for bi, groups in enumerate(groupings) if groups is not None]
+    held.ready([len(groups) for _, groups in jobs])
+    n = len(held)
+
+    def one(job: tuple[int, Groups]) -> tuple[np.ndarray, np.ndarray]:
+        return held.quantiles(job[1].code, len(job[1]), qs)
+
+    if len(jobs) < 2 or not _PARALLEL_SORT[0] <= n <= _PARALLEL_SORT[1]:
+        return {bi: one((bi, groups)) for bi, groups in jobs}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return {bi: found for (bi, _), found in zip(jobs, pool.map(one, jobs), strict=True)}
 
 
 def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[np.ndarray, ...]:

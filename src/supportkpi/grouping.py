@@ -126,14 +126,14 @@ class Sample:
         unit, count per group). One sort: whole non-negative numbers and the group code
         are packed into one int64 key and sorted in place; other values take a lexsort."""
         n = len(self.values)
-        out = np.full((k, len(qs)), np.nan)
         if k == 1:
             counts = np.array([n])
         else:
-            code = roll[self.fine]
+            # int32 codes when they fit: half the memory, and a key that may stay int32
+            code = (roll.astype(np.int32) if k < (1 << 31) else roll)[self.fine]
             counts = np.bincount(code, minlength=k)
         if n == 0:
-            return out, counts
+            return np.full((k, len(qs)), np.nan), counts
         if self.micros:
             sorted_vals = np.sort(self.values) if k == 1 else _sort_packed(code, self.values, k)
             scale = self.unit
@@ -141,17 +141,26 @@ class Sample:
             sorted_vals, scale = _sort_by_group(
                 code if k > 1 else np.zeros(n, np.int64), self.values, k
             )
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        has = counts > 0
-        for j, q in enumerate(qs):  # a handful of quantiles, each vectorised over groups
-            pos = (counts[has] - 1) * q
-            lo = np.floor(pos).astype(np.int64)
-            hi = np.minimum(lo + 1, counts[has] - 1)
-            frac = pos - lo
-            a = sorted_vals[offsets[has] + lo] * scale
-            b = sorted_vals[offsets[has] + hi] * scale
-            out[has, j] = a + (b - a) * frac
-        return out, counts
+        return picked(sorted_vals, counts, qs, scale), counts
+
+
+def picked(
+    sorted_vals: np.ndarray, counts: np.ndarray, qs: list[float], scale: float
+) -> np.ndarray:
+    """Quantiles (type 7) of each group's run of `sorted_vals` (groups in code order,
+    ascending within), times `scale`: k × len(qs), NaN for an empty group."""
+    out = np.full((len(counts), len(qs)), np.nan)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    for j, q in enumerate(qs):  # a handful of quantiles, each vectorised over groups
+        pos = (counts[has] - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        frac = pos - lo
+        a = sorted_vals[offsets[has] + lo] * scale
+        b = sorted_vals[offsets[has] + hi] * scale
+        out[has, j] = a + (b - a) * frac
+    return out
 
 
 def grouped_quantiles(
@@ -173,6 +182,14 @@ def _sort_packed(c: np.ndarray, us: np.ndarray, k: int) -> np.ndarray:
     value_bits = 63 - code_bits
     if code_bits == 0:
         return np.sort(us)
+    needed = max(int(us.max()).bit_length(), 1)
+    if code_bits + needed <= 31:  # group and value fit one int32: half the bytes to sort
+        small = c if c.dtype == np.int32 else c.astype(np.int32)
+        small <<= needed
+        small |= us if us.dtype == np.int32 else us.astype(np.int32)
+        small.sort()
+        small &= (1 << needed) - 1
+        return small
     if int(us.max()) >= (1 << value_bits):
         order = np.lexsort((us, c))
         return us[order]

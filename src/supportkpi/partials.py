@@ -11,12 +11,13 @@ the last chunk are fine groups rolled up into each breakdown's groups (engine.py
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .frame import Dim
-from .grouping import Sample
+from .grouping import Sample, _bits, picked
 
 _SECOND = 1_000_000
 
@@ -33,6 +34,7 @@ class FineSpace:
         self._keys_sorted = np.zeros(0, dtype=np.int64)
         self._ids_sorted = np.zeros(0, dtype=np.int64)
         self._by_tuple: dict[tuple[int, ...], int] | None = None  # when keys cannot pack
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.table)
@@ -52,9 +54,20 @@ class FineSpace:
             out[i] = code
         return out
 
+    def _pack(self, rows: np.ndarray) -> np.ndarray:
+        keys = np.zeros(len(rows), dtype=np.int64)
+        for j in range(len(self.dims)):
+            keys <<= self._bits
+            keys |= rows[:, j]
+        return keys
+
     def register(self, local: np.ndarray, dims: list[Dim]) -> np.ndarray:
         """Global fine id of each local fine group, whose member codes (into `dims`'
-        labels) are the rows of `local`."""
+        labels) are the rows of `local`. Chunks may register from two threads."""
+        with self._lock:
+            return self._register(local, dims)
+
+    def _register(self, local: np.ndarray, dims: list[Dim]) -> np.ndarray:
         if not len(self.dims):
             if not len(self.table):
                 self.table = np.zeros((1, 0), dtype=np.int64)
@@ -79,10 +92,14 @@ class FineSpace:
             if fresh:
                 self.table = np.concatenate([self.table, np.asarray(fresh, dtype=np.int64)])
             return ids
-        keys = np.zeros(len(rows), dtype=np.int64)
-        for j in range(len(self.dims)):
-            keys <<= self._bits
-            keys |= rows[:, j]
+        if not len(self.table):  # the first chunk's groups are new, all of them
+            self.table = rows
+            return np.arange(len(rows), dtype=np.int64)
+        if len(self._keys_sorted) < len(self.table):  # index them for a second chunk
+            table_keys = self._pack(self.table)
+            self._ids_sorted = np.argsort(table_keys, kind="stable")
+            self._keys_sorted = table_keys[self._ids_sorted]
+        keys = self._pack(rows)
         pos = np.searchsorted(self._keys_sorted, keys)
         pos_in = np.minimum(pos, max(len(self._keys_sorted) - 1, 0))
         found = (
@@ -112,6 +129,8 @@ class Values:
     fine: list[np.ndarray] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)
     micros: bool = False
+    _sample: Sample | None = None  # the chunks joined, once a quantile needed it
+    _bits_needed: int | None = None
 
     def add(self, fine: np.ndarray, values: np.ndarray, micros: bool, compact: bool) -> None:
         self.micros = micros
@@ -124,6 +143,82 @@ class Values:
                 values = seconds.astype(np.int32)
         self.fine.append(fine)
         self.values.append(values)
+
+    def __len__(self) -> int:
+        if self._sample is not None:
+            return len(self._sample.values)
+        return sum(len(v) for v in self.values)
+
+    def _value_bits(self) -> int:
+        """Bits of the largest value, in the unit the key will hold (seconds when every
+        chunk is int32 seconds, else microseconds)."""
+        if self._bits_needed is None:
+            seconds = self._in_seconds()
+            top = 0
+            for v in self.values:
+                if len(v):
+                    most = int(v.max())
+                    top = max(top, most * _SECOND if v.dtype == np.int32 and not seconds else most)
+            self._bits_needed = max(top, 1).bit_length()
+        return self._bits_needed
+
+    def _in_seconds(self) -> bool:
+        return bool(self.values) and all(v.dtype == np.int32 for v in self.values)
+
+    def _packable(self, k: int) -> bool:
+        """Whether group code and value pack into one int64 key, built straight from the
+        chunks (durations only; other values take `Sample`'s sort)."""
+        if self._sample is not None or not self.micros:
+            return False
+        return _bits(k) + self._value_bits() <= 63
+
+    def ready(self, ks: list[int]) -> None:
+        """Join the chunks now (once) unless every breakdown's key is built straight
+        from them; after this, `quantiles` may run from several threads."""
+        if self._sample is None and any(not self._packable(k) for k in ks):
+            self._sample = self.sample()
+        elif self._sample is None:
+            self._value_bits()
+
+    def quantiles(self, roll: np.ndarray, k: int, qs: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """`Sample.quantiles` over every chunk. Durations are packed with their group
+        code into the sort key straight from the chunks (an int32 key when both fit):
+        no joined copy of the values and no separate group array is ever made."""
+        if self._packable(k):
+            return self._packed_from_chunks(roll, k, qs)
+        if self._sample is None:
+            self._sample = self.sample()
+        return self._sample.quantiles(roll, k, qs)
+
+    def _packed_from_chunks(
+        self, roll: np.ndarray, k: int, qs: list[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        bits, code_bits = self._value_bits(), _bits(k)
+        seconds = self._in_seconds()
+        dtype = np.int32 if code_bits + bits <= 31 else np.int64
+        n = sum(len(v) for v in self.values)
+        key = np.empty(n, dtype=dtype)
+        group = roll.astype(dtype)
+        counts = np.zeros(k, dtype=np.int64)
+        at = 0
+        for fine, values in zip(self.fine, self.values, strict=True):
+            part = key[at : at + len(values)]
+            at += len(values)
+            if values.dtype == np.int32 and not seconds:  # a chunk kept in seconds
+                values = values.astype(np.int64) * _SECOND
+            if k == 1:
+                part[:] = values
+                continue
+            np.take(group, fine, out=part)
+            counts += np.bincount(part, minlength=k)
+            np.left_shift(part, bits, out=part)
+            np.bitwise_or(part, values, out=part, casting="unsafe")  # the values fit
+        if k == 1:
+            counts[0] = n
+        key.sort()
+        if k > 1:
+            np.bitwise_and(key, (1 << bits) - 1, out=key)
+        return picked(key, counts, qs, 1.0 if seconds else 1e-6), counts
 
     def sample(self) -> Sample:
         """All chunks' values as one `Sample` (whole seconds stay int32 seconds when
@@ -170,14 +265,25 @@ class FactPartial:
     # statistics that need rows (distinct counts)
     row_fine: np.ndarray | None = None
     rows: np.ndarray | slice | None = None
+    rollups: tuple[int, list] | None = None  # (fine groups then, breakdowns' groups)
 
     def add(self, into: dict, key: str, ids: np.ndarray, local: np.ndarray | tuple) -> None:
         """Add a chunk's per-local-fine-group array(s) at the global `ids`."""
         k = len(self.space)
         parts = local if isinstance(local, tuple) else (local,)
         have = into.get(key)
+        if have is None and len(ids) == k and bool((ids == np.arange(k)).all()):
+            into[key] = local  # the first chunk's arrays, as they are
+            return
         have_parts = have if isinstance(have, tuple) else ((have,) if have is not None else None)
         merged = []
+        if have_parts is not None and all(
+            len(h) == k and (h.dtype.kind == "f" or p.dtype.kind != "f")
+            for h, p in zip(have_parts, parts, strict=True)
+        ):  # no new groups: add in place
+            for h, p in zip(have_parts, parts, strict=True):
+                h[ids] += p
+            return
         for j, part in enumerate(parts):
             shape = (k, *part.shape[1:])
             before = have_parts[j] if have_parts is not None else None
@@ -189,3 +295,20 @@ class FactPartial:
             acc[ids] += part  # ids are distinct within a chunk
             merged.append(acc)
         into[key] = tuple(merged) if isinstance(local, tuple) else merged[0]
+
+    def merge(self, other: FactPartial) -> None:
+        """Add another partial of the same fact (same `space`) to this one."""
+        assert other.space is self.space
+        for mine, theirs in (
+            (self.counts, other.counts),
+            (self.sums, other.sums),
+            (self.states, other.states),
+        ):
+            for key, value in theirs.items():
+                parts = value if isinstance(value, tuple) else (value,)
+                ids = np.arange(len(parts[0]))
+                self.add(mine, key, ids, value)
+        for key, values in other.values.items():
+            have = self.values.setdefault(key, Values(micros=values.micros))
+            have.fine.extend(values.fine)
+            have.values.extend(values.values)

@@ -257,14 +257,14 @@ def make_window(options: Options, config: Config) -> Window:
     return Window(start, end, None)
 
 
-def _in_parts(options: Options, config: Config) -> bool:
-    """Whether to read the exports in parts: when asked, or by itself when they are too
-    large for memory, or large enough that parts are faster and give every KPI asked."""
+def _in_parts(options: Options, config: Config) -> str | None:
+    """Why to read the exports in parts (None: read them whole): asked for; too large
+    for memory; or large enough that parts are faster and give every KPI asked."""
     if options.low_memory is not None:
-        return options.low_memory
+        return "asked" if options.low_memory else None
     paths = input_paths(options, config)
     if "tickets" not in paths or config.events:
-        return False
+        return None
     from . import stream
 
     return stream.worth_it(paths, select_kpis(options.kpis), config)
@@ -288,15 +288,23 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     config = config if config is not None else resolve_config(options)
-    if _in_parts(options, config):
+    why = _in_parts(options, config)
+    if why is not None:
         from . import stream
 
         try:
             return stream.compute(options, config)
-        except stream.NotInParts:
-            if options.low_memory:
+        except stream.NotInParts as exc:
+            if why == "memory":  # reading whole could exhaust the machine: say so instead
+                raise UsageError(
+                    exc.message.replace(" (--low-memory)", "")
+                    + " (parts were chosen because the export would not fit in half the free"
+                    " memory)",
+                    hint="--in-memory reads it whole anyway",
+                ) from exc
+            if why == "asked":
                 raise
-            # chosen for speed or size, but these exports cannot be read in parts: whole
+            # chosen for speed, but these exports cannot be read in parts: read them whole
     kpi_names = select_kpis(options.kpis)
     breakdowns = parse_by(options.by)
     if options.every is not None and options.every not in GRAINS:

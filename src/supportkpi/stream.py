@@ -15,8 +15,10 @@ such repeats; when either turns out wrong, the parts are read again knowing them
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -125,20 +127,21 @@ def available_memory() -> int:
     return 1 << 40  # unknown: assume plenty
 
 
-def worth_it(paths: dict[str, list[str]], kpi_names: list[str], config: Config) -> bool:
-    """Read in parts by itself? When the tickets would not fit in half the free memory;
-    or when they are several parts long (parts are then faster: each fits the caches)
-    and every KPI asked can be merged from parts."""
+def worth_it(paths: dict[str, list[str]], kpi_names: list[str], config: Config) -> str | None:
+    """Read in parts by itself? "memory" when the tickets would not fit in half the free
+    memory; "speed" when they are several parts long (parts are then faster: each fits
+    the caches) and every KPI asked can be merged from parts; else None."""
     try:
         size = in_memory_bytes(expand(paths["tickets"], "tickets"))
     except Exception:  # unreadable paths: the usual path says what is wrong
-        return False
+        return None
     if size > available_memory() // 2:
-        return True
+        return "memory"
     if size < 3 * PART_ROWS * BYTES_PER_TICKET or any(name in paths for name in _NOT_STREAMED):
-        return False
+        return None
     defs = definition_set(config.definitions)
-    return all(_mergeable(defs[name], defs) for name in expand_kpis(kpi_names, config.definitions))
+    names = expand_kpis(kpi_names, config.definitions)
+    return "speed" if all(_mergeable(defs[name], defs) for name in names) else None
 
 
 def _mergeable(kpi: Kpi, defs: dict[str, Kpi]) -> bool:
@@ -174,12 +177,18 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
                 if not pa.types.is_timestamp(typ):
                     continue
                 stats = col.statistics
-                if stats is None or not stats.has_min_max:
+                if stats is None or not stats.has_min_max or stats.physical_type != "INT64":
                     return None
-                value = pa.scalar(stats.max, typ).cast(pa.timestamp("us", tz=typ.tz))
-                us = value.value
-                if us is not None:
-                    best = us if best is None else max(best, us)
+                # the stored number, not `stats.max`: converting that imports pandas
+                raw = int(stats.max_raw)
+                us = (
+                    raw * 1_000_000
+                    if typ.unit == "s"
+                    else raw * 1000
+                    if typ.unit == "ms"
+                    else (raw if typ.unit == "us" else raw // 1000)
+                )
+                best = us if best is None else max(best, us)
     return best
 
 
@@ -187,27 +196,33 @@ class IdTable:
     """One small integer per whole-number id, for ids numbered closely (1, 2, 3…): an
     array slot per id, -1 where an id was not seen."""
 
-    def __init__(self, what: str, dtype: type = np.int32) -> None:
+    def __init__(self, what: str, dtype: type = np.int32, capacity: int = 0) -> None:
         self.what = what
         self.dtype = dtype
-        self.base = 0
+        self.capacity = capacity  # ids expected: room for them from the start
+        self.base = self.lo = self.hi = 0
         self.values: np.ndarray = np.zeros(0, dtype=dtype)
 
     def _cover(self, lo: int, hi: int, rows_seen: int) -> None:
         if len(self.values) == 0:
-            self.base = lo
-        new_lo, new_hi = min(lo, self.base), max(hi, self.base + len(self.values) - 1)
-        span = new_hi - new_lo + 1
-        if span > 8 * rows_seen + (1 << 24):
+            self.base, self.lo, self.hi = lo, lo, hi
+        self.lo, self.hi = min(lo, self.lo), max(hi, self.hi)  # the ids seen
+        if self.hi - self.lo + 1 > 8 * rows_seen + (1 << 24):
             raise NotInParts(
                 f"reading in parts (--low-memory) needs whole-number {self.what} ids numbered"
                 " closely (1, 2, 3…); these are spread too thinly",
                 hint="leave out --low-memory (the export is then read whole)",
             )
-        if new_lo == self.base and span <= len(self.values):
+        if self.lo >= self.base and self.hi < self.base + len(self.values):
             return
-        grown: np.ndarray = np.full(max(span, int(len(self.values) * 1.5)), -1, dtype=self.dtype)
-        grown[self.base - new_lo : self.base - new_lo + len(self.values)] = self.values
+        new_lo = min(self.lo, self.base)
+        span = max(self.hi, self.base + len(self.values) - 1) - new_lo + 1
+        size = max(span, 2 * len(self.values), self.capacity)
+        grown: np.ndarray = np.empty(size, dtype=self.dtype)
+        at = self.base - new_lo
+        grown[:at] = -1
+        grown[at : at + len(self.values)] = self.values
+        grown[at + len(self.values) :] = -1
         self.base, self.values = new_lo, grown
 
     def put(self, ids: np.ndarray, values: np.ndarray | int, rows_seen: int) -> np.ndarray:
@@ -252,10 +267,10 @@ class Linker:
     placed by their ticket's creation, the ticket's periods), and for each key one
     creation time that lies in those periods."""
 
-    def __init__(self, cohort: bool) -> None:
+    def __init__(self, cohort: bool, expected: int = 0) -> None:
         self.cohort = cohort
         self.space: FineSpace | None = None
-        self.keys = IdTable("ticket")
+        self.keys = IdTable("ticket", np.int32, expected)
         self.created = np.zeros(0, dtype=np.int64)
 
     def add(self, engine: Engine, frame: Frame, ids: np.ndarray, rows_seen: int) -> None:
@@ -285,9 +300,13 @@ class Linker:
         each survey's row in it (-1: none), and each survey's key."""
         key = self.keys.get(ticket_ids)
         has = key >= 0
-        uniq, inverse = np.unique(key[has], return_inverse=True)
-        frame = Frame("tickets", len(uniq))
         assert self.space is not None
+        used = np.zeros(len(self.space), dtype=bool)  # keys are small: no sort needed
+        used[key[has]] = True
+        uniq = np.flatnonzero(used)
+        renumber = np.cumsum(used) - 1
+        inverse = renumber[key[has]]
+        frame = Frame("tickets", len(uniq))
         for j, d in enumerate(self.space.dims):
             codes = self.space.table[uniq, j].astype(np.int32)
             frame.dims[normalise_name(d)] = Dim(codes, self.space.labels[d])
@@ -355,11 +374,8 @@ class _Tickets:
 
 
 def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame:
-    return _typed(kind, part, config, request, _read_part(kind, part, config, request))
-
-
-def _read_part(kind: str, part: Part, config: Config, request: Request) -> _Raw:
-    return _read(INPUTS[kind], part.path, config, request, part.row_groups)
+    raw = _read(INPUTS[kind], part.path, config, request, part.row_groups)
+    return _typed(kind, part, config, request, raw)
 
 
 def _typed(kind: str, part: Part, config: Config, request: Request, raw: _Raw) -> Frame:
@@ -374,31 +390,28 @@ def _typed(kind: str, part: Part, config: Config, request: Request, raw: _Raw) -
 def _frames(
     kind: str, parts: list[Part], config: Config, request: Request, first: Frame | None
 ) -> Iterator[tuple[int, Frame]]:
-    """Each part typed and checked, in order; the next part's file is read in a thread
-    meanwhile (Parquet decoding lets go of the GIL), so reading overlaps computing.
-    `first`: part 0, already loaded."""
+    """Each part typed and checked, in order. The next part is read and typed in a
+    thread meanwhile (Parquet decoding and most array work let go of the GIL), so on
+    two cores loading overlaps computing. `first`: part 0, already loaded."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
 
-        def ahead(i: int) -> Future[_Raw] | None:
+        def ahead(i: int) -> Future[Frame] | None:
             if i >= len(parts):
                 return None
-            return pool.submit(_read_part, kind, parts[i], config, request)
+            return pool.submit(_load_part, kind, parts[i], config, request)
 
         pending = ahead(0) if first is None else None
         for i, part in enumerate(parts):
             if i == 0 and first is not None:
                 frame, first = first, None
-                pending = ahead(1)
             else:
                 assert pending is not None
-                raw = pending.result()
-                pending = ahead(i + 1)
-                if len(parts) > 1:
-                    progress.stage(f"reading {kind}: part {i + 1} of {len(parts)} ({part.path})")
-                frame = _typed(kind, part, config, request, raw)
-                del raw
+                frame = pending.result()
+            pending = ahead(i + 1)
+            if len(parts) > 1:
+                progress.stage(f"reading {kind}: part {i + 1} of {len(parts)} ({part.path})")
             yield i, frame
 
 
@@ -429,27 +442,78 @@ def _tickets_pass(
     first: Frame | None = None,
 ) -> _Tickets:
     tally = _Tally("tickets")
-    owners = IdTable("ticket", np.int16 if len(parts) < (1 << 15) else np.int32)
-    linker = Linker(query.cohort)
-    partials: dict[tuple[str, str | None], FactPartial] = {}
+    expected = sum(p.rows or 0 for p in parts)
+    owners = IdTable("ticket", np.int16 if len(parts) < (1 << 15) else np.int32, expected)
+    linker = Linker(query.cohort, expected)
     latest = NAT
     repeated = False
+    mine = {key: kpis for key, kpis in facts.items() if key[0] == "tickets"}
+    lanes = _Lanes(mine, query, config)
     for i, frame in _frames("tickets", parts, config, request, first):
         ids = _superseded(frame, _whole_ids(frame, "ticket_id", "tickets"), final, i, "ticket_id")
         seen = tally.rows_read + frame.rows_read
         repeated |= bool(owners.put(ids, i, seen).any())
         latest = max(latest, _latest(frame))
         tally.add(frame)
-        if scan_only:
-            continue
-        engine = Engine({"tickets": frame}, query, config)
-        for (source, anchor), kpis in facts.items():
-            if source == "tickets":
-                partials[(source, anchor)] = engine.accumulate(
-                    source, anchor, kpis, partials.get((source, anchor)), compact=True
-                )
-        linker.add(engine, frame, ids, seen)
-    return _Tickets(partials, tally, latest, owners, repeated, linker)
+        if not scan_only:
+            link = functools.partial(linker.add, frame=frame, ids=ids, rows_seen=seen)
+            lanes.submit(i, {"tickets": frame}, link)
+    return _Tickets(lanes.merged(), tally, latest, owners, repeated, linker)
+
+
+class _Lanes:
+    """Parts computed two at a time (numpy's sorts and array arithmetic let go of the
+    GIL): part i goes to lane i % 2, each lane adds its parts in order to its own
+    partials, and the lanes are merged at the end, so the sums are the same every run."""
+
+    def __init__(
+        self, facts: dict[tuple[str, str | None], list[Kpi]], query: Query, config: Config
+    ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.facts, self.query, self.config = facts, query, config
+        self.partials: list[dict[tuple[str, str | None], FactPartial]] = [{}, {}]
+        self.pools = [ThreadPoolExecutor(max_workers=1) for _ in range(2)]
+        self.running: list = []
+        self.lock = threading.Lock()
+
+    def _run(self, i: int, frames: dict[str, Frame], then: Callable[[Engine], None] | None) -> None:
+        engine = Engine(frames, self.query, self.config)
+        mine = self.partials[i % 2]
+        for (source, anchor), kpis in self.facts.items():
+            mine[(source, anchor)] = engine.accumulate(
+                source, anchor, kpis, mine.get((source, anchor)), compact=True
+            )
+        if then is not None:
+            with self.lock:
+                then(engine)
+
+    def submit(
+        self, i: int, frames: dict[str, Frame], then: Callable[[Engine], None] | None = None
+    ) -> None:
+        if i == 0 or not self.partials[0]:  # the first part makes the group spaces
+            self._run(i, frames, then)
+            if i == 0 and not self.partials[1]:
+                self.partials[1] = {k: FactPartial(p.space) for k, p in self.partials[0].items()}
+            return
+        if len(self.running) >= 2:  # at most two parts in work, besides the one read ahead
+            self.running.pop(0).result()
+        self.running.append(self.pools[i % 2].submit(self._run, i, frames, then))
+
+    def merged(self) -> dict[tuple[str, str | None], FactPartial]:
+        try:
+            for future in self.running:
+                future.result()
+        finally:
+            for pool in self.pools:
+                pool.shutdown()
+        first, second = self.partials
+        for key, partial in second.items():
+            if key in first:
+                first[key].merge(partial)
+            else:
+                first[key] = partial
+        return first
 
 
 def _surveys_pass(
@@ -464,7 +528,7 @@ def _surveys_pass(
 ) -> tuple[dict[tuple[str, str | None], FactPartial], _Tally, IdTable, bool]:
     tally = _Tally("surveys")
     owners = IdTable("survey", np.int16 if len(parts) < (1 << 15) else np.int32)
-    partials: dict[tuple[str, str | None], FactPartial] = {}
+    lanes = _Lanes({key: kpis for key, kpis in facts.items() if key[0] == "surveys"}, query, config)
     repeated = False
     for i, frame in _frames("surveys", parts, config, request, first):
         sids = _superseded(frame, _whole_ids(frame, "survey_id", "surveys"), final, i, "survey_id")
@@ -481,14 +545,9 @@ def _surveys_pass(
             " dimensions are (unknown))", ("ticket dimensions",),
         )  # fmt: skip
         frame.ids = {}
-        engine = Engine({"tickets": tickets, "surveys": frame}, query, config)
-        for (source, anchor), kpis in facts.items():
-            if source == "surveys":
-                partials[(source, anchor)] = engine.accumulate(
-                    source, anchor, kpis, partials.get((source, anchor)), compact=True
-                )
         tally.add(frame)
-    return partials, tally, owners, repeated
+        lanes.submit(i, {"tickets": tickets, "surveys": frame})
+    return lanes.merged(), tally, owners, repeated
 
 
 _IN_MEMORY_ONLY = (

@@ -1,0 +1,82 @@
+"""Exact grouped quantiles by one packed sort, checked against numpy per group.
+
+The packed key takes three shapes by the size of group codes and values (an int32 key,
+an int64 key, a lexsort for values past 2**63 / 2**bits); each must give numpy's
+`quantile(method="linear")` (Hyndman-Fan type 7) for every group."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from supportkpi.grouping import Sample, grouped_quantiles
+from supportkpi.partials import Values
+
+QS = [0.1, 0.5, 0.9]
+
+
+def _reference(code: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    out = np.full((k, len(QS)), np.nan)
+    for g in range(k):
+        mine = values[code == g]
+        if len(mine):
+            out[g] = np.quantile(mine.astype(np.float64), QS, method="linear")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("k", "high"),
+    [
+        (1, 10**6),  # one group: a plain sort
+        (7, 10**6),  # 3 + 20 bits: an int32 key
+        (300, 10**9),  # 9 + 30 bits: an int64 key
+        (5, 2**62),  # past what 63 - 3 bits hold: a lexsort
+    ],
+)
+def test_packed_sorts_match_numpy(k: int, high: int) -> None:
+    rng = np.random.default_rng(k)
+    n = 5000
+    code = rng.integers(0, k, n)
+    code[code == k - 1] = 0 if k > 2 else code[code == k - 1]  # an empty group
+    us = rng.integers(0, high, n, dtype=np.int64)
+    vals, counts = grouped_quantiles(code, us, k, QS, micros=True)
+    expected = _reference(code, us, k) * 1e-6
+    assert counts.tolist() == np.bincount(code, minlength=k).tolist()
+    np.testing.assert_allclose(vals, expected, rtol=1e-12, equal_nan=True)
+    # the same values held in three chunks, packed into the key straight from them
+    held = Values()
+    for part in np.array_split(np.arange(n), 3):
+        held.add(code[part], us[part], micros=True, compact=False)
+    held.ready([k])
+    got, chunk_counts = held.quantiles(np.arange(k), k, QS)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
+    assert chunk_counts.tolist() == counts.tolist()
+
+
+def test_chunks_in_whole_seconds_keep_exact_values() -> None:
+    """Chunks of whole seconds are held as int32 seconds; a chunk that is not makes the
+    whole measure microseconds again; the quantiles are the same either way."""
+    rng = np.random.default_rng(3)
+    fine = [rng.integers(0, 4, 1000) for _ in range(3)]
+    seconds = [rng.integers(0, 10**6, 1000) * 1_000_000 for _ in range(3)]
+    seconds[2][0] += 1  # one value that is not a whole second
+    roll = np.array([0, 1, 1, 2])  # four fine groups into three groups
+    for parts in (seconds[:2], seconds):
+        allv = np.concatenate(parts)
+        allf = roll[np.concatenate(fine[: len(parts)])]
+        expected = _reference(allf, allv, 3) * 1e-6
+
+        def held(parts: list[np.ndarray] = parts) -> Values:
+            out = Values()
+            for f, v in zip(fine, parts, strict=False):
+                out.add(f, v, micros=True, compact=True)
+            return out
+
+        straight = held()  # int32 seconds packed into the key from the chunks
+        assert straight.values[0].dtype == np.int32
+        got, counts = straight.quantiles(roll, 3, QS)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        assert counts.tolist() == np.bincount(allf, minlength=3).tolist()
+        joined = held().sample()  # the chunks as one sample
+        assert isinstance(joined, Sample)
+        np.testing.assert_allclose(joined.quantiles(roll, 3, QS)[0], expected, rtol=1e-12)
