@@ -71,7 +71,7 @@ def sla_check(
         kinds,
         breakdowns,
         only=("tickets",),
-        also_read=("agent",),
+        also_read=("agent",) if listing is not None else (),  # only listed tickets show it
         sla_key=implicit,
     )
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
