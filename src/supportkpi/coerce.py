@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrownp import flat as _flat
-from .arrownp import mask, to_np, valid
+from .arrownp import literal, mask, strings, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
@@ -39,9 +39,9 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         return to_np(arr, np.float64, np.nan), np.zeros(n, dtype=bool)
     if is_texty(t):
         text = pc.utf8_trim_whitespace(pc.cast(_flat(arr), pa.string()))
-        text = pc.if_else(pc.equal(text, ""), None, text)
+        text = pc.if_else(pc.equal(text, literal("")), literal(None, text.type), text)
         ok = pc.match_substring_regex(text, _NUMBER)
-        good = pc.if_else(ok, text, None)
+        good = pc.if_else(ok, text, literal(None, text.type))
         out = to_np(pc.cast(good, pa.float64()), np.float64, np.nan)
         bad = mask(pc.invert(ok))
         infinite = np.isinf(out)  # 1e309 reads as infinity: not a number anyone meant
@@ -151,7 +151,7 @@ def ids(arr: pa.ChunkedArray) -> pa.Array:
     if pa.types.is_floating(flat.type):
         return _float_ids(flat)
     text = pc.utf8_trim_whitespace(pc.cast(flat, pa.string()))
-    return pc.if_else(pc.equal(text, ""), None, text)
+    return pc.if_else(pc.equal(text, literal("")), literal(None, text.type), text)
 
 
 _EXACT = float(2**53)  # every whole number up to this one is exact in a float64
@@ -164,7 +164,7 @@ def _float_ids(flat: pa.Array) -> pa.Array:
     '.0' so they still match the same ids in other exports."""
     f = pc.cast(flat, pa.float64())
     whole = pc.and_(pc.less_equal(pc.abs(f), _EXACT), pc.equal(pc.floor(f), f))
-    as_int = pc.cast(pc.if_else(whole, f, 0.0), pa.int64())
+    as_int = pc.cast(pc.if_else(whole, f, literal(0.0)), pa.int64())
     if pc.all(whole).as_py() in (True, None):
         return as_int
     return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(f, pa.string()))
@@ -173,8 +173,12 @@ def _float_ids(flat: pa.Array) -> pa.Array:
 def replace_text(arr: pa.ChunkedArray, mapping: dict[str, str]) -> pa.Array:
     """Text values replaced through `mapping` (others kept), vectorised."""
     text = pc.cast(_flat(arr), pa.string())
-    keys = pa.array(list(mapping), pa.string())
-    values = pa.array(list(mapping.values()), pa.string())
+    keys = strings(list(mapping))
+    values = strings(list(mapping.values()))
     idx = pc.index_in(pc.utf8_trim_whitespace(text), value_set=keys)
     mapped = pc.take(values, idx)
-    return pc.if_else(pc.is_valid(idx), pc.if_else(pc.equal(mapped, ""), None, mapped), text)
+    return pc.if_else(
+        pc.is_valid(idx),
+        pc.if_else(pc.equal(mapped, literal("")), literal(None, mapped.type), mapped),
+        text,
+    )

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import coerce, eventlog, progress, vocab
-from .arrownp import from_np, to_np, valid
+from .arrownp import from_np, strings, to_np, valid
 from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
@@ -913,7 +913,7 @@ def attach_customer_dims(tickets: Frame, customers: Frame) -> None:
     cdim = tickets.dims.get("customer_id")
     if cdim is None or "customer_id" not in customers.ids:
         return
-    labels = pa.array(cdim.labels, pa.string())
+    labels = strings(cdim.labels)
     row_of_label = lookup_rows(labels, pc.cast(customers.ids["customer_id"], pa.string()))
     row_of_label[np.asarray(cdim.labels, dtype=object) == UNKNOWN] = -1
     for name in ("segment", "industry"):

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrownp import mask, to_np, valid
+from .arrownp import literal, mask, to_np, valid
 
 NAT = np.iinfo(np.int64).min
 US = 1_000_000
@@ -100,8 +100,8 @@ def _from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder) -> Parsed:
 
 def _field(struct: pa.Array, name: str, default: int = 0) -> np.ndarray:
     col = struct.field(name)
-    empty = pc.equal(col, "")
-    col = pc.if_else(empty, None, col)
+    empty = pc.equal(col, literal(""))
+    col = pc.if_else(empty, literal(None, col.type), col)
     return to_np(pc.cast(col, pa.int64()), np.int64, default)
 
 
@@ -136,7 +136,7 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
     arr = pc.cast(arr, pa.string())
     n = len(arr)
     trimmed = pc.utf8_trim_whitespace(arr)
-    present = mask(pc.not_equal(trimmed, ""))
+    present = mask(pc.not_equal(trimmed, literal("")))
     iso = pc.extract_regex(trimmed, _ISO)
     iso_ok = valid(iso)
     us = np.full(n, NAT, dtype=np.int64)
@@ -153,17 +153,17 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
     ) -> None:
         h, mi, s = _field(struct, "h"), _field(struct, "mi"), _field(struct, "s")
         frac = struct.field("f")
-        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(frac, ""), 6, "0"), 0, 6)
+        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.fill_null(frac, literal("")), 6, "0"), 0, 6)
         f = to_np(pc.cast(frac, pa.int64()), np.int64, 0)
         ampm = struct.field("ampm")
         pm = mask(pc.starts_with(pc.utf8_lower(ampm), "p"))
-        has_ampm = mask(pc.not_equal(ampm, ""))
+        has_ampm = mask(pc.not_equal(ampm, literal("")))
         hour_ok = np.where(has_ampm, (h >= 1) & (h <= 12), h <= 23)
         h = np.where(has_ampm, (h % 12) + np.where(pm, 12, 0), h)
         tzs = struct.field("tz")
-        tz_present = mask(pc.not_equal(tzs, ""))
+        tz_present = mask(pc.not_equal(tzs, literal("")))
         sign = np.where(
-            mask(pc.equal(struct.field("sg"), "-")),
+            mask(pc.equal(struct.field("sg"), literal("-"))),
             -1,
             1,
         )
