@@ -318,3 +318,16 @@ def test_id_table_places_ids_and_refuses_sparse_ones() -> None:
     assert table.get(np.array([1, 2, 5, 100])).tolist() == [3, 3, 1, 2]
     with pytest.raises(stream.NotInParts, match="spread too thinly"):
         table.put(np.array([10**12]), 1, 8)
+
+
+def test_bad_input_in_parts_is_one_clear_line(tmp_path: Path) -> None:
+    broken = tmp_path / "t.parquet"
+    broken.write_bytes(b"PAR1" + b"\0" * 100)
+    r = run("compute", "-t", str(broken), "--low-memory", "--kpi", "tickets", cwd=tmp_path)
+    assert r.code == 2 and "corrupt or truncated Parquet" in r.err
+    assert "Traceback" not in r.err and "internal error" not in r.err
+    csv_text = "ticket_id,created_at\n1,2026-11-02T09:00:00Z\n"
+    r = run("compute", "-t", "-", "--low-memory", "--kpi", "tickets", stdin=csv_text, cwd=tmp_path)
+    assert r.code == 2 and "not stdin" in r.err
+    r = run("compute", "-t", "-", "--kpi", "tickets", "-f", "json", stdin=csv_text, cwd=tmp_path)
+    assert r.code == 0 and result(r.json(), "tickets")["value"] == 1

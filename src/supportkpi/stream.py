@@ -30,7 +30,7 @@ from .arrownp import to_np
 from .config import Config
 from .engine import Engine, Query
 from .engine import expand as expand_kpis
-from .errors import Problem, UsageError
+from .errors import InputError, Problem, UsageError
 from .frame import Dim, Frame
 from .kpis import Derived, Kpi, OpenAtEnd, PerDistinct, Retention, definition_set
 from .load import (
@@ -84,7 +84,12 @@ def parts_of(paths: list[str]) -> list[Part]:
             continue
         import pyarrow.parquet as pq
 
-        meta = pq.ParquetFile(path).metadata
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except Exception as exc:
+            raise InputError(
+                f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
+            ) from exc
         group: list[int] = []
         first = rows = 0
         for i in range(meta.num_row_groups):
@@ -577,6 +582,11 @@ def _streamable(plan: tuple) -> None:
 
 
 def _refuse(paths: dict[str, list[str]], config: Config) -> None:
+    if any(p == "-" for name in ("tickets", "surveys") for p in paths.get(name, ())):
+        raise NotInParts(
+            "reading in parts (--low-memory) reads files, not stdin (-)",
+            hint="save the export to a file, or leave out --low-memory",
+        )
     others = [name for name in _NOT_STREAMED if name in paths]
     if others:
         raise NotInParts(
