@@ -9,7 +9,9 @@ computes, including a ticket id repeated in a later part (the last row wins)."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +20,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, result, run, write_csv
 from supportkpi import stream
 from supportkpi.render import renderer
 from supportkpi.run import Options, compute
+from test_properties import close, reference, survey, ticket, write
 
 IN_MEMORY_ONLY = "needs every row at once"
 
@@ -331,3 +336,55 @@ def test_bad_input_in_parts_is_one_clear_line(tmp_path: Path) -> None:
     assert r.code == 2 and "not stdin" in r.err
     r = run("compute", "-t", "-", "--kpi", "tickets", "-f", "json", stdin=csv_text, cwd=tmp_path)
     assert r.code == 0 and result(r.json(), "tickets")["value"] == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(ticket, min_size=1, max_size=40),
+    st.lists(survey, max_size=30),
+    st.lists(st.integers(0, 40), max_size=3),
+    st.booleans(),
+)
+def test_parts_match_plain_python_and_the_whole_read(
+    tickets: list[dict], surveys: list[dict], cuts: list[int], cohort: bool
+) -> None:
+    """Random exports cut into CSV files at random places: every KPI computed in parts
+    equals the plain-Python reference (test_properties.reference) and the whole read."""
+    surveys = [s for s in surveys if s["ticket"] < len(tickets)]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write(folder, tickets, surveys, list(range(len(tickets))))
+        with open(folder / "t.csv", newline="") as fh:
+            rows = list(csv.reader(fh))
+        parts = folder / "tickets"
+        parts.mkdir()
+        edges = [0, *sorted({min(c, len(rows) - 1) for c in cuts}), len(rows) - 1]
+        for i, (a, b) in enumerate(itertools.pairwise(edges)):
+            write_csv(parts / f"part-{i}.csv", rows[0], rows[1 + a : 1 + b])
+        low, mem = _both(
+            tickets=[str(parts)],
+            surveys=[str(folder / "s.csv")],
+            by=[["channel"]],
+            cohort=cohort,
+            config=str(_plain_config(folder)),
+        )
+    _assert_same(low, mem)
+    if cohort:
+        return  # the reference places surveys by their own submission time
+    got: dict[tuple, dict[str, float | None]] = {}
+    for r in low["results"]:
+        got.setdefault((r["group"].get("channel", "*"),), {})[r["kpi"]] = r["value"]
+    for key, row in reference(tickets, surveys).items():
+        if key not in got:
+            assert row["tickets"] == 0
+            continue
+        for kpi, expected in row.items():
+            if kpi in ("backlog", "tickets_per_customer", "tickets_per_agent_day"):
+                continue  # read whole only
+            assert close(got[key].get(kpi), expected), (key, kpi, got[key].get(kpi), expected)
+
+
+def _plain_config(folder: Path) -> Path:
+    path = folder / "plain.yaml"
+    path.write_text("timezone: UTC\n")
+    return path

@@ -252,7 +252,9 @@ def _whole_ids(frame: Frame, column: str, what: str) -> np.ndarray:
     ids = frame.ids.get(column)
     if ids is None:
         return np.zeros(0, dtype=np.int64)
-    if not pa.types.is_integer(ids.type) and not pa.types.is_null(ids.type):
+    if ids.null_count == len(ids):  # none at all (an empty file's column is typed text)
+        return np.full(len(ids), _NO_ID, dtype=np.int64)
+    if not pa.types.is_integer(ids.type):
         raise NotInParts(
             f"reading in parts (--low-memory) needs whole-number {column.replace('_', ' ')}s;"
             f" the {what} export's are text",
