@@ -133,3 +133,15 @@ def strings(values: list[str]) -> pa.Array:
     return pa.Array.from_buffers(
         pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), data]
     ).cast(pa.string())
+
+
+def bools(values: np.ndarray) -> pa.Array:
+    """A numpy bool array as an Arrow boolean array (bit-packed), without pandas."""
+    bits = pa.py_buffer(np.packbits(np.asarray(values, dtype=bool), bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, bits])
+
+
+def gather(table: np.ndarray, index: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """table[index] for narrow integer indices (label codes): numpy's take is several
+    times faster on intp indices, casting included (10M int32 codes: 16 ms, not 94)."""
+    return np.take(table, index.astype(np.intp, copy=False), out=out)

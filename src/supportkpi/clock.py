@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrownp import to_np
+from .arrownp import from_np, to_np
 from .config import WEEKDAYS, Config
 from .errors import ConfigError
 from .timeparse import NAT
@@ -126,7 +126,7 @@ class BusinessClock:
     def _to_utc(self, local_us: np.ndarray) -> np.ndarray:
         if self.tz == "UTC":
             return local_us
-        arr = pa.array(local_us, type=pa.timestamp("us"))
+        arr = from_np(local_us.astype(np.int64, copy=False), pa.timestamp("us"))
         aware = pc.assume_timezone(
             arr, timezone=self.tz, ambiguous="earliest", nonexistent="latest"
         )

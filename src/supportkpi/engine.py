@@ -422,9 +422,10 @@ class Engine:
             elif isinstance(stat, SlaCompliance):
                 key = "sla:" + stat.target
                 if key not in done:
-                    codes = in_scope(m.get("sla_" + stat.target)).astype(np.int64)
                     s = len(sla.STATES)
-                    per = np.bincount(fine * s + codes, minlength=k * s).reshape(k, s)
+                    index = fine * s  # one row-length array: the states are added in place
+                    index += in_scope(m.get("sla_" + stat.target))
+                    per = np.bincount(index, minlength=k * s).reshape(k, s)
                     partial.add(partial.states, stat.target, ids, per)
             elif isinstance(stat, PerDistinct):
                 key = "rows"

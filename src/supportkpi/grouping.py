@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrownp import gather
+
 _DENSE_LIMIT = 1 << 24
 
 
@@ -130,7 +132,7 @@ class Sample:
             counts = np.array([n])
         else:
             # int32 codes when they fit: half the memory, and a key that may stay int32
-            code = (roll.astype(np.int32) if k < (1 << 31) else roll)[self.fine]
+            code = gather(roll.astype(np.int32) if k < (1 << 31) else roll, self.fine)
             counts = np.bincount(code, minlength=k)
         if n == 0:
             return np.full((k, len(qs)), np.nan), counts

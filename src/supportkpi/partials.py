@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrownp import gather
 from .frame import Dim
 from .grouping import Sample, _bits, picked
 
@@ -209,7 +210,7 @@ class Values:
             if k == 1:
                 part[:] = values
                 continue
-            np.take(group, fine, out=part)
+            gather(group, fine, out=part)
             counts += np.bincount(part, minlength=k)
             np.left_shift(part, bits, out=part)
             np.bitwise_or(part, values, out=part, casting="unsafe")  # the values fit

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrownp import gather
 from .clock import BusinessClock, CalendarClock
 from .config import Config
 from .frame import Dim, Frame
@@ -71,7 +72,7 @@ def targets_for(frame: Frame, config: Config, field: str) -> np.ndarray:
     dim = key_dim(frame, config)
     if dim is None:
         return np.full(frame.n, np.nan)
-    target = _policy_lookup(dim, config, field)[dim.codes]
+    target = gather(_policy_lookup(dim, config, field), dim.codes)
     for dim_name, by_value in config.sla.overrides.items():
         other = frame.dims.get(dim_name)
         if other is None:

@@ -523,7 +523,6 @@ def _unclosed_quotes(src: Source, table: pa.Table, bad: Malformed, every_column:
     only when the sample shows such a cell, or when far fewer rows came out than the
     sample's bytes per row foretold: a short swallow in a column not read stays unseen."""
     import numpy as np
-    import pyarrow as pa
 
     delimiters = _record_delimiters(len(src.header))
     d = re.escape(src.delimiter)
@@ -551,7 +550,9 @@ def _unclosed_quotes(src: Source, table: pa.Table, bad: Malformed, every_column:
     bad.found.add(len(src.header))
     bad.lines = sorted({*bad.lines, *(first for first, _ in bad.unclosed_quotes)})[:5]
     bad.all_lines = sorted(bad.all_lines + lines)[:_KEEP_LINES]
-    return table.filter(pa.array(~hit))
+    from .arrownp import bools  # (pa.array(ndarray) would import pandas)
+
+    return table.filter(bools(~hit))
 
 
 def _mark(

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrownp import literal, mask, to_np, valid
+from .arrownp import from_np, literal, mask, to_np, valid
 
 NAT = np.iinfo(np.int64).min
 US = 1_000_000
@@ -197,7 +197,7 @@ def parse_strings(arr: pa.ChunkedArray | pa.Array, tz: str, order: DateOrder) ->
         if tz == "UTC":
             pass
         else:
-            naive_arr = pa.array(us[naive], type=pa.timestamp("us"))
+            naive_arr = from_np(us[naive], pa.timestamp("us"))
             us[naive] = _to_numpy_us(localize(naive_arr, tz))
     if aware.any():
         us[aware] -= offset_min[aware] * 60 * US
