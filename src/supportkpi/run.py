@@ -14,7 +14,7 @@ import numpy as np
 from . import kpis as catalogue
 from . import progress
 from .config import Config, find_config, load_config
-from .engine import Engine, Query
+from .engine import Engine, Query, Result
 from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
@@ -305,14 +305,7 @@ def compute(options: Options, config: Config | None = None) -> Report:
             if why == "asked":
                 raise
             # chosen for speed, but these exports cannot be read in parts: read them whole
-    kpi_names = select_kpis(options.kpis)
-    breakdowns = parse_by(options.by)
-    if options.every is not None and options.every not in GRAINS:
-        raise UsageError(
-            f"--every: unknown grain {options.every!r}",
-            hint="use day, week, month, quarter or year",
-        )
-    window = make_window(options, config)
+    kpi_names, breakdowns, window = asked(options, config)
     frames = load_all(options, config, kpi_names, breakdowns)
     as_of = (
         parse_instant(options.as_of, config.timezone, "--as-of")
@@ -329,6 +322,30 @@ def compute(options: Options, config: Config | None = None) -> Report:
     )
     progress.stage("computing KPIs")
     results = Engine(frames, query, config).run()
+    return compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+
+
+def asked(options: Options, config: Config) -> tuple[list[str], list[tuple[str, ...]], Window]:
+    """The KPIs, breakdowns and period a compute asks for (checked)."""
+    kpi_names = select_kpis(options.kpis)
+    breakdowns = parse_by(options.by)
+    if options.every is not None and options.every not in GRAINS:
+        raise UsageError(
+            f"--every: unknown grain {options.every!r}",
+            hint="use day, week, month, quarter or year",
+        )
+    return kpi_names, breakdowns, make_window(options, config)
+
+
+def compute_report(
+    options: Options,
+    config: Config,
+    window: Window,
+    breakdowns: list[tuple[str, ...]],
+    as_of: int | None,
+    inputs: list[InputSummary],
+    results: list[Result],
+) -> Report:
     judge(results, config, window.label)
     return Report(
         command="compute",
@@ -337,7 +354,7 @@ def compute(options: Options, config: Config | None = None) -> Report:
         clock=config.clock,
         window=window,
         every=options.every,
-        inputs=summaries(frames),
+        inputs=inputs,
         group_by=[list(b) for b in breakdowns],
         results=results,
         config_path=config.path,

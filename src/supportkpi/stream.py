@@ -46,11 +46,10 @@ from .load import (
     record,
 )
 from .partials import FactPartial, FineSpace
-from .periods import GRAINS, parse_instant
+from .periods import parse_instant
 from .report import InputSummary, Report
 from .schema import normalise_name
 from .sources import expand, open_source
-from .targets import judge
 from .timeparse import NAT
 
 if TYPE_CHECKING:
@@ -609,17 +608,10 @@ def _refuse(paths: dict[str, list[str]], config: Config) -> None:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     """`run.compute`, reading the exports one part at a time."""
-    from .run import _check_dims, make_window, parse_by, plan_reads, resolve_config, select_kpis
+    from .run import _check_dims, asked, compute_report, plan_reads, resolve_config
 
     config = config if config is not None else resolve_config(options)
-    kpi_names = select_kpis(options.kpis)
-    breakdowns = parse_by(options.by)
-    if options.every is not None and options.every not in GRAINS:
-        raise UsageError(
-            f"--every: unknown grain {options.every!r}",
-            hint="use day, week, month, quarter or year",
-        )
-    window = make_window(options, config)
+    kpi_names, breakdowns, window = asked(options, config)
     paths, requests = plan_reads(options, config, kpi_names, breakdowns)
     _refuse(paths, config)
     tparts = parts_of(expand(paths["tickets"], "tickets"))
@@ -691,17 +683,4 @@ def compute(options: Options, config: Config | None = None) -> Report:
         if (source, anchor) in partials:
             engine.finish(source, kpis, partials.pop((source, anchor)))
     results = engine.conclude(derived, unavailable)
-    judge(results, config, window.label)
-    return Report(
-        command="compute",
-        as_of=as_of,
-        timezone=config.timezone,
-        clock=config.clock,
-        window=window,
-        every=options.every,
-        inputs=inputs,
-        group_by=[list(b) for b in breakdowns],
-        results=results,
-        config_path=config.path,
-        currency=config.currency,
-    )
+    return compute_report(options, config, window, breakdowns, as_of, inputs, results)
