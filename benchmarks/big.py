@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+import bytecode
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(os.path.dirname(HERE), "..", "shared", "perf")
 DATA = os.path.join(HERE, "data")
@@ -66,6 +68,7 @@ def main() -> int:
             check=True,
         )  # fmt: skip
 
+    bytecode.ensure()  # as an installed copy has it
     os.makedirs(OUT, exist_ok=True)
     rows = []
     floor = [

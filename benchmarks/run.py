@@ -25,6 +25,8 @@ import shutil
 import subprocess
 import sys
 
+import bytecode
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SHARED = os.path.join(ROOT, "..", "shared", "perf")
@@ -65,6 +67,7 @@ def main() -> int:
             cmd = [a.harness_python, "gen.py", str(n), "--out", DATA] + (["--csv"] if csv else [])
             subprocess.run(cmd, cwd=harness, check=True)
 
+    bytecode.ensure()  # as an installed copy has it
     skpi = f"{sys.executable} {os.path.join(HERE, 'skpi_kpiset.py')} {{tickets}} {{surveys}}"
     cmd = [
         a.harness_python,

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+import bytecode
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLOOR = (
     "import sys, pyarrow.parquet as pq; "
@@ -45,6 +47,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=3)
     ap.add_argument("--as-of", default="2026-11-22T00:00:00Z")
     args = ap.parse_args()
+    bytecode.ensure()  # as an installed copy has it
     out = os.path.join(tempfile.mkdtemp(), "sla.json")
     skpi = [
         sys.executable, "-m", "supportkpi", "sla-check", "--config",
