@@ -93,3 +93,14 @@ def test_malformed_lines_are_counted_and_kept_for_the_rejects(in_tmp: Path) -> N
     assert "2,2026-11-02,oops" in (in_tmp / "rej.csv").read_text()
     doc = json.loads(run("compute", "-t", "t.csv", "--kpi", "tickets", "-f", "json").out)
     assert doc["results"][0]["value"] == 2 and doc["inputs"][0]["rows_read"] == 3
+
+
+def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
+    """A header that carries a terminal escape is quoted, not obeyed, even in the line
+    that says the input is unusable."""
+    path = tmp_path / "t.csv"
+    path.write_text('ticket_id,"\x1b[2Jx"\n1,2\n')
+    r = run("validate", "-t", str(path), cwd=tmp_path)
+    assert r.code == 2
+    assert "UNUSABLE" in r.out and "\x1b" not in r.out
+    assert "\\x1b[2Jx" in r.out

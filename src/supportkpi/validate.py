@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config
-from .errors import Problem, SupportKpiError
+from .errors import Problem, SupportKpiError, printable
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
@@ -142,7 +142,8 @@ def render_text(v: Validation) -> str:
             out.append("  " + _problem_line(p))
     verdict = {0: "clean", 1: "problems exclude some rows from some KPIs", 2: "unusable input"}
     out.append(f"result: {verdict[v.exit_code]} (exit {v.exit_code})")
-    return "\n".join(out) + "\n"
+    # an export's text (a column name, a quoted line) must not drive the terminal
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 def _problem_line(p: Problem) -> str:
