@@ -47,6 +47,7 @@ def test_help_imports_no_data_library() -> None:
         ("sla-check", "-f", "json"),
         ("summary", "--period", "2026-W46", "-f", "markdown"),
         ("validate",),
+        ("explain", "sla_first_response", "--where", "agent=Priya B."),
     ],
 )
 def test_commands_on_the_examples_never_import_pandas(args: tuple[str, ...]) -> None:
