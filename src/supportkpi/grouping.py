@@ -5,6 +5,7 @@ All work is on integer codes and numpy arrays — no Python loop per row or per 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,22 +129,56 @@ class Sample:
         unit, count per group). One sort: whole non-negative numbers and the group code
         are packed into one int64 key and sorted in place; other values take a lexsort."""
         n = len(self.values)
-        if k == 1:
-            counts = np.array([n])
-        else:
-            # int32 codes when they fit: half the memory, and a key that may stay int32
-            code = gather(roll.astype(np.int32) if k < (1 << 31) else roll, self.fine)
-            counts = np.bincount(code, minlength=k)
         if n == 0:
+            counts = np.array([0]) if k == 1 else np.bincount(gather(roll, self.fine), minlength=k)
             return np.full((k, len(qs)), np.nan), counts
         if self.micros:
-            sorted_vals = np.sort(self.values) if k == 1 else _sort_packed(code, self.values, k)
-            scale = self.unit
-        else:
-            sorted_vals, scale = _sort_by_group(
-                code if k > 1 else np.zeros(n, np.int64), self.values, k
-            )
+            bits = max(int(self.values.max()), 1).bit_length()
+            if _bits(k) + bits <= 63:
+                keys, counts = packed_sort([(self.fine, self.values)], n, roll, k, bits)
+                return picked(keys, counts, qs, self.unit), counts
+        code = gather(roll, self.fine) if k > 1 else np.zeros(n, np.int64)
+        counts = np.bincount(code, minlength=k)
+        if self.micros:  # past 63 bits with the group code: a two-key sort
+            order = np.lexsort((self.values, code))
+            return picked(self.values[order], counts, qs, self.unit), counts
+        sorted_vals, scale = _sort_by_group(code, self.values, k)
         return picked(sorted_vals, counts, qs, scale), counts
+
+
+def packed_sort(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]],
+    n: int,
+    group: np.ndarray,
+    k: int,
+    bits: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The whole non-negative values of every (fine, values) chunk — n in all, each
+    below 2**bits — sorted by group (fine group f is in group[f]) and ascending within,
+    with the count per group. One in-place sort of a key packing the group code above
+    the value: int32 when both fit 31 bits, else int64 (needs _bits(k) + bits <= 63).
+    Built chunk by chunk, so no joined copy of the values or separate code array."""
+    dtype = np.int32 if _bits(k) + bits <= 31 else np.int64
+    key = np.empty(n, dtype=dtype)
+    codes = group.astype(dtype)
+    counts = np.zeros(k, dtype=np.int64)
+    at = 0
+    for fine, values in chunks:
+        part = key[at : at + len(values)]
+        at += len(values)
+        if k == 1:
+            part[:] = values
+            continue
+        gather(codes, fine, out=part)
+        counts += np.bincount(part, minlength=k)
+        np.left_shift(part, bits, out=part)
+        np.bitwise_or(part, values, out=part, casting="unsafe")  # the values fit
+    if k == 1:
+        counts[0] = n
+    key.sort()
+    if k > 1:
+        np.bitwise_and(key, (1 << bits) - 1, out=key)
+    return key, counts
 
 
 def picked(
@@ -177,36 +212,13 @@ def _bits(k: int) -> int:
     return max(1, int(k - 1).bit_length()) if k > 1 else 0
 
 
-def _sort_packed(c: np.ndarray, us: np.ndarray, k: int) -> np.ndarray:
-    """Whole non-negative values by group, ascending within each group (packed keys).
-    `c` may be overwritten (it becomes the key)."""
-    code_bits = _bits(k)
-    value_bits = 63 - code_bits
-    if code_bits == 0:
-        return np.sort(us)
-    needed = max(int(us.max()).bit_length(), 1)
-    if code_bits + needed <= 31:  # group and value fit one int32: half the bytes to sort
-        small = c if c.dtype == np.int32 else c.astype(np.int32)
-        small <<= needed
-        small |= us if us.dtype == np.int32 else us.astype(np.int32)
-        small.sort()
-        small &= (1 << needed) - 1
-        return small
-    if int(us.max()) >= (1 << value_bits):
-        order = np.lexsort((us, c))
-        return us[order]
-    key = c if c.dtype == np.int64 else c.astype(np.int64)
-    key <<= value_bits
-    key |= us
-    key.sort()
-    key &= (1 << value_bits) - 1
-    return key
-
-
 def _sort_by_group(c: np.ndarray, v: np.ndarray, k: int) -> tuple[np.ndarray, float]:
     """(`v` reordered by group, ascending within each group; its scale to `v`'s unit)."""
     us = np.rint(v * 1e6)
     if v.min() >= 0 and us.max() < float(1 << (63 - _bits(k))) and np.array_equal(us / 1e6, v):
-        return _sort_packed(c, us.astype(np.int64), k), 1e-6
+        whole = us.astype(np.int64)
+        bits = max(int(whole.max()), 1).bit_length()
+        keys, _ = packed_sort([(c, whole)], len(whole), np.arange(max(k, 1)), max(k, 1), bits)
+        return keys, 1e-6
     order = np.lexsort((v, c))
     return v[order], 1.0

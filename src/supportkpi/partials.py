@@ -12,13 +12,13 @@ the last chunk are fine groups rolled up into each breakdown's groups (engine.py
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrownp import gather
 from .frame import Dim
-from .grouping import Sample, _bits, picked
+from .grouping import Sample, _bits, packed_sort, picked
 
 _SECOND = 1_000_000
 
@@ -194,32 +194,17 @@ class Values:
     def _packed_from_chunks(
         self, roll: np.ndarray, k: int, qs: list[float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        bits, code_bits = self._value_bits(), _bits(k)
         seconds = self._in_seconds()
-        dtype = np.int32 if code_bits + bits <= 31 else np.int64
         n = sum(len(v) for v in self.values)
-        key = np.empty(n, dtype=dtype)
-        group = roll.astype(dtype)
-        counts = np.zeros(k, dtype=np.int64)
-        at = 0
-        for fine, values in zip(self.fine, self.values, strict=True):
-            part = key[at : at + len(values)]
-            at += len(values)
-            if values.dtype == np.int32 and not seconds:  # a chunk kept in seconds
-                values = values.astype(np.int64) * _SECOND
-            if k == 1:
-                part[:] = values
-                continue
-            gather(group, fine, out=part)
-            counts += np.bincount(part, minlength=k)
-            np.left_shift(part, bits, out=part)
-            np.bitwise_or(part, values, out=part, casting="unsafe")  # the values fit
-        if k == 1:
-            counts[0] = n
-        key.sort()
-        if k > 1:
-            np.bitwise_and(key, (1 << bits) - 1, out=key)
-        return picked(key, counts, qs, 1.0 if seconds else 1e-6), counts
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for fine, values in zip(self.fine, self.values, strict=True):
+                if values.dtype == np.int32 and not seconds:  # a chunk kept in seconds
+                    values = values.astype(np.int64) * _SECOND
+                yield fine, values
+
+        keys, counts = packed_sort(chunks(), n, roll, k, self._value_bits())
+        return picked(keys, counts, qs, 1.0 if seconds else 1e-6), counts
 
     def sample(self) -> Sample:
         """All chunks' values as one `Sample` (whole seconds stay int32 seconds when
