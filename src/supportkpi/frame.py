@@ -100,5 +100,11 @@ class Frame:
             self.origin_row = self.origin_row[rows]
         self.n = len(rows)
 
+    def latest(self) -> int | None:
+        """The latest instant in any timestamp column (None: no timestamp at all)."""
+        found = [int(c.max()) for c in self.cols.values() if c.dtype == np.int64 and len(c)]
+        found = [v for v in found if v != NAT]
+        return max(found) if found else None
+
     def rows_used(self) -> int:
         return self.n

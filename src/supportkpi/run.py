@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from . import kpis as catalogue
 from . import progress
 from .config import Config, find_config, load_config
@@ -22,7 +20,6 @@ from .periods import GRAINS, Window, parse_instant, window_for_period
 from .report import InputSummary, Report
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
-from .timeparse import NAT
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
 
@@ -238,10 +235,9 @@ def default_as_of(frames: dict[str, Frame]) -> int | None:
         frame = frames.get(name)
         if frame is None or frame.n == 0:
             continue
-        latest = [int(c.max()) for c in frame.cols.values() if c.dtype == np.int64 and len(c)]
-        latest = [x for x in latest if x != NAT]
-        if latest:
-            return max(latest)
+        latest = frame.latest()
+        if latest is not None:
+            return latest
     return None
 
 

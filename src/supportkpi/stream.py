@@ -40,7 +40,6 @@ from .load import (
     _build,
     _check_surveys,
     _check_tickets,
-    _Raw,
     _read,
     reconcile,
     record,
@@ -154,10 +153,7 @@ def _mergeable(kpi: Kpi, defs: dict[str, Kpi]) -> bool:
     return not isinstance(kpi.stat, (PerDistinct, OpenAtEnd, Retention))
 
 
-def _latest(frame: Frame) -> int:
-    values = [int(c.max()) for c in frame.cols.values() if c.dtype == np.int64 and len(c)]
-    values = [v for v in values if v != NAT]
-    return max(values) if values else NAT
+_PER_UNIT = {"s": 1_000_000, "ms": 1000, "us": 1}  # microseconds per timestamp unit
 
 
 def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
@@ -185,13 +181,7 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
                     return None
                 # the stored number, not `stats.max`: converting that imports pandas
                 raw = int(stats.max_raw)
-                us = (
-                    raw * 1_000_000
-                    if typ.unit == "s"
-                    else raw * 1000
-                    if typ.unit == "ms"
-                    else (raw if typ.unit == "us" else raw // 1000)
-                )
+                us = raw // 1000 if typ.unit == "ns" else raw * _PER_UNIT[typ.unit]
                 best = us if best is None else max(best, us)
     return best
 
@@ -380,11 +370,8 @@ class _Tickets:
 
 
 def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame:
+    """One part read, typed and checked like a whole file."""
     raw = _read(INPUTS[kind], part.path, config, request, part.row_groups)
-    return _typed(kind, part, config, request, raw)
-
-
-def _typed(kind: str, part: Part, config: Config, request: Request, raw: _Raw) -> Frame:
     frame = _build(INPUTS[kind], [raw], config, request, row_offset=part.first_row)
     if kind == "tickets":
         _check_tickets(frame)
@@ -459,7 +446,9 @@ def _tickets_pass(
         ids = _superseded(frame, _whole_ids(frame, "ticket_id", "tickets"), final, i, "ticket_id")
         seen = tally.rows_read + frame.rows_read
         repeated |= bool(owners.put(ids, i, seen).any())
-        latest = max(latest, _latest(frame))
+        part_latest = frame.latest()
+        if part_latest is not None:
+            latest = max(latest, part_latest)
         tally.add(frame)
         if not scan_only:
             link = functools.partial(linker.add, frame=frame, ids=ids, rows_seen=seen)
