@@ -41,7 +41,6 @@ from .load import (
     _check_surveys,
     _check_tickets,
     _read,
-    reconcile,
     record,
 )
 from .partials import FactPartial, FineSpace
@@ -346,17 +345,12 @@ class _Tally:
                 same.first_rows = (same.first_rows + p.first_rows)[:FIRST_ROWS]
 
     def summary(self) -> InputSummary:
+        from .run import summaries
+
         frame = Frame(self.name, self.rows_used)
+        frame.paths, frame.rows_read, frame.mapping = self.paths, self.rows_read, self.columns
         frame.problems = sorted(self.problems, key=lambda p: (p.code, p.path or "", p.column))
-        return InputSummary(
-            name=self.name,
-            paths=self.paths,
-            rows_read=self.rows_read,
-            rows_used=self.rows_used,
-            rows_rejected=reconcile(frame),
-            problems=frame.problems,
-            columns=self.columns,
-        )
+        return summaries({self.name: frame})[0]
 
 
 @dataclass
