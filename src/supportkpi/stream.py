@@ -551,7 +551,7 @@ def _streamable(plan: tuple) -> None:
     for key in list(facts):
         keep = []
         for kpi in facts[key]:
-            if key[1] in ("@end", "@retention") or isinstance(kpi.stat, PerDistinct):
+            if not _mergeable(kpi, {}):  # (facts hold no derived KPIs)
                 unavailable[kpi.name] = _IN_MEMORY_ONLY
             else:
                 keep.append(kpi)
