@@ -107,7 +107,7 @@ def from_np(values: np.ndarray, type_: pa.DataType, missing: np.ndarray | None =
     return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(values)], nulls)
 
 
-def literal(value: str | float | int | bool | None, type_: pa.DataType | None = None) -> pa.Scalar:
+def literal(value: str | float | None, type_: pa.DataType | None = None) -> pa.Scalar:
     """A scalar for a compute function's literal argument, built from buffers: handing
     pyarrow a Python value makes it import pandas (~0.15 s) on first use."""
     if value is None:
@@ -116,11 +116,6 @@ def literal(value: str | float | int | bool | None, type_: pa.DataType | None = 
         data = value.encode()
         offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
         return pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])[0]
-    if isinstance(value, bool):
-        bits = pa.py_buffer(np.packbits(np.array([value]), bitorder="little"))
-        return pa.Array.from_buffers(pa.bool_(), 1, [None, bits])[0]
-    if isinstance(value, int):
-        return from_np(np.array([value], dtype=np.int64), pa.int64())[0]
     return from_np(np.array([value], dtype=np.float64), pa.float64())[0]
 
 

@@ -6,7 +6,7 @@ period are found once, every dimension any breakdown uses is crossed into one *f
 group code, and each measure is reduced to per-fine-group sums with `np.bincount`. A
 breakdown (overall, by channel, by agent…) is then a roll-up of the fine groups — cheap,
 exact, and the same mechanism that lets partial results of chunks be merged. Quantiles
-take one sort per measure and breakdown (`grouping.grouped_quantiles`). Each statistic
+take one sort per measure and breakdown (`grouping.packed_sort`). Each statistic
 yields a `Block` (arrays over the groups of a breakdown); only turning a block into
 result rows touches groups one by one.
 """
