@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from supportkpi.grouping import Sample, grouped_quantiles
+from supportkpi.grouping import Sample
 from supportkpi.partials import Values
 
 QS = [0.1, 0.5, 0.9]
@@ -39,7 +39,7 @@ def test_packed_sorts_match_numpy(k: int, high: int) -> None:
     code = rng.integers(0, k, n)
     code[code == k - 1] = 0 if k > 2 else code[code == k - 1]  # an empty group
     us = rng.integers(0, high, n, dtype=np.int64)
-    vals, counts = grouped_quantiles(code, us, k, QS, micros=True)
+    vals, counts = Sample.of(code, us, micros=True).quantiles(np.arange(k), k, QS)
     expected = _reference(code, us, k) * 1e-6
     assert counts.tolist() == np.bincount(code, minlength=k).tolist()
     np.testing.assert_allclose(vals, expected, rtol=1e-12, equal_nan=True)

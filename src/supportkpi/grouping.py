@@ -200,14 +200,6 @@ def picked(
     return out
 
 
-def grouped_quantiles(
-    code: np.ndarray, values: np.ndarray, k: int, qs: list[float], micros: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles of `values` per group `code` (see `Sample.quantiles`)."""
-    sample = Sample.of(code, values, micros)
-    return sample.quantiles(np.arange(max(k, 1), dtype=np.int64), k, qs)
-
-
 def _bits(k: int) -> int:
     return max(1, int(k - 1).bit_length()) if k > 1 else 0
 
