@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,9 @@ from .schema import TIME_DIMS, UNKNOWN, normalise_name
 from .timeparse import NAT
 
 Z95 = 1.959963984540054
+# from this many rows, a fact's measures are computed two at a time: numpy lets go of
+# the GIL in its loops, so the second core is used; below, threads cost more than this
+THREADS_FROM_ROWS = 100_000
 
 # a state KPI's blocks at period end k, in the order of its KPIs
 # a state KPI's blocks for period k, or for the whole window (None), in its KPIs' order
@@ -208,6 +213,7 @@ class Engine:
         self.order: dict[tuple[int, tuple[str, ...]], tuple] = {}
         self.skipped: dict[tuple[int, str], str] = {}  # (breakdown, kpi) -> why not
         self.unavailable: dict[str, str] = {}  # kpi -> why the inputs cannot give it
+        self._rollup_lock = threading.Lock()
 
     # ------------------------------------------------------------------ dimensions
     def _dim(
@@ -245,13 +251,24 @@ class Engine:
     # ------------------------------------------------------------------ running
     def run(self) -> list[Result]:
         facts, derived, unavailable = self.plan()
-        for (source, anchor), kpis in facts.items():
-            if anchor == "@end":
-                self._backlog(kpis)
-            elif anchor == "@retention":
-                self._retention(kpis)
-            else:
-                self._fact(source, anchor, kpis)
+        rows = sum(f.n for f in self.frames.values())
+        pool = ThreadPoolExecutor(2) if rows >= THREADS_FROM_ROWS else None
+        pending: list[Future[None]] = []
+        try:
+            for (source, anchor), kpis in facts.items():
+                if anchor == "@end":
+                    self._backlog(kpis)
+                elif anchor == "@retention":
+                    self._retention(kpis)
+                else:
+                    self._fact(source, anchor, kpis, pool, pending)
+            for job in pending:
+                job.result()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        for m in self.measures.values():
+            m.release()
         return self.conclude(derived, unavailable)
 
     def plan(self) -> tuple[dict[tuple[str, str | None], list[Kpi]], list[Kpi], dict[str, str]]:
@@ -330,10 +347,24 @@ class Engine:
                 dims[d] = dim if _is_time(d) or isinstance(rows, slice) else dim.take(rows)
         return dims
 
-    def _fact(self, source: str, anchor: str | None, kpis: list[Kpi]) -> None:
+    def _fact(
+        self,
+        source: str,
+        anchor: str | None,
+        kpis: list[Kpi],
+        pool: Executor | None,
+        pending: list[Future[None]],
+    ) -> None:
         # each measure's KPIs are finished as soon as the measure is added, so only one
-        # measure's values are held at a time
-        self.accumulate(source, anchor, kpis, then=lambda ks, p: self.finish(source, ks, p))
+        # measure's values (one per thread) are held at a time
+        self.accumulate(
+            source,
+            anchor,
+            kpis,
+            then=lambda ks, p: self.finish(source, ks, p),
+            pool=pool,
+            pending=pending,
+        )
 
     def accumulate(
         self,
@@ -343,11 +374,16 @@ class Engine:
         partial: FactPartial | None = None,
         compact: bool = False,
         then: Callable[[list[Kpi], FactPartial], None] | None = None,
+        pool: Executor | None = None,
+        pending: list[Future[None]] | None = None,
     ) -> FactPartial:
         """Add this engine's rows of `source` to the fact's mergeable per-fine-group
         aggregates (a new `FactPartial` when none is given). `compact`: a chunk of a
         larger run, so keep quantile values small and no per-row state. `then` is
-        called with each measure's KPIs once that measure is added."""
+        called with each measure's KPIs once that measure is added. With a `pool`, the
+        measures are added in its threads (their futures appended to `pending`)."""
+        if pending is None:
+            pending = []
         frame = self.frames[source]
         m = self.measures[source]
         # the rows in the period: a slice (a view, no copy) when it is all of them
@@ -435,20 +471,23 @@ class Engine:
                 raise TypeError(stat)
             return key
 
-        kpis = sorted(kpis, key=lambda x: _measure_of(x) or "")
-        first = 0
-        for i, kpi in enumerate(kpis):
-            stat = kpi.stat
-            measure = _measure_of(kpi)
-            key = add(stat)
-            done.add(key)
-            if i + 1 == len(kpis) or _measure_of(kpis[i + 1]) != measure:
-                if measure:
-                    m.forget(measure)
-                if then is not None:
-                    then(kpis[first : i + 1], partial)
-                first = i + 1
-        m.release()
+        def measure_job(measure: str | None, of_measure: list[Kpi]) -> None:
+            for kpi in of_measure:
+                done.add(add(kpi.stat))
+            if measure:
+                m.forget(measure)
+            if then is not None:
+                then(of_measure, partial)
+
+        by_measure: dict[str | None, list[Kpi]] = {}
+        for kpi in sorted(kpis, key=lambda x: _measure_of(x) or ""):
+            by_measure.setdefault(_measure_of(kpi), []).append(kpi)
+        if pool is None:
+            for measure, of_measure in by_measure.items():
+                measure_job(measure, of_measure)
+            m.release()
+        else:  # the caller waits for these, then releases the measures
+            pending += [pool.submit(measure_job, *item) for item in by_measure.items()]
         return partial
 
     def _rollups(self, space: FineSpace) -> list[Groups | None]:
@@ -485,8 +524,9 @@ class Engine:
                 what = "a period" if _is_time(lacking[0]) else lacking[0]
                 for kpi in kpis:
                     self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
-        if partial.rollups is None or partial.rollups[0] != size:  # once per fact
-            partial.rollups = (size, self._rollups(space))
+        with self._rollup_lock:  # once per fact, whichever measure's thread comes first
+            if partial.rollups is None or partial.rollups[0] != size:
+                partial.rollups = (size, self._rollups(space))
         groupings: list[Groups | None] = partial.rollups[1]
 
         def full(a: np.ndarray) -> np.ndarray:  # groups first seen after this was added
@@ -785,7 +825,9 @@ class Engine:
 
     def _assemble(self, unavailable: dict[str, str]) -> list[Result]:
         out: list[Result] = []
-        keys = sorted(self.rows, key=lambda k: (k[0], self.order[k]))
+        # labels last: two labels of one rank (e.g. "Bob", "bob") keep one order whichever
+        # thread emitted first
+        keys = sorted(self.rows, key=lambda k: (k[0], self.order[k], k[1]))
         if (0, ()) not in self.rows:
             keys.insert(0, (0, ()))
         for key in keys:

@@ -16,6 +16,7 @@ as-of time: a survey answered after the tickets export was taken still counts.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -39,6 +40,8 @@ class Measures:
         self.config = config
         self.frames = frames or {frame.name: frame}  # other inputs, for cross-input measures
         self._cache: dict[str, np.ndarray] = {}
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
         self.keep_sla = False  # sla-check lists tickets from the views after the run
@@ -46,14 +49,26 @@ class Measures:
     @property
     def clock(self) -> CalendarClock | BusinessClock:
         if self._clock is None:
-            self._clock = clock_for(self.config)
+            with self._guard:
+                if self._clock is None:
+                    self._clock = clock_for(self.config)
         return self._clock
 
     def get(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            fn: Callable[[], np.ndarray] = getattr(self, "m_" + name)
-            self._cache[name] = fn()
-        return self._cache[name]
+        return self._once(name, getattr(self, "m_" + name))
+
+    def _once(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """The cached array, computed by one thread only (a fact's measures may be
+        computed in two threads, sharing the event times)."""
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]
 
     def has(self, name: str) -> bool:
         return hasattr(self, "m_" + name)
@@ -76,29 +91,27 @@ class Measures:
     def event(self, col: str) -> np.ndarray:
         """Timestamps of an event that had happened by the as-of time and is usable;
         NAT otherwise."""
-        key = "event:" + col
-        if key not in self._cache:
-            ts = self.frame.cols.get(col)
-            if col == "@ticket_created":  # the creation time of the row's ticket
-                tickets = Measures(self.frames["tickets"], self.as_of, self.config, self.frames)
-                created = tickets.event("created_at")
-                rows = self.frame.cols["ticket_row"]
-                self._cache[key] = np.where(rows >= 0, created[np.maximum(rows, 0)], NAT)
-                return self._cache[key]
-            if ts is None:
-                out = np.full(self.frame.n, NAT, dtype=np.int64)
-            else:
-                later = ts > self.as_of if self.frame.name == "tickets" else None
-                bad = self.frame.bad.get(col)
-                out = ts  # shared, read-only, unless something must be masked
-                if (later is not None and later.any()) or bad is not None:
-                    out = ts.copy()
-                    if later is not None:
-                        out[later] = NAT
-                    if bad is not None:
-                        out[bad] = NAT
-            self._cache[key] = out
-        return self._cache[key]
+        return self._once("event:" + col, lambda: self._event(col))
+
+    def _event(self, col: str) -> np.ndarray:
+        if col == "@ticket_created":  # the creation time of the row's ticket
+            tickets = Measures(self.frames["tickets"], self.as_of, self.config, self.frames)
+            created = tickets.event("created_at")
+            rows = self.frame.cols["ticket_row"]
+            return np.where(rows >= 0, created[np.maximum(rows, 0)], NAT)
+        ts = self.frame.cols.get(col)
+        if ts is None:
+            return np.full(self.frame.n, NAT, dtype=np.int64)
+        later = ts > self.as_of if self.frame.name == "tickets" else None
+        bad = self.frame.bad.get(col)
+        out = ts  # shared, read-only, unless something must be masked
+        if (later is not None and later.any()) or bad is not None:
+            out = ts.copy()
+            if later is not None:
+                out[later] = NAT
+            if bad is not None:
+                out[bad] = NAT
+        return out
 
     def known(self, col: str) -> np.ndarray:
         """Rows where a column's value can be trusted (present or legitimately empty)."""
@@ -140,18 +153,15 @@ class Measures:
         col = self.MICROS.get(name)
         if col is None or self.clock.kind != "calendar":
             return None
-        key = "micros:" + name
-        if key not in self._cache:
-            reported = self._reported(col)
-            if reported is not None:
-                ok = ~np.isnan(reported)
-                self._cache[key] = np.where(
-                    ok, np.rint(np.where(ok, reported, 0) * 1e6), -1
-                ).astype(np.int64)
-                return self._cache[key]
-            end = self.event(col)
-            self._cache[key] = np.where(end != NAT, end - self.frame.cols["created_at"], -1)
-        return self._cache[key]
+        return self._once("micros:" + name, lambda: self._micros(col))
+
+    def _micros(self, col: str) -> np.ndarray:
+        reported = self._reported(col)
+        if reported is not None:
+            ok = ~np.isnan(reported)
+            return np.where(ok, np.rint(np.where(ok, reported, 0) * 1e6), -1).astype(np.int64)
+        end = self.event(col)
+        return np.where(end != NAT, end - self.frame.cols["created_at"], -1)
 
     def _indicator(self, truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
         out = truth.astype(np.int8)
