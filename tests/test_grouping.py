@@ -1,4 +1,5 @@
-"""Exact grouped quantiles by one packed sort, checked against numpy per group.
+"""Exact grouped quantiles by one packed sort, checked against numpy per group; roll-ups
+of fine groups into coarse ones, checked against a loop.
 
 The packed key takes three shapes by the size of group codes and values (an int32 key,
 an int64 key, a lexsort for values past 2**63 / 2**bits); each must give numpy's
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from supportkpi.grouping import Sample
+from supportkpi.grouping import RollUp, Sample
 from supportkpi.partials import Values
 
 QS = [0.1, 0.5, 0.9]
@@ -80,3 +81,26 @@ def test_chunks_in_whole_seconds_keep_exact_values() -> None:
         joined = held().sample()  # the chunks as one sample
         assert isinstance(joined, Sample)
         np.testing.assert_allclose(joined.quantiles(roll, 3, QS)[0], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape", ["one group", "sorted codes", "shuffled codes", "an empty group", "no fine groups"]
+)
+def test_roll_up_sums_each_group(shape: str) -> None:
+    """Every way `RollUp` sums (a total, segments of sorted codes, segments after one
+    reordering, bincount when a group is empty) gives each group's plain sum."""
+    rng = np.random.default_rng(3)
+    f, k = (0, 3) if shape == "no fine groups" else (2000, 1 if shape == "one group" else 40)
+    code = rng.integers(0, k, f)
+    if shape == "sorted codes":
+        code.sort()
+    if shape == "an empty group":
+        code[code == 7] = 8
+    values = rng.integers(-1000, 1000, f) / 8  # eighths: every sum exact in any order
+    got = RollUp(code, k)(values)
+    expected = [
+        sum(float(v) for v, c in zip(values, code, strict=True) if c == g) for g in range(k)
+    ]
+    assert got.tolist() == expected
+    counts = RollUp(code, k)(np.ones(f, dtype=np.int64))
+    assert counts.tolist() == [float((code == g).sum()) for g in range(k)]

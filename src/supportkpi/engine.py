@@ -105,6 +105,7 @@ class Groups:
     code: np.ndarray  # per fine group (or per row, for facts without fine groups)
     labels: list[tuple[str, ...]]
     order: list[tuple]
+    up: grouping.RollUp | None = None  # sums of per-fine-group values into the groups
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -511,7 +512,7 @@ class Engine:
                 tuple(_rank(space.dim(d), int(c), d) for d, c in zip(dims_b, row, strict=True))
                 for row in ctable
             ]
-            out.append(Groups(coarse, labels, order))
+            out.append(Groups(coarse, labels, order, grouping.RollUp(coarse, len(labels))))
         return out
 
     def finish(self, source: str, kpis: list[Kpi], partial: FactPartial) -> None:
@@ -547,11 +548,10 @@ class Engine:
                 g = len(groups)
 
                 def up(
-                    per_fine: np.ndarray, roll: np.ndarray = groups.code, g: int = g
+                    per_fine: np.ndarray, roll: grouping.RollUp | None = groups.up
                 ) -> np.ndarray:
-                    return grouping.grouped_sum(
-                        roll, full(per_fine).astype(np.float64, copy=False), g
-                    )
+                    assert roll is not None
+                    return roll(full(per_fine))
 
                 block: Block
                 if isinstance(stat, Count):

@@ -93,6 +93,36 @@ def grouped_sum(code: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarr
     return np.bincount(code, weights=values, minlength=k)
 
 
+class RollUp:
+    """Sums of per-fine-group values into coarse groups (fine group f is in group
+    code[f]). Built once per breakdown, then each sum is a contiguous segment sum:
+    `np.bincount` into few bins (or sorted codes) is slow, every add waiting on the
+    last."""
+
+    def __init__(self, code: np.ndarray, k: int) -> None:
+        self.code, self.k = code, k
+        self.order: np.ndarray | None = None
+        self.starts: np.ndarray | None = None
+        if k <= 1 or not len(code):
+            return
+        monotone = bool((code[1:] >= code[:-1]).all())
+        self.order = None if monotone else np.argsort(code, kind="stable")
+        counts = np.bincount(code, minlength=k)
+        if (counts == 0).any():  # an empty group: segments cannot express it
+            self.order = None
+            return
+        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        values = values.astype(np.float64, copy=False)
+        if self.k == 1 and len(values):
+            return np.array([values.sum()])
+        if self.starts is None:
+            return np.bincount(self.code, weights=values, minlength=self.k)
+        ordered = values if self.order is None else values.take(self.order)
+        return np.add.reduceat(ordered, self.starts)
+
+
 def grouped_distinct(code: np.ndarray, key: np.ndarray, k: int, key_card: int) -> np.ndarray:
     """Number of distinct `key` values per group (keys are codes in [0, key_card))."""
     if k * key_card <= (1 << 28):  # a bitmap of (group, key) pairs: O(n), no sort
