@@ -806,19 +806,27 @@ class Engine:
     # ------------------------------------------------------------------ output
     def _emit(self, bi: int, groups: Groups, kpi: Kpi, block: Block) -> None:
         zero_if_empty = isinstance(kpi.stat, (Count, Sum))
+        # Python numbers once per block (not an array lookup per group and field)
+        values = block.value.tolist()
+        ns = np.rint(block.n).astype(np.int64).tolist()
+        ci = (block.ci[0].tolist(), block.ci[1].tolist()) if block.ci is not None else None
+        margin = block.margin.tolist() if block.margin is not None else None
+        extra = {name: np.rint(arr).astype(np.int64).tolist() for name, arr in block.extra.items()}
         for g, labels in enumerate(groups.labels):  # result rows, one per group
-            n = round(float(block.n[g]))
-            raw = float(block.value[g])
+            raw = values[g]
             value: float | None = None if math.isnan(raw) else raw
             if value is None and zero_if_empty:
                 value = 0.0
-            res = Result(kpi.name, {}, value, n, None if value is not None else block.empty_reason)
-            if block.ci is not None and value is not None:
-                res.ci_low, res.ci_high = float(block.ci[0][g]), float(block.ci[1][g])
-            if block.margin is not None and value is not None:
-                res.margin = float(block.margin[g])
-            for name, arr in block.extra.items():
-                res.extra[name] = round(float(arr[g]))
+            res = Result(
+                kpi.name, {}, value, ns[g], None if value is not None else block.empty_reason
+            )
+            if value is not None:
+                if ci is not None:
+                    res.ci_low, res.ci_high = ci[0][g], ci[1][g]
+                if margin is not None:
+                    res.margin = margin[g]
+            for name, column in extra.items():
+                res.extra[name] = column[g]
             key = (bi, labels)
             self.rows.setdefault(key, {})[kpi.name] = res
             self.order.setdefault(key, groups.order[g])
@@ -883,11 +891,15 @@ def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[
     left out."""
     if v.dtype == np.int8:  # an indicator: one counting pass over its states
         return grouping.indicator_sums(fine, v, k, squares)
-    ok = ~np.isnan(v)
-    f, vv = (fine, v) if ok.all() else (fine[ok], v[ok])
-    out = [np.bincount(f, minlength=k).astype(np.float64), np.bincount(f, weights=vv, minlength=k)]
+    empty = np.isnan(v)
+    if empty.any():  # weights rather than a filtered copy of the rows: two passes fewer
+        vv = np.where(empty, 0.0, v)
+        count = np.bincount(fine, weights=~empty, minlength=k)
+    else:
+        vv, count = v, np.bincount(fine, minlength=k).astype(np.float64)
+    out = [count, np.bincount(fine, weights=vv, minlength=k)]
     if squares:
-        out.append(np.bincount(f, weights=vv * vv, minlength=k))
+        out.append(np.bincount(fine, weights=vv * vv, minlength=k))
     return tuple(out)
 
 

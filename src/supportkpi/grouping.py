@@ -73,15 +73,19 @@ def _compact(code: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return lut[code], table[used]
 
 
+# an int8 indicator's state by its byte: -1, 0, +1 -> 1, 2, 3; -128 ("does not take
+# part") -> 0
+_STATE = np.zeros(256, dtype=np.int8)
+_STATE[[255, 0, 1]] = [1, 2, 3]
+
+
 def indicator_sums(
     code: np.ndarray, ind: np.ndarray, k: int, squares: bool = False
 ) -> tuple[np.ndarray, ...]:
     """(count, sum[, sum of squares]) per group of an int8 indicator with values −1, 0,
     +1 and −128 for "does not take part"."""
-    state = ind + np.int8(2)  # -1, 0, 1 -> 1, 2, 3; -128 -> -126
-    state[ind == -128] = 0
     idx = code * 4
-    idx += state
+    np.add(idx, _STATE.take(ind.view(np.uint8)), out=idx)
     c = np.bincount(idx, minlength=4 * k).reshape(k, 4).astype(np.float64)
     out = (c[:, 1] + c[:, 2] + c[:, 3], c[:, 3] - c[:, 1])
     return (*out, c[:, 3] + c[:, 1]) if squares else out

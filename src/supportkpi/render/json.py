@@ -7,6 +7,8 @@ C encoder — a report with thousands of groups renders in milliseconds.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from ..report import Report
 
@@ -25,5 +27,19 @@ def render(report: Report) -> str:
 def _lines(items: list) -> str:
     if not items:
         return "[]"
-    body = ",\n    ".join(json.dumps(i, ensure_ascii=False, allow_nan=False) for i in items)
-    return "[\n    " + body + "\n  ]"
+    encode = _one_line_encoder()
+    return "[\n    " + ",\n    ".join(encode(i) for i in items) + "\n  ]"
+
+
+def _one_line_encoder() -> Callable[[Any], str]:
+    """`json.dumps(item, ensure_ascii=False, allow_nan=False)` as one reusable C encoder:
+    dumps builds a new one per call, a third of the time for thousands of small items."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return lambda item: json.dumps(item, ensure_ascii=False, allow_nan=False)
+    std = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+    # no circular-reference markers: results are trees of plain values
+    encoder = make(
+        None, std.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, False
+    )
+    return lambda item: "".join(encoder(item, 0))
