@@ -15,10 +15,10 @@ from conftest import ROOT
 
 PROBE = """
 import json, sys
-from supportkpi.cli import app
+from supportkpi.cli import main
 sys.argv = ["supportkpi", *{args!r}]
 try:
-    app()
+    main()
 except SystemExit:
     pass
 print(json.dumps(sorted(m for m in ("pandas", "pyarrow", "pydantic") if m in sys.modules)))
@@ -52,3 +52,33 @@ def test_help_imports_no_data_library() -> None:
 )
 def test_commands_on_the_examples_never_import_pandas(args: tuple[str, ...]) -> None:
     assert _imported(*args) == ["pyarrow"]
+
+
+def test_a_command_builds_only_itself(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console script builds only the command asked for (typer inspects each
+    command's signature, ~10 ms for all), and answers exactly as the whole app does."""
+    import typer.main
+
+    from supportkpi.cli import app, main
+
+    built: list[str] = []
+    original = typer.main.get_command_from_info
+
+    def counted(command_info: typer.models.CommandInfo, **kw: object) -> object:
+        built.append(command_info.callback.__name__)  # type: ignore[union-attr]
+        return original(command_info=command_info, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", counted)
+    answers = []
+    for entry in (main, lambda args: app(args=args, prog_name="supportkpi")):
+        for args in (["sla-check", "--help"], ["compute", "--no-such-option"]):
+            with pytest.raises(SystemExit) as done:
+                entry(args)
+            answers.append((done.value.code, capsys.readouterr()))
+        if entry is main:
+            assert built == ["sla_check_cmd", "compute"]
+    assert answers[:2] == answers[2:]
+    assert "Usage: supportkpi sla-check" in answers[0][1].out
+    assert answers[1][0] == 2 and "No such option" in answers[1][1].err

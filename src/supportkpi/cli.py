@@ -23,19 +23,24 @@ import typer
 
 from . import __version__
 
-app = typer.Typer(
-    name="supportkpi",
-    help="Trustworthy support KPIs, SLA checks and weekly summaries from helpdesk exports.\n\n"
-    "\b\nGet started:\n"
-    "  supportkpi demo --out demo/          # example exports\n"
-    "  supportkpi compute -t demo/tickets.csv -s demo/surveys.csv --by channel\n"
-    "  supportkpi kpis                      # what each KPI means\n"
-    "  supportkpi init                      # a starter targets.yaml",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="supportkpi",
+        help="Trustworthy support KPIs, SLA checks and weekly summaries from helpdesk exports.\n\n"
+        "\b\nGet started:\n"
+        "  supportkpi demo --out demo/          # example exports\n"
+        "  supportkpi compute -t demo/tickets.csv -s demo/surveys.csv --by channel\n"
+        "  supportkpi kpis                      # what each KPI means\n"
+        "  supportkpi init                      # a starter targets.yaml",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = _new_app()
 
 
 class Format(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
@@ -732,7 +737,22 @@ def main_callback(
 
 
 def main(argv: list[str] | None = None) -> Any:
-    return app(args=argv, prog_name="supportkpi")
+    args = sys.argv[1:] if argv is None else list(argv)
+    asked = [c for c in app.registered_commands if args and _command_name(c) == args[0]]
+    if not asked:  # --help, --version, a mistyped command: the whole app answers
+        return app(args=args, prog_name="supportkpi")
+    # typer inspects every command's signature to build the app (~10 ms a run): build
+    # only the one asked for, with the same settings and callback
+    one = _new_app()
+    one.registered_callback = app.registered_callback
+    one.registered_commands = asked
+    return one(args=args, prog_name="supportkpi")
+
+
+def _command_name(info: Any) -> str:
+    from typer.main import get_command_name
+
+    return info.name or get_command_name(info.callback.__name__)
 
 
 # the summary command lives in its own module; importing it registers it on `app`

@@ -241,10 +241,12 @@ class Engine:
         rows = frame.cols.get("ticket_row")
         if rows is None:
             via = Dim.constant(frame.n)
-        else:
-            labels = [*tdim.labels, UNKNOWN]
-            codes = np.where(rows >= 0, tdim.codes[np.maximum(rows, 0)], len(tdim.labels))
-            via = _merge_labels(Dim(codes.astype(np.int32), labels))
+        else:  # a row without a ticket: (unknown), the ticket dimension's own if it has one
+            unknown = _label_code(tdim, UNKNOWN)
+            labels = tdim.labels if unknown >= 0 else [*tdim.labels, UNKNOWN]
+            fill = unknown if unknown >= 0 else len(tdim.labels)
+            codes = np.where(rows >= 0, tdim.codes[np.maximum(rows, 0)], fill)
+            via = Dim(codes.astype(np.int32), labels)
         if own is not None and key == "agent":  # the row's own agent wins
             return _prefer(own, via)
         return via
