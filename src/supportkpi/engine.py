@@ -496,6 +496,13 @@ class Engine:
     def _rollups(self, space: FineSpace) -> list[Groups | None]:
         """Each breakdown's groups of the fine groups (None: not split by this input)."""
         out: list[Groups | None] = []
+        ranked: dict[str, list[tuple]] = {}
+
+        def ranks(d: str) -> list[tuple]:  # each label's sort key, once per dimension
+            if d not in ranked:
+                ranked[d] = [_rank_label(label) for label in space.labels[d]]
+            return ranked[d]
+
         for dims_b in self.breakdowns:
             if any(d not in space.dims for d in dims_b):
                 out.append(None)
@@ -506,14 +513,11 @@ class Engine:
                 [len(space.labels[d]) for d in dims_b],
                 len(space),
             )
+            rows = ctable.tolist()
             labels = [
-                tuple(space.labels[d][int(c)] for d, c in zip(dims_b, row, strict=True))
-                for row in ctable
+                tuple(space.labels[d][c] for d, c in zip(dims_b, row, strict=True)) for row in rows
             ]
-            order = [
-                tuple(_rank(space.dim(d), int(c), d) for d, c in zip(dims_b, row, strict=True))
-                for row in ctable
-            ]
+            order = [tuple(ranks(d)[c] for d, c in zip(dims_b, row, strict=True)) for row in rows]
             out.append(Groups(coarse, labels, order, grouping.RollUp(coarse, len(labels))))
         return out
 

@@ -40,9 +40,6 @@ class FineSpace:
     def __len__(self) -> int:
         return len(self.table)
 
-    def dim(self, name: str) -> Dim:
-        return Dim(np.zeros(0, dtype=np.int32), self.labels[name])
-
     def _global_codes(self, name: str, labels: list[str]) -> np.ndarray:
         codes = self._codes[name]
         known = self.labels[name]
@@ -138,9 +135,9 @@ class Values:
         if compact and not len(values):
             return  # (an empty chunk would only spoil the others' int32 seconds)
         fine = fine.astype(np.int32) if compact else fine
-        if compact and micros and len(values):
-            seconds, rest = np.divmod(values, _SECOND)
-            if not rest.any() and int(seconds.max()) < (1 << 31):
+        if micros and len(values):  # whole seconds: an int32 key sorts in half the time
+            seconds = values // _SECOND  # (np.divmod is ten times slower)
+            if int(seconds.max()) < (1 << 31) and np.array_equal(seconds * _SECOND, values):
                 values = seconds.astype(np.int32)
         self.fine.append(fine)
         self.values.append(values)
