@@ -4,13 +4,14 @@ the order the pieces finish in changes, and the output order does not depend on 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import ROOT
-from supportkpi import engine, load
+from supportkpi import engine, load, threads
 from supportkpi.config import load_config
 from supportkpi.load import Request, load_input
 from supportkpi.render import renderer
@@ -18,7 +19,7 @@ from supportkpi.run import Options, compute
 
 
 def _render(monkeypatch: pytest.MonkeyPatch, threads_from: int, **kw: object) -> str:
-    monkeypatch.setattr(engine, "THREADS_FROM_ROWS", threads_from)
+    monkeypatch.setattr(engine, "THREADS_FOR_ROWS", (threads_from, 10**12))
     return renderer("json")(compute(Options(**kw)))  # type: ignore[arg-type]
 
 
@@ -32,18 +33,19 @@ def _render(monkeypatch: pytest.MonkeyPatch, threads_from: int, **kw: object) ->
 )
 def test_threads_give_the_same_output(monkeypatch: pytest.MonkeyPatch, extra: dict) -> None:
     config = str(ROOT / "targets.yaml")  # every shipped input, so every kind of KPI
-    calls: list[int] = []
-    original = engine.ThreadPoolExecutor
+    calls: list[bool] = []
+    original = threads.pool
 
-    def counted(workers: int) -> object:
-        calls.append(workers)
-        return original(workers)
+    def counted() -> object:
+        made = original()
+        calls.append(made is not None)
+        return made
 
-    monkeypatch.setattr(engine, "ThreadPoolExecutor", counted)
+    monkeypatch.setattr(threads, "pool", counted)
     one_at_a_time = _render(monkeypatch, 10**12, config=config, **extra)
     assert calls == []
     two_at_a_time = _render(monkeypatch, 0, config=config, **extra)
-    assert calls == [2]
+    assert calls == [True]
     assert '"value"' in one_at_a_time
     assert two_at_a_time == one_at_a_time
 
@@ -101,3 +103,25 @@ def test_columns_typed_two_at_a_time_give_the_same_frame(
         assert list(getattr(two, name)) == list(getattr(one, name)), name
     for col, values in one.cols.items():
         np.testing.assert_array_equal(two.cols[col], values, err_msg=col)
+
+
+def test_work_inside_a_pool_thread_does_not_split_again() -> None:
+    """A pool's threads are busy: what they call runs its pieces inline, in order (two
+    levels of two threads on two cores only contend)."""
+    outer_threads: set[str] = set()
+
+    def inner(i: int) -> tuple[int, str]:
+        return i, threading.current_thread().name
+
+    def outer(i: int) -> list[tuple[int, str]]:
+        outer_threads.add(threading.current_thread().name)
+        assert threads.busy()
+        return threads.map2(inner, range(3 * i, 3 * i + 3))
+
+    assert not threads.busy()
+    done = threads.map2(outer, range(4))
+    assert [i for part in done for i, _ in part] == list(range(12))
+    for part in done:  # each outer item's inner items ran on that item's own thread
+        assert len({name for _, name in part}) == 1
+        assert part[0][1] in outer_threads
+    assert threading.current_thread().name not in outer_threads

@@ -17,12 +17,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import threads
 from .arrownp import from_np, to_np
 from .config import WEEKDAYS, Config
 from .errors import ConfigError
@@ -92,6 +94,7 @@ class BusinessClock:
         if self.week_seconds <= 0:
             raise ConfigError("business_hours: the schedule has no open hours")
         self._table: _Table | None = None
+        self._lock = threading.RLock()
         self._memo: dict[int, tuple[np.ndarray, _Table, np.ndarray]] = {}
 
     # -------------------------------------------------------------- the interval table
@@ -135,9 +138,12 @@ class BusinessClock:
     def _cover(self, lo: int, hi: int) -> _Table:
         t = self._table
         if t is None or lo < t.lo or hi > t.hi:
-            lo2 = lo if t is None else min(lo, t.lo)
-            hi2 = hi if t is None else max(hi, t.hi)
-            self._table = t = self._build(lo2, hi2)
+            with self._lock:  # two measures' threads may ask at once: build it once
+                t = self._table
+                if t is None or lo < t.lo or hi > t.hi:
+                    lo2 = lo if t is None else min(lo, t.lo)
+                    hi2 = hi if t is None else max(hi, t.hi)
+                    self._table = t = self._build(lo2, hi2)
         return t
 
     def prepare(self, lo: int, hi: int) -> None:
@@ -171,23 +177,23 @@ class BusinessClock:
         if len(ts) < 4 * _SLICE:
             for a in slices:
                 fill(a)
-            return out
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(fill, slices))
+        else:
+            threads.map2(fill, slices)
         return out
 
     def _grid(self, t: _Table) -> bool:
         if t.grid is None:
-            g0 = t.lo // MINUTE_US * MINUTE_US
-            minutes = -(-(t.hi - g0) // MINUTE_US) + 1
-            if minutes > MAX_GRID_MINUTES:
-                return False
-            at = g0 + np.arange(minutes + 1, dtype=np.int64) * MINUTE_US
-            b = self._search(t, at)
-            t.grid_start, t.grid = g0, b[:-1]
-            t.grid_open = (np.diff(b) > 0).astype(np.float64)
+            with self._lock:
+                if t.grid is None:
+                    g0 = t.lo // MINUTE_US * MINUTE_US
+                    minutes = -(-(t.hi - g0) // MINUTE_US) + 1
+                    if minutes > MAX_GRID_MINUTES:
+                        return False
+                    at = g0 + np.arange(minutes + 1, dtype=np.int64) * MINUTE_US
+                    b = self._search(t, at)
+                    # the grid last: a thread seeing it sees the rest too
+                    t.grid_start, t.grid_open = g0, (np.diff(b) > 0).astype(np.float64)
+                    t.grid = b[:-1]
         return True
 
     def _search(self, t: _Table, ts: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import coerce, eventlog, progress, vocab
+from . import coerce, eventlog, progress, threads, vocab
 from .arrownp import from_np, strings, to_np, valid
 from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
@@ -362,11 +362,7 @@ def _in_two_threads(frame: Frame, columns: list[str], type_column: Callable[[str
     """Type the columns two at a time (Arrow and numpy let go of the GIL), leaving the
     frame as typing them in order would: the same column order. (Problems are sorted by
     code, file and column once typed; one column's come from one thread, in order.)"""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        for _ in pool.map(type_column, columns):  # the first failing column raises
-            pass
+    threads.map2(type_column, columns)  # the first failing column raises
     rank = {c: i for i, c in enumerate(columns)}
     for name in ("cols", "bad", "dims", "ids"):
         typed: dict = getattr(frame, name)

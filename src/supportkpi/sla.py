@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import threads
 from .arrownp import gather
 from .clock import BusinessClock, CalendarClock
 from .config import Config
@@ -152,8 +153,5 @@ def evaluate(
         for a in slices:
             one(a)
     else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(one, slices))
+        threads.map2(one, slices)
     return TargetView(target, state, created, end, clock)

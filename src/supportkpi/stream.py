@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from . import grouping, progress
+from . import grouping, progress, threads
 from .arrownp import to_np
 from .config import Config
 from .engine import Engine, Query
@@ -380,9 +380,9 @@ def _frames(
     """Each part typed and checked, in order. The next part is read and typed in a
     thread meanwhile (Parquet decoding and most array work let go of the GIL), so on
     two cores loading overlaps computing. `first`: part 0, already loaded."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with threads.executor(1) as pool:
 
         def ahead(i: int) -> Future[Frame] | None:
             if i >= len(parts):
@@ -458,11 +458,9 @@ class _Lanes:
     def __init__(
         self, facts: dict[tuple[str, str | None], list[Kpi]], query: Query, config: Config
     ) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.facts, self.query, self.config = facts, query, config
         self.partials: list[dict[tuple[str, str | None], FactPartial]] = [{}, {}]
-        self.pools = [ThreadPoolExecutor(max_workers=1) for _ in range(2)]
+        self.pools = [threads.executor(1) for _ in range(2)]
         self.running: list = []
         self.lock = threading.Lock()
 
