@@ -112,6 +112,21 @@ def test_parquet_parts_equal_in_memory(
     assert _assert_same(low, mem) > 300
 
 
+def test_parts_finished_one_measure_at_a_time_equal_in_memory(
+    config: Path, examples_parquet: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FINISH_TWO_AT_A_TIME_UP_TO tickets (100M-ticket runs), the measures are
+    finished one after the other: the same numbers."""
+    monkeypatch.setattr(stream, "FINISH_TWO_AT_A_TIME_UP_TO", 0)
+    low, mem = _both(
+        tickets=[str(examples_parquet)],
+        surveys=[str(ROOT / "examples" / "surveys.csv")],
+        config=str(config),
+        by=[["channel"], ["agent"]],
+    )
+    assert _assert_same(low, mem) > 300
+
+
 def test_csv_folder_with_repeated_ids_and_bad_rows(
     config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -485,9 +485,7 @@ class Engine:
             if then is not None:
                 then(of_measure, partial)
 
-        by_measure: dict[str | None, list[Kpi]] = {}
-        for kpi in sorted(kpis, key=lambda x: _measure_of(x) or ""):
-            by_measure.setdefault(_measure_of(kpi), []).append(kpi)
+        by_measure = by_measure_of(kpis)
         if pool is None:
             for measure, of_measure in by_measure.items():
                 measure_job(measure, of_measure)
@@ -907,6 +905,15 @@ def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[
     if squares:
         out.append(np.bincount(fine, weights=vv * vv, minlength=k))
     return tuple(out)
+
+
+def by_measure_of(kpis: list[Kpi]) -> dict[str | None, list[Kpi]]:
+    """The KPIs grouped by the measure they take a statistic of (each group is added and
+    finished on its own, in one thread)."""
+    out: dict[str | None, list[Kpi]] = {}
+    for kpi in sorted(kpis, key=lambda x: _measure_of(x) or ""):
+        out.setdefault(_measure_of(kpi), []).append(kpi)
+    return out
 
 
 def _measure_of(kpi: Kpi) -> str | None:
