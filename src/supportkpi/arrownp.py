@@ -55,7 +55,7 @@ def valid(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     bits = np.unpackbits(
         np.frombuffer(bitmap, dtype=np.uint8), bitorder="little", count=a.offset + n
     )
-    return bits[a.offset :].astype(bool)
+    return bits[a.offset :].view(bool)  # 0/1 bytes are numpy bools: no copy
 
 
 def to_np(arr: pa.Array | pa.ChunkedArray, dtype: type | np.dtype, fill: object) -> np.ndarray:

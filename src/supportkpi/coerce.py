@@ -29,8 +29,10 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     n = len(arr)
     if pa.types.is_null(t):
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        out = to_np(pc.cast(arr, pa.float64()), np.float64, np.nan)
+    if pa.types.is_integer(t):  # numpy converts while copying out of Arrow: one copy
+        return to_np(arr, np.float64, np.nan), np.zeros(n, dtype=bool)
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        out = to_np(arr if t == pa.float64() else pc.cast(arr, pa.float64()), np.float64, np.nan)
         infinite = np.isinf(out)
         if infinite.any():
             return np.where(infinite, np.nan, out), infinite

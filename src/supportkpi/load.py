@@ -505,10 +505,10 @@ def _coerce_column(
             if out.any():
                 record(frame, "E021", name, out, "outside 0–100")
                 bad = bad | out
-    non_numeric = bad & np.isnan(vals)
-    if non_numeric.any():
-        record(frame, "E021", name, non_numeric, f"expected {what}")
     if bad.any():
+        non_numeric = bad & np.isnan(vals)
+        if non_numeric.any():
+            record(frame, "E021", name, non_numeric, f"expected {what}")
         vals = np.where(bad, np.nan, vals)
         frame.bad[name] = bad
     if ctype == "minutes":
