@@ -157,7 +157,8 @@ class Sample:
         ok = values >= 0 if micros else ~np.isnan(values)
         if ok.all():
             return Sample(fine, values, micros)
-        return Sample(fine[ok], values[ok], micros)
+        at = np.flatnonzero(ok)  # then gathers: no branch per value
+        return Sample(fine.take(at), values.take(at), micros)
 
     def quantiles(self, roll: np.ndarray, k: int, qs: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """Quantiles (linear interpolation, Hyndman-Fan type 7) per group, where fine

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import sla
+from . import branchless, sla
 from .clock import BusinessClock, CalendarClock, clock_for
 from .config import Config
 from .frame import Frame
@@ -165,16 +165,16 @@ class Measures:
 
     def _indicator(self, truth: np.ndarray, valid: np.ndarray) -> np.ndarray:
         out = truth.astype(np.int8)
-        out[~valid] = MISSING
+        branchless.put(out, ~valid, MISSING)
         return out
 
     def _bool(self, col: str) -> np.ndarray:
         v = self.frame.cols[col]  # int8 1/0/-1
         out = v.copy()
-        out[v < 0] = MISSING
+        branchless.put(out, v < 0, MISSING)
         bad = self.frame.bad.get(col)
         if bad is not None:
-            out[bad] = MISSING
+            branchless.put(out, bad, MISSING)
         return out
 
     # ----------------------------------------------------------------- tickets
@@ -414,16 +414,18 @@ class Measures:
         s = self._score("nps")
         scale = self.config.scales["nps"]
         out = self._in_band(s, scale.good).astype(np.int8) - self._in_band(s, scale.bad)
-        out[np.isnan(s)] = MISSING
-        return out.astype(np.int8)
+        out = out.astype(np.int8)
+        branchless.put(out, np.isnan(s), MISSING)
+        return out
 
     def m_csat_net(self) -> np.ndarray:
         """+1 satisfied, −1 dissatisfied, 0 in between (Help Scout's happiness score)."""
         s = self._score("csat")
         scale = self.config.scales["csat"]
         out = self._in_band(s, scale.good).astype(np.int8) - self._in_band(s, scale.bad)
-        out[np.isnan(s)] = MISSING
-        return out.astype(np.int8)
+        out = out.astype(np.int8)
+        branchless.put(out, np.isnan(s), MISSING)
+        return out
 
     def m_ces_score(self) -> np.ndarray:
         return self._score("ces")

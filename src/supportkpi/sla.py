@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import threads
+from . import branchless, threads
 from .arrownp import gather
 from .clock import BusinessClock, CalendarClock
 from .config import Config
@@ -139,13 +139,13 @@ def evaluate(
             warn = goal * amount if kind == "fraction" else amount
         st = state[rows]
         st[:] = ACTIVE
-        with np.errstate(invalid="ignore"):
-            st[remaining < warn] = AT_RISK
-            st[done] = MET
-            st[remaining < 0] = BREACHED  # done late, or open past its target
-        st[np.isnan(goal)] = NA
+        with np.errstate(invalid="ignore"):  # (random masks: no branch per ticket)
+            branchless.put(st, remaining < warn, AT_RISK)
+            branchless.put(st, done, MET)
+            branchless.put(st, remaining < 0, BREACHED)  # done late, or open past its target
+        branchless.put(st, np.isnan(goal), NA)
         if bad is not None:
-            st[bad[rows]] = NA
+            branchless.put(st, bad[rows], NA)
 
     # slices that fit the caches, two at a time on large exports (numpy lets go of the GIL)
     slices = range(0, n, _SLICE)
