@@ -224,7 +224,7 @@ class Measures:
             for part in ("hold_seconds", "after_call_work_seconds"):
                 if part in cols:
                     p = cols[part]
-                    total += np.where(np.isnan(p), 0.0, p)
+                    np.add(total, p, out=total, where=~np.isnan(p))  # an empty part adds 0
                     bad = self.frame.bad.get(part)
                     if bad is not None:
                         total[bad] = np.nan
