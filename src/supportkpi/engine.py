@@ -896,14 +896,13 @@ def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[
     if v.dtype == np.int8:  # an indicator: one counting pass over its states
         return grouping.indicator_sums(fine, v, k, squares)
     empty = np.isnan(v)
-    if empty.any():  # weights rather than a filtered copy of the rows: two passes fewer
-        vv = np.where(empty, 0.0, v)
-        count = np.bincount(fine, weights=~empty, minlength=k)
-    else:
-        vv, count = v, np.bincount(fine, minlength=k).astype(np.float64)
-    out = [count, np.bincount(fine, weights=vv, minlength=k)]
+    f, vv = fine, v
+    if empty.any():  # the rows with a value, by position (no branch per row)
+        at = np.flatnonzero(~empty)
+        f, vv = fine.take(at), v.take(at)
+    out = [np.bincount(f, minlength=k).astype(np.float64), np.bincount(f, weights=vv, minlength=k)]
     if squares:
-        out.append(np.bincount(fine, weights=vv * vv, minlength=k))
+        out.append(np.bincount(f, weights=vv * vv, minlength=k))
     return tuple(out)
 
 
