@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def put(values: np.ndarray, mask: np.ndarray, fill: int) -> None:
+def put(values: np.ndarray, mask: np.ndarray, fill: int | np.int8) -> None:
     """`values[mask] = fill`, in place, for int8 `values` and a bool `mask`."""
     if values.dtype != np.int8:
         raise TypeError(f"branchless.put is for int8 values, not {values.dtype}")
