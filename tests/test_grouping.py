@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from supportkpi import branchless
 from supportkpi.grouping import RollUp, Sample
 from supportkpi.partials import Values
 
@@ -104,3 +105,23 @@ def test_roll_up_sums_each_group(shape: str) -> None:
     assert got.tolist() == expected
     counts = RollUp(code, k)(np.ones(f, dtype=np.int64))
     assert counts.tolist() == [float((code == g).sum()) for g in range(k)]
+
+
+def test_branchless_put_equals_masked_assignment() -> None:
+    """Bit arithmetic gives what `values[mask] = fill` gives, for every int8 fill, on
+    contiguous arrays and on strided views (an SLA slice of the state column)."""
+    rng = np.random.default_rng(7)
+    values = rng.integers(-128, 128, 4000).astype(np.int8)
+    mask = rng.random(4000) < 0.5
+    for fill in (-128, -1, 0, 1, 4, 127):
+        expected, got = values.copy(), values.copy()
+        expected[mask] = fill
+        branchless.put(got, mask, fill)
+        assert got.tolist() == expected.tolist()
+    whole = values.copy()
+    expected = whole.copy()
+    expected[::3][mask[::3]] = 2
+    branchless.put(whole[::3], mask[::3], 2)  # in place through the view
+    assert whole.tolist() == expected.tolist()
+    with pytest.raises(TypeError):
+        branchless.put(np.zeros(3), np.ones(3, dtype=bool), 1)
