@@ -240,7 +240,7 @@ class Measures:
                 self.frame,
                 self.event(event_col),
                 self.frame.bad.get(event_col),
-                sla.targets_for(self.frame, self.config, target),
+                sla.TargetSeconds(self.frame, self.config, target),
                 self.clock,
                 self.as_of,
                 self.config,

@@ -146,7 +146,8 @@ def list_tickets(
         view = measures.sla_view(target)
         sel = np.flatnonzero(scope & np.isin(view.state, states))
         elapsed = view.elapsed(sel)
-        overdue = np.where(view.state[sel] == sla.BREACHED, elapsed - view.target[sel], 0.0)
+        seconds = view.target[sel]
+        overdue = np.where(view.state[sel] == sla.BREACHED, elapsed - seconds, 0.0)
         due_at = view.due(sel)
         order = np.lexsort((due_at, -np.nan_to_num(overdue)))
         for j in order:  # output rows: one per listed ticket
@@ -159,7 +160,7 @@ def list_tickets(
                     "agent": agent.labels[agent.codes[i]] if agent is not None else None,
                     "target": target,
                     "state": sla.STATES[view.state[i]],
-                    "target_seconds": None if np.isnan(view.target[i]) else float(view.target[i]),
+                    "target_seconds": None if np.isnan(seconds[j]) else float(seconds[j]),
                     "elapsed_seconds": None if np.isnan(elapsed[j]) else float(elapsed[j]),
                     "due_at": iso_us(due) if due != NAT else None,
                     "overdue_seconds": float(overdue[j]) if view.state[i] == sla.BREACHED else 0.0,
