@@ -226,3 +226,24 @@ def test_readme_names_both_setup_commands() -> None:
         "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest -q"
         in ci
     )
+
+
+def test_json_lines_same_without_the_private_c_encoder() -> None:
+    """Result lines use one reused C encoder (json's private c_make_encoder); a Python
+    where it is missing or takes other arguments gets json.dumps, line for line equal."""
+    import json
+
+    from supportkpi.render.json import _one_line_encoder
+
+    items = [{"kpi": "csat", "value": 0.1 + 0.2, "group": {"agent": "Zoë"}, "n": 3, "t": None}]
+    fast = [_one_line_encoder()(i) for i in items]
+    assert fast == [json.dumps(i, ensure_ascii=False) for i in items]
+
+    def other_arguments(*args: object) -> None:
+        raise TypeError("c_make_encoder() takes 10 arguments")
+
+    def other_output(*args: object) -> object:
+        return lambda item, level: ["{}"]
+
+    for maker in (None, other_arguments, other_output):
+        assert [_one_line_encoder(maker)(i) for i in items] == fast
