@@ -7,6 +7,7 @@ Column names in exports are matched to these case- and separator-insensitively
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -164,6 +165,7 @@ UNKNOWN = "(unknown)"
 _SEP = re.compile(r"[^0-9a-z]+")
 
 
+@functools.lru_cache(maxsize=4096)  # a few dozen names, asked for per result row
 def normalise_name(name: str) -> str:
     """`Created At`, `created-at`, ` CREATED_AT ` -> `created_at`."""
     return _SEP.sub("_", name.strip().lower()).strip("_")
