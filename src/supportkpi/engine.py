@@ -815,6 +815,8 @@ class Engine:
         zero_if_empty = isinstance(kpi.stat, (Count, Sum))
         # Python numbers once per block (not an array lookup per group and field)
         values = block.value.tolist()
+        if np.isnan(block.n).any():  # pragma: no cover - every statistic counts its rows
+            raise ValueError(f"{kpi.name}: a group without a row count")
         ns = np.rint(block.n).astype(np.int64).tolist()
         ci = (block.ci[0].tolist(), block.ci[1].tolist()) if block.ci is not None else None
         margin = block.margin.tolist() if block.margin is not None else None
