@@ -75,9 +75,6 @@ class _Table:
     grid_open: np.ndarray | None = None
 
 
-_SLICE = 1 << 18  # instants per slice of a grid lookup
-
-
 class BusinessClock:
     kind = "business"
 
@@ -166,19 +163,14 @@ class BusinessClock:
         grid, grid_open, start = t.grid, t.grid_open, t.grid_start
         out = np.empty(len(ts), dtype=np.float64)
 
-        def fill(a: int) -> None:
-            slot, within = np.divmod(ts[a : a + _SLICE] - start, MINUTE_US)
-            seconds = out[a : a + _SLICE]
+        def fill(rows: slice) -> None:
+            slot, within = np.divmod(ts[rows] - start, MINUTE_US)
+            seconds = out[rows]
             np.multiply(within, 1.0 / US, out=seconds)
             seconds *= grid_open[slot]
             seconds += grid[slot]
 
-        slices = range(0, len(ts), _SLICE)
-        if len(ts) < 4 * _SLICE:
-            for a in slices:
-                fill(a)
-        else:
-            threads.map2(fill, slices)
+        threads.by_slices(fill, len(ts))
         return out
 
     def _grid(self, t: _Table) -> bool:

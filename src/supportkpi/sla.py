@@ -114,9 +114,6 @@ def _codes_of(dim: Dim, value: str) -> list[int]:
     return [i for i, lbl in enumerate(dim.labels) if normalise_name(lbl) == normalise_name(value)]
 
 
-_SLICE = 1 << 18  # tickets per slice
-
-
 def evaluate(
     frame: Frame,
     event: np.ndarray,
@@ -138,8 +135,7 @@ def evaluate(
         hi = max(int(np.max(created, where=ok, initial=lo)), int(np.max(event)), as_of)
         clock.prepare(lo, hi)
 
-    def one(a: int) -> None:
-        rows = slice(a, a + _SLICE)
+    def one(rows: slice) -> None:
         start, done = created[rows], event[rows] != NAT
         # open tickets run to the as-of time; one created after it has used no time yet
         stop = end[rows]
@@ -164,11 +160,5 @@ def evaluate(
         if bad is not None:
             branchless.put(st, bad[rows], NA)
 
-    # slices that fit the caches, two at a time on large exports (numpy lets go of the GIL)
-    slices = range(0, n, _SLICE)
-    if n < 4 * _SLICE:
-        for a in slices:
-            one(a)
-    else:
-        threads.map2(one, slices)
+    threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
     return TargetView(target, state, created, end, clock)

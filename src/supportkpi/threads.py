@@ -42,6 +42,19 @@ def pool() -> ThreadPoolExecutor | None:
     return None if busy() else executor(2)
 
 
+SLICE = 1 << 18  # rows per slice of a long column: its temporaries fit the caches
+
+
+def by_slices(fn: Callable[[slice], None], n: int) -> None:
+    """`fn` over consecutive slices of n rows, two at a time from four full slices on."""
+    slices = [slice(a, a + SLICE) for a in range(0, n, SLICE)]
+    if n < 4 * SLICE:
+        for rows in slices:
+            fn(rows)
+    else:
+        map2(fn, slices)
+
+
 def map2(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """`fn` over the items, two at a time unless this thread is already busy; results
     in order, and the first failing item's error is raised."""
