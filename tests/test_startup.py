@@ -21,14 +21,15 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in ("pandas", "pyarrow", "pydantic") if m in sys.modules)))
+print(json.dumps(sorted(m for m in ("pandas", "pyarrow", "pyarrow.compute", "pydantic")
+                        if m in sys.modules)))
 """
 
 
-def _imported(*args: str) -> list[str]:
+def _imported(*args: str, cwd: object = ROOT) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(args=list(args))],
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
@@ -51,7 +52,67 @@ def test_help_imports_no_data_library() -> None:
     ],
 )
 def test_commands_on_the_examples_never_import_pandas(args: tuple[str, ...]) -> None:
-    assert _imported(*args) == ["pyarrow"]
+    assert "pandas" not in _imported(*args)
+
+
+def test_typed_parquet_needs_no_compute_kernels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """pyarrow.compute's import alone is ≈ 22 ms: a Parquet export whose columns are
+    already typed (aware µs timestamps, int64 ids, booleans, dictionary text) goes from
+    buffers to numpy without it, and computes what the same rows as text compute."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    utc = pa.timestamp("us", tz="UTC")
+    hour = 3_600_000_000
+    start = 1_763_971_200_000_000  # 2025-11-24T08:00:00Z
+    table = pa.table(
+        {
+            "ticket_id": pa.array([1, 2, 3, 4], pa.int64()),
+            "created_at": pa.array([start, start, start + hour, start + 2 * hour], utc),
+            "first_response_at": pa.array([start + hour, None, start + 3 * hour, None], utc),
+            "resolved_at": pa.array([start + 5 * hour, None, None, start + 4 * hour], utc),
+            "priority": pa.array(["high", "low", "high", None]).dictionary_encode(),
+            "agent": pa.array(["Ana", "Bo", "Ana", "Bo"]),
+            "escalated": pa.array([True, None, False, True]),
+            "reopens": pa.array([0, 1, None, 2], pa.int64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet")
+    text = (
+        "ticket_id,created_at,first_response_at,resolved_at,priority,agent,escalated,reopens\n"
+        "1,2025-11-24T08:00:00Z,2025-11-24T09:00:00Z,2025-11-24T13:00:00Z,high,Ana,true,0\n"
+        "2,2025-11-24T08:00:00Z,,,low,Bo,,1\n"
+        "3,2025-11-24T09:00:00Z,2025-11-24T11:00:00Z,,high,Ana,false,\n"
+        "4,2025-11-24T10:00:00Z,,2025-11-24T12:00:00Z,,Bo,true,2\n"
+    )
+    (tmp_path / "t.csv").write_text(text)
+    args = [
+        "-f",
+        "json",
+        "--by",
+        "agent",
+        "--kpi",
+        "tickets,first_response_time,resolution_time,escalation_rate,reopen_rate",
+    ]
+    # away from the examples' targets.yaml, whose other inputs are CSV files
+    assert _imported("compute", "-t", "t.parquet", *args, cwd=tmp_path) == ["pyarrow"]
+
+    def results(path: str) -> list[dict]:
+        done = subprocess.run(
+            [sys.executable, "-m", "supportkpi", "compute", "-t", path, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout)["results"]
+
+    from_parquet = results("t.parquet")
+    assert from_parquet == results("t.csv")
+    by_kpi = {(r["kpi"], r["group"].get("agent")): r["value"] for r in from_parquet}
+    assert by_kpi["escalation_rate", None] == pytest.approx(100 * 2 / 3)  # one unknown
+    assert by_kpi["reopen_rate", None] == pytest.approx(100 * 1 / 2)  # tickets 1 and 4
+    assert by_kpi["first_response_time", "Ana"] == 1.5 * 3600  # seconds: 1 h and 2 h
 
 
 def test_a_command_builds_only_itself(

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import threads
-from .arrownp import from_np, to_np
+from .arrownp import from_np, pc, to_np
 from .config import WEEKDAYS, Config
 from .errors import ConfigError
 from .timeparse import NAT

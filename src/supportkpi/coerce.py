@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .arrownp import flat as _flat
-from .arrownp import literal, mask, strings, to_np, valid
+from .arrownp import literal, mask, pc, strings, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
@@ -147,7 +146,7 @@ def ids(arr: pa.ChunkedArray) -> pa.Array:
     """An id column as a flat Arrow array: integers stay integers, all else trimmed text."""
     flat = _flat(arr)
     if pa.types.is_integer(flat.type):
-        return pc.cast(flat, pa.int64())
+        return flat if flat.type == pa.int64() else pc.cast(flat, pa.int64())
     if pa.types.is_dictionary(flat.type):
         flat = pc.cast(flat, pa.string())
     if pa.types.is_floating(flat.type):

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .arrownp import from_np, to_np
+from .arrownp import from_np, pc, to_np
 from .config import EventRules
 from .timeparse import NAT, DateOrder, from_arrow
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import coerce, eventlog, progress, threads, vocab
-from .arrownp import from_np, strings, to_np, valid
+from .arrownp import from_np, pc, strings, to_np, valid
 from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame

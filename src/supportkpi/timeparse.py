@@ -17,9 +17,8 @@ from typing import Literal
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .arrownp import from_np, literal, mask, to_np, valid
+from .arrownp import from_np, literal, mask, pc, to_np, valid
 
 NAT = np.iinfo(np.int64).min
 US = 1_000_000
@@ -82,7 +81,7 @@ def _from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder) -> Parsed:
     if pa.types.is_timestamp(t):
         if t.tz is None:
             arr = localize(pc.cast(arr, pa.timestamp("us")), tz)
-        else:
+        elif t.unit != "us":  # an aware column's values are UTC whatever its zone
             arr = pc.cast(arr, pa.timestamp("us", tz="UTC"))
         return Parsed(_to_numpy_us(arr), np.zeros(n, dtype=bool))
     if pa.types.is_date(t):
