@@ -170,3 +170,31 @@ def test_cycle_collection_is_off_while_a_command_runs() -> None:
             _guard(False, work)
         assert gc.isenabled()
     assert seen == [False, False]
+
+
+def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker threads' arenas give freed pages back at once (each new array is zeroed by
+    the kernel again): the console script asks glibc for one arena, except when the
+    user's own GLIBC_TUNABLES decide, or off Linux."""
+    import ctypes
+
+    from supportkpi import cli
+
+    calls: list[tuple[int, int]] = []
+
+    class FakeLibc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    cli._one_malloc_arena()
+    assert calls == [(-8, 1)]  # M_ARENA_MAX = 1
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")
+    cli._one_malloc_arena()
+    monkeypatch.delenv("GLIBC_TUNABLES")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    cli._one_malloc_arena()
+    assert calls == [(-8, 1)]
