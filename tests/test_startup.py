@@ -6,6 +6,7 @@ handed a Python value: literals are built from buffers instead)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -198,3 +199,22 @@ def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.Monkey
     monkeypatch.setattr(sys, "platform", "darwin")
     cli._one_malloc_arena()
     assert calls == [(-8, 1)]
+
+
+@pytest.mark.parametrize("given", [None, "4"])
+def test_blas_threads_off_unless_the_user_sets_them(given: str | None) -> None:
+    """OpenBLAS's idle threads spin after numpy loads (≈ 0.1 s of CPU a run); the console
+    script asks for none before numpy loads, and a user's own setting stands."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    probe = (
+        "import os, sys\n"
+        "from supportkpi.cli import main\n"
+        "try:\n    main(['kpis'])\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write(os.environ['OPENBLAS_NUM_THREADS'] + ' ' + str('numpy' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.stderr.strip() == f"{given or 1} False"  # set before numpy ever loads

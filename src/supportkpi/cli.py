@@ -755,6 +755,10 @@ def main_callback(
 def main(argv: list[str] | None = None) -> Any:
     """The console script: the command line's command, then the process ends."""
     _one_malloc_arena()
+    # numpy's OpenBLAS starts a thread per core that spins for a while once loaded
+    # (≈ 0.1 s of a core per run, a fifth of the CPU a 1M-ticket run takes); no command
+    # does linear algebra. Read when numpy loads, which the commands do lazily.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         return _dispatch(sys.argv[1:] if argv is None else list(argv))
     finally:
