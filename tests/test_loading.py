@@ -310,3 +310,46 @@ def test_out_of_scale_scores_are_rejected_not_clamped(in_tmp: Path) -> None:
     assert value(doc, "nps") is None
     rej = doc["inputs"][0]["rows_rejected"]
     assert sum(rej.values()) == 3
+
+
+@pytest.mark.parametrize("unit", ["ms", "us", "ns"])
+@pytest.mark.parametrize("zone", ["UTC", None])
+def test_parquet_timestamps_of_any_unit_and_zone(in_tmp: Path, unit: str, zone: str | None) -> None:
+    """pandas writes nanoseconds: a sub-microsecond part rounds down to its microsecond
+    (Arrow's own cast refuses it). Naive timestamps are wall-clock times in the
+    configured zone (UTC here), so both read the same instants."""
+    per_second = {"ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    extra = 789 if unit == "ns" else 0  # 789 ns: not a whole microsecond
+
+    def column(i: int) -> pa.Array:
+        seconds = pa.array([r[i] for r in ROWS]).cast(pa.timestamp("s", tz="UTC"))
+        raw = [s.value * per_second + extra for s in seconds]
+        return pa.array(raw, pa.timestamp(unit, tz=zone))
+
+    table = pa.table(
+        {"ticket_id": [1, 2, 3], "created_at": column(1), "first_response_at": column(2)}
+    )
+    pq.write_table(table, in_tmp / "t.parquet", version="2.6", coerce_timestamps=None)
+    assert pq.read_schema(in_tmp / "t.parquet").field("created_at").type.unit == unit
+    doc = compute("-t", "t.parquet", "--kpi", "tickets,first_response_time")
+    assert value(doc, "tickets") == 3
+    assert value(doc, "first_response_time") == FRT_MEAN  # the same 789 ns on both ends
+    assert doc["as_of"] == "2026-11-03T11:20:00Z"  # the latest instant, its 789 ns dropped
+
+
+def test_parquet_seconds_past_any_calendar_are_counted_not_wrapped(in_tmp: Path) -> None:
+    far = 10**15  # seconds: 31 million years, more µs than an int64 holds
+    created = pa.array([1_793_000_000, far, 1_793_003_600], pa.int64()).cast(
+        pa.timestamp("s", tz="UTC")
+    )
+    pq.write_table(
+        pa.table({"ticket_id": [1, 2, 3], "created_at": created}),
+        in_tmp / "t.parquet",
+        version="2.6",
+        coerce_timestamps=None,
+    )
+    doc = compute("-t", "t.parquet", "--kpi", "tickets")
+    tickets = doc["inputs"][0]
+    assert tickets["rows_used"] == 2
+    assert sum(tickets["rows_rejected"].values()) == 1
+    assert value(doc, "tickets") == 2

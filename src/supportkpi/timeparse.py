@@ -58,6 +58,29 @@ def _to_numpy_us(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return to_np(arr, np.int64, NAT)
 
 
+_TO_US = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+
+def _timestamp_us(arr: pa.ChunkedArray | pa.Array, unit: str) -> np.ndarray:
+    """A timestamp column's values (UTC when the column is aware) in µs, NAT where
+    missing. Nanoseconds round down to their microsecond (pandas writes nanoseconds;
+    Arrow's own cast refuses to drop them). A value no int64 of µs can hold becomes
+    one past the last nameable instant, so it is counted as out of range."""
+    raw = to_np(arr, np.int64, NAT)
+    if unit == "us":
+        return raw
+    present = raw != NAT
+    if unit == "ns":
+        return np.where(present, raw // 1_000, NAT)
+    per = _TO_US[unit]
+    limit = np.iinfo(np.int64).max // per
+    out = np.where(present, raw * per, NAT)  # wraps where |raw| > limit: replaced next
+    too_far = present & ((raw > limit) | (raw < -limit))
+    if too_far.any():
+        out[too_far] = MAX_US + 1
+    return out
+
+
 # instants a calendar can name (datetime's years 1–9999, in UTC): an offset can push a
 # written 9999-12-31 past them, and periods, labels and outputs could not show it
 MIN_US = -62135596800 * 1_000_000
@@ -79,11 +102,11 @@ def _from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder) -> Parsed:
     t = arr.type
     n = len(arr)
     if pa.types.is_timestamp(t):
-        if t.tz is None:
-            arr = localize(pc.cast(arr, pa.timestamp("us")), tz)
-        elif t.unit != "us":  # an aware column's values are UTC whatever its zone
-            arr = pc.cast(arr, pa.timestamp("us", tz="UTC"))
-        return Parsed(_to_numpy_us(arr), np.zeros(n, dtype=bool))
+        us = _timestamp_us(arr, t.unit)
+        if t.tz is None:  # wall-clock times in the configured zone
+            naive = from_np(us, pa.timestamp("us"), us == NAT)
+            us = _to_numpy_us(localize(naive, tz))
+        return Parsed(us, np.zeros(n, dtype=bool))
     if pa.types.is_date(t):
         arr = localize(pc.cast(pc.cast(arr, pa.date32()), pa.timestamp("us")), tz)
         return Parsed(_to_numpy_us(arr), np.zeros(n, dtype=bool))
