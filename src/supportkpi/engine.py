@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import grouping, sla, threads
+from .arrownp import gather
 from .config import Config
 from .errors import InputError
 from .frame import Dim, Frame
@@ -220,11 +221,18 @@ class Engine:
 
     # ------------------------------------------------------------------ dimensions
     def _dim(
-        self, source: str, name: str, anchor_ts: np.ndarray | None, buckets: dict[str, Buckets]
+        self,
+        source: str,
+        name: str,
+        anchor_ts: np.ndarray | None,
+        buckets: dict[str, Buckets],
+        rows: np.ndarray | slice = slice(None),
+        ticket_rows: np.ndarray | None = None,
     ) -> Dim | None:
-        """The dimension `name` for the rows of `source` (None: that input has no such
+        """The dimension `name` for `rows` of `source` (None: that input has no such
         dimension). Surveys and credits take their ticket's value; their own `agent`
-        wins when present."""
+        wins when present. `anchor_ts` are the timestamps of those rows already;
+        `ticket_rows`, when given, is their `ticket_row` column already."""
         if _is_time(name):
             grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
@@ -235,20 +243,23 @@ class Engine:
         key = normalise_name(name)
         frame = self.frames[source]
         own = frame.find_dim(key)
+        if own is not None and not isinstance(rows, slice):
+            own = own.take(rows)
         if source not in ("surveys", "credits") or "tickets" not in self.frames:
             return own
         tdim = self.frames["tickets"].find_dim(key)
         if tdim is None:
             return own
-        rows = frame.cols.get("ticket_row")
-        if rows is None:
-            via = Dim.constant(frame.n)
+        if ticket_rows is None and "ticket_row" in frame.cols:
+            ticket_rows = frame.cols["ticket_row"][rows]
+        if ticket_rows is None:
+            via = Dim.constant(frame.n if isinstance(rows, slice) else len(rows))
         else:  # a row without a ticket: (unknown), the ticket dimension's own if it has one
             unknown = _label_code(tdim, UNKNOWN)
             labels = tdim.labels if unknown >= 0 else [*tdim.labels, UNKNOWN]
             fill = unknown if unknown >= 0 else len(tdim.labels)
-            codes = np.where(rows >= 0, tdim.codes[np.maximum(rows, 0)], fill)
-            via = Dim(codes.astype(np.int32), labels)
+            # that row's -1 takes the fill appended last (take counts from the end)
+            via = Dim(gather(np.append(tdim.codes, np.int32(fill)), ticket_rows), labels)
         if own is not None and key == "agent":  # the row's own agent wins
             return _prefer(own, via)
         return via
@@ -344,13 +355,15 @@ class Engine:
         """Every dimension a breakdown uses that this input has, for the rows in scope."""
         buckets = self._buckets_for(ts)
         union = list(dict.fromkeys(d for b in self.breakdowns for d in b))
+        frame = self.frames[source]
+        ticket_rows = frame.cols["ticket_row"][rows] if "ticket_row" in frame.cols else None
         dims: dict[str, Dim] = {}
         for d in union:
             if _is_time(d) and ts is None:
                 continue
-            dim = self._dim(source, d, ts, buckets)
+            dim = self._dim(source, d, ts, buckets, rows, ticket_rows)
             if dim is not None:
-                dims[d] = dim if _is_time(d) or isinstance(rows, slice) else dim.take(rows)
+                dims[d] = dim
         return dims
 
     def _fact(

@@ -97,8 +97,8 @@ class Measures:
         if col == "@ticket_created":  # the creation time of the row's ticket
             tickets = Measures(self.frames["tickets"], self.as_of, self.config, self.frames)
             created = tickets.event("created_at")
-            rows = self.frame.cols["ticket_row"]
-            return np.where(rows >= 0, created[np.maximum(rows, 0)], NAT)
+            # a row without a ticket (-1) takes the NAT appended last
+            return np.append(created, NAT).take(self.frame.cols["ticket_row"])
         ts = self.frame.cols.get(col)
         if ts is None:
             return np.full(self.frame.n, NAT, dtype=np.int64)
