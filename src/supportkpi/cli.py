@@ -754,7 +754,9 @@ def main_callback(
 
 def main(argv: list[str] | None = None) -> Any:
     """The console script: the command line's command, then the process ends."""
-    _one_malloc_arena()
+    from . import heap
+
+    heap.one_arena()  # before numpy loads
     # numpy's OpenBLAS starts a thread per core that spins for a while once loaded
     # (≈ 0.1 s of a core per run, a fifth of the CPU a 1M-ticket run takes); no command
     # does linear algebra. Read when numpy loads, which the commands do lazily.
@@ -765,22 +767,6 @@ def main(argv: list[str] | None = None) -> Any:
         # the interpreter's last act is a full cycle collection over every object left
         # (~12 ms); the process ends now, so there is nothing worth collecting
         gc.freeze()
-
-
-def _one_malloc_arena() -> None:
-    """One glibc malloc arena for every thread. A worker thread's own arena hands the
-    pages of a freed array back to the kernel at once, so the next array there is
-    faulted in and zeroed again: a tenth of a 1M-ticket run, in kernel time. Set before
-    numpy loads (its BLAS starts threads); GLIBC_TUNABLES, when given, decides instead."""
-    if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in os.environ:
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc, or no such symbol: nothing to tune
-        return
-    mallopt(-8, 1)  # M_ARENA_MAX
 
 
 def _dispatch(args: list[str]) -> Any:
