@@ -405,6 +405,12 @@ def read_columns(
     return _unclosed_quotes(src, table, bad, every_column=not columns), bad
 
 
+# bytes pyarrow parses at a time: 8 MB blocks read 1M tickets 10 % faster than 4 MB
+# (fewer chunks to convert and join) and 1 MB ones 15 % slower; types are inferred from
+# the first block, so a larger one also sees more rows
+CSV_BLOCK = 8 << 20
+
+
 def _read_csv(
     src: Source,
     columns: list[str],
@@ -443,7 +449,7 @@ def _read_csv(
     encoding = src.encoding
     for _attempt in range(3):
         bad = Malformed()  # the handler looks `bad` up when called
-        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=1 << 22, use_threads=threads)
+        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK, use_threads=threads)
         parse_opts = pacsv.ParseOptions(
             delimiter=src.delimiter,
             newlines_in_values=not one_line_rows,
@@ -617,7 +623,7 @@ def _mark_every_column(src: Source, pattern: str, hit: np.ndarray, cells: dict[i
 
     def options(types: dict[str, Any]) -> dict[str, Any]:
         return {
-            "read_options": pacsv.ReadOptions(encoding=src.encoding, block_size=1 << 22),
+            "read_options": pacsv.ReadOptions(encoding=src.encoding, block_size=CSV_BLOCK),
             "parse_options": pacsv.ParseOptions(
                 delimiter=src.delimiter,
                 newlines_in_values=True,
