@@ -142,10 +142,12 @@ class BusinessClock:
                     self._table = t = self._build(lo2, hi2)
         return t
 
-    def prepare(self, lo: int, hi: int) -> None:
-        """Build the open-hours table (and its minute grid) for instants in [lo, hi]
-        now, so threads computing slices only read it."""
-        self._grid(self._cover(lo, hi))
+    def span(self, lo: int, hi: int) -> Span:
+        """Open time over instants in [lo, hi]: its table (and minute grid) built now,
+        so threads computing slices only read it."""
+        t = self._cover(lo, hi)
+        self._grid(t)
+        return Span(self, t)
 
     def _before(self, t: _Table, ts: np.ndarray) -> np.ndarray:
         """B(ts): open seconds from the table's start to each instant."""
@@ -163,9 +165,11 @@ class BusinessClock:
         out = np.empty(len(ts), dtype=np.float64)
 
         def fill(rows: slice) -> None:
-            slot, within = np.divmod(ts[rows] - start, MINUTE_US)
+            since = ts[rows] - start
+            slot = since // MINUTE_US  # (np.divmod is 3.5x slower than both steps)
+            since -= slot * MINUTE_US
             seconds = out[rows]
-            np.multiply(within, 1.0 / US, out=seconds)
+            np.multiply(since, 1.0 / US, out=seconds)
             seconds *= grid_open[slot]
             seconds += grid[slot]
 
@@ -212,13 +216,13 @@ class BusinessClock:
             out[ok] = self._before(t, end[ok]) - self._before(t, start[ok])
             return out
         # whole columns, no masked copies; B(created) is shared by every SLA target
+        span = Span(self, t)
         b_start = self._memo.get(id(start))
         if b_start is None or b_start[0] is not start or b_start[1] is not t:
-            b_start = (start, t, self._before(t, np.where(ok | (start != NAT), start, t.lo)))
+            b_start = (start, t, span.before(start))
             self._memo = {id(start): b_start}
-        diff = self._before(t, np.where(ok, end, t.lo))
+        diff = span.before(end)
         diff -= b_start[2]
-        diff[~ok] = np.nan
         return diff
 
     def add(self, start: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -239,6 +243,24 @@ class BusinessClock:
         # the earliest instant at or after the start with that much open time behind it
         due = t.starts[k] + np.rint((x - t.cum[k]) * US).astype(np.int64)
         out[ok] = np.maximum(due, s)
+        return out
+
+
+class Span:
+    """B(t), the open seconds before each instant, over one table: differences of two
+    B are the open time between, for instants the table covers."""
+
+    def __init__(self, clock: BusinessClock, table: _Table) -> None:
+        self.clock, self.table = clock, table
+
+    def before(self, ts: np.ndarray) -> np.ndarray:
+        """B of each instant; NaN where it is NAT."""
+        t = self.table
+        missing = ts == NAT
+        if not missing.any():
+            return self.clock._before(t, ts)
+        out = self.clock._before(t, np.where(missing, t.lo, ts))
+        out[missing] = np.nan
         return out
 
 

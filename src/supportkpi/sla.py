@@ -22,7 +22,7 @@ import numpy as np
 
 from . import branchless, threads
 from .arrownp import gather
-from .clock import BusinessClock, CalendarClock
+from .clock import BusinessClock, CalendarClock, Span
 from .config import Config
 from .frame import Dim, Frame
 from .schema import normalise_name
@@ -128,12 +128,13 @@ def evaluate(
     state = np.empty(n, dtype=np.int8)
     end = np.empty(n, dtype=np.int64)
     kind, amount = config.sla.warn_before
+    span: Span | None = None
     if clock.kind == "business" and n:  # the open-hours table, built once for every slice
         assert isinstance(clock, BusinessClock)
         ok = created != NAT
         lo = int(np.min(created, where=ok, initial=np.iinfo(np.int64).max))
         hi = max(int(np.max(created, where=ok, initial=lo)), int(np.max(event)), as_of)
-        clock.prepare(lo, hi)
+        span = clock.span(lo, hi)
 
     def one(rows: slice) -> None:
         start, done = created[rows], event[rows] != NAT
@@ -147,8 +148,12 @@ def evaluate(
             remaining = goal * 1e6
             remaining -= stop - start
             warn = goal * (amount * 1e6) if kind == "fraction" else amount * 1e6
-        else:
-            remaining = goal - clock.elapsed(start, stop)
+        else:  # stop is an instant in the span (an event, or the as-of time)
+            assert span is not None
+            # per slice, B(created) too: a full-length copy would be fresh memory
+            remaining = span.before(stop)
+            np.subtract(goal, remaining, out=remaining)
+            remaining += span.before(start)  # NaN where the ticket has no creation time
             warn = goal * amount if kind == "fraction" else amount
         st = state[rows]
         st[:] = ACTIVE
