@@ -245,3 +245,32 @@ def test_holidays_by_country(in_tmp: Path) -> None:
     )
     c = run("compute", "-t", "t.csv", "--kpi", "first_response_time", "-f", "json").json()
     assert value(c, "first_response_time") == 2 * 3600
+
+
+def test_a_summary_lists_only_the_worst_tickets_yet_counts_them_all() -> None:
+    """The summary's SLA section shows ten breached tickets of however many there are:
+    the listing stays arrays, and becomes rows only as far as asked. Counts, order and
+    the rows shown are those of the full listing sla-check --list writes."""
+    from conftest import ROOT
+    from supportkpi.run import Options
+    from supportkpi.slacheck import sla_check
+
+    opts = Options(
+        tickets=[str(ROOT / "examples" / "tickets.csv")],
+        config=str(ROOT / "targets.yaml"),
+        as_of="2026-11-20T00:00:00Z",
+    )
+    full = sla_check(opts, "compliance", "breached")
+    rows = full.report.tickets
+    assert rows and len(rows) > 20
+    lean = sla_check(opts, "compliance", "breached", list_rows=False)
+    assert lean.report.tickets is None and lean.listing is not None
+    assert len(lean.listing) == len(rows)
+    assert lean.listing.tickets() == len({r["ticket_id"] for r in rows})
+    assert lean.listing.rows(10) == rows[:10]
+    overdue = [r["overdue_seconds"] for r in rows]
+    assert overdue == sorted(overdue, reverse=True)  # the most overdue first
+    agent = rows[0]["agent"]
+    mine = [r for r in rows if r["agent"] == agent]
+    assert lean.listing.of_agent(agent).rows() == mine
+    assert len(lean.listing.of_agent("nobody")) == 0

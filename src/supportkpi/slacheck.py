@@ -8,16 +8,19 @@ the default) or when nothing is breached at all (`--fail-on breach`); 1 otherwis
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from . import progress, sla
+from .arrownp import from_np, to_np
 from .engine import Engine, Query, Result
 from .errors import UsageError
-from .frame import Frame
+from .frame import Dim, Frame
 from .periods import Window, iso_us, parse_instant, to_us
 from .report import Report
 from .run import Options, load_all, make_window, parse_by, resolve_config, summaries
@@ -38,6 +41,7 @@ class SlaCheck:
     report: Report
     failing: list[Result] = field(default_factory=list)  # rows that make the exit code 1
     exit_code: int = 0
+    listing: Listing | None = None  # the tickets behind the numbers, when asked
 
 
 def _now_us() -> int:
@@ -45,8 +49,13 @@ def _now_us() -> int:
 
 
 def sla_check(
-    options: Options, fail_on: str = "compliance", listing: str | None = None
+    options: Options,
+    fail_on: str = "compliance",
+    listing: str | None = None,
+    list_rows: bool = True,
 ) -> SlaCheck:
+    """`list_rows=False`: the listing stays arrays (`SlaCheck.listing`), not rows of
+    the report."""
     config = resolve_config(options)
     if not options.tickets and "tickets" not in config.inputs:
         raise UsageError("sla-check needs a tickets export", hint="give -t tickets.csv")
@@ -121,16 +130,91 @@ def sla_check(
             and r.value < t.min
         ):
             failing.append(r)
+    listed = None
     if listing is not None:
-        report.tickets = list_tickets(engine, frames["tickets"], LISTS[listing], window, key)
-    return SlaCheck(report, failing, 1 if failing else 0)
+        listed = listing_of(engine, frames["tickets"], LISTS[listing], window, key)
+        if list_rows:
+            report.tickets = listed.rows()
+    return SlaCheck(report, failing, 1 if failing else 0, listed)
 
 
-def list_tickets(
+@dataclass
+class Listing:
+    """The tickets behind the numbers as arrays, one entry per ticket and target, in
+    output order: the most overdue first (then first response before resolution, then
+    the earliest due). Entries become dicts only as far as asked (`rows`): a summary
+    shows ten of the tens of thousands a large export breaches."""
+
+    frame: Frame
+    key: str
+    key_dim: Dim | None
+    ticket: np.ndarray  # the entry's ticket row
+    target: np.ndarray  # index into sla.TARGETS
+    state: np.ndarray
+    seconds: np.ndarray
+    elapsed: np.ndarray
+    due: np.ndarray
+    overdue: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ticket)
+
+    def of_agent(self, agent: str) -> Listing:
+        """The entries of one agent's tickets."""
+        dim = self.frame.dims.get("agent")
+        keep = np.zeros(len(self), dtype=bool)
+        if dim is not None and agent in dim.labels:
+            keep = dim.codes[self.ticket] == dim.labels.index(agent)
+        return dataclasses.replace(self, **{f: getattr(self, f)[keep] for f in _ENTRY_FIELDS})
+
+    def tickets(self) -> int:
+        """Distinct tickets listed (a ticket may breach both targets)."""
+        return len(np.unique(self.ticket))
+
+    def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        shown = len(self) if limit is None else min(limit, len(self))
+        ids = _ids_at(self.frame.ids["ticket_id"], self.ticket[:shown])
+        agent = self.frame.dims.get("agent")
+        kd = self.key_dim
+        out = []
+        for j in range(shown):  # output rows: one per listed ticket and target
+            i = int(self.ticket[j])
+            breached = self.state[j] == sla.BREACHED
+            due = int(self.due[j])
+            out.append(
+                {
+                    "ticket_id": ids[j],
+                    self.key: kd.labels[kd.codes[i]] if kd is not None else UNKNOWN,
+                    "agent": agent.labels[agent.codes[i]] if agent is not None else None,
+                    "target": sla.TARGETS[self.target[j]],
+                    "state": sla.STATES[self.state[j]],
+                    "target_seconds": _number(self.seconds[j]),
+                    "elapsed_seconds": _number(self.elapsed[j]),
+                    "due_at": iso_us(due) if due != NAT else None,
+                    "overdue_seconds": float(self.overdue[j]) if breached else 0.0,
+                }
+            )
+        return out
+
+
+_ENTRY_FIELDS = ("ticket", "target", "state", "seconds", "elapsed", "due", "overdue")
+
+
+def _ids_at(ids: pa.Array, rows: np.ndarray) -> list[Any]:
+    """The ids of some rows as Python values, converted once."""
+    if pa.types.is_integer(ids.type) and ids.null_count == 0:
+        return to_np(ids, np.int64, 0)[rows].tolist()  # (Arrow's take loads its kernels)
+    return ids.take(from_np(rows, pa.int64())).to_pylist()
+
+
+def _number(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def listing_of(
     engine: Engine, frame: Frame, states: tuple[int, ...], window: Window, key: str
-) -> list[dict[str, Any]]:
-    """The tickets behind the numbers: one row per ticket and target in `states`,
-    the most overdue first."""
+) -> Listing:
+    """The tickets in `states` among those created in the window, with their targets."""
     measures = engine.measures["tickets"]
     created = measures.event("created_at")
     scope = created != NAT
@@ -138,36 +222,29 @@ def list_tickets(
         scope &= created >= window.start
     if window.end is not None:
         scope &= created < window.end
-    ids = frame.ids["ticket_id"].to_pylist()
-    key_dim = sla.key_dim(frame, engine.config)
-    agent = frame.dims.get("agent")
-    rows: list[dict[str, Any]] = []
-    for target in sla.TARGETS:
+    parts: dict[str, list[np.ndarray]] = {f: [] for f in _ENTRY_FIELDS}
+    for t, target in enumerate(sla.TARGETS):
         view = measures.sla_view(target)
         sel = np.flatnonzero(scope & np.isin(view.state, states))
+        state = view.state[sel]
         elapsed = view.elapsed(sel)
         seconds = view.target[sel]
-        overdue = np.where(view.state[sel] == sla.BREACHED, elapsed - seconds, 0.0)
-        due_at = view.due(sel)
-        order = np.lexsort((due_at, -np.nan_to_num(overdue)))
-        for j in order:  # output rows: one per listed ticket
-            i = sel[j]
-            due = int(due_at[j])
-            rows.append(
-                {
-                    "ticket_id": ids[i],
-                    key: key_dim.labels[key_dim.codes[i]] if key_dim is not None else UNKNOWN,
-                    "agent": agent.labels[agent.codes[i]] if agent is not None else None,
-                    "target": target,
-                    "state": sla.STATES[view.state[i]],
-                    "target_seconds": None if np.isnan(seconds[j]) else float(seconds[j]),
-                    "elapsed_seconds": None if np.isnan(elapsed[j]) else float(elapsed[j]),
-                    "due_at": iso_us(due) if due != NAT else None,
-                    "overdue_seconds": float(overdue[j]) if view.state[i] == sla.BREACHED else 0.0,
-                }
-            )
-    rows.sort(key=lambda r: -r["overdue_seconds"])
-    return rows
+        parts["ticket"].append(sel)
+        parts["target"].append(np.full(len(sel), t, dtype=np.int8))
+        parts["state"].append(state)
+        parts["seconds"].append(seconds)
+        parts["elapsed"].append(elapsed)
+        parts["due"].append(view.due(sel))
+        parts["overdue"].append(np.where(state == sla.BREACHED, elapsed - seconds, 0.0))
+    cols = {f: np.concatenate(v) for f, v in parts.items()}
+    # the most overdue first; ties: first response first, then the earliest due, then
+    # the export's order
+    order = np.lexsort(
+        (cols["ticket"], cols["due"], cols["target"], -np.nan_to_num(cols["overdue"]))
+    )
+    return Listing(
+        frame, key, sla.key_dim(frame, engine.config), **{f: c[order] for f, c in cols.items()}
+    )
 
 
 def miss_lines(check: SlaCheck) -> list[str]:

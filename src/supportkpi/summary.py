@@ -793,7 +793,7 @@ class _Builder:
             cohort=False,
         )
         try:
-            check = sla_check(opts, "compliance", "breached")
+            check = sla_check(opts, "compliance", "breached", list_rows=False)
         except SupportKpiError as exc:  # e.g. no priority column: no SLA section, said why
             reason = str(exc)
             return SlaSection(key=key, reason=reason)
@@ -838,12 +838,14 @@ class _Builder:
                 )
             )
         section.rows.sort(key=lambda row: row.group != "all")  # overall first
-        tickets = check.report.tickets or []
+        listing = check.listing
+        assert listing is not None
         if agent is not None:
-            tickets = [t for t in tickets if t.get("agent") == agent]
-        section.breached = len(tickets)
-        section.breached_tickets = len({str(t["ticket_id"]) for t in tickets})
-        section.worst = [{**t, "ticket_id": str(t["ticket_id"])} for t in tickets[:WORST_TICKETS]]
+            listing = listing.of_agent(agent)
+        section.breached = len(listing)
+        section.breached_tickets = listing.tickets()
+        worst = listing.rows(WORST_TICKETS)
+        section.worst = [{**t, "ticket_id": str(t["ticket_id"])} for t in worst]
         return section
 
     # -- team
