@@ -654,3 +654,29 @@ def test_period_not_over(in_tmp: Path, w46: Summary) -> None:
     assert s.partial and s.as_of == "2026-11-10T12:00:00Z"
     assert any("not over at the as-of time" in n for n in s.notes)
     assert "— not over at the as-of time" in render_markdown(s)
+
+
+def test_the_default_period_computes_only_its_trend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --period, the summary is the one of the last week before the data's
+    as-of time, and only that week's trend is computed (not every week of the data by
+    agent: 200k result rows for a year of 200 agents)."""
+    from supportkpi import summary as summary_module
+
+    periods: list[set[str]] = []
+    real = summary_module.compute
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        report = real(*args, **kw)
+        periods.append({r.group["period"] for r in report.results if "period" in r.group})
+        return report
+
+    monkeypatch.setattr(summary_module, "compute", counted)
+    default = run("summary", "-f", "json", cwd=ROOT)
+    assert default.code == 0, default.err
+    label = json.loads(default.out)["period"]
+    trend = set(trend_labels(label))
+    assert len(trend) == 8
+    periods_of_series = periods[0]
+    assert periods_of_series <= trend  # the series: the trend weeks, nothing earlier
+    explicit = run("summary", "--period", label, "-f", "json", cwd=ROOT)
+    assert json.loads(explicit.out) == json.loads(default.out)

@@ -7,6 +7,7 @@ judge → report. The CLI only parses options and renders what these return.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import kpis as catalogue
@@ -282,9 +283,15 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
     ]
 
 
-def compute(options: Options, config: Config | None = None) -> Report:
+def compute(
+    options: Options,
+    config: Config | None = None,
+    window_at: Callable[[int | None], Window] | None = None,
+) -> Report:
+    """`window_at`: the period to compute, once the data's as-of time is known (the
+    summary's trend ends with the last week before it); in-memory runs only."""
     config = config if config is not None else resolve_config(options)
-    why = _in_parts(options, config)
+    why = None if window_at is not None else _in_parts(options, config)
     if why is not None:
         from . import stream
 
@@ -308,6 +315,8 @@ def compute(options: Options, config: Config | None = None) -> Report:
         if options.as_of
         else default_as_of(frames)
     )
+    if window_at is not None:
+        window = window_at(as_of)
     query = Query(
         kpi_names,
         breakdowns,

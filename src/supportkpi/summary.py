@@ -39,7 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -50,6 +50,7 @@ from .engine import Z95, Result
 from .errors import SupportKpiError, UsageError
 from .kpis import Count, OpenAtEnd, Retention, Sum
 from .periods import (
+    Window,
     floor_date,
     iso_us,
     label_of,
@@ -59,7 +60,7 @@ from .periods import (
     previous_period,
 )
 from .report import InputSummary, Report
-from .run import INPUT_NAMES, Options, compute, resolve_config
+from .run import INPUT_NAMES, Options, compute, make_window, resolve_config
 from .schema import UNKNOWN, closest
 from .targets import judge
 
@@ -530,6 +531,7 @@ class _Builder:
         period: str | None = None,
         as_of: str | None,
         by_agent: bool,
+        window_at: Callable[[int | None], Window] | None = None,
     ) -> tuple[Report, bool]:
         """compute(), by agent when the data has an agent column (else without)."""
         base = dataclasses.replace(
@@ -545,11 +547,22 @@ class _Builder:
         )
         if by_agent:
             try:
-                return compute(dataclasses.replace(base, by=[["agent"]]), self.config), True
+                by_agent_options = dataclasses.replace(base, by=[["agent"]])
+                return compute(by_agent_options, self.config, window_at), True
             except UsageError as exc:
                 if not str(exc).startswith("--by agent"):
                     raise
-        return compute(base, self.config), False
+        return compute(base, self.config, window_at), False
+
+    def _default_trend(self, as_of: int | None) -> Window:
+        """The trend periods of the default period (the last week before the data's
+        as-of time): only those are shown, and a year of weeks by agent is 200k rows."""
+        if as_of is None:  # no timestamps: build() says so
+            return Window(None, None, None)
+        start, end = _window_of(default_period(as_of, self.config.timezone))
+        return make_window(
+            dataclasses.replace(self.options, from_=start, to=end, period=None), self.config
+        )
 
     def _series(
         self, kpis: list[str], label: str | None, as_of: str | None, *, by_agent: bool
@@ -559,7 +572,13 @@ class _Builder:
         grain = parse_period(label)[3] if label else "week"
         window = _window_of(label) if label else (None, None)
         report, has_agent = self._run(
-            kpis, every=grain, from_=window[0], to=window[1], as_of=as_of, by_agent=by_agent
+            kpis,
+            every=grain,
+            from_=window[0],
+            to=window[1],
+            as_of=as_of,
+            by_agent=by_agent,
+            window_at=None if label else self._default_trend,
         )
         results = [r for r in report.results if "period" in r.group]
         seen = {r.kpi for r in results}
