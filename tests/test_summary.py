@@ -680,3 +680,26 @@ def test_the_default_period_computes_only_its_trend(monkeypatch: pytest.MonkeyPa
     assert periods_of_series <= trend  # the series: the trend weeks, nothing earlier
     explicit = run("summary", "--period", label, "-f", "json", cwd=ROOT)
     assert json.loads(explicit.out) == json.loads(default.out)
+
+
+def test_a_summary_reads_each_export_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The series, the comparison period and the SLA check read the same exports: each
+    is read once, and the problems it has are reported once."""
+    from supportkpi import run as run_module
+
+    reads: list[str] = []
+    real = run_module.load_input
+
+    def counted(name: str, *args: Any, **kw: Any) -> Any:
+        reads.append(name)
+        return real(name, *args, **kw)
+
+    monkeypatch.setattr(run_module, "load_input", counted)
+    done = run("summary", "--compare", "last-year", "-f", "json", cwd=ROOT)
+    assert done.code == 0, done.err
+    assert sorted(reads) == sorted(set(reads)) and "tickets" in reads
+    doc = json.loads(done.out)
+    assert any(i["problems"] for i in doc["inputs"])  # the examples have some
+    for summary_input in doc["inputs"]:
+        codes = [p["code"] for p in summary_input["problems"]]
+        assert len(codes) == len(set(codes)), summary_input["input"]

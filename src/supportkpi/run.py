@@ -166,17 +166,57 @@ def load_all(
     only: tuple[str, ...] = INPUT_NAMES,
     also_read: tuple[str, ...] = (),
     sla_key: str | None = None,
+    loaded: Loaded | None = None,
 ) -> dict[str, Frame]:
     """Load the inputs; `also_read` names ticket columns wanted when present (listings);
-    `sla_key` is a dimension the command adds itself (sla-check groups by it)."""
+    `sla_key` is a dimension the command adds itself (sla-check groups by it);
+    `loaded`: frames an earlier run of the same process read, reused where they hold
+    what this run asks for (and this run's frames kept there)."""
     paths, requests = plan_reads(options, config, kpi_names, breakdowns, only, also_read)
+    names = [name for name in INPUT_NAMES if name in paths]
+    earlier = [loaded.reusable(n, paths[n], config, requests[n]) for n in names] if loaded else []
     frames: dict[str, Frame] = {}
-    for name in INPUT_NAMES:
-        if name in paths:
+    if earlier and all(f is not None for f in earlier):
+        # all read (and linked to each other) before: linking again would record the
+        # same problems twice
+        frames = {n: f for n, f in zip(names, earlier, strict=True) if f is not None}
+    else:
+        for name in names:
             frames[name] = load_input(name, paths[name], config, requests[name])
-    attach_inputs(frames)
+            if loaded is not None:
+                loaded.keep(name, paths[name], config, requests[name], frames[name])
+        attach_inputs(frames)
     _check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key)
     return frames
+
+
+@dataclass
+class Loaded:
+    """The frames one process has read, for its later runs over the same exports: the
+    summary's series, its comparison period and its SLA check read the same tickets.
+    Frames are read-only once loaded (the engine never writes into them)."""
+
+    frames: dict[str, tuple[list[str], Config, Request, Frame]] = field(default_factory=dict)
+
+    def keep(
+        self, name: str, paths: list[str], config: Config, request: Request, frame: Frame
+    ) -> None:
+        self.frames[name] = (list(paths), config, request, frame)
+
+    def reusable(
+        self, name: str, paths: list[str], config: Config, request: Request
+    ) -> Frame | None:
+        """The frame read earlier when it is of the same files and config and holds every
+        column and dimension asked for now."""
+        if name not in self.frames:
+            return None
+        had_paths, had_config, had, frame = self.frames[name]
+        if had_paths != list(paths) or had_config is not config or request.keep_rows:
+            return None
+        columns_ok = had.columns is None or (
+            request.columns is not None and request.columns <= had.columns
+        )
+        return frame if columns_ok and set(request.dims) <= set(had.dims) else None
 
 
 def plan_reads(
@@ -287,11 +327,16 @@ def compute(
     options: Options,
     config: Config | None = None,
     window_at: Callable[[int | None], Window] | None = None,
+    loaded: Loaded | None = None,
 ) -> Report:
     """`window_at`: the period to compute, once the data's as-of time is known (the
-    summary's trend ends with the last week before it); in-memory runs only."""
+    summary's trend ends with the last week before it); `loaded`: frames to reuse and
+    keep (see `Loaded`). Both apply to runs that read the exports whole: a run read in
+    parts for memory computes every period (the summary picks its own) and keeps none."""
     config = config if config is not None else resolve_config(options)
-    why = None if window_at is not None else _in_parts(options, config)
+    why = _in_parts(options, config)
+    if why == "speed" and (window_at is not None or loaded is not None):
+        why = None  # parts only for speed, and these would not apply there
     if why is not None:
         from . import stream
 
@@ -309,7 +354,7 @@ def compute(
                 raise
             # chosen for speed, but these exports cannot be read in parts: read them whole
     kpi_names, breakdowns, window = asked(options, config)
-    frames = load_all(options, config, kpi_names, breakdowns)
+    frames = load_all(options, config, kpi_names, breakdowns, loaded=loaded)
     as_of = (
         parse_instant(options.as_of, config.timezone, "--as-of")
         if options.as_of

@@ -18,12 +18,13 @@ import pyarrow as pa
 
 from . import progress, sla
 from .arrownp import from_np, to_np
+from .config import Config
 from .engine import Engine, Query, Result
 from .errors import UsageError
 from .frame import Dim, Frame
 from .periods import Window, iso_us, parse_instant, to_us
 from .report import Report
-from .run import Options, load_all, make_window, parse_by, resolve_config, summaries
+from .run import Loaded, Options, load_all, make_window, parse_by, resolve_config, summaries
 from .schema import UNKNOWN
 from .targets import judge, target_for
 from .timeparse import NAT
@@ -53,10 +54,12 @@ def sla_check(
     fail_on: str = "compliance",
     listing: str | None = None,
     list_rows: bool = True,
+    config: Config | None = None,
+    loaded: Loaded | None = None,
 ) -> SlaCheck:
     """`list_rows=False`: the listing stays arrays (`SlaCheck.listing`), not rows of
-    the report."""
-    config = resolve_config(options)
+    the report. `loaded`: tickets an earlier run of the process read (see `Loaded`)."""
+    config = config if config is not None else resolve_config(options)
     if not options.tickets and "tickets" not in config.inputs:
         raise UsageError("sla-check needs a tickets export", hint="give -t tickets.csv")
     if options.surveys or options.credits or options.customers or options.agents:
@@ -82,6 +85,7 @@ def sla_check(
         only=("tickets",),
         also_read=("agent",) if listing is not None else (),  # only listed tickets show it
         sla_key=implicit,
+        loaded=loaded,
     )
     as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)

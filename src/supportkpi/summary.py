@@ -60,7 +60,7 @@ from .periods import (
     previous_period,
 )
 from .report import InputSummary, Report
-from .run import INPUT_NAMES, Options, compute, make_window, resolve_config
+from .run import INPUT_NAMES, Loaded, Options, compute, make_window, resolve_config
 from .schema import UNKNOWN, closest
 from .targets import judge
 
@@ -519,6 +519,8 @@ class _Builder:
         self.min_surveys = min_surveys
         self.defs = catalogue.definition_set(config.definitions)
         self.active: set[str] = set()
+        # the series, its comparison period and the SLA check read the same exports once
+        self.loaded = Loaded()
 
     # -- engine runs
     def _run(
@@ -548,11 +550,11 @@ class _Builder:
         if by_agent:
             try:
                 by_agent_options = dataclasses.replace(base, by=[["agent"]])
-                return compute(by_agent_options, self.config, window_at), True
+                return compute(by_agent_options, self.config, window_at, self.loaded), True
             except UsageError as exc:
                 if not str(exc).startswith("--by agent"):
                     raise
-        return compute(base, self.config, window_at), False
+        return compute(base, self.config, window_at, self.loaded), False
 
     def _default_trend(self, as_of: int | None) -> Window:
         """The trend periods of the default period (the last week before the data's
@@ -812,7 +814,14 @@ class _Builder:
             cohort=False,
         )
         try:
-            check = sla_check(opts, "compliance", "breached", list_rows=False)
+            check = sla_check(
+                opts,
+                "compliance",
+                "breached",
+                list_rows=False,
+                config=self.config,
+                loaded=self.loaded,
+            )
         except SupportKpiError as exc:  # e.g. no priority column: no SLA section, said why
             reason = str(exc)
             return SlaSection(key=key, reason=reason)
