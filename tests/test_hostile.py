@@ -1265,6 +1265,11 @@ CODE_CASES = [
     CodeCase("E002", {"t.csv": b"\n \n"}, COMPUTE, ("t.csv", "empty file: no header row")),
     CodeCase("E003", {"t.csv": b"\x00\x01\x02"}, COMPUTE, ("t.csv", "binary data")),
     CodeCase(
+        "E008",
+        {"t.csv": lines("ticket_id,created_at,agent,agent", "1,2026-11-02,Ann,Bo")},
+        VALIDATE,
+    ),
+    CodeCase(
         "E004",
         {"t.csv": lines("ticket_id", "1")},
         COMPUTE,

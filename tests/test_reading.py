@@ -202,3 +202,16 @@ def test_a_broken_row_among_spanning_values_keeps_its_line_number(in_tmp: Path) 
     _, inp = tickets_json("t.csv", "--kpi", "tickets")
     assert inp["rows_used"] == 2
     assert problem(inp, "E026")["first_rows"] == [2]  # the second record, whatever its line
+
+
+def test_a_column_named_twice_reads_the_first_and_says_so(in_tmp: Path) -> None:
+    (in_tmp / "t.csv").write_text(
+        "ticket_id,created_at,agent,agent\n1,2026-11-02T09:00:00Z,Ann,Bo\n"
+        "2,2026-11-02T10:00:00Z,Ann,Cy\n"
+    )
+    doc, inp = tickets_json("t.csv", "--kpi", "tickets", "--by", "agent")
+    assert agents(doc) == {"Ann": 2}  # column 3, as any CSV reader takes it
+    [same_name] = [p for p in inp["problems"] if p["code"] == "E008"]
+    assert same_name["scope"] == "warning" and same_name["rows"] == 2
+    assert "columns 3 and 4 are both named 'agent': column 3 is read" in same_name["message"]
+    assert inp["rows_used"] == 2  # nothing excluded

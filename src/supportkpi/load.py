@@ -321,6 +321,7 @@ def _build(
         frame.origin_file = to_np(table.column(_FILE), np.int32, 0)
     for raw in raws:
         _malformed_problem(frame, spec, raw)
+        _same_name_problem(frame, spec, raw, n_rows=table.num_rows)
     if collapsed is not None and len(collapsed.bad_time):
         assert rules is not None
         for f in np.unique(event_file[collapsed.bad_time]):
@@ -388,6 +389,30 @@ def _malformed_problem(frame: Frame, spec: InputSpec, raw: _Raw) -> None:
             ("all",),
         )
     )
+
+
+def _same_name_problem(frame: Frame, spec: InputSpec, raw: _Raw, n_rows: int) -> None:
+    """A column read whose name the header has twice: the first is read (as every CSV
+    reader does), and the report says so; which one the export meant cannot be told."""
+    read = dict.fromkeys([*(raw.mapping[c] for c in raw.wanted), *raw.extra.values()])
+    header = raw.src.header
+    for name in (c for c in read if header.count(c) > 1):
+        at = [str(i + 1) for i, h in enumerate(header) if h == name]
+        canonical = next((c for c in raw.wanted if raw.mapping[c] == name), name)
+        frame.problems.append(
+            Problem(
+                "E008",
+                spec.name,
+                canonical,
+                f"columns {', '.join(at[:-1])} and {at[-1]} are"
+                f" {'both' if len(at) == 2 else 'all'} named '{name}': column {at[0]} is"
+                " read (rename the other in the export if it is the one meant)",
+                n_rows,
+                [1] if n_rows else [],
+                raw.src.display,
+                AFFECTS.get(canonical, ()) or (f"breakdowns by {canonical}",),
+            )
+        )
 
 
 def _fill_from_events(
