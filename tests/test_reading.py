@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conftest import run
+from conftest import result, run
 from supportkpi.coerce import ids
 from supportkpi.errors import printable
 
@@ -215,3 +215,24 @@ def test_a_column_named_twice_reads_the_first_and_says_so(in_tmp: Path) -> None:
     assert same_name["scope"] == "warning" and same_name["rows"] == 2
     assert "columns 3 and 4 are both named 'agent': column 3 is read" in same_name["message"]
     assert inp["rows_used"] == 2  # nothing excluded
+
+
+def test_decimal_commas_in_semicolon_files_only(in_tmp: Path) -> None:
+    """A spreadsheet in a decimal-comma locale saves `;`-separated files with `120,5`;
+    in a comma-separated file the same quoted text is not a number (E021), not a guess."""
+    (in_tmp / "t.csv").write_text(
+        "ticket_id;created_at;talk_seconds;hold_seconds;after_call_work_seconds\n"
+        "1;2026-11-02T09:00:00Z;120,5;30,25;0\n"
+        "2;2026-11-02T09:30:00Z;200;10,75;-1,5\n"
+    )
+    doc, inp = tickets_json("t.csv", "--kpi", "handle_time")
+    # ticket 2's wrap-up time is negative (E014): its handle time is left out
+    assert result(doc, "handle_time")["value"] == 120.5 + 30.25 + 0
+    assert [p["code"] for p in inp["problems"]] == ["E014"]
+    (in_tmp / "c.csv").write_text(
+        'ticket_id,created_at,talk_seconds\n1,2026-11-02T09:00:00Z,"120,5"\n'
+        "2,2026-11-02T09:30:00Z,200\n"
+    )
+    doc, inp = tickets_json("c.csv", "--kpi", "handle_time")
+    assert result(doc, "handle_time")["value"] == 200
+    assert [p["code"] for p in inp["problems"]] == ["E021"]

@@ -23,7 +23,14 @@ def is_texty(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t)
 
 
-def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+# one decimal comma between digits, nothing else: "120,5" (never "1,234.5" or "1.234,5")
+_DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
+
+
+def to_float(arr: pa.ChunkedArray, decimal_comma: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers, NaN where empty; and which present values are not numbers. With
+    `decimal_comma`, "120,5" is 120.5 (the files of a spreadsheet in a decimal-comma
+    locale: semicolon-separated, since the comma is taken)."""
     t = arr.type
     n = len(arr)
     if pa.types.is_null(t):
@@ -41,6 +48,8 @@ def to_float(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if is_texty(t):
         text = pc.utf8_trim_whitespace(pc.cast(_flat(arr), pa.string()))
         text = pc.if_else(pc.equal(text, literal("")), literal(None, text.type), text)
+        if decimal_comma:
+            text = pc.replace_substring_regex(text, pattern=_DECIMAL_COMMA, replacement=r"\1.\2")
         ok = pc.match_substring_regex(text, _NUMBER)
         good = pc.if_else(ok, text, literal(None, text.type))
         out = to_np(pc.cast(good, pa.float64()), np.float64, np.nan)

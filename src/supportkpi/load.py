@@ -502,7 +502,8 @@ def _coerce_column(
         return
     if name == "score" and "score" in config.values:  # ratings given as words
         arr = coerce.replace_text(arr, config.values["score"])
-    vals, bad = coerce.to_float(arr)
+    # a semicolon-separated file comes from a decimal-comma locale (the comma is taken)
+    vals, bad = coerce.to_float(arr, decimal_comma=src.kind == "csv" and src.delimiter == ";")
     if scale != 1.0:
         vals = vals * scale
     what = {
