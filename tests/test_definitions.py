@@ -234,3 +234,23 @@ def test_definitions_doc_is_generated_and_current() -> None:
     for name in CATALOGUE:
         assert f"### `{name}`" in doc
     assert "docs/definitions.md" in (ROOT / "README.md").read_text()
+
+
+def test_explain_writes_instants_as_the_json_does(in_tmp: Path) -> None:
+    """ISO 8601 in UTC, as in the JSON (not Arrow's "2026-11-02 09:00:00.000000Z"):
+    microseconds only when there are some, and the file reads back the same."""
+    (in_tmp / "t.csv").write_text(
+        "ticket_id,created_at,first_response_at\n"
+        "1,2026-11-02T10:00:00+01:00,2026-11-02T09:30:00.250000Z\n"
+        "2,2026-11-02T09:00:00Z,\n"
+    )
+    r = run("explain", "first_response_time", "-t", "t.csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert [(x["created_at"], x["first_response_at"]) for x in rows] == [
+        ("2026-11-02T09:00:00Z", "2026-11-02T09:30:00.250000Z"),
+        ("2026-11-02T09:00:00Z", ""),
+    ]
+    assert float(rows[0]["value"]) == 1800.25
+    (in_tmp / "rows.csv").write_text(r.out)
+    again = run("explain", "first_response_time", "-t", "rows.csv")
+    assert list(csv.DictReader(io.StringIO(again.out))) == rows

@@ -192,6 +192,11 @@ def _dim_array(dim: Dim, rows: np.ndarray | slice) -> pa.Array:
     return pa.DictionaryArray.from_arrays(codes, strings(dim.labels))
 
 
+# Arrow writes an instant as "2026-11-02 09:00:00.000000Z": the same in ISO 8601 as the
+# JSON has it, microseconds only when there are some
+_ARROW_UTC = r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.0{6}|(\.\d{6}))Z$"
+
+
 def write(table: pa.Table, output: str | None) -> str | bytes:
     """CSV text (formula-injection safe) or Parquet bytes, by the output's extension."""
     if output and output.lower().endswith((".parquet", ".pq")):
@@ -207,6 +212,10 @@ def write(table: pa.Table, output: str | None) -> str | bytes:
         col = table.column(name)
         if pa.types.is_dictionary(col.type):
             col = pc.cast(col, pa.string())
+        elif pa.types.is_timestamp(col.type):  # as everywhere else: 2026-11-02T09:00:00Z
+            col = pc.replace_substring_regex(
+                pc.cast(col, pa.string()), pattern=_ARROW_UTC, replacement=r"\1T\2\3Z"
+            )
         if pa.types.is_string(col.type):
             risky = pc.match_substring_regex(col, r"^[=+\-@\t\r]")
             col = pc.if_else(
