@@ -125,3 +125,20 @@ def test_work_inside_a_pool_thread_does_not_split_again() -> None:
         assert len({name for _, name in part}) == 1
         assert part[0][1] in outer_threads
     assert threading.current_thread().name not in outer_threads
+
+
+def test_sla_state_counts_by_slices_equal_one_bincount() -> None:
+    """Few groups and many rows: counted a slice at a time, two at a time, the same as
+    one bincount of every row's (group, state)."""
+    from supportkpi import sla, threads
+    from supportkpi.engine import _state_counts
+
+    rng = np.random.default_rng(7)
+    s = len(sla.STATES)
+    for n, k in ((5 * threads.SLICE + 123, 5), (3 * threads.SLICE, 5), (5 * threads.SLICE, 40_000)):
+        fine = rng.integers(0, k, n).astype(np.int64)
+        states = rng.integers(0, s, n).astype(np.int8)
+        expected = np.bincount(fine * s + states, minlength=k * s).reshape(k, s)
+        got = _state_counts(fine, states, k)
+        assert got.shape == (k, s) and np.array_equal(got, expected)
+        assert got.sum() == n

@@ -477,11 +477,8 @@ class Engine:
             elif isinstance(stat, SlaCompliance):
                 key = "sla:" + stat.target
                 if key not in done:
-                    s = len(sla.STATES)
-                    index = fine * s  # one row-length array: the states are added in place
-                    index += in_scope(m.get("sla_" + stat.target))
-                    per = np.bincount(index, minlength=k * s).reshape(k, s)
-                    partial.add(partial.states, stat.target, ids, per)
+                    states = in_scope(m.get("sla_" + stat.target))
+                    partial.add(partial.states, stat.target, ids, _state_counts(fine, states, k))
             elif isinstance(stat, PerDistinct):
                 key = "rows"
                 if not compact:  # needs every row at once: in-memory runs only
@@ -919,6 +916,28 @@ def _fine_sums(fine: np.ndarray, v: np.ndarray, k: int, squares: bool) -> tuple[
     if squares:
         out.append(np.bincount(f, weights=vv * vv, minlength=k))
     return tuple(out)
+
+
+def _state_counts(fine: np.ndarray, states: np.ndarray, k: int) -> np.ndarray:
+    """Rows per fine group and SLA state (k × len(sla.STATES)). With few groups, a slice
+    at a time, two at a time: a slice's combined index stays in the caches, where one
+    for every row is fresh memory (80 MB at 10M tickets)."""
+    s = len(sla.STATES)
+
+    def counts(rows: slice) -> np.ndarray:
+        index = fine[rows] * s
+        index += states[rows]
+        return np.bincount(index, minlength=k * s)
+
+    n = len(fine)
+    if n < 4 * threads.SLICE or k * s > threads.SLICE // 16:  # many groups: one pass
+        return counts(slice(None)).reshape(k, s)
+    total = np.zeros(k * s, dtype=np.int64)
+    for part in threads.map2(
+        counts, [slice(a, a + threads.SLICE) for a in range(0, n, threads.SLICE)]
+    ):
+        total += part
+    return total.reshape(k, s)
 
 
 def by_measure_of(kpis: list[Kpi]) -> dict[str | None, list[Kpi]]:
