@@ -236,3 +236,7 @@ def test_decimal_commas_in_semicolon_files_only(in_tmp: Path) -> None:
     doc, inp = tickets_json("c.csv", "--kpi", "handle_time")
     assert result(doc, "handle_time")["value"] == 200
     assert [p["code"] for p in inp["problems"]] == ["E021"]
+    assert "a decimal comma?" in inp["problems"][0]["message"]  # says why, never guesses
+    (in_tmp / "w.csv").write_text("ticket_id,created_at,talk_seconds\n1,2026-11-02,soon\n")
+    _, inp = tickets_json("w.csv", "--kpi", "handle_time")
+    assert "decimal comma" not in inp["problems"][0]["message"]

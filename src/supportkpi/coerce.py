@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from .arrownp import flat as _flat
-from .arrownp import literal, mask, pc, strings, to_np, valid
+from .arrownp import from_np, literal, mask, pc, strings, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
@@ -25,6 +25,18 @@ def is_texty(t: pa.DataType) -> bool:
 
 # one decimal comma between digits, nothing else: "120,5" (never "1,234.5" or "1.234,5")
 _DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
+
+
+def decimal_commas(arr: pa.ChunkedArray, rows: np.ndarray) -> bool:
+    """Whether the first of these rows (values that are not numbers) look like
+    numbers with a decimal comma, such as 120,5."""
+    if not is_texty(arr.type):
+        return False
+    first = np.flatnonzero(rows)[:20]
+    text = pc.utf8_trim_whitespace(
+        pc.cast(_flat(arr).take(from_np(first, pa.int64())), pa.string())
+    )
+    return bool(pc.any(pc.match_substring_regex(text, _DECIMAL_COMMA)).as_py())
 
 
 def to_float(arr: pa.ChunkedArray, decimal_comma: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -533,7 +533,13 @@ def _coerce_column(
     if bad.any():
         non_numeric = bad & np.isnan(vals)
         if non_numeric.any():
-            record(frame, "E021", name, non_numeric, f"expected {what}")
+            hint = ""
+            if coerce.decimal_commas(arr, non_numeric):
+                hint = (
+                    " (a decimal comma? It is read in semicolon-separated files only: in a"
+                    " comma-separated one it cannot be told from a thousands separator)"
+                )
+            record(frame, "E021", name, non_numeric, f"expected {what}{hint}")
         vals = np.where(bad, np.nan, vals)
         frame.bad[name] = bad
     if ctype == "minutes":
