@@ -353,3 +353,14 @@ def test_parquet_seconds_past_any_calendar_are_counted_not_wrapped(in_tmp: Path)
     assert tickets["rows_used"] == 2
     assert sum(tickets["rows_rejected"].values()) == 1
     assert value(doc, "tickets") == 2
+
+
+def test_standard_input_feeds_one_input_only(in_tmp: Path) -> None:
+    """The second '-' would find stdin empty: said up front, not as an empty file."""
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    raw = (in_tmp / "t.csv").read_bytes()
+    r = run("compute", "-t", "-", "-s", "-", stdin=raw)
+    assert r.code == 2 and "given for tickets and surveys: it can be read once" in r.err
+    r = run("compute", "-t", "-", "-t", "-", stdin=raw)
+    assert r.code == 2 and "given twice for tickets" in r.err
+    assert compute("-t", "-", stdin=raw)["results"]  # once is fine

@@ -155,6 +155,14 @@ def input_paths(options: Options, config: Config) -> dict[str, list[str]]:
         paths = list(given) if given else list(config.inputs.get(name, ()))
         if paths:
             out[name] = paths
+    from_stdin = [name for name, paths in out.items() for p in paths if p == "-"]
+    if len(from_stdin) > 1:  # the second would find it empty
+        names = list(dict.fromkeys(from_stdin))
+        given = f"for {' and '.join(names)}" if len(names) > 1 else f"twice for {names[0]}"
+        raise UsageError(
+            f"'-' (standard input) is given {given}: it can be read once",
+            hint="give all but one of them as files",
+        )
     return out
 
 
