@@ -240,3 +240,34 @@ def test_decimal_commas_in_semicolon_files_only(in_tmp: Path) -> None:
     (in_tmp / "w.csv").write_text("ticket_id,created_at,talk_seconds\n1,2026-11-02,soon\n")
     _, inp = tickets_json("w.csv", "--kpi", "handle_time")
     assert "decimal comma" not in inp["problems"][0]["message"]
+
+
+def test_header_names_with_spaces_around_them(in_tmp: Path) -> None:
+    """'ticket_id, created_at, agent' (a space after each comma) and 'agent ' name the
+    canonical columns; they were read as ' created_at', which no column is, and the
+    run stopped with a decoding error."""
+    (in_tmp / "t.csv").write_text(
+        "ticket_id, created_at, agent ,talk_seconds\n"
+        "1, 2026-11-02T09:00:00Z, Ann,120\n"
+        "2, 2026-11-02T10:00:00Z, Bo ,60\n"
+    )
+    doc, inp = tickets_json("t.csv", "--kpi", "tickets", "--by", "agent")
+    assert inp["rows_used"] == 2 and not inp["problems"]
+    assert agents(doc) == {"Ann": 1, "Bo": 1}
+    doc, _ = tickets_json("t.csv", "--kpi", "handle_time")
+    assert result(doc, "handle_time")["value"] == 90
+
+
+def test_two_header_names_for_one_column_read_the_first_and_say_so(in_tmp: Path) -> None:
+    """'Agent' and 'agent' both stand for agent: the first is read, and E008 says so,
+    unless the config maps one of them by its exact name."""
+    (in_tmp / "t.csv").write_text(
+        "ticket_id,created_at,Agent,agent\n1,2026-11-02T09:00:00Z,Ann,Bo\n"
+    )
+    doc, inp = tickets_json("t.csv", "--kpi", "tickets", "--by", "agent")
+    assert agents(doc) == {"Ann": 1}
+    [same] = [p for p in inp["problems"] if p["code"] == "E008"]
+    assert "columns 3 ('Agent') and 4 ('agent') both stand for agent: column 3" in same["message"]
+    (in_tmp / "targets.yaml").write_text("columns: {tickets: {agent: agent}}\n")
+    doc, inp = tickets_json("t.csv", "--kpi", "tickets", "--by", "agent")
+    assert agents(doc) == {"Bo": 1} and not inp["problems"]

@@ -321,7 +321,7 @@ def _build(
         frame.origin_file = to_np(table.column(_FILE), np.int32, 0)
     for raw in raws:
         _malformed_problem(frame, spec, raw)
-        _same_name_problem(frame, spec, raw, n_rows=table.num_rows)
+        _same_name_problem(frame, spec, raw, table.num_rows, config)
     if collapsed is not None and len(collapsed.bad_time):
         assert rules is not None
         for f in np.unique(event_file[collapsed.bad_time]):
@@ -391,21 +391,37 @@ def _malformed_problem(frame: Frame, spec: InputSpec, raw: _Raw) -> None:
     )
 
 
-def _same_name_problem(frame: Frame, spec: InputSpec, raw: _Raw, n_rows: int) -> None:
-    """A column read whose name the header has twice: the first is read (as every CSV
-    reader does), and the report says so; which one the export meant cannot be told."""
+def _same_name_problem(
+    frame: Frame, spec: InputSpec, raw: _Raw, n_rows: int, config: Config
+) -> None:
+    """A column read that other header names stand for too ('agent' twice, or 'Agent'
+    and 'agent '): the first is read (as every CSV reader does), and the report says so;
+    which one the export meant cannot be told. A name the config maps exactly is no
+    guess."""
     read = dict.fromkeys([*(raw.mapping[c] for c in raw.wanted), *raw.extra.values()])
     header = raw.src.header
-    for name in (c for c in read if header.count(c) > 1):
-        at = [str(i + 1) for i, h in enumerate(header) if h == name]
+    mapped = config.columns.get(spec.name, {})
+    for name in read:
         canonical = next((c for c in raw.wanted if raw.mapping[c] == name), name)
+        exact = header.count(name) > 1
+        chosen = canonical in mapped and name in mapped[canonical].names
+        alike = [i for i, h in enumerate(header) if normalise_name(h) == normalise_name(name)]
+        if not exact and (chosen or len(alike) < 2):
+            continue
+        at = (
+            [str(i + 1) for i, h in enumerate(header) if h == name]
+            if exact
+            else [f"{i + 1} ('{header[i]}')" for i in alike]
+        )
+        first = at[0].split(" ")[0]
+        every = "both" if len(at) == 2 else "all"
+        how = f"are {every} named '{name}'" if exact else f"{every} stand for {canonical}"
         frame.problems.append(
             Problem(
                 "E008",
                 spec.name,
                 canonical,
-                f"columns {', '.join(at[:-1])} and {at[-1]} are"
-                f" {'both' if len(at) == 2 else 'all'} named '{name}': column {at[0]} is"
+                f"columns {', '.join(at[:-1])} and {at[-1]} {how}: column {first} is"
                 " read (rename the other in the export if it is the one meant)",
                 n_rows,
                 [1] if n_rows else [],

@@ -107,7 +107,8 @@ class Source:
     kind: str = "csv"  # csv | parquet
     encoding: str = "utf8"
     delimiter: str = ","
-    header: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # names trimmed of spaces
+    raw_header: list[str] = field(default_factory=list)  # as written, for pyarrow
     data: bytes | None = None  # stdin content (read once)
     compressed: bool = False
     # the sniffed sample: its size in bytes, its whole data rows, and whether one of its
@@ -291,6 +292,7 @@ def open_source(path: str) -> Source:
     except csv.Error as exc:
         raise InputError(f"cannot read the header row ({exc})", path=src.display) from exc
     src.header = [h.strip() for h in first]
+    src.raw_header = list(first)
     if not any(src.header):
         raise InputError("empty header row", path=src.display, code="E002")
     src.sample_bytes = len(head)
@@ -446,6 +448,13 @@ def _read_csv(
     types = {c: pa.dictionary(pa.int32(), pa.string()) for c in dictionary if c in columns}
     if text:
         types = dict.fromkeys(src.header, pa.string())
+    # pyarrow names the columns as the header writes them ("ticket_id, created_at" has
+    # " created_at"): ask for those names, and give the table the trimmed ones
+    written: dict[str, str] = {}
+    for trimmed, raw in zip(src.header, src.raw_header or src.header, strict=False):
+        written.setdefault(trimmed, raw)
+    types = {written.get(c, c): t for c, t in types.items()}
+    include = [written.get(c, c) for c in columns]
     encoding = src.encoding
     for _attempt in range(3):
         bad = Malformed()  # the handler looks `bad` up when called
@@ -456,7 +465,7 @@ def _read_csv(
             invalid_row_handler=on_bad_row,
         )
         conv_opts = pacsv.ConvertOptions(
-            include_columns=columns,
+            include_columns=include,
             column_types=types,
             null_values=[] if text else [*NULL_VALUES, *missing],
             strings_can_be_null=not text,
@@ -478,6 +487,12 @@ def _read_csv(
                 encoding = src.encoding = MIXED  # bytes past the sniffed sample not UTF-8
                 continue
             raise InputError(_csv_message(message), path=src.display, code="E003") from exc
+        except KeyError as exc:  # (a LookupError, but no encoding's)
+            raise InputError(
+                f"the CSV reader did not find a column of the header ({exc})",
+                path=src.display,
+                code="E004",
+            ) from exc
         except (UnicodeDecodeError, LookupError) as exc:
             if encoding == "cp1252":
                 encoding = src.encoding = "latin1"
@@ -494,6 +509,10 @@ def _read_csv(
         ):  # pyarrow reads a text column holding bytes that are not UTF-8 as binary
             encoding = src.encoding = MIXED
             continue
+        if columns:
+            table = table.rename_columns(list(columns))
+        elif src.raw_header and table.num_columns == len(src.header):
+            table = table.rename_columns(list(src.header))
         return table, bad
     raise AssertionError("unreachable")  # pragma: no cover
 
