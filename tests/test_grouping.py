@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from supportkpi import branchless
+from supportkpi import branchless, grouping
 from supportkpi.grouping import RollUp, Sample
 from supportkpi.partials import Values
 
@@ -125,3 +125,20 @@ def test_branchless_put_equals_masked_assignment() -> None:
     assert whole.tolist() == expected.tolist()
     with pytest.raises(TypeError):
         branchless.put(np.zeros(3), np.ones(3, dtype=bool), 1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000])
+def test_distinct_is_np_unique(n: int) -> None:
+    rng = np.random.default_rng(n)
+    values = rng.integers(-5, 50, n)
+    assert np.array_equal(grouping.distinct(values), np.unique(values))
+
+
+def test_grouped_distinct_by_sort_matches_a_set_per_group() -> None:
+    """Many (group, key) pairs, past the bitmap: distinct keys per group, against sets."""
+    rng = np.random.default_rng(3)
+    k, card = 7, 1 << 26  # k × card over 2**28: the sorting path
+    code = rng.integers(0, k, 5000)
+    key = rng.integers(0, 300, 5000) * 1000
+    expected = [len(set(key[code == g].tolist())) for g in range(k)]
+    assert grouping.grouped_distinct(code, key, k, card).tolist() == expected

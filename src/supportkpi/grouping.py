@@ -135,8 +135,20 @@ def grouped_distinct(code: np.ndarray, key: np.ndarray, k: int, key_card: int) -
         seen = np.zeros(k * key_card, dtype=bool)
         seen[code.astype(np.int64) * key_card + key] = True
         return seen.reshape(k, key_card).sum(axis=1)
-    pairs = np.unique(code.astype(np.int64) * key_card + key)
+    pairs = distinct(code.astype(np.int64) * key_card + key)
     return np.bincount(pairs // key_card, minlength=k)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: np.unique, by a sort. numpy 2's np.unique hashes
+    integers instead, a hundred times slower here (10M int64: 9.2 s against 0.09 s)."""
+    if not len(values):
+        return values
+    ordered = np.sort(values)
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 @dataclass

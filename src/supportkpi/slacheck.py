@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from . import progress, sla
+from . import grouping, progress, sla
 from .arrownp import from_np, to_np
 from .config import Config
 from .engine import Engine, Query, Result
@@ -173,7 +173,7 @@ class Listing:
 
     def tickets(self) -> int:
         """Distinct tickets listed (a ticket may breach both targets)."""
-        return len(np.unique(self.ticket))
+        return len(grouping.distinct(self.ticket))
 
     def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
         shown = len(self) if limit is None else min(limit, len(self))
