@@ -142,3 +142,21 @@ def test_grouped_distinct_by_sort_matches_a_set_per_group() -> None:
     key = rng.integers(0, 300, 5000) * 1000
     expected = [len(set(key[code == g].tolist())) for g in range(k)]
     assert grouping.grouped_distinct(code, key, k, card).tolist() == expected
+
+
+def test_whole_seconds_slice_by_slice() -> None:
+    """int32 seconds only when every value is whole and below 2**31, wherever in the
+    column (past the first slice) the exception is."""
+    from supportkpi.partials import _SLICE, _whole_seconds
+
+    n = 2 * _SLICE + 5
+    micros = np.arange(n, dtype=np.int64) * 1_000_000
+    seconds = _whole_seconds(micros)
+    assert seconds is not None and seconds.dtype == np.int32
+    assert np.array_equal(seconds, np.arange(n))
+    late = micros.copy()
+    late[-1] += 1  # one microsecond off, in the last slice
+    assert _whole_seconds(late) is None
+    big = micros.copy()
+    big[_SLICE + 1] = (1 << 31) * 1_000_000  # no int32 holds it
+    assert _whole_seconds(big) is None

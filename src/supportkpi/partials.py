@@ -21,6 +21,21 @@ from .frame import Dim
 from .grouping import Sample, _bits, packed_sort, picked
 
 _SECOND = 1_000_000
+_SLICE = 1 << 18
+
+
+def _whole_seconds(micros: np.ndarray) -> np.ndarray | None:
+    """Microseconds as int32 seconds when every value is whole seconds below 2**31, else
+    None. A slice at a time: at 10M values, full-length temporaries (the quotient, its
+    product) were 160 MB of fresh pages and 0.2 s; a slice's stay in the caches."""
+    out = np.empty(len(micros), dtype=np.int32)
+    for start in range(0, len(micros), _SLICE):
+        part = micros[start : start + _SLICE]
+        seconds = part // _SECOND  # (np.divmod is ten times slower)
+        if int(seconds.max()) >= (1 << 31) or not np.array_equal(seconds * _SECOND, part):
+            return None
+        out[start : start + _SLICE] = seconds
+    return out
 
 
 class FineSpace:
@@ -136,9 +151,9 @@ class Values:
             return  # (an empty chunk would only spoil the others' int32 seconds)
         fine = fine.astype(np.int32) if compact else fine
         if micros and len(values):  # whole seconds: an int32 key sorts in half the time
-            seconds = values // _SECOND  # (np.divmod is ten times slower)
-            if int(seconds.max()) < (1 << 31) and np.array_equal(seconds * _SECOND, values):
-                values = seconds.astype(np.int32)
+            seconds = _whole_seconds(values)
+            if seconds is not None:
+                values = seconds
         self.fine.append(fine)
         self.values.append(values)
 
