@@ -147,7 +147,8 @@ def test_grouped_distinct_by_sort_matches_a_set_per_group() -> None:
 def test_whole_seconds_slice_by_slice() -> None:
     """int32 seconds only when every value is whole and below 2**31, wherever in the
     column (past the first slice) the exception is."""
-    from supportkpi.partials import _SLICE, _whole_seconds
+    from supportkpi.partials import _whole_seconds
+    from supportkpi.threads import SLICE as _SLICE
 
     n = 2 * _SLICE + 5
     micros = np.arange(n, dtype=np.int64) * 1_000_000

@@ -715,9 +715,7 @@ class Engine:
             g = max(len(table), 1)
             matrices = per_group(code, e + 1, g)
             labels = [tuple(dims[i].labels[int(c)] for i, c in enumerate(row)) for row in table]
-            order = [
-                tuple(_rank(dims[i], int(c), plain[i]) for i, c in enumerate(row)) for row in table
-            ]
+            order = [tuple(_rank_label(label) for label in row) for row in labels]
             if not len(table):
                 labels, order = [()], [()]
             if "period" not in dims_b:  # the whole window at once
@@ -929,15 +927,9 @@ def _state_counts(fine: np.ndarray, states: np.ndarray, k: int) -> np.ndarray:
         index += states[rows]
         return np.bincount(index, minlength=k * s)
 
-    n = len(fine)
-    if n < 4 * threads.SLICE or k * s > threads.SLICE // 16:  # many groups: one pass
+    if len(fine) < 4 * threads.SLICE or k * s > threads.SLICE // 16:  # many groups: one pass
         return counts(slice(None)).reshape(k, s)
-    total = np.zeros(k * s, dtype=np.int64)
-    for part in threads.map2(
-        counts, [slice(a, a + threads.SLICE) for a in range(0, n, threads.SLICE)]
-    ):
-        total += part
-    return total.reshape(k, s)
+    return np.sum(threads.by_slices(counts, len(fine)), axis=0).reshape(k, s)
 
 
 def by_measure_of(kpis: list[Kpi]) -> dict[str | None, list[Kpi]]:
@@ -1036,10 +1028,6 @@ def _prefer(own: Dim, fallback: Dim) -> Dim:
     unknown_own = _label_code(own, UNKNOWN)
     codes = np.where(own.codes == unknown_own, fallback.codes + len(own.labels), own.codes)
     return _merge_labels(Dim(codes.astype(np.int32), labels))
-
-
-def _rank(dim: Dim, code: int, name: str) -> tuple:
-    return _rank_label(dim.labels[code])
 
 
 def _rank_label(label: str) -> tuple:

@@ -19,9 +19,9 @@ import numpy as np
 
 from .frame import Dim
 from .grouping import Sample, _bits, packed_sort, picked
+from .threads import SLICE
 
 _SECOND = 1_000_000
-_SLICE = 1 << 18
 
 
 def _whole_seconds(micros: np.ndarray) -> np.ndarray | None:
@@ -29,12 +29,12 @@ def _whole_seconds(micros: np.ndarray) -> np.ndarray | None:
     None. A slice at a time: at 10M values, full-length temporaries (the quotient, its
     product) were 160 MB of fresh pages and 0.2 s; a slice's stay in the caches."""
     out = np.empty(len(micros), dtype=np.int32)
-    for start in range(0, len(micros), _SLICE):
-        part = micros[start : start + _SLICE]
+    for start in range(0, len(micros), SLICE):
+        part = micros[start : start + SLICE]
         seconds = part // _SECOND  # (np.divmod is ten times slower)
         if int(seconds.max()) >= (1 << 31) or not np.array_equal(seconds * _SECOND, part):
             return None
-        out[start : start + _SLICE] = seconds
+        out[start : start + SLICE] = seconds
     return out
 
 

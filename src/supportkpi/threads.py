@@ -45,14 +45,13 @@ def pool() -> ThreadPoolExecutor | None:
 SLICE = 1 << 18  # rows per slice of a long column: its temporaries fit the caches
 
 
-def by_slices(fn: Callable[[slice], None], n: int) -> None:
-    """`fn` over consecutive slices of n rows, two at a time from four full slices on."""
+def by_slices(fn: Callable[[slice], R], n: int) -> list[R]:
+    """`fn` over consecutive slices of n rows, two at a time from four full slices on;
+    its results in slice order."""
     slices = [slice(a, a + SLICE) for a in range(0, n, SLICE)]
     if n < 4 * SLICE:
-        for rows in slices:
-            fn(rows)
-    else:
-        map2(fn, slices)
+        return [fn(rows) for rows in slices]
+    return map2(fn, slices)
 
 
 def map2(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
