@@ -408,12 +408,8 @@ def _same_name_problem(
         alike = [i for i, h in enumerate(header) if normalise_name(h) == normalise_name(name)]
         if not exact and (chosen or len(alike) < 2):
             continue
-        at = (
-            [str(i + 1) for i, h in enumerate(header) if h == name]
-            if exact
-            else [f"{i + 1} ('{header[i]}')" for i in alike]
-        )
-        first = at[0].split(" ")[0]
+        where = [i for i, h in enumerate(header) if h == name] if exact else alike
+        at = [str(i + 1) if exact else f"{i + 1} ('{header[i]}')" for i in where]
         every = "both" if len(at) == 2 else "all"
         how = f"are {every} named '{name}'" if exact else f"{every} stand for {canonical}"
         frame.problems.append(
@@ -421,7 +417,7 @@ def _same_name_problem(
                 "E008",
                 spec.name,
                 canonical,
-                f"columns {', '.join(at[:-1])} and {at[-1]} {how}: column {first} is"
+                f"columns {', '.join(at[:-1])} and {at[-1]} {how}: column {where[0] + 1} is"
                 " read (rename the other in the export if it is the one meant)",
                 n_rows,
                 [1] if n_rows else [],
