@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,43 @@ def run(*args: str, stdin: str | bytes | None = None, cwd: str | Path | None = N
     finally:
         os.chdir(old)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def console_script() -> str:
+    """The installed `supportkpi` command of the Python running the tests (its venv's
+    bin), else the one on PATH."""
+    beside = Path(sys.executable).with_name("supportkpi")
+    found = str(beside) if beside.exists() else shutil.which("supportkpi")
+    if found is None:
+        pytest.fail("the supportkpi console script is not installed (pip install .)")
+    return found
+
+
+def sh(
+    *args: str,
+    cwd: str | Path | None = None,
+    stdin: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Run:
+    """Run the installed console script in a child process, as a user's shell would:
+    real stdout/stderr pipes, real exit code, the given working folder and environment
+    (`env` is laid over a copy of this process's, without SUPPORTKPI_CONFIG)."""
+    full = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
+    full.update(env or {})
+    done = subprocess.run(
+        [console_script(), *args],
+        cwd=cwd,
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        env=full,
+        timeout=timeout,
+    )
+    return Run(
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
 
 
 def write_csv(
