@@ -24,25 +24,47 @@ def _input_files(inputs: list[str]) -> list[str]:
     return files
 
 
-# every file this run has read (exports, the config): none may be written over
+# every file this run has read (exports, the config), by real path and by identity
+# (device, inode): none may be written over, whether the output names it directly, through
+# a symlink or a hard link
 _READ: set[str] = set()
+_READ_IDS: set[tuple[int, int]] = set()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def mark_read(path: str) -> None:
     _READ.add(os.path.realpath(path))
+    ident = _identity(path)
+    if ident is not None:
+        _READ_IDS.add(ident)
 
 
 def forget_reads() -> None:
     _READ.clear()
+    _READ_IDS.clear()
 
 
 def write_atomic(path: str, text: str | bytes, inputs: list[str]) -> None:
     target = os.path.realpath(path)
+    ident = _identity(target)
     for f in _input_files(inputs):
-        if os.path.realpath(f) == target:
-            raise UsageError(f"--output {path} is one of the inputs; refusing to overwrite it")
-    if target in _READ:
-        raise UsageError(f"--output {path} was read by this run; refusing to overwrite it")
+        if os.path.realpath(f) == target or (ident is not None and _identity(f) == ident):
+            raise UsageError(
+                f"--output {path} is one of the inputs; refusing to overwrite it",
+                hint="name another file for the report",
+            )
+    if target in _READ or (ident is not None and ident in _READ_IDS):
+        raise UsageError(
+            f"--output {path} is a file this run read; refusing to overwrite it",
+            hint="name another file for the report",
+        )
     if os.path.isdir(target):
         raise UsageError(f"--output {path} is a folder", hint="name a file, e.g. report.json")
     folder = os.path.dirname(target) or "."

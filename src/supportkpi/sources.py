@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .outputs import mark_read
 
 if TYPE_CHECKING:
     import numpy as np
@@ -255,6 +256,8 @@ def _sniff_delimiter(text: str) -> str:
 def open_source(path: str) -> Source:
     """Sniff one source: Parquet or CSV; for CSV the encoding, delimiter and header."""
     src = Source(path)
+    if path != "-":
+        mark_read(path)  # whatever names it, a report may never be written over it
     head = _read_head(src)
     if head.startswith(b"PAR1"):
         src.kind = "parquet"
