@@ -96,7 +96,10 @@ PresetOpt = Annotated[
 ConfigOpt = Annotated[
     str | None,
     typer.Option(
-        "--config", metavar="PATH", help="Config file (default: ./targets.yaml when present)."
+        "--config",
+        metavar="PATH",
+        help="Config file (default: $SUPPORTKPI_CONFIG, else ./targets.yaml when present)."
+        " Inputs named on the command line (-t, -s, …) replace its inputs: as a whole.",
     ),
 ]
 PeriodOpt = Annotated[
@@ -183,10 +186,16 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def emit(text: str, output: str | None, inputs: list[str]) -> None:
+def emit(text: str | bytes, output: str | None, inputs: list[str]) -> None:
     """Print, or write `output` atomically (never over an input)."""
+    from .progress import finish
+
+    finish()
     if output is None or output == "-":
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
         return
     from .outputs import write_atomic
@@ -379,12 +388,14 @@ def sla_check_cmd(
       supportkpi sla-check -t open_tickets.csv
       supportkpi sla-check -t export.csv --list breached
       supportkpi sla-check -t export.csv --by agent --format json
-      */10 * * * * supportkpi sla-check -t /exports/open.csv --quiet \\
-          --format prometheus --output /var/lib/node_exporter/sla.prom
+      */10 * * * * SUPPORTKPI_CONFIG=/etc/supportkpi/targets.yaml supportkpi sla-check \\
+          -t /exports/open.csv --quiet --format prometheus --output /var/lib/node_exporter/sla.prom
 
     Policies (first response and resolution targets per priority, compliance goals,
-    business hours, holidays) come from targets.yaml; without one, seed 002's table
-    applies (P1 15m/4h 99%, P2 1h/8h 95%, P3 4h/24h 90%, P4 8h/72h 85%).
+    business hours, holidays) come from the config (--config, $SUPPORTKPI_CONFIG, or
+    ./targets.yaml); without one, seed 002's table applies (P1 15m/4h 99%, P2 1h/8h
+    95%, P3 4h/24h 90%, P4 8h/72h 85%). Tickets no policy covers are counted as
+    unmatched; when no ticket at all is covered, the exit code is 2.
     Exit codes: 0 all priorities meet their goal, 1 one does not (or, with
     --fail-on breach, any ticket is breached), 2 bad usage or input.
     """
@@ -420,8 +431,9 @@ def sla_check_cmd(
         else:
             text = render_table(report, key)
         if output is not None:
+            # the file and the exit code carry the result; --quiet: nothing for cron to mail
             emit(text, output, _all_inputs(tickets))
-            if check.exit_code:
+            if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:
             emit(text, None, [])
@@ -559,12 +571,8 @@ def explain_cmd(
         table = explain(opts, kpi, parse_where(where or []))
         data = write(table, output)
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
-        if output is None:
-            sys.stdout.write(data if isinstance(data, str) else data.decode())
-        else:
-            from .outputs import write_atomic
-
-            write_atomic(output, data, inputs)
+        emit(data, output, inputs)
+        if output is not None and output != "-":
             sys.stderr.write(f"wrote {output} ({table.num_rows:,} rows)\n")
         return 0
 

@@ -9,11 +9,19 @@ only when the spinner actually appears, so start-up stays fast.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-DELAY = 2.0  # seconds before anything is shown
+DELAY = 2.0  # seconds before anything is shown (SUPPORTKPI_PROGRESS_AFTER overrides)
+
+
+def _delay() -> float:
+    try:
+        return max(0.0, float(os.environ.get("SUPPORTKPI_PROGRESS_AFTER", DELAY)))
+    except ValueError:
+        return DELAY
 
 
 class _Spinner:
@@ -21,24 +29,37 @@ class _Spinner:
         self.text = "working"
         self.lock = threading.Lock()
         self.status: Any = None
+        self.spinner: Any = None
         self.closed = False
-        self.timer = threading.Timer(DELAY, self._show)
+        self.timer = threading.Timer(_delay(), self._show)
         self.timer.daemon = True
 
     def _show(self) -> None:
         from rich.console import Console
+        from rich.live import Live
+        from rich.spinner import Spinner
 
         with self.lock:
             if self.closed:
                 return
-            self.status = Console(stderr=True).status(self.text, spinner="dots")
+            # not Console.status: its Live redirects sys.stdout into the console while it
+            # runs, so a report written then lands on stderr, and `> out.csv` stays empty
+            self.spinner = Spinner("dots", self.text)
+            self.status = Live(
+                self.spinner,
+                console=Console(stderr=True),
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+                refresh_per_second=12.5,
+            )
             self.status.start()
 
     def stage(self, text: str) -> None:
         with self.lock:
             self.text = text
             if self.status is not None:
-                self.status.update(text)
+                self.spinner.update(text=text)
 
     def close(self) -> None:
         self.timer.cancel()
@@ -46,6 +67,7 @@ class _Spinner:
             self.closed = True
             if self.status is not None:
                 self.status.stop()
+                self.status = None
 
 
 _current: _Spinner | None = None
@@ -55,6 +77,13 @@ def stage(text: str) -> None:
     """Say what the run is doing now (a no-op unless the CLI shows progress)."""
     if _current is not None:
         _current.stage(text)
+
+
+def finish() -> None:
+    """The run is about to write its result: take the spinner off the terminal first, so
+    the two never interleave on a screen that shows both stdout and stderr."""
+    if _current is not None:
+        _current.close()
 
 
 @contextlib.contextmanager
