@@ -151,11 +151,25 @@ class Config:
 # --------------------------------------------------------------------------- loading
 
 
+CONFIG_ENV = "SUPPORTKPI_CONFIG"
+
+
 def find_config(explicit: str | None) -> str | None:
+    """`--config PATH`, else $SUPPORTKPI_CONFIG (cron runs in $HOME, where no
+    targets.yaml is found), else ./targets.yaml when present, else none."""
     if explicit:
         if not os.path.exists(explicit):
             raise ConfigError("no such config file", path=explicit)
         return explicit
+    from_env = os.environ.get(CONFIG_ENV, "")
+    if from_env:
+        if not os.path.exists(from_env):
+            raise ConfigError(
+                f"no such config file (named by ${CONFIG_ENV})",
+                path=from_env,
+                hint=f"fix or unset {CONFIG_ENV}, or give --config",
+            )
+        return from_env
     return DEFAULT_CONFIG_NAME if os.path.exists(DEFAULT_CONFIG_NAME) else None
 
 
