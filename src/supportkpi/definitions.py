@@ -185,7 +185,11 @@ def _missing(kpi: Kpi) -> str:
     if isinstance(stat, (Count, OpenAtEnd)):
         return "rows without the anchor timestamp cannot be placed and are rejected (counted)"
     if isinstance(stat, SlaCompliance):
-        return "tickets without a policy for their priority are n/a; unreadable values n/a"
+        return (
+            "tickets no policy covers are n/a, counted as `unmatched`; tickets whose"
+            " timestamps are unreadable are `excluded` (counted by `supportkpi validate`);"
+            " a resolution ends an unanswered ticket's first-response clock"
+        )
     if isinstance(stat, Derived):
         return "not computed for a group where a part is missing (the reason says which)"
     return (

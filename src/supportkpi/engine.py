@@ -1004,6 +1004,7 @@ def _sla_block(per_state: np.ndarray) -> Block:
         value = np.where(n > 0, 100.0 * met / n, np.nan)
     lo, hi = wilson_arrays(met, n)
     extra = {state: per_state[:, i] for i, state in enumerate(sla.STATES)}
+    extra["unmatched"] = per_state[:, sla.NA]  # no policy covers them (SPEC §4)
     return Block(
         value, n, (100 * lo, 100 * hi), None, extra, "no ticket met or breached its target yet"
     )

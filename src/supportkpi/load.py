@@ -566,8 +566,10 @@ def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
     overrides = config.values.get(name)
     labels: list[str] = []
     unknown: list[int] = []
+    # a priority the SLA policies are named after is known, whatever the vocabulary says
+    named = config.sla.policies if name == normalise_name(config.sla.key) else {}
     for i, label in enumerate(dim.labels):  # distinct values only
-        if label == UNKNOWN:
+        if label == UNKNOWN or label in named:
             labels.append(label)
             continue
         canon = vocab.normalise(name, label, overrides)

@@ -248,6 +248,8 @@ class Measures:
                 self.clock,
                 self.as_of,
                 self.config,
+                # a resolution ends an unanswered ticket's first-response clock
+                self.event("resolved_at") if target == "first_response" else None,
             )
         return self._sla[target]
 

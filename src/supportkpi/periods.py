@@ -64,6 +64,19 @@ def local_midnight_us(day: dt.date, tz: str) -> int:
     return to_us(aware.astimezone(dt.UTC))
 
 
+def local_text(iso: str | None, tz: str) -> str:
+    """An ISO 8601 instant (as the JSON writes it) as a reader of `tz` sees it, with the
+    offset, to the minute: '2026-11-10 13:10 +01:00' (the JSON keeps the exact instant)."""
+    if not iso:
+        return ""
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(zoneinfo.ZoneInfo(tz))
+    offset = moment.strftime("%z")
+    return moment.strftime("%Y-%m-%d %H:%M ") + offset[:3] + ":" + offset[3:]
+
+
 def local_date(us: int, tz: str) -> dt.date:
     moment = _EPOCH + dt.timedelta(microseconds=int(us))
     if tz != "UTC":

@@ -44,6 +44,40 @@ class InputSummary:
 
 
 @dataclass
+class Uncovered:
+    """Tickets in scope that no SLA policy covers, by their value of the policy key:
+    never judged, never dropped silently (SPEC §4)."""
+
+    key: str
+    values: dict[str, int]  # value -> tickets, the most frequent first
+
+    @property
+    def tickets(self) -> int:
+        return sum(self.values.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "tickets": self.tickets, "values": self.values}
+
+    def line(self, limit: int = 5) -> str:
+        shown = [f"{v} {n:,}" for v, n in list(self.values.items())[:limit]]
+        more = len(self.values) - limit
+        if more > 0:
+            shown.append(f"{more} more")
+        return (
+            f"SLA: {self.tickets:,} ticket(s) no policy covers ({self.key} "
+            + ", ".join(shown)
+            + f") are not judged: {self.hint()}"
+        )
+
+    def hint(self) -> str:
+        example = next(iter(self.values))
+        return (
+            f"map each value to a policy in targets.yaml (values: {{{self.key}:"
+            f" {{{example}: P1, …}}}}) or add policies named after them"
+        )
+
+
+@dataclass
 class Report:
     command: str
     as_of: int | None
@@ -58,9 +92,10 @@ class Report:
     currency: str = "USD"
     notes: list[str] = field(default_factory=list)
     tickets: list[dict[str, Any]] | None = None  # sla-check --list: the tickets behind it
+    uncovered: Uncovered | None = None  # SLA: tickets no policy covers
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "tool": "supportkpi",
             "version": __version__,
             "command": self.command,
@@ -74,6 +109,10 @@ class Report:
             "group_by": self.group_by,
             "results": [result_dict(r, self.currency) for r in self.results],
         }
+        if self.uncovered is not None:
+            out["sla_unmatched"] = self.uncovered.to_dict()
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.tickets is not None:
             out["tickets"] = self.tickets
         return out

@@ -18,7 +18,7 @@ from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
-from .report import InputSummary, Report
+from .report import InputSummary, Report, Uncovered
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
 
@@ -149,12 +149,11 @@ def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dic
 
 
 def input_paths(options: Options, config: Config) -> dict[str, list[str]]:
-    out = {}
-    for name in INPUT_NAMES:
-        given = getattr(options, name)
-        paths = list(given) if given else list(config.inputs.get(name, ()))
-        if paths:
-            out[name] = paths
+    # inputs named on the command line replace the config's `inputs:` as a whole: a
+    # config's surveys never join tickets from another export
+    named = {name: list(getattr(options, name)) for name in INPUT_NAMES if getattr(options, name)}
+    out = named or {k: list(v) for k, v in config.inputs.items() if k in INPUT_NAMES and v}
+    out = {name: out[name] for name in INPUT_NAMES if name in out}
     from_stdin = [name for name, paths in out.items() for p in paths if p == "-"]
     if len(from_stdin) > 1:  # the second would find it empty
         names = list(dict.fromkeys(from_stdin))
@@ -380,7 +379,39 @@ def compute(
     )
     progress.stage("computing KPIs")
     results = Engine(frames, query, config).run()
-    return compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+    report = compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+    report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
+    return report
+
+
+def sla_uncovered(
+    frames: dict[str, Frame],
+    config: Config,
+    window: Window,
+    kpi_names: list[str],
+    results: list[Result],
+) -> Uncovered | None:
+    """The tickets of the window (by creation) that no SLA policy covers, when SLA KPIs
+    were asked for; a result row with only such tickets says so as its reason."""
+    for r in results:
+        unmatched = r.extra.get("unmatched", 0) if r.kpi.startswith("sla_") else 0
+        if unmatched and r.n == 0 and not r.extra.get("at_risk") and not r.extra.get("active"):
+            r.reason = f"no SLA policy covers these {unmatched:,} ticket(s)"
+    frame = frames.get("tickets")
+    asked_sla = any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names)
+    if frame is None or not asked_sla or "created_at" not in frame.cols:
+        return None
+    from . import sla
+    from .timeparse import NAT
+
+    created = frame.cols["created_at"]
+    scope = created != NAT
+    if window.start is not None:
+        scope &= created >= window.start
+    if window.end is not None:
+        scope &= created < window.end
+    values = sla.uncovered(frame, config, scope)
+    return Uncovered(config.sla.key, values) if values else None
 
 
 def asked(options: Options, config: Config) -> tuple[list[str], list[tuple[str, ...]], Window]:

@@ -7,11 +7,13 @@ For every ticket and target (first response, resolution):
   to the event, or to the as-of time while the event has not happened;
 * state: `met` (done, elapsed ≤ target), `breached` (done late, or not done and already
   past target), `at_risk` (not done, less than the warning window left), `active`
-  (not done, more time left), `n/a` (no policy for the ticket, or an unusable value).
+  (not done, more time left), `n/a` (no policy covers the ticket: counted as
+  `unmatched`, never dropped silently), `excluded` (a value the target needs is
+  unusable, e.g. a response before creation: the row problem says which).
 
-Compliance = met / (met + breached). A ticket resolved without any first response has
-no first response: its first-response target stays open, and once past it (at the as-of
-time) the ticket is breached — as the benchmark reference (KPISET) defines it.
+Compliance = met / (met + breached). A ticket resolved without any first response: the
+resolution ends its first-response clock (as Zendesk and dbt_zendesk do) — met when it
+came within the first-response target, else breached, elapsed = resolution − creation.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import numpy as np
 from . import branchless, threads
 from .arrownp import gather
 from .clock import BusinessClock, CalendarClock, Span
-from .config import Config
+from .config import Config, Policy
 from .frame import Dim, Frame
 from .schema import normalise_name
 from .timeparse import NAT
 
-STATES = ("met", "breached", "at_risk", "active", "n/a")
-MET, BREACHED, AT_RISK, ACTIVE, NA = range(5)
+STATES = ("met", "breached", "at_risk", "active", "n/a", "excluded")
+MET, BREACHED, AT_RISK, ACTIVE, NA, EXCLUDED = range(6)
 TARGETS = ("first_response", "resolution")
 EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
 
@@ -56,17 +58,37 @@ def key_dim(frame: Frame, config: Config) -> Dim | None:
     return frame.find_dim(normalise_name(config.sla.key))
 
 
+def _policy_of(label: str, config: Config) -> Policy | None:
+    policies = config.sla.policies
+    if label in policies:
+        return policies[label]
+    folded = normalise_name(label)
+    return next((p for k, p in policies.items() if normalise_name(k) == folded), None)
+
+
 def _policy_lookup(dim: Dim, config: Config, field: str) -> np.ndarray:
     """Target seconds per label of the key dimension (NaN: no policy)."""
-    policies = config.sla.policies
-    folded = {normalise_name(k): v for k, v in policies.items()}
     out = np.full(dim.size, np.nan)
     for i, label in enumerate(dim.labels):  # distinct values only
-        policy = policies.get(label) or folded.get(normalise_name(label))
+        policy = _policy_of(label, config)
         value = getattr(policy, field) if policy is not None else None
         if value is not None:
             out[i] = value
     return out
+
+
+def uncovered(frame: Frame, config: Config, scope: np.ndarray) -> dict[str, int]:
+    """Tickets of `scope` (a row mask) whose key value no policy names, by that value,
+    the most frequent first: what `values:` (or more policies) should map."""
+    key = key_dim(frame, config)
+    if key is None or not frame.n:
+        return {}
+    missing = [i for i, label in enumerate(key.labels) if _policy_of(label, config) is None]
+    if not missing:
+        return {}
+    counts = np.bincount(key.codes[scope], minlength=key.size)
+    found = {key.labels[i]: int(counts[i]) for i in missing if counts[i]}
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class TargetSeconds:
@@ -122,7 +144,10 @@ def evaluate(
     clock: CalendarClock | BusinessClock,
     as_of: int,
     config: Config,
+    ends_too: np.ndarray | None = None,
 ) -> TargetView:
+    """`ends_too`: a later event that also stops the clock when `event` has not happened
+    (the resolution, for the first-response target)."""
     created = frame.cols["created_at"]
     n = frame.n
     state = np.empty(n, dtype=np.int8)
@@ -134,13 +159,18 @@ def evaluate(
         ok = created != NAT
         lo = int(np.min(created, where=ok, initial=np.iinfo(np.int64).max))
         hi = max(int(np.max(created, where=ok, initial=lo)), int(np.max(event)), as_of)
+        if ends_too is not None:
+            hi = max(hi, int(np.max(ends_too)))
         span = clock.span(lo, hi)
 
     def one(rows: slice) -> None:
-        start, done = created[rows], event[rows] != NAT
-        # open tickets run to the as-of time; one created after it has used no time yet
+        start = created[rows]
         stop = end[rows]
         np.copyto(stop, event[rows])
+        if ends_too is not None:
+            np.copyto(stop, ends_too[rows], where=stop == NAT)
+        done = stop != NAT
+        # open tickets run to the as-of time; one created after it has used no time yet
         stop[~done] = as_of
         np.maximum(stop, start, out=stop)
         goal = target[rows]
@@ -163,7 +193,7 @@ def evaluate(
             branchless.put(st, remaining < 0, BREACHED)  # done late, or open past its target
         branchless.put(st, np.isnan(goal), NA)
         if bad is not None:
-            branchless.put(st, bad[rows], NA)
+            branchless.put(st, bad[rows], EXCLUDED)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
     return TargetView(target, state, created, end, clock)

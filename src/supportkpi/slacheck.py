@@ -20,11 +20,20 @@ from . import grouping, progress, sla
 from .arrownp import from_np, to_np
 from .config import Config
 from .engine import Engine, Query, Result
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .frame import Dim, Frame
 from .periods import Window, iso_us, parse_instant, to_us
-from .report import Report
-from .run import Loaded, Options, load_all, make_window, parse_by, resolve_config, summaries
+from .report import Report, Uncovered
+from .run import (
+    Loaded,
+    Options,
+    load_all,
+    make_window,
+    parse_by,
+    resolve_config,
+    sla_uncovered,
+    summaries,
+)
 from .schema import UNKNOWN
 from .targets import judge, target_for
 from .timeparse import NAT
@@ -102,7 +111,9 @@ def sla_check(
     results = [r for r in results if r.kpi not in unavailable]
     for r in results:  # an empty queue: nothing met, nothing breached
         if not r.extra and r.reason == "no rows":
-            r.extra = dict.fromkeys(sla.STATES, 0)
+            r.extra = {**dict.fromkeys(sla.STATES, 0), "unmatched": 0}
+    uncovered = sla_uncovered(frames, config, window, kinds, results)
+    _some_judged(results, uncovered, frames["tickets"], config)
     judge(results, config)
     report = Report(
         command="sla-check",
@@ -117,6 +128,7 @@ def sla_check(
         config_path=config.path,
         currency=config.currency,
         notes=notes,
+        uncovered=uncovered,
     )
     failing: list[Result] = []
     for r in results:
@@ -140,6 +152,27 @@ def sla_check(
         if list_rows:
             report.tickets = listed.rows()
     return SlaCheck(report, failing, 1 if failing else 0, listed)
+
+
+def _some_judged(
+    results: list[Result], uncovered: Uncovered | None, frame: Frame, config: Config
+) -> None:
+    """Stop when tickets were there but no policy covers any of them: exit 0 with
+    nothing judged would keep a cron monitor green for ever."""
+    overall = [r for r in results if not r.group and r.extra]
+    in_policy = sum(r.extra.get(s, 0) for r in overall for s in sla.STATES[: sla.NA])
+    if uncovered is None or not overall or in_policy:
+        return
+    seen = ", ".join(f"{v} ({n:,})" for v, n in list(uncovered.values.items())[:8])
+    more = len(uncovered.values) - 8
+    seen += f" and {more} more" if more > 0 else ""
+    raise InputError(
+        f"no ticket is covered by an SLA policy: {uncovered.key} values seen: {seen};"
+        f" policies exist for {', '.join(config.sla.policies) or 'none'}",
+        path=", ".join(frame.paths),
+        code="E017",
+        hint=uncovered.hint(),
+    )
 
 
 @dataclass

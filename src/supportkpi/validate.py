@@ -20,7 +20,7 @@ from .errors import Problem, SupportKpiError, printable
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
-from .schema import INPUTS
+from .schema import INPUTS, normalise_name
 
 
 @dataclass
@@ -106,7 +106,37 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
             check.fatal = str(exc)
         result.checks.append(check)
     attach_inputs(frames)
+    if "tickets" in frames:
+        _uncovered_problem(frames["tickets"], config)
     return result
+
+
+def _uncovered_problem(frame: Frame, config: Config) -> None:
+    """Values of the SLA policy key that no policy names (E028), beside those already
+    reported as an unknown priority (E017): their tickets are never judged."""
+    import numpy as np
+
+    from . import sla
+    from .load import record
+
+    key = sla.key_dim(frame, config)
+    values = sla.uncovered(frame, config, np.ones(frame.n, dtype=bool))
+    told = {p.column for p in frame.problems if p.code == "E017"}
+    if key is None or not values or normalise_name(config.sla.key) in told:
+        return
+    codes = [key.labels.index(v) for v in values]
+    policies = ", ".join(config.sla.policies) or "none"
+    shown = ", ".join(f"'{v}'" for v in list(values)[:5])
+    record(
+        frame,
+        "E028",
+        normalise_name(config.sla.key),
+        np.isin(key.codes, np.array(codes, dtype=key.codes.dtype)),
+        f"no SLA policy for {config.sla.key} {shown} (policies: {policies}): these tickets"
+        f" are not judged; map them (values: {{{config.sla.key}: {{{next(iter(values))}:"
+        " P1}}) or add policies for them",
+        ("sla_first_response", "sla_resolution"),
+    )
 
 
 # ----------------------------------------------------------------- rendering

@@ -108,4 +108,7 @@ def header_lines(report: Report) -> list[str]:
             + (f", {rejected:,} rejected" if rejected else "")
             + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
         )
+    if report.uncovered is not None:
+        lines.append(report.uncovered.line())
+    lines += [f"Note: {n}" for n in report.notes]
     return lines

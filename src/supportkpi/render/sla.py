@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from ..durations import format_duration
+from ..periods import local_text
 from ..report import Report
 from ..sla import STATES
 from .common import header_lines, safe_text
@@ -71,7 +72,7 @@ def render_table(report: Report, key: str) -> str:
             "state",
             "elapsed",
             "goal",
-            "due",
+            f"due ({report.timezone})",
             "overdue by",
         ):
             tt.add_column(col)
@@ -84,7 +85,7 @@ def render_table(report: Report, key: str) -> str:
                 row["state"],
                 format_duration(row["elapsed_seconds"]),
                 format_duration(row["target_seconds"]),
-                row["due_at"] or "",
+                local_text(row["due_at"], report.timezone),
                 format_duration(row["overdue_seconds"]) if row["overdue_seconds"] else "",
             )
         console.print(tt)

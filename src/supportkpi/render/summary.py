@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..durations import format_duration
+from ..periods import local_text
 from ..summary import Bar, Line, Summary
 from .common import STATUS_TEXT, fmt_target, fmt_value, safe_text
 
@@ -409,11 +410,18 @@ def _worst_table(s: Summary) -> Table:
                 Cell(str(t.get("agent") or "")),
                 Cell(str(t.get("target", "")).replace("_", " ")),
                 num(format_duration(t.get("overdue_seconds") or 0.0), "missed"),
-                Cell(str(t.get("due_at") or "")),
+                Cell(local_text(t.get("due_at"), s.timezone)),
             ]
         )
     return Table(
-        ["Ticket", key.replace("_", " ").capitalize(), "Agent", "Target", "Overdue", "Due"],
+        [
+            "Ticket",
+            key.replace("_", " ").capitalize(),
+            "Agent",
+            "Target",
+            "Overdue",
+            f"Due ({s.timezone})",
+        ],
         rows,
         right={4},
         title=f"Worst tickets (most overdue, up to {len(s.sla.worst)})",
