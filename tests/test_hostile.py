@@ -126,6 +126,12 @@ class Case:
     bug: str | None = None
 
 
+def _unmatched_blocker(doc: dict[str, Any]) -> None:
+    overall = [r for r in doc["results"] if r["group"] == {}]
+    assert [r["unmatched"] for r in overall] == [1, 1]  # first response, resolution
+    assert doc["sla_unmatched"] == {"key": "priority", "tickets": 1, "values": {"Blocker": 1}}
+
+
 # --------------------------------------------------------------------- specific checks
 def groups(doc: dict[str, Any], kpi: str, dim: str) -> dict[str, Any]:
     return {r["group"][dim]: r["value"] for r in doc["results"] if r["kpi"] == kpi and r["group"]}
@@ -795,12 +801,20 @@ CASES: list[Case] = [
         err=("t.csv", "binary data"),
     ),
     Case("sla-empty-file", lambda: {"t.csv": b""}, 2, args=SLA, err=("t.csv", "empty file")),
-    Case(
+    Case(  # not one ticket judged: exit 2 naming the values, never a green "ok"
         "sla-unknown-priority",
         lambda: tickets("1,2026-11-02T09:00:00Z,,,Blocker,Ann"),
+        2,
+        args=SLA,
+        err=("no ticket is covered by an SLA policy", "Blocker (1)", "values: {priority:"),
+    ),
+    Case(  # some judged: the others are counted as unmatched, the exit code is the SLA's
+        "sla-some-unknown-priority",
+        lambda: tickets(T1, "2,2026-11-02T09:00:00Z,,,Blocker,Ann"),
         0,
         args=SLA,
         problems=("tickets:E017",),
+        check=lambda doc: _unmatched_blocker(doc),
     ),
     Case(
         "sla-mixed-time-zones",
@@ -1357,6 +1371,14 @@ CODE_CASES = [
                 "1,2026-11-02 09:00,2026-11-02 09:00,open,",
                 "1,2026-11-02 09:00,2026-11-02 12:00,closed,",
             ),
+        },
+        (*VALIDATE, "--config", "targets.yaml"),
+    ),
+    CodeCase(  # P4 is a known priority, but these policies name none for it
+        "E028",
+        {
+            "targets.yaml": b"sla:\n  policies:\n    P1: {first_response: 15m}\n",
+            "t.csv": lines(T_HEAD, T1, "2,2026-11-02T09:00:00Z,,,P4,A"),
         },
         (*VALIDATE, "--config", "targets.yaml"),
     ),

@@ -1,0 +1,312 @@
+"""Issue #16: the paths users walk first, through the installed console script.
+
+Each test runs `supportkpi` in a child process (`sh`), in a folder laid out as a user's:
+the shipped examples and targets.yaml, a redirect, a pseudo-terminal, cron's $HOME.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import ROOT, console_script, sh, write_csv
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's examples and targets.yaml: `supportkpi compute` there
+    reads examples/*.csv through the config's `inputs:`."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    shutil.copy(ROOT / "targets.yaml", tmp_path / "targets.yaml")
+    return tmp_path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ----------------------------------------------------------------- 1. -o never over an input
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute", "-q"],  # the config's inputs:
+        ["compute", "-q", "-t", "examples/tickets.csv"],
+        ["compute", "-q", "-t", "examples/*.csv"],  # a glob
+        ["compute", "-q", "-t", "link.csv"],  # a symlink to the export
+        ["compute", "-q", "-t", "hard.csv"],  # a hard link to the export
+        ["sla-check", "-q", "--as-of", "2026-11-25"],
+        ["explain", "fcr_rate"],
+        ["summary", "-q"],
+        ["validate"],
+    ],
+)
+def test_output_never_replaces_an_input(project: Path, args: list[str]) -> None:
+    export = project / "examples" / "tickets.csv"
+    os.symlink(export, project / "link.csv")
+    os.link(export, project / "hard.csv")
+    before = digest(export)
+    if "*" in args[-1]:
+        # a glob of every example would mix inputs: keep only the tickets under it
+        args = [*args[:-1], "examples/tick*.csv"]
+    r = sh(*args, "-o", "examples/tickets.csv", cwd=project)
+    assert r.code == 2, (r.code, r.err)
+    assert "refusing to overwrite" in r.err
+    assert digest(export) == before
+    assert not [p for p in (project / "examples").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", ["link.csv", "hard.csv"])
+def test_output_through_a_link_to_an_input_is_refused(project: Path, name: str) -> None:
+    export = project / "examples" / "tickets.csv"
+    link = project / name
+    (os.symlink if name == "link.csv" else os.link)(export, link)
+    before = digest(export)
+    r = sh("compute", "-q", "-o", name, cwd=project)  # reads examples/tickets.csv
+    assert r.code == 2, r.err
+    assert "refusing to overwrite" in r.err
+    assert digest(export) == before
+
+
+# ----------------------------------------------------------------- 2. stdout is the report
+def under_terminal(args: list[str], stdin: bytes, cwd: Path, out: Path, hold: float) -> bytes:
+    """Run the console script with stdout into `out` (`> out`) and stderr on a
+    pseudo-terminal, feeding `stdin` and holding the pipe open `hold` seconds (a slow
+    export); returns what the terminal showed."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    shown = b""
+    with open(out, "wb") as fh:
+        child = subprocess.Popen(
+            [console_script(), *args], cwd=cwd, stdin=subprocess.PIPE, stdout=fh,
+            stderr=slave, env=env,
+        )  # fmt: skip
+        os.close(slave)
+        assert child.stdin is not None
+        child.stdin.write(stdin)
+        child.stdin.flush()
+        deadline = time.monotonic() + hold
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                shown += os.read(master, 4096)
+        child.stdin.close()
+        assert child.wait(timeout=60) == 0
+    with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
+        while chunk := os.read(master, 4096):
+            shown += chunk
+    os.close(master)
+    return shown
+
+
+def test_redirected_report_under_a_terminal(tmp_path: Path) -> None:
+    """`… | supportkpi compute -t - -k tickets -f csv > out.csv` typed in a terminal,
+    the export arriving slowly: the spinner shows on the terminal (stderr) after its 2 s,
+    and the whole report, only the report, lands in out.csv."""
+    body = "ticket_id,created_at\n" + "".join(
+        f"{i},2026-11-0{1 + i % 5}T10:00:00Z\n" for i in range(1, 41)
+    )
+    args = ["compute", "-t", "-", "-k", "tickets", "-f", "csv"]
+    shown = under_terminal(args, body.encode(), tmp_path, tmp_path / "out.csv", hold=3.0)
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0].startswith("kpi,label,value,unit,n,")
+    assert lines[1].split(",")[:5] == ["tickets", "Tickets created", "40", "count", "40"]
+    assert len(lines) == 2
+    assert b"reading" in shown  # the spinner was on the terminal
+    assert b"Tickets created" not in shown  # and the report was not
+
+
+# ----------------------------------------------------------------- 3. -t replaces inputs:
+def test_inputs_on_the_command_line_replace_the_configs(project: Path, tmp_path: Path) -> None:
+    other = write_csv(
+        project / "other.csv",
+        ["ticket_id", "created_at", "priority"],
+        [[1, "2026-11-02T09:00:00Z", "P3"], [2, "2026-11-02T10:00:00Z", "P2"]],
+    )
+    r = sh("compute", "-t", str(other), "-f", "json", cwd=project)
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert [i["input"] for i in doc["inputs"]] == ["tickets"]  # not the config's surveys…
+    csat = next(x for x in doc["results"] if x["kpi"] == "csat" and x["group"] == {})
+    assert csat["value"] is None and "surveys" in csat["reason"]
+    tickets = next(x for x in doc["results"] if x["kpi"] == "tickets" and x["group"] == {})
+    assert tickets["value"] == 2
+    help_text = sh("compute", "--help", cwd=project).out
+    assert "replace its inputs: as a whole" in " ".join(help_text.split())
+
+
+# ----------------------------------------------------------------- 4. tickets no policy covers
+JIRA = ["ticket_id", "created_at", "first_response_at", "resolved_at", "priority", "agent"]
+AS_OF = "2026-11-10T12:00:00Z"
+
+
+def jira_tickets(folder: Path, priorities: list[str]) -> Path:
+    """Tickets created on 9 Nov at 0i:00, answered 10 min later, resolved 10 h later."""
+    rows = [
+        [i, f"2026-11-09T0{i}:00:00Z", f"2026-11-09T0{i}:10:00Z", f"2026-11-09T1{i}:00:00Z", p, "A"]
+        for i, p in enumerate(priorities, start=1)
+    ]
+    return write_csv(folder / "t.csv", JIRA, rows)
+
+
+def test_no_ticket_judged_is_an_error_not_a_green_check(tmp_path: Path) -> None:
+    jira_tickets(tmp_path, ["Blocker", "Major", "Major", "Minor"])
+    for fmt in ("table", "json", "prometheus"):
+        r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "-f", fmt, "-q", cwd=tmp_path)
+        assert r.code == 2, (fmt, r.code, r.out)
+        assert r.out == ""
+        (line,) = r.err.strip().splitlines()
+        assert "no ticket is covered by an SLA policy" in line
+        assert "Major (2), Blocker (1), Minor (1)" in line
+        assert "values: {priority:" in line
+
+
+def test_unmatched_tickets_are_counted_everywhere(tmp_path: Path) -> None:
+    # 2 P3 tickets (covered: answered in 10 min of 4 h), 3 Blocker, 1 with no priority
+    jira_tickets(tmp_path, ["P3", "Blocker", "P3", "Blocker", "Blocker", ""])
+    r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "-f", "json", cwd=tmp_path)
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    overall = {x["kpi"]: x for x in doc["results"] if x["group"] == {}}
+    assert overall["sla_first_response"]["unmatched"] == 4
+    assert overall["sla_first_response"]["met"] == 2
+    assert doc["sla_unmatched"] == {
+        "key": "priority",
+        "tickets": 4,
+        "values": {"Blocker": 3, "(unknown)": 1},
+    }
+    table = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, cwd=tmp_path).out
+    assert "4 ticket(s) no policy covers (priority Blocker 3, (unknown) 1)" in table
+    prom = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "-f", "prometheus", cwd=tmp_path)
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(prom.out)
+        for s in f.samples
+    }
+    assert samples[("supportkpi_sla_unmatched_tickets", (("target", "first_response"),))] == 4
+    computed = sh("compute", "-t", "t.csv", "--as-of", AS_OF, "-k", "sla_resolution", cwd=tmp_path)
+    assert "4 ticket(s) no policy covers" in computed.out
+    checked = sh("validate", "-t", "t.csv", cwd=tmp_path)
+    assert "E017 priority: unknown priority 'Blocker'" in checked.out
+
+
+def test_validate_names_values_no_policy_covers(tmp_path: Path) -> None:
+    jira_tickets(tmp_path, ["P1", "P4", "P4"])
+    (tmp_path / "targets.yaml").write_text(
+        "sla:\n  policies:\n    P1: {first_response: 15m, resolution: 4h, compliance: 99}\n"
+    )
+    r = sh("validate", "-t", "t.csv", cwd=tmp_path)
+    assert "E028 priority: no SLA policy for priority 'P4' (policies: P1)" in r.out
+    assert ": 2 rows (rows 2, 3)" in r.out
+
+
+# ----------------------------------------------------------------- 5. resolved, never answered
+def test_a_resolution_ends_the_first_response_clock(tmp_path: Path) -> None:
+    # P3 (first response 4 h): 1 solved in 3 h without a reply -> met; 2 solved in 5 h
+    # without a reply -> breached by 1 h; judged 72 days later, neither is "overdue 72 days"
+    write_csv(
+        tmp_path / "t.csv",
+        JIRA,
+        [
+            [1, "2026-09-01T08:00:00Z", "", "2026-09-01T11:00:00Z", "P3", "Ann"],
+            [2, "2026-09-01T08:00:00Z", "", "2026-09-01T13:00:00Z", "P3", "Bob"],
+        ],
+    )
+    r = sh(
+        "sla-check",
+        "-t",
+        "t.csv",
+        "--as-of",
+        "2026-11-12T08:00:00Z",
+        "--list",
+        "all",
+        "-f",
+        "json",
+        cwd=tmp_path,
+    )
+    doc = json.loads(r.out)
+    first = {t["ticket_id"]: t for t in doc["tickets"] if t["target"] == "first_response"}
+    assert (first[1]["state"], first[1]["elapsed_seconds"]) == ("met", 3 * 3600)
+    assert (first[2]["state"], first[2]["elapsed_seconds"]) == ("breached", 5 * 3600)
+    assert first[2]["overdue_seconds"] == 3600
+
+
+# ----------------------------------------------------------------- 6. Prometheus labels
+def test_prometheus_is_valid_for_any_by(tmp_path: Path) -> None:
+    write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at", "first_response_at", "priority", "State", "1st line"],
+        [
+            [1, "2026-11-10T08:00:00Z", "2026-11-10T08:05:00Z", "P1", "open", 'A "quoted"\\ one'],
+            [2, "2026-11-10T09:00:00Z", "", "P2", "solved", "B"],
+        ],
+    )
+    args = ["sla-check", "-t", "t.csv", "--as-of", AS_OF, "-f", "prometheus", "-o", "sla.prom"]
+    r = sh(*args, "--by", "State", "--by", "1st line", cwd=tmp_path)
+    assert r.code in (0, 1), r.err
+    families = list(text_string_to_metric_families((tmp_path / "sla.prom").read_text()))
+    labels = {k for f in families for s in f.samples for k in s.labels}
+    assert labels == {"target", "state", "priority", "by_state", "by_1st_line"}
+    values = {s.labels.get("by_1st_line") for f in families for s in f.samples}
+    assert 'A "quoted"\\ one' in values
+    # the state counts keep their own `state` label beside the grouped-by State
+    counts = [
+        s
+        for f in families
+        for s in f.samples
+        if s.name == "supportkpi_sla_tickets" and s.labels.get("by_state") == "open"
+    ]
+    assert {s.labels["state"] for s in counts} >= {"met", "breached", "na"}
+
+
+# ----------------------------------------------------------------- 7. cron
+def test_cron_from_home_with_the_config_in_the_environment(tmp_path: Path) -> None:
+    home, etc = tmp_path / "home", tmp_path / "etc"
+    home.mkdir()
+    etc.mkdir()
+    (etc / "targets.yaml").write_text(
+        "timezone: America/New_York\n"
+        "sla:\n  policies:\n    Blocker: {first_response: 1h, resolution: 1d, compliance: 80}\n"
+    )
+    tickets = jira_tickets(etc, ["Blocker", "Blocker"])
+    env = {"HOME": str(home), "SUPPORTKPI_CONFIG": str(etc / "targets.yaml")}
+    cron = ["sla-check", "-t", str(tickets), "--as-of", AS_OF, "--quiet", "-f", "prometheus"]
+    r = sh(*cron, "-o", "sla.prom", cwd=home, env=env)
+    assert (r.code, r.out, r.err) == (0, "", "")  # the config's Blocker policy applied
+    prom = (home / "sla.prom").read_text()
+    assert 'supportkpi_sla_compliance_target_ratio{target="resolution",priority="Blocker"} 0.8' in (
+        prom
+    )
+    # a miss: still nothing printed with --output and --quiet; the file and the code say it
+    late = AS_OF.replace("2026-11-10", "2026-11-20")
+    (etc / "targets.yaml").write_text(
+        "sla:\n  policies:\n    Blocker: {first_response: 5m, resolution: 1h, compliance: 80}\n"
+    )
+    r = sh(*cron[:4], late, *cron[5:], "-o", "sla.prom", cwd=home, env=env)
+    assert (r.code, r.out, r.err) == (1, "", "")
+    assert "supportkpi_sla_ok 0" in (home / "sla.prom").read_text()
+    # a config named but missing is an error, not the built-in policies
+    r = sh(*cron, cwd=home, env={**env, "SUPPORTKPI_CONFIG": str(etc / "gone.yaml")})
+    assert r.code == 2 and "gone.yaml" in r.err and "SUPPORTKPI_CONFIG" in r.err
+
+
+def test_due_times_in_the_configs_time_zone(tmp_path: Path) -> None:
+    (tmp_path / "targets.yaml").write_text("timezone: America/New_York\n")
+    # P1 created 08:00Z, no answer: first response due 08:15Z = 03:15 in New York (EST)
+    write_csv(tmp_path / "t.csv", JIRA, [[1, "2026-11-10T08:00:00Z", "", "", "P1", "Ann"]])
+    args = ["sla-check", "-t", "t.csv", "--as-of", AS_OF, "--list", "breached"]
+    table = sh(*args, cwd=tmp_path).out
+    assert "2026-11-10 03:15 -05:00" in table and "due (America/New_York)" in table
+    doc = json.loads(sh(*args, "-f", "json", cwd=tmp_path).out)
+    due = {t["target"]: t["due_at"] for t in doc["tickets"]}
+    # (resolution, 4 h, is due at the as-of time itself: not yet breached)
+    assert due == {"first_response": "2026-11-10T08:15:00Z"}
