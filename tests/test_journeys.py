@@ -125,6 +125,22 @@ def test_redirected_report_under_a_terminal(tmp_path: Path) -> None:
     assert b"Tickets created" not in shown  # and the report was not
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["summary", "-f", "markdown", "-o", "out.md"],
+        ["explain", "fcr_rate", "-o", "out.csv"],
+        ["compute", "-f", "csv", "-o", "out.csv"],
+    ],
+)
+def test_a_report_written_to_a_file_prints_nothing_off_a_terminal(
+    project: Path, args: list[str]
+) -> None:
+    r = sh(*args, cwd=project)  # stderr is a pipe here, as under cron
+    assert (r.code, r.out, r.err) == (0, "", "")
+    assert (project / args[-1]).stat().st_size > 0
+
+
 # ----------------------------------------------------------------- 3. -t replaces inputs:
 def test_inputs_on_the_command_line_replace_the_configs(project: Path, tmp_path: Path) -> None:
     other = write_csv(

@@ -203,6 +203,13 @@ def emit(text: str | bytes, output: str | None, inputs: list[str]) -> None:
     write_atomic(output, text, inputs)
 
 
+def note(text: str, quiet: bool = False) -> None:
+    """A word for the person at the terminal ("wrote week.html"): on stderr, and only
+    when stderr is a terminal — cron mails whatever a job prints."""
+    if not quiet and sys.stderr.isatty():
+        sys.stderr.write(text + "\n")
+
+
 def _all_inputs(*groups: list[str] | None) -> list[str]:
     return [p for g in groups if g for p in g]
 
@@ -573,7 +580,7 @@ def explain_cmd(
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
         emit(data, output, inputs)
         if output is not None and output != "-":
-            sys.stderr.write(f"wrote {output} ({table.num_rows:,} rows)\n")
+            note(f"wrote {output} ({table.num_rows:,} rows)")
         return 0
 
     _guard(debug, body)
@@ -704,7 +711,7 @@ def init(
         from .outputs import write_atomic
 
         write_atomic(path, starter(profile), [])
-        sys.stderr.write(f"wrote {path}\n")
+        note(f"wrote {path}")
         return 0
 
     _guard(debug, body)
@@ -745,7 +752,7 @@ def demo(
             _fail("--format: use csv or parquet")
         written = write_demo(out, tickets, weeks, seed, end, fmt, messy=not clean)
         for path, rows in written:
-            sys.stderr.write(f"wrote {path} ({rows:,} rows)\n")
+            note(f"wrote {path} ({rows:,} rows)")
         return 0
 
     _guard(debug, body)

@@ -6,7 +6,6 @@ Heavy modules are imported inside the command body, so `--help` stays instant.
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from typing import Annotated
 
@@ -27,6 +26,7 @@ from .cli import (
     _guard,
     app,
     emit,
+    note,
 )
 
 
@@ -147,8 +147,8 @@ def summary_cmd(
         inputs = [p for p in summary.input_paths() if p != "-"]
         inputs += [p for g in (tickets, surveys, credits, customers, agents) if g for p in g]
         emit(text, output, inputs)
-        if output is not None and output != "-" and not quiet:
-            sys.stderr.write(f"wrote {output}\n")
+        if output is not None and output != "-":
+            note(f"wrote {output}", quiet)
         return 0
 
     _guard(debug, body, quiet)
