@@ -276,6 +276,7 @@ class SlaSection:
     breached_tickets: int = 0  # distinct tickets with at least one breach
     worst: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why there is no SLA section
+    unmatched: str | None = None  # tickets no policy covers: how many, which values
 
 
 @dataclass
@@ -830,7 +831,8 @@ class _Builder:
             results = [r for r in results if r.group.get("agent") == agent]
             for r in results:
                 r.group = {k: v for k, v in r.group.items() if k != "agent"}
-        section = SlaSection(key=key)
+        uncovered = check.report.uncovered if agent is None else None  # (the team's count)
+        section = SlaSection(key=key, unmatched=uncovered.line() if uncovered else None)
         rows: dict[str, dict[str, Result]] = {}
         for r in results:
             if set(r.group) - {key}:

@@ -387,6 +387,8 @@ def _sla_blocks(s: Summary) -> list[Block]:
         )
     else:
         blocks.append(Para("No ticket breached its SLA targets."))
+    if sla.unmatched:
+        blocks.append(Para(sla.unmatched, muted=True))
     if sla.worst:
         blocks.append(_worst_table(s))
     return blocks
