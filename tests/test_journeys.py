@@ -13,6 +13,7 @@ import os
 import pty
 import select
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -328,3 +329,105 @@ def test_due_times_in_the_configs_time_zone(tmp_path: Path) -> None:
     due = {t["target"]: t["due_at"] for t in doc["tickets"]}
     # (resolution, 4 h, is due at the as-of time itself: not yet breached)
     assert due == {"first_response": "2026-11-10T08:15:00Z"}
+
+
+# ----------------------------------------------------------------- writing the report (#21)
+def test_never_writes_through_another_users_symlink(project: Path) -> None:
+    victim = project / "root-only.txt"
+    victim.write_text("secret\n")
+    victim.chmod(0o600)
+    link = project / "sla.prom"
+    os.symlink(victim, link)
+    try:
+        os.lchown(link, 65534, 65534)  # as if `nobody` planted it in a shared folder
+    except PermissionError:
+        pytest.skip("needs root to give the link another owner")
+    r = sh("compute", "-q", "-f", "csv", "-o", "sla.prom", cwd=project)
+    assert r.code == 2 and "symbolic link owned by another user" in r.err
+    assert victim.read_text() == "secret\n" and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert os.path.islink(link)
+
+
+def test_report_mode_kept_or_from_the_umask(project: Path) -> None:
+    out = project / "r.csv"
+    r = subprocess.run(
+        ["sh", "-c", f"umask 077 && exec {console_script()} compute -f csv -o r.csv"],
+        cwd=project,
+        capture_output=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a report names agents: umask wins
+    out.chmod(0o640)
+    assert sh("compute", "-f", "csv", "-o", "r.csv", cwd=project).code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # the file replaced keeps its mode
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin_file", "message"),
+    [
+        (["compute", "-t", "-", "-o", "examples/tickets.csv"], True, "a file this run read"),
+        (["compute", "-q", "-o", "newdir/"], False, "ends with '/'"),
+        (["compute", "-q", "-f", "csv", "-o", "/dev/full"], False, "No space left on device"),
+        (["validate", "-o", "x.csv", "--rejects", "x.csv"], False, "name the same file"),
+    ],
+)
+def test_outputs_refused_with_one_line(
+    project: Path, args: list[str], stdin_file: bool, message: str
+) -> None:
+    export = project / "examples" / "tickets.csv"
+    before = digest(export)
+    stdin = export.read_bytes() if stdin_file else None
+    if stdin_file:  # `< examples/tickets.csv`: stdin is that very file
+        with open(export, "rb") as fh:
+            done = subprocess.run(
+                [console_script(), *args], cwd=project, stdin=fh, capture_output=True
+            )
+        r_code, r_err = done.returncode, done.stderr.decode()
+    else:
+        r = sh(*args, cwd=project, stdin=stdin)
+        r_code, r_err = r.code, r.err
+    assert r_code == 2, r_err
+    (line,) = r_err.strip().splitlines()
+    assert line.startswith("supportkpi: error: ") and message in line
+    assert args[-1] in line and "internal error" not in line  # the output path, named
+    assert digest(export) == before
+    assert not list(project.glob("**/.supportkpi-*"))
+
+
+def test_sigterm_leaves_no_temporary_file_and_the_old_report(project: Path) -> None:
+    (project / "out.csv").write_text("the previous report\n")
+    child = subprocess.Popen(
+        [console_script(), "compute", "-t", "-", "-f", "csv", "-o", "out.csv"],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stderr is not None
+    child.stdin.write(b"ticket_id,created_at\n1,2026-11-02T09:00:00Z\n")
+    child.stdin.flush()
+    time.sleep(1.5)  # started, waiting for the rest of its input
+    child.terminate()
+    code = child.wait(timeout=30)
+    err = child.stderr.read().decode()
+    child.stdin.close()
+    assert code == 128 + 15, err
+    assert err.strip() == "supportkpi: error: stopped by SIGTERM"
+    assert (project / "out.csv").read_text() == "the previous report\n"
+    assert not list(project.glob(".supportkpi-*"))
+
+
+def test_a_failed_write_removes_its_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supportkpi import outputs
+
+    (tmp_path / "out.csv").write_text("the previous report\n")
+
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt  # a signal between the write and the rename
+
+    monkeypatch.setattr(outputs.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_atomic(str(tmp_path / "out.csv"), "new", [])
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert (tmp_path / "out.csv").read_text() == "the previous report\n"

@@ -148,10 +148,12 @@ def _guard(debug: bool, body: Callable[[], int | None], quiet: bool = False) -> 
     from .progress import shown
 
     try:
-        with shown(not quiet and sys.stderr.isatty()), _no_cycle_collection():
+        with _signals_raise(), shown(not quiet and sys.stderr.isatty()), _no_cycle_collection():
             code = body()
     except typer.Exit:
         raise
+    except Signalled as exc:  # every `finally` ran: no temporary file left, cursor back
+        _fail(f"stopped by {exc.name}", 128 + exc.signum)
     except SupportKpiError as exc:
         if debug:
             raise
@@ -172,6 +174,43 @@ def _guard(debug: bool, body: Callable[[], int | None], quiet: bool = False) -> 
     raise typer.Exit(code or 0)
 
 
+class Signalled(BaseException):
+    """SIGTERM (what `timeout` and cron's kill send) or SIGHUP while a command runs."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Signalled` in the command instead of ending the
+    process on the spot, so a report half written is removed and the previous one
+    stays (the default action would leave the temporary file behind)."""
+    import signal
+
+    def raise_signalled(signum: int, frame: Any) -> None:
+        raise Signalled(signum)
+
+    before = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            before[sig] = signal.signal(sig, raise_signalled)
+        except ValueError:  # not the main thread (an in-process caller): leave them
+            continue
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector off while a command runs: a full collection scans every
@@ -186,7 +225,9 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def emit(text: str | bytes, output: str | None, inputs: list[str]) -> None:
+def emit(
+    text: str | bytes, output: str | None, inputs: list[str], option: str = "--output"
+) -> None:
     """Print, or write `output` atomically (never over an input)."""
     from .progress import finish
 
@@ -200,7 +241,7 @@ def emit(text: str | bytes, output: str | None, inputs: list[str]) -> None:
         return
     from .outputs import write_atomic
 
-    write_atomic(output, text, inputs)
+    write_atomic(output, text, inputs, option)
 
 
 def note(text: str, quiet: bool = False) -> None:
@@ -208,6 +249,10 @@ def note(text: str, quiet: bool = False) -> None:
     when stderr is a terminal — cron mails whatever a job prints."""
     if not quiet and sys.stderr.isatty():
         sys.stderr.write(text + "\n")
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _all_inputs(*groups: list[str] | None) -> list[str]:
@@ -505,7 +550,9 @@ def validate(
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
         inputs += [p for c in result.checks for p in c.specs]
         if rejects is not None:
-            emit(rejects_csv(result), rejects, inputs)
+            if output is not None and output != "-" and _same_file(output, rejects):
+                _fail(f"--rejects {rejects} and --output {output} name the same file")
+            emit(rejects_csv(result), rejects, inputs, "--rejects")
         emit(render_json(result) if fmt == "json" else render_text(result), output, inputs)
         return result.exit_code
 
@@ -710,7 +757,7 @@ def init(
             _fail(f"{path} exists; use --force to overwrite it")
         from .outputs import write_atomic
 
-        write_atomic(path, starter(profile), [])
+        write_atomic(path, starter(profile), [], option="")
         note(f"wrote {path}")
         return 0
 

@@ -429,6 +429,6 @@ def write_demo(
             pq.write_table(table, sink)
         else:
             pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
-        write_atomic(path, sink.getvalue().to_pybytes(), [])
+        write_atomic(path, sink.getvalue().to_pybytes(), [], option="")
         written.append((path, table.num_rows))
     return written

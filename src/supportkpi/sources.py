@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .outputs import mark_read
+from .outputs import mark_read, mark_read_stdin
 
 if TYPE_CHECKING:
     import numpy as np
@@ -163,6 +163,7 @@ def expand(specs: list[str], input_name: str) -> list[str]:
 def _read_head(src: Source) -> bytes:
     if src.path == "-":
         if src.data is None:
+            mark_read_stdin()  # `-t - < t.csv`: t.csv is an input all the same
             src.data = sys.stdin.buffer.read()
         raw = src.data
         if raw[:2] == b"\x1f\x8b":
