@@ -547,6 +547,7 @@ def test_documented_command_runs_as_documented(
         assert r.out.strip(), f"{said} printed nothing for {cmd.stdout_to}"
     elif not outputs(cmd.argv) and not {"-q", "--quiet"} & set(cmd.argv):
         assert r.out.strip(), f"{said} printed nothing"
+    shutil.rmtree(here)  # a copy of the user's folder each: 250 MB for the module, kept on failure
 
 
 # ------------------------------------------------------------------ the docs are all read
