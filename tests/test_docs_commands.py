@@ -32,6 +32,7 @@ UCI_200 = FIXTURES / "servicenow" / "incident_event_log_200.csv"
 
 SHELL_BLOCKS = {"", "sh", "bash", "console", "shell", "shell-session"}
 CRON_FIELD = re.compile(r"[\d*/,-]+")
+ENV_ASSIGNMENT = re.compile(r"[A-Z_][A-Z0-9_]*=\S*")
 # shell operators the commands may use; anything else (subshells, input redirection)
 # is not understood here and fails at collection
 SEPARATORS = {"&&", "||", ";", "|", "&"}
@@ -52,6 +53,7 @@ class Documented:
     stdout_to: str | None = None  # `> FILE`
     exit_comment: int | None = None  # `# exit 1 when …` after it
     config: str | None = None  # the last ```yaml block above it in its section
+    env: tuple[tuple[str, str], ...] = ()  # `SUPPORTKPI_CONFIG=… supportkpi …`
 
     @property
     def text(self) -> str:
@@ -95,6 +97,10 @@ def parse_commands(line: str, where: str) -> list[Documented]:
     for words in segments:
         if len(words) > 5 and all(CRON_FIELD.fullmatch(w) for w in words[:5]):
             words = words[5:]
+        env = []
+        while words and ENV_ASSIGNMENT.fullmatch(words[0]):
+            name, _, value = words.pop(0).partition("=")
+            env.append((name, value))
         if not words or not is_supportkpi(words[0]):
             continue
         argv: list[str] = []
@@ -108,7 +114,11 @@ def parse_commands(line: str, where: str) -> list[Documented]:
             else:
                 argv.append(word)
         exit_comment = int(said.group(1)) if said else None
-        found.append(Documented(tuple(argv), where, stdout_to=stdout_to, exit_comment=exit_comment))
+        found.append(
+            Documented(
+                tuple(argv), where, stdout_to=stdout_to, exit_comment=exit_comment, env=tuple(env)
+            )
+        )
     return found
 
 
@@ -298,6 +308,7 @@ MADE_FROM: dict[str, Callable[[Path], None]] = {
     "open_tickets.csv": open_tickets,
     "root/exports/open.csv": open_tickets,
     "root/var/lib/node_exporter": empty_folder,
+    "root/etc/supportkpi/targets.yaml": copy_of(ROOT / "targets.yaml"),  # SUPPORTKPI_CONFIG=
     "surveys.csv": copy_of(EXAMPLES / "surveys.csv"),
     "surveys.parquet": as_parquet(EXAMPLES / "surveys.csv"),
     "credits.csv": copy_of(EXAMPLES / "credits.csv"),
@@ -400,12 +411,7 @@ SMALLER = {
 }
 # documented commands that fail because the tool is wrong; strict, so that the fix
 # fails the test until its mark is removed
-KNOWN_TOOL_BUGS = {
-    "supportkpi compute -t lake/tickets/ -s lake/surveys/ --low-memory": (
-        "inputs named on the command line do not replace the config's inputs: as a whole"
-        " (SPEC §6a): targets.yaml's credits are read too, and --low-memory refuses them"
-    ),
-}
+KNOWN_TOOL_BUGS: dict[str, str] = {}
 
 
 @dataclass
@@ -417,6 +423,7 @@ class ToRun:
     stdout_to: str | None
     config: str | None
     where: list[str]
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def expected_exit(cmd: Documented, folder: str) -> int:
@@ -438,12 +445,14 @@ def to_run(documented: list[Documented]) -> list[ToRun]:
             big, small = SMALLER[cmd.text]
             argv = tuple(small if a == big else a for a in argv)
         config = cmd.config if FOLDERS[folder].config_from_doc else None
-        key = (argv, folder, cmd.stdout_to, config)
+        key = (argv, folder, cmd.stdout_to, config, cmd.env)
         if key in runs:
             runs[key].where.append(cmd.where)
         else:
             exit_code = expected_exit(cmd, folder)
-            runs[key] = ToRun(cmd.text, argv, folder, exit_code, cmd.stdout_to, config, [cmd.where])
+            runs[key] = ToRun(
+                cmd.text, argv, folder, exit_code, cmd.stdout_to, config, [cmd.where], cmd.env
+            )
     return list(runs.values())
 
 
@@ -486,7 +495,8 @@ def run_in_copy(cmd: ToRun, prepared: Path, here: Path) -> Run:
     shutil.copytree(prepared, here)
     if cmd.config is not None:
         (here / "targets.yaml").write_text(cmd.config, encoding="utf-8")
-    return sh(*(rooted(a, here) for a in cmd.argv), cwd=here, stdin="")
+    env = {name: rooted(value, here) for name, value in cmd.env}
+    return sh(*(rooted(a, here) for a in cmd.argv), cwd=here, stdin="", env=env)
 
 
 @pytest.fixture(scope="module")
@@ -598,7 +608,7 @@ def test_every_made_name_is_used() -> None:
     named = [
         Path(rooted(a, Path()))
         for r in RUNS
-        for a in (*r.argv, r.stdout_to or "")
+        for a in (*r.argv, r.stdout_to or "", *(value for _, value in r.env))
         if a and not a.startswith("-")
     ]
     for name in set(MADE_FROM) - {"examples", "targets.yaml"}:
