@@ -24,13 +24,7 @@ from .targets import judge
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
 
-# columns a measure reads beyond the KPI's `needs`
-_MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "handle": ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds"),
-    "frt": ("created_at", "first_response_at", "first_response_minutes"),
-    "res": ("created_at", "resolved_at", "resolution_minutes"),
-    "self_service_resolved": ("resolved_at", "resolved_by"),
-}
+# read whatever the KPIs: ids that link inputs, and columns that place or group rows
 _ALWAYS = {
     "tickets": ("ticket_id", "created_at"),
     "surveys": (
@@ -128,18 +122,8 @@ def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dic
     need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
     for name in expand(kpi_names, config.definitions):
         kpi = catalogue.resolve(name, config.definitions)
-        cols = need[kpi.source]
-        for group in kpi.needs:
-            cols.update(c for c in group if not c.startswith("@"))
-        if kpi.anchor:
-            cols.add(kpi.anchor)
-        measure = getattr(kpi.stat, "measure", None) or getattr(kpi.stat, "where", None)
-        cols.update(_MEASURE_COLUMNS.get(str(measure), ()))
-        if name == "backlog":
-            cols.update(("created_at", "resolved_at"))
-        if kpi.section == "sla":
-            cols.update((normalise_name(config.sla.key), *config.sla.overrides))
-            cols.update(("created_at", "first_response_at", "resolved_at"))
+        for source, cols in catalogue.reads(kpi, config.definitions, config.sla_columns).items():
+            need[source].update(cols)
     for d in dims:
         key = normalise_name(d)
         for name in INPUT_NAMES:
