@@ -41,6 +41,7 @@ from .load import (
     _check_surveys,
     _check_tickets,
     _read,
+    name_affected,
     record,
 )
 from .partials import FactPartial, FineSpace
@@ -371,6 +372,7 @@ def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame
         _check_tickets(frame)
     else:
         _check_surveys(frame, config)
+    name_affected(frame, config)
     return frame
 
 
