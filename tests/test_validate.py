@@ -254,3 +254,23 @@ def test_validate_names_the_kpis_a_bad_column_changes(
     listed = affects["listed"].get((definitions, source, column))
     assert listed is not None, f"validate found no problem in {source}.{column}"
     assert listed == changed, f"{source}.{column} ({definitions} definitions)"
+
+
+def test_an_unreadable_resolution_is_left_out_of_the_self_service_rate(in_tmp: Path) -> None:
+    """validate says a bad resolved_at is excluded from the self-service rate: so it is,
+    rather than counted as a ticket not resolved without an agent."""
+    write_csv(
+        in_tmp / "t.csv",
+        ["ticket_id", "created_at", "resolved_at", "resolved_by"],
+        [
+            [1, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "bot"],
+            [2, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "agent"],
+            [3, "2026-11-02T09:00:00Z", "", ""],
+            [4, "2026-11-02T09:00:00Z", "yesterday-ish", "bot"],
+        ],
+    )
+    r = sh("compute", "-t", "t.csv", "-k", "self_service_resolution_rate", "-f", "json", cwd=in_tmp)
+    rate = r.json()["results"][0]
+    assert rate["n"] == 3 and rate["value"] == pytest.approx(100 / 3)  # 1 of tickets 1-3
+    v = sh("validate", "-t", "t.csv", cwd=in_tmp)
+    assert "E022 resolved_at" in v.out and "self_service_resolution_rate" in v.out
