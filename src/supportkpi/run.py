@@ -336,12 +336,7 @@ def compute(
             return stream.compute(options, config)
         except stream.NotInParts as exc:
             if why == "memory":  # reading whole could exhaust the machine: say so instead
-                raise UsageError(
-                    exc.message.replace(" (--low-memory)", "")
-                    + " (parts were chosen because the export would not fit in half the free"
-                    " memory)",
-                    hint="--in-memory reads it whole anyway",
-                ) from exc
+                raise _too_large(exc) from exc
             if why == "asked":
                 raise
             # chosen for speed, but these exports cannot be read in parts: read them whole
@@ -365,6 +360,31 @@ def compute(
     progress.stage("computing KPIs")
     results = Engine(frames, query, config).run()
     return compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+
+
+def _too_large(exc: UsageError) -> UsageError:
+    return UsageError(
+        exc.message.replace(" (--low-memory)", "")
+        + " (parts were chosen because the export would not fit in half the free memory)",
+        hint="--in-memory reads it whole anyway",
+    )
+
+
+def unavailable(options: Options) -> dict[str, str]:
+    """The KPIs `compute` with these options cannot give, each with why: asked of the
+    reading compute does (preset, event-log collapse, derived columns, parts)."""
+    config = resolve_config(options)
+    if _in_parts(options, config) == "memory":
+        from . import stream
+
+        try:
+            return stream.start(options, config).plan[2]
+        except stream.NotInParts as exc:
+            raise _too_large(exc) from exc
+    kpi_names, breakdowns, window = asked(options, config)
+    frames = load_all(options, config, kpi_names, breakdowns)
+    query = Query(kpi_names, breakdowns, window, options.every, 0, options.cohort)
+    return Engine(frames, query, config).plan()[2]
 
 
 def asked(options: Options, config: Config) -> tuple[list[str], list[tuple[str, ...]], Window]:
