@@ -18,7 +18,7 @@ from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
-from .report import InputSummary, Report
+from .report import InputSummary, Report, exclusions
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
 
@@ -358,8 +358,11 @@ def compute(
         options.cohort,
     )
     progress.stage("computing KPIs")
-    results = Engine(frames, query, config).run()
-    return compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+    engine = Engine(frames, query, config)
+    results = engine.run()
+    return compute_report(
+        options, config, window, breakdowns, as_of, summaries(frames), results, engine.unavailable
+    )
 
 
 def _too_large(exc: UsageError) -> UsageError:
@@ -407,8 +410,12 @@ def compute_report(
     as_of: int | None,
     inputs: list[InputSummary],
     results: list[Result],
+    unavailable: dict[str, str],
 ) -> Report:
     judge(results, config, window.label)
+    excluded = exclusions(inputs)
+    for r in results:  # (a KPI the inputs cannot give left out no rows)
+        r.excluded = [] if r.kpi in unavailable else excluded.get(r.kpi, [])
     return Report(
         command="compute",
         as_of=as_of,

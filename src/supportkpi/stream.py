@@ -706,4 +706,4 @@ def compute(options: Options, config: Config | None = None) -> Report:
             engine.finish(*job)
     partials.clear()
     results = engine.conclude(derived, unavailable)
-    return compute_report(options, config, window, breakdowns, as_of, inputs, results)
+    return compute_report(options, config, window, breakdowns, as_of, inputs, results, unavailable)
