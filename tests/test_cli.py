@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, result, run, value, write_csv
+from conftest import ROOT, result, run, sh, value, write_csv
 from supportkpi.config import load_config
 from supportkpi.kpis import CATALOGUE
 
@@ -165,7 +165,63 @@ def test_kpis_says_what_an_export_can_compute(in_tmp: Path) -> None:
     assert (
         by_name["fcr_rate"]["computable"] is False and "contacts" in by_name["fcr_rate"]["reason"]
     )
-    assert by_name["csat"]["reason"] == "no surveys export given"
+    assert by_name["csat"]["reason"] == "no surveys input (give --surveys)"
+
+
+EXAMPLE_INPUTS = [
+    f"{flag} {ROOT / 'examples' / name}.csv"
+    for flag, name in (
+        ("-t", "tickets"),
+        ("-s", "surveys"),
+        ("-c", "credits"),
+        ("--customers", "customers"),
+        ("--agents", "agents"),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        # an event log: first responses come from the first move to Active
+        f"-t {ROOT / 'tests/fixtures/servicenow/incident_event_log_200.csv'} --preset servicenow",
+        # every input, and no config: no agent hourly cost for the cost KPIs
+        " ".join(EXAMPLE_INPUTS),
+        " ".join(EXAMPLE_INPUTS[1:2]),  # surveys alone
+    ],
+    ids=["servicenow-log", "examples", "surveys-alone"],
+)
+def test_kpis_says_computable_what_compute_computes(in_tmp: Path, given: str) -> None:
+    """`kpis` with exports answers as compute does on them: a KPI is computable when
+    compute gives it a value, and otherwise with compute's own reason."""
+    args = given.split()
+    said = sh("kpis", *args, "-f", "json", cwd=in_tmp)
+    assert said.code == 0, said.err
+    done = sh("compute", *args, "-f", "json", cwd=in_tmp)
+    assert done.code == 0, done.err
+    overall = {r["kpi"]: r for r in done.json()["results"] if r["group"] == {}}
+    for row in said.json()["kpis"]:
+        gave = overall[row["kpi"]]
+        assert row["computable"] == (gave["value"] is not None), row["kpi"]
+        assert row["reason"] == gave.get("reason", ""), row["kpi"]
+
+
+def test_kpis_csv_is_csv(in_tmp: Path) -> None:
+    """`kpis -f csv` writes CSV: the JSON's rows, field by field."""
+    write_csv(in_tmp / "t.csv", HEADER, ROWS)
+    for extra in ([], ["-t", "t.csv"]):
+        r = sh("kpis", "-f", "csv", *extra, cwd=in_tmp)
+        assert r.code == 0, r.err
+        rows = list(csv.DictReader(io.StringIO(r.out)))
+        expected = json.loads(sh("kpis", "-f", "json", *extra, cwd=in_tmp).out)["kpis"]
+        assert len(rows) == len(expected) == len(CATALOGUE)
+        for got, want in zip(rows, expected, strict=True):
+            assert got == {
+                k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in want.items()
+            }
+    assert rows[0]["computable"] == "true" and "contacts" in next(
+        r["reason"] for r in rows if r["kpi"] == "fcr_rate"
+    )
 
 
 def test_init_writes_a_loadable_starter(in_tmp: Path) -> None:

@@ -403,3 +403,23 @@ def _plain_config(folder: Path) -> Path:
     path = folder / "plain.yaml"
     path.write_text("timezone: UTC\n")
     return path
+
+
+def test_kpis_says_what_compute_in_parts_cannot_give(
+    examples_parquet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tickets too large for half the free memory are computed in parts, where backlog
+    and the per-customer and per-agent-day ratios cannot be had: `kpis -t` says so, in
+    compute's words."""
+    from supportkpi.catalogue_view import render_catalogue
+
+    monkeypatch.chdir(examples_parquet.parent)  # no ./targets.yaml naming other inputs
+    monkeypatch.setattr(stream, "available_memory", lambda: 0)
+    given = Options(tickets=[str(examples_parquet)])
+    said = {r["kpi"]: r for r in json.loads(render_catalogue("json", given))["kpis"]}
+    done = json.loads(renderer("json")(compute(given)))
+    parts_only = {r["kpi"] for r in done["results"] if IN_MEMORY_ONLY in (r.get("reason") or "")}
+    assert parts_only == {"backlog", "tickets_per_agent_day", "tickets_per_customer"}
+    for r in done["results"]:
+        if r["group"] == {}:
+            assert said[r["kpi"]]["reason"] == r.get("reason", ""), r["kpi"]

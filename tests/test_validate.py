@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-from conftest import run, write_csv
+import pytest
+
+from conftest import ROOT, run, sh, write_csv
 
 HEADER = ["ticket_id", "created_at", "first_response_at", "priority", "Region"]
 CLEAN = [
@@ -104,3 +108,169 @@ def test_text_report_escapes_control_characters(tmp_path: Path) -> None:
     assert r.code == 2
     assert "UNUSABLE" in r.out and "\x1b" not in r.out
     assert "\\x1b[2Jx" in r.out
+
+
+# --------------------------------------------------------------------------- affects
+# What validate says a bad value affects, against an independent reading: compute the
+# shipped examples with and without the column and see which KPIs change (value or n)
+# or become unavailable. A period is set, so a column that places rows in time counts.
+EXAMPLES = ROOT / "examples"
+WINDOW = ("--from", "2026-10-01")
+VARIANTS = (
+    "definitions: {fcr_rate: one_touch, resolution_time: first,"
+    " resolution_time_median: first, resolution_time_p90: first}\n"
+)
+# (input, column, a value its type cannot take); dimensions cannot be bad, and a bad
+# required column rejects its row from everything
+BAD_VALUES = [
+    ("tickets", "first_response_at", "not a time"),
+    ("tickets", "resolved_at", "not a time"),
+    ("tickets", "first_resolved_at", "not a time"),
+    ("tickets", "status", "Weird"),
+    ("tickets", "priority", "Blocker"),
+    ("tickets", "escalated", "maybe"),
+    ("tickets", "reopens", "abc"),
+    ("tickets", "contacts", "abc"),
+    ("tickets", "talk_seconds", "abc"),
+    ("tickets", "hold_seconds", "abc"),
+    ("tickets", "after_call_work_seconds", "abc"),
+    ("tickets", "qa_score", "abc"),
+    ("tickets", "script_adherence", "maybe"),
+    ("tickets", "cancel_intent", "maybe"),
+    ("tickets", "retained", "maybe"),
+    ("tickets", "upsell_offered", "maybe"),
+    ("tickets", "upsell_won", "maybe"),
+    ("tickets", "revenue_retained", "abc"),
+    ("tickets", "upsell_amount", "abc"),
+    ("tickets", "resolved_by", "robot"),
+    ("tickets", "bot_handled", "maybe"),
+    ("tickets", "handed_off", "maybe"),
+    ("tickets", "agent_replies", "abc"),
+    ("tickets", "customer_replies", "abc"),
+    ("surveys", "submitted_at", "not a time"),
+    ("credits", "kind", "zzz"),
+    ("credits", "created_at", "not a time"),
+    ("credits", "recovered_amount", "abc"),
+    ("customers", "ended_at", "not a time"),
+    ("customers", "mrr", "abc"),
+    ("agents", "date", "not a date"),
+    ("agents", "logged_seconds", "abc"),
+    ("agents", "scheduled_seconds", "abc"),
+    ("agents", "adherent_seconds", "abc"),
+]
+INPUT_FLAGS = {
+    "tickets": "-t",
+    "surveys": "-s",
+    "credits": "-c",
+    "customers": "--customers",
+    "agents": "--agents",
+}
+
+
+def _canonical(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")
+
+
+def _exports(folder: Path, drop: tuple[str, str] | None = None, bad: bool = False) -> list[str]:
+    """The examples (tickets with a first_resolved_at halfway to resolved_at, and a few
+    open ones said resolved by a bot) written to `folder`, without the `drop` (input,
+    column), or with each BAD_VALUES column spoiled in a row of its own; the CLI
+    arguments that name them."""
+    folder.mkdir(exist_ok=True)
+    args: list[str] = []
+    for name, flag in INPUT_FLAGS.items():
+        with open(EXAMPLES / f"{name}.csv", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header = [_canonical(h) for h in rows[0]]
+        body = rows[1:]
+        if name == "tickets":
+            created, resolved = header.index("created_at"), header.index("resolved_at")
+            # open tickets a bot is named on: only resolved_at tells they are not resolved
+            by = header.index("resolved_by")
+            for row in [row for row in body if not row[resolved]][:5]:
+                row[by] = "bot"
+            header.append("first_resolved_at")
+            for row in body:
+                first = ""
+                if row[resolved] and row[created][:2] == "20" and row[resolved] > row[created]:
+                    a = dt.datetime.fromisoformat(row[created])
+                    b = dt.datetime.fromisoformat(row[resolved])
+                    first = (a + (b - a) / 2).isoformat()
+                row.append(first)
+        if bad:  # row i + 10 of each input spoils its i-th column listed
+            spoiled = [(c, v) for i, c, v in BAD_VALUES if i == name]
+            for k, (column, text) in enumerate(spoiled):
+                body[10 + k][header.index(column)] = text
+        if drop is not None and drop[0] == name:
+            at = header.index(drop[1])
+            header = header[:at] + header[at + 1 :]
+            body = [row[:at] + row[at + 1 :] for row in body]
+        write_csv(folder / f"{name}.csv", header, body)
+        args += [flag, str(folder / f"{name}.csv")]
+    return args
+
+
+def _outcomes(args: list[str], config: Path) -> dict[str, tuple[object, ...]]:
+    r = run("compute", *args, *WINDOW, "--config", str(config), "-f", "json")
+    assert r.code == 0, r.err
+    return {x["kpi"]: (x["value"], x["n"], x.get("reason")) for x in r.json()["results"]}
+
+
+@pytest.fixture(scope="module")
+def affects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    folder = tmp_path_factory.mktemp("affects")
+    configs = {}
+    for name, extra in (("default", ""), ("variants", VARIANTS)):
+        configs[name] = folder / f"{name}.yaml"
+        configs[name].write_text("costs: {agent_hourly: 35}\n" + extra)
+    listed: dict[tuple[str, str, str], set[str]] = {}
+    for name, config in configs.items():
+        r = sh(
+            "validate", *_exports(folder / "bad", bad=True), "--config", str(config), "-f", "json"
+        )
+        assert r.code == 1, r.err
+        for check in json.loads(r.out)["inputs"]:
+            for p in check["problems"]:
+                listed.setdefault((name, check["input"], p["column"]), set()).update(p["kpis"])
+    full = {name: _outcomes(_exports(folder / "full"), config) for name, config in configs.items()}
+    return {"folder": folder, "configs": configs, "listed": listed, "full": full}
+
+
+@pytest.mark.parametrize(
+    "definitions,source,column",
+    [("default", i, c) for i, c, _ in BAD_VALUES]
+    + [
+        ("variants", "tickets", c)
+        for c in ("resolved_at", "first_resolved_at", "agent_replies", "contacts")
+    ],
+)
+def test_validate_names_the_kpis_a_bad_column_changes(
+    affects: dict[str, Any], definitions: str, source: str, column: str
+) -> None:
+    folder, config = affects["folder"], affects["configs"][definitions]
+    full = affects["full"][definitions]
+    without = _outcomes(_exports(folder / f"no_{source}_{column}", (source, column)), config)
+    changed = {kpi for kpi in full if full[kpi] != without[kpi]}
+    listed = affects["listed"].get((definitions, source, column))
+    assert listed is not None, f"validate found no problem in {source}.{column}"
+    assert listed == changed, f"{source}.{column} ({definitions} definitions)"
+
+
+def test_an_unreadable_resolution_is_left_out_of_the_self_service_rate(in_tmp: Path) -> None:
+    """validate says a bad resolved_at is excluded from the self-service rate: so it is,
+    rather than counted as a ticket not resolved without an agent."""
+    write_csv(
+        in_tmp / "t.csv",
+        ["ticket_id", "created_at", "resolved_at", "resolved_by"],
+        [
+            [1, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "bot"],
+            [2, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "agent"],
+            [3, "2026-11-02T09:00:00Z", "", ""],
+            [4, "2026-11-02T09:00:00Z", "yesterday-ish", "bot"],
+        ],
+    )
+    r = sh("compute", "-t", "t.csv", "-k", "self_service_resolution_rate", "-f", "json", cwd=in_tmp)
+    rate = r.json()["results"][0]
+    assert rate["n"] == 3 and rate["value"] == pytest.approx(100 / 3)  # 1 of tickets 1-3
+    v = sh("validate", "-t", "t.csv", cwd=in_tmp)
+    assert "E022 resolved_at" in v.out and "self_service_resolution_rate" in v.out

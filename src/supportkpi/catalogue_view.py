@@ -1,63 +1,45 @@
 """`supportkpi kpis`: the catalogue, and which KPIs given exports can compute.
 
-Computability is decided from the export headers alone (a cheap sniff), so this stays
-fast on any file size.
+Which KPIs are computable is asked of the reading `compute` does (the preset, an event
+log collapsed to tickets, columns derived from others, reading in parts), so the two
+never disagree; without exports, nothing is read and the catalogue prints instantly.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from .kpis import CATALOGUE, UNIT_LABEL, Kpi
+from .kpis import CATALOGUE, UNIT_LABEL
+
+if TYPE_CHECKING:
+    from .run import Options
 
 DIRECTION = {"higher": "higher", "lower": "lower", "band": "within band", "none": "—"}
+FIELDS = (
+    "kpi",
+    "label",
+    "section",
+    "unit",
+    "better",
+    "input",
+    "period_anchor",
+    "formula",
+    "needs",
+)
 
 
-def _available(
-    tickets: list[str], surveys: list[str], config_path: str | None, preset: str | None = None
-) -> dict[str, set[str]] | None:
-    if not tickets and not surveys:
-        return None
-    from .config import find_config, load_config
-    from .load import resolve_columns
-    from .schema import INPUTS
-    from .sources import expand, open_source
+def render_catalogue(fmt: str, options: Options | None = None) -> str:
+    """The catalogue; with `options` naming exports, whether each KPI is computable
+    from them and, when not, why (as `compute` says it)."""
+    unavailable: dict[str, str] | None = None
+    if options is not None:
+        from .run import unavailable as cannot_compute
 
-    config = load_config(find_config(config_path), preset)
-    out: dict[str, set[str]] = {}
-    for name, specs in (("tickets", tickets), ("surveys", surveys)):
-        if not specs:
-            continue
-        cols: set[str] = set()
-        for path in expand(specs, name):
-            src = open_source(path)
-            cols |= set(resolve_columns(INPUTS[name], src.header, config, src))
-        if name == "surveys" and cols & {"csat", "nps", "ces"}:
-            cols |= {"type", "score"}
-        out[name] = cols
-    return out
-
-
-def _reason(kpi: Kpi, available: dict[str, set[str]]) -> str:
-    cols = available.get(kpi.source)
-    if cols is None:
-        return f"no {kpi.source} export given"
-    missing = [group for group in kpi.needs if not cols & set(group)]
-    if missing:
-        from .engine import needs_text
-
-        return "needs " + needs_text(missing)
-    if kpi.source == "surveys" and "type" not in cols:
-        return "needs type"
-    return ""
-
-
-def render_catalogue(
-    fmt: str, tickets: list[str], surveys: list[str], config: str | None, preset: str | None = None
-) -> str:
-    available = _available(tickets, surveys, config, preset)
+        unavailable = cannot_compute(options)
     rows = []
     for kpi in CATALOGUE.values():
         needs = ", ".join(" or ".join(g) for g in kpi.needs)
@@ -72,16 +54,23 @@ def render_catalogue(
             "formula": kpi.formula,
             "needs": needs,
         }
-        if available is not None:
-            reason = _reason(kpi, available)
-            row["computable"] = not reason
-            row["reason"] = reason
+        if unavailable is not None:
+            row["computable"] = kpi.name not in unavailable
+            row["reason"] = unavailable.get(kpi.name, "")
         rows.append(row)
     if fmt == "json":
         return json.dumps({"kpis": rows}, indent=2, ensure_ascii=False) + "\n"
-    if fmt in ("markdown", "csv"):
+    if fmt == "csv":  # (no cell starts with an export's text: nothing to neutralise)
+        buf = io.StringIO()
+        fields = [*FIELDS, *(("computable", "reason") if unavailable is not None else ())]
+        writer = csv.DictWriter(buf, fields, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: str(v).lower() if isinstance(v, bool) else v for k, v in r.items()})
+        return buf.getvalue()
+    if fmt == "markdown":
         cols = ["kpi", "unit", "better", "input", "period_anchor", "formula"]
-        if available is not None:
+        if unavailable is not None:
             cols.append("reason")
         lines = ["| " + " | ".join(cols) + " |", "|" + " --- |" * len(cols)]
         for r in rows:
@@ -98,7 +87,7 @@ def render_catalogue(
     t = Table(box=box.SIMPLE, title="supportkpi KPI catalogue", title_justify="left")
     for col in ("KPI", "Unit", "Better", "Placed by", "Formula"):
         t.add_column(col, overflow="fold")
-    if available is not None:
+    if unavailable is not None:
         t.add_column("Computable", overflow="fold")
     for r in rows:
         cells = [
@@ -108,7 +97,7 @@ def render_catalogue(
             str(r["period_anchor"]),
             str(r["formula"]),
         ]
-        if available is not None:
+        if unavailable is not None:
             cells.append("yes" if r["computable"] else f"[red]no[/]: {r['reason']}")
         t.add_row(*cells)
     console.print(t)

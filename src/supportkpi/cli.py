@@ -649,17 +649,21 @@ def kpis_cmd(
         bool, typer.Option("--docs", help="Print docs/definitions.md (Markdown).")
     ] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, json or markdown.")
+        Format, typer.Option("--format", "-f", help="table, json, csv or markdown.")
     ] = Format.table,
     tickets: TicketsOpt = None,
     surveys: SurveysOpt = None,
+    credits: CreditsOpt = None,
+    customers: CustomersOpt = None,
+    agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the KPI catalogue: name, unit, direction, formula, the columns each needs.
 
-    With -t/-s, also say which KPIs these exports can compute, and why not.
+    With exports (-t, -s, -c, --customers, --agents), also say which KPIs `compute`
+    can give from them, and why not: the exports are read as compute reads them.
 
     \b
     Examples:
@@ -691,7 +695,20 @@ def kpis_cmd(
 
             sys.stdout.write(markdown())
             return 0
-        sys.stdout.write(render_catalogue(fmt.value, tickets or [], surveys or [], config, preset))
+        options = None
+        if any((tickets, surveys, credits, customers, agents)):
+            from .run import Options
+
+            options = Options(
+                tickets=tickets or [],
+                surveys=surveys or [],
+                credits=credits or [],
+                customers=customers or [],
+                agents=agents or [],
+                config=config,
+                preset=preset,
+            )
+        sys.stdout.write(render_catalogue(fmt.value, options))
         return 0
 
     _guard(debug, body)

@@ -147,6 +147,16 @@ class Config:
     def currency(self) -> str:
         return str(self.costs.get("currency", "USD"))
 
+    @property
+    def sla_columns(self) -> tuple[str, ...]:
+        """The ticket columns SLA policies are looked up by: the key, the overrides'."""
+        return (normalise_name(self.sla.key), *self.sla.overrides)
+
+    def readers(self, source: str, column: str) -> tuple[str, ...]:
+        """The KPIs a bad value in this column of this input affects, with this
+        config's definitions and SLA keys."""
+        return kpi_catalogue.readers(source, column, self.definitions, self.sla_columns)
+
 
 # --------------------------------------------------------------------------- loading
 

@@ -87,6 +87,8 @@ class Result:
     unit: str = ""  # from the definition in force (a variant may change it)
     label: str = ""
     definition: str = ""  # the named variant, when the KPI has several
+    # the inputs' value problems that left rows out of this KPI (see report.exclusions)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -886,6 +886,103 @@ def definition_set(definitions: dict[str, str] | None = None) -> dict[str, Kpi]:
     return {name: resolve(name, definitions) for name in ALL}
 
 
+# ------------------------------------------------------------------ what a KPI reads
+# The columns each measure reads, by input, beyond its KPI's anchor and `needs`. With
+# the statistics' own columns (below), this is the one answer to "which columns does a
+# KPI's value depend on": what to read of an export, and what a bad value leaves out.
+_SCORE = ("type", "score")
+_AMOUNT = ("amount", "kind", "currency")
+MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "frt": {T: ("created_at", *FRT_COLS)},
+    "res": {T: ("created_at", *RES_COLS)},
+    "res_first": {T: ("created_at", "first_resolved_at")},
+    "resolved": {T: RES_COLS},
+    "resolved_by_as_of": {T: RES_COLS},
+    "single_contact": {T: (*RES_COLS, "contacts")},
+    "one_touch": {T: (*RES_COLS, "agent_replies")},
+    "no_customer_reply": {T: (*RES_COLS, "customer_replies")},
+    "reopened": {T: (*RES_COLS, "reopens")},
+    "escalated": {T: ("escalated",)},
+    "handle": {T: ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds")},
+    "retained": {T: ("cancel_intent", "retained")},
+    "upsell_won": {T: ("upsell_offered", "upsell_won")},
+    "bot_contained": {T: ("bot_handled", "handed_off")},
+    "qa": {T: ("qa_score",)},
+    "script_adherent": {T: ("script_adherence",)},
+    "revenue_retained": {T: ("revenue_retained",)},
+    "upsell_amount": {T: ("upsell_amount",)},
+    "self_service_resolved": {T: (*RES_COLS, "resolved_by")},
+    "has_credit": {T: ("ticket_id",), C: ("ticket_id", *_AMOUNT)},
+    "customer_id": {T: ("customer_id",)},
+    "agent_day": {T: (*RES_COLS, "agent")},
+    "credit_amount": {C: _AMOUNT},
+    "refund_amount": {C: _AMOUNT},
+    "recovered": {C: ("recovered_amount", "currency")},
+    # an approver named by person has the role the agents input gives them
+    "authorized": {C: ("amount", "currency", "approved_by"), A: ("agent", "role")},
+    "logged": {A: ("logged_seconds",)},
+    "scheduled": {A: ("scheduled_seconds",)},
+    "adherent": {A: ("adherent_seconds",)},
+    "csat_score": {S: (*_SCORE, "csat")},
+    "csat_satisfied": {S: (*_SCORE, "csat")},
+    "csat_net": {S: (*_SCORE, "csat")},
+    "nps_value": {S: (*_SCORE, "nps")},
+    "ces_score": {S: (*_SCORE, "ces")},
+    "ces_easy": {S: (*_SCORE, "ces")},
+}
+# the event each SLA target times, from creation
+# a resolution ends an unanswered ticket's first-response clock (SPEC §4)
+SLA_READS: dict[str, tuple[str, ...]] = {
+    "first_response": (*FRT_COLS, *RES_COLS),
+    "resolution": RES_COLS,
+}
+
+
+def reads(
+    kpi: Kpi, definitions: dict[str, str] | None = None, sla_keys: tuple[str, ...] = ("priority",)
+) -> dict[str, set[str]]:
+    """input -> the canonical columns the KPI's value depends on (a derived KPI: its
+    parts'). `sla_keys`: the columns SLA policies are looked up by (sla.key, overrides)."""
+    out: dict[str, set[str]] = {}
+    stat = kpi.stat
+    if isinstance(stat, Derived):
+        for part in stat.parts:
+            for source, cols in reads(resolve(part, definitions), definitions, sla_keys).items():
+                out.setdefault(source, set()).update(cols)
+        return out
+    own = out.setdefault(kpi.source, set())
+    own.update(c for group in kpi.needs for c in group if not c.startswith("@"))
+    if kpi.anchor:
+        own.add(kpi.anchor)
+    if isinstance(stat, OpenAtEnd):
+        own.update(("created_at", *RES_COLS))
+    elif isinstance(stat, Retention):
+        own.update(("customer_id", "started_at", "ended_at"))
+    elif isinstance(stat, SlaCompliance):
+        own.update(("created_at", *SLA_READS[stat.target], *sla_keys))
+    else:
+        measure = stat.key if isinstance(stat, PerDistinct) else getattr(stat, "measure", None)
+        measure = str(measure or getattr(stat, "where", None))
+        for source, columns in MEASURE_READS.get(measure, {}).items():
+            out.setdefault(source, set()).update(columns)
+    return out
+
+
+def readers(
+    source: str,
+    column: str,
+    definitions: dict[str, str] | None = None,
+    sla_keys: tuple[str, ...] = ("priority",),
+) -> tuple[str, ...]:
+    """The public KPIs whose value reads `column` of the input `source`, in catalogue
+    order: what a bad value in that column affects."""
+    return tuple(
+        name
+        for name in CATALOGUE
+        if column in reads(resolve(name, definitions), definitions, sla_keys).get(source, ())
+    )
+
+
 def get(name: str) -> Kpi | None:
     """A public KPI by name."""
     return CATALOGUE.get(name)

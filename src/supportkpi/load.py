@@ -30,31 +30,6 @@ FIRST_ROWS = 5
 PARALLEL_TYPING_ROWS = 200_000
 YEAR_SECONDS = 366 * 86400.0
 
-# the KPIs that read a column: used to tell the user what a bad value affects
-AFFECTS: dict[str, tuple[str, ...]] = {
-    "first_response_at": ("first_response_time*", "sla_first_response"),
-    "first_response_minutes": ("first_response_time*", "sla_first_response"),
-    "resolved_at": (
-        "resolution_time*",
-        "tickets_resolved",
-        "backlog",
-        "resolution_rate",
-        "fcr_rate",
-        "reopen_rate",
-        "sla_resolution",
-    ),
-    "resolution_minutes": ("resolution_time*", "sla_resolution"),
-    "escalated": ("escalation_rate",),
-    "reopens": ("reopen_rate",),
-    "contacts": ("fcr_rate",),
-    "talk_seconds": ("handle_time",),
-    "hold_seconds": ("handle_time",),
-    "after_call_work_seconds": ("handle_time",),
-    "handle_seconds": ("handle_time",),
-    "score": ("csat", "csat_score", "nps", "ces", "ces_easy_rate"),
-    "submitted_at": ("csat", "csat_score", "nps", "ces", "ces_easy_rate"),
-}
-
 
 @dataclass
 class Request:
@@ -164,8 +139,17 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_credits(frame, config)
     elif name == "customers":
         _check_customers(frame)
+    name_affected(frame, config)
     frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
     return frame
+
+
+def name_affected(frame: Frame, config: Config) -> None:
+    """Each problem of a column names the KPIs it affects: those whose value reads the
+    column (with the config's definitions), from the KPI catalogue."""
+    for p in frame.problems:
+        if not p.kpis:
+            p.kpis = config.readers(frame.name, p.column)
 
 
 @dataclass
@@ -330,7 +314,8 @@ def _build(
                 Problem("E022", spec.name, rules.time, "cannot read the event time"
                         " (the event is left out of the ticket's history)", len(rows),
                         [int(r) for r in rows[:FIRST_ROWS]], frame.paths[int(f) - file_index],
-                        ("created_at", "resolved_at", "first_response_at"))
+                        tuple(dict.fromkeys(k for col in eventlog.provides(rules)
+                                            for k in config.readers(spec.name, col))))
             )  # fmt: skip
     sources = config.columns.get(spec.name, {})
 
@@ -422,7 +407,7 @@ def _same_name_problem(
                 n_rows,
                 [1] if n_rows else [],
                 raw.src.display,
-                AFFECTS.get(canonical, ()) or (f"breakdowns by {canonical}",),
+                config.readers(spec.name, canonical) or (f"breakdowns by {canonical}",),
             )
         )
 
@@ -698,7 +683,7 @@ def record(
     hits = np.flatnonzero(mask)
     if not len(hits):
         return 0
-    affected = kpis if kpis is not None else AFFECTS.get(column, ())
+    affected = kpis or ()  # else named once loaded (`name_affected`)
     if scope(code) == "row":
         affected = ("all",)
     files = frame.origin_file[hits] if frame.origin_file is not None else np.zeros(len(hits), int)

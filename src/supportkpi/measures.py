@@ -300,6 +300,7 @@ class Measures:
         known = by.codes != _label(by.labels, "(unknown)")
         out = (resolved & without_agent).astype(np.int8)
         out[resolved & ~known] = MISSING  # resolved, but by whom is not said
+        out[~self.known("resolved_at")] = MISSING  # whether it is resolved is not known
         return out
 
     def m_has_credit(self) -> np.ndarray:

@@ -43,6 +43,28 @@ class InputSummary:
         return out
 
 
+def exclusions(inputs: list[InputSummary]) -> dict[str, list[dict[str, Any]]]:
+    """KPI -> the value problems that left rows out of it (validate's codes): code,
+    input, column, and the rows of that input it touches — the whole input's count,
+    not a group's or a period's."""
+    totals: dict[str, dict[tuple[str, str, str], int]] = {}
+    for i in inputs:
+        for p in i.problems:
+            if p.scope != "value":
+                continue
+            for kpi in p.kpis:
+                per = totals.setdefault(kpi, {})
+                key = (p.code, i.name, p.column)
+                per[key] = per.get(key, 0) + p.rows
+    return {
+        kpi: [
+            {"code": code, "input": name, "column": column, "rows_in_input": rows}
+            for (code, name, column), rows in sorted(per.items())
+        ]
+        for kpi, per in totals.items()
+    }
+
+
 @dataclass
 class Uncovered:
     """Tickets in scope that no SLA policy covers, by their value of the policy key:
@@ -150,6 +172,8 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         out["tier"] = r.tier
     if r.reason:
         out["reason"] = r.reason
+    if r.excluded:
+        out["excluded"] = r.excluded
     for k, v in r.extra.items():
         out[k] = v
     return out

@@ -18,19 +18,13 @@ from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .periods import GRAINS, Window, parse_instant, window_for_period
-from .report import InputSummary, Report, Uncovered
+from .report import InputSummary, Report, Uncovered, exclusions
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
 
-# columns a measure reads beyond the KPI's `needs`
-_MEASURE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "handle": ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds"),
-    "frt": ("created_at", "first_response_at", "first_response_minutes"),
-    "res": ("created_at", "resolved_at", "resolution_minutes"),
-    "self_service_resolved": ("resolved_at", "resolved_by"),
-}
+# read whatever the KPIs: ids that link inputs, and columns that place or group rows
 _ALWAYS = {
     "tickets": ("ticket_id", "created_at"),
     "surveys": (
@@ -128,18 +122,8 @@ def columns_needed(kpi_names: list[str], dims: list[str], config: Config) -> dic
     need: dict[str, set[str]] = {name: set(_ALWAYS.get(name, ())) for name in INPUT_NAMES}
     for name in expand(kpi_names, config.definitions):
         kpi = catalogue.resolve(name, config.definitions)
-        cols = need[kpi.source]
-        for group in kpi.needs:
-            cols.update(c for c in group if not c.startswith("@"))
-        if kpi.anchor:
-            cols.add(kpi.anchor)
-        measure = getattr(kpi.stat, "measure", None) or getattr(kpi.stat, "where", None)
-        cols.update(_MEASURE_COLUMNS.get(str(measure), ()))
-        if name == "backlog":
-            cols.update(("created_at", "resolved_at"))
-        if kpi.section == "sla":
-            cols.update((normalise_name(config.sla.key), *config.sla.overrides))
-            cols.update(("created_at", "first_response_at", "resolved_at"))
+        for source, cols in catalogue.reads(kpi, config.definitions, config.sla_columns).items():
+            need[source].update(cols)
     for d in dims:
         key = normalise_name(d)
         for name in INPUT_NAMES:
@@ -351,12 +335,7 @@ def compute(
             return stream.compute(options, config)
         except stream.NotInParts as exc:
             if why == "memory":  # reading whole could exhaust the machine: say so instead
-                raise UsageError(
-                    exc.message.replace(" (--low-memory)", "")
-                    + " (parts were chosen because the export would not fit in half the free"
-                    " memory)",
-                    hint="--in-memory reads it whole anyway",
-                ) from exc
+                raise _too_large(exc) from exc
             if why == "asked":
                 raise
             # chosen for speed, but these exports cannot be read in parts: read them whole
@@ -378,8 +357,11 @@ def compute(
         options.cohort,
     )
     progress.stage("computing KPIs")
-    results = Engine(frames, query, config).run()
-    report = compute_report(options, config, window, breakdowns, as_of, summaries(frames), results)
+    engine = Engine(frames, query, config)
+    results = engine.run()
+    report = compute_report(
+        options, config, window, breakdowns, as_of, summaries(frames), results, engine.unavailable
+    )
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
     return report
 
@@ -414,6 +396,31 @@ def sla_uncovered(
     return Uncovered(config.sla.key, values) if values else None
 
 
+def _too_large(exc: UsageError) -> UsageError:
+    return UsageError(
+        exc.message.replace(" (--low-memory)", "")
+        + " (parts were chosen because the export would not fit in half the free memory)",
+        hint="--in-memory reads it whole anyway",
+    )
+
+
+def unavailable(options: Options) -> dict[str, str]:
+    """The KPIs `compute` with these options cannot give, each with why: asked of the
+    reading compute does (preset, event-log collapse, derived columns, parts)."""
+    config = resolve_config(options)
+    if _in_parts(options, config) == "memory":
+        from . import stream
+
+        try:
+            return stream.start(options, config).plan[2]
+        except stream.NotInParts as exc:
+            raise _too_large(exc) from exc
+    kpi_names, breakdowns, window = asked(options, config)
+    frames = load_all(options, config, kpi_names, breakdowns)
+    query = Query(kpi_names, breakdowns, window, options.every, 0, options.cohort)
+    return Engine(frames, query, config).plan()[2]
+
+
 def asked(options: Options, config: Config) -> tuple[list[str], list[tuple[str, ...]], Window]:
     """The KPIs, breakdowns and period a compute asks for (checked)."""
     kpi_names = select_kpis(options.kpis)
@@ -434,8 +441,12 @@ def compute_report(
     as_of: int | None,
     inputs: list[InputSummary],
     results: list[Result],
+    unavailable: dict[str, str],
 ) -> Report:
     judge(results, config, window.label)
+    excluded = exclusions(inputs)
+    for r in results:  # (a KPI the inputs cannot give left out no rows)
+        r.excluded = [] if r.kpi in unavailable else excluded.get(r.kpi, [])
     return Report(
         command="compute",
         as_of=as_of,

@@ -41,10 +41,11 @@ from .load import (
     _check_surveys,
     _check_tickets,
     _read,
+    name_affected,
     record,
 )
 from .partials import FactPartial, FineSpace
-from .periods import parse_instant
+from .periods import Window, parse_instant
 from .report import InputSummary, Report
 from .schema import normalise_name
 from .sources import expand, open_source
@@ -371,6 +372,7 @@ def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame
         _check_tickets(frame)
     else:
         _check_surveys(frame, config)
+    name_affected(frame, config)
     return frame
 
 
@@ -591,20 +593,30 @@ def _refuse(paths: dict[str, list[str]], config: Config) -> None:
         )
 
 
-def compute(options: Options, config: Config | None = None) -> Report:
-    """`run.compute`, reading the exports one part at a time."""
-    from .run import _check_dims, asked, compute_report, plan_reads, resolve_config
+@dataclass
+class Start:
+    """What a run in parts settles before its passes: the query asked, each input's
+    parts and first part, and the KPIs by fact (those parts cannot give moved to the
+    unavailable ones, with why)."""
 
-    config = config if config is not None else resolve_config(options)
+    kpi_names: list[str]
+    breakdowns: list[tuple[str, ...]]
+    window: Window
+    requests: dict[str, Request]
+    tparts: list[Part]
+    sparts: list[Part]
+    first: dict[str, Frame]
+    plan: tuple[dict[tuple[str, str | None], list[Kpi]], list[Kpi], dict[str, str]]
+
+
+def start(options: Options, config: Config) -> Start:
+    from .run import _check_dims, asked, plan_reads
+
     kpi_names, breakdowns, window = asked(options, config)
     paths, requests = plan_reads(options, config, kpi_names, breakdowns)
     _refuse(paths, config)
     tparts = parts_of(expand(paths["tickets"], "tickets"))
     sparts = parts_of(expand(paths["surveys"], "surveys")) if "surveys" in paths else []
-
-    def query(as_of: int | None) -> Query:
-        return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
-
     # the first part of each input: what the KPIs can be, and the as-of time to try
     first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"])}
     if sparts:
@@ -614,9 +626,25 @@ def compute(options: Options, config: Config | None = None) -> Report:
         _whole_ids(first["surveys"], "ticket_id", "surveys")
     _whole_ids(first["tickets"], "ticket_id", "tickets")  # before any long work
     _check_dims(first, sorted({d for b in breakdowns for d in b}))
-    plan = Engine(first, query(None), config).plan()
+    query = Query(kpi_names, breakdowns, window, options.every, 0, options.cohort)
+    plan = Engine(first, query, config).plan()
     _streamable(plan)
-    facts, derived, unavailable = plan
+    return Start(kpi_names, breakdowns, window, requests, tparts, sparts, first, plan)
+
+
+def compute(options: Options, config: Config | None = None) -> Report:
+    """`run.compute`, reading the exports one part at a time."""
+    from .run import compute_report, resolve_config
+
+    config = config if config is not None else resolve_config(options)
+    begun = start(options, config)
+    kpi_names, breakdowns, window = begun.kpi_names, begun.breakdowns, begun.window
+    requests, tparts, sparts, first = begun.requests, begun.tparts, begun.sparts, begun.first
+    facts, derived, unavailable = begun.plan
+
+    def query(as_of: int | None) -> Query:
+        return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
+
     given = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else None
     guess = given
     if guess is None:
@@ -678,4 +706,4 @@ def compute(options: Options, config: Config | None = None) -> Report:
             engine.finish(*job)
     partials.clear()
     results = engine.conclude(derived, unavailable)
-    return compute_report(options, config, window, breakdowns, as_of, inputs, results)
+    return compute_report(options, config, window, breakdowns, as_of, inputs, results, unavailable)

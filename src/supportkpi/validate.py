@@ -184,11 +184,22 @@ def _problem_line(p: Problem) -> str:
     if p.scope == "row":
         effect = "rows excluded from every KPI"
     elif p.scope == "value":
-        effect = "excluded from " + ", ".join(p.kpis) if p.kpis else "value ignored"
+        effect = "excluded from " + _kpi_list(p.kpis) if p.kpis else "no KPI reads it"
     else:
         effect = "warning: kept"
     where = f" (rows {rows}{more})" if rows else ""
     return f"{p.code} {col}{p.message}: {p.rows:,} {noun}{where} — {effect}"
+
+
+def _kpi_list(kpis: tuple[str, ...]) -> str:
+    """`first_response_time*` for the mean, median and p90 of one duration."""
+    out: list[str] = []
+    for name in kpis:
+        if name.endswith(("_median", "_p90")) and name.rsplit("_", 1)[0] + "*" in out:
+            continue
+        family = {name, f"{name}_median", f"{name}_p90"}
+        out.append(name + "*" if family <= set(kpis) else name)
+    return ", ".join(out)
 
 
 def render_json(v: Validation) -> str:

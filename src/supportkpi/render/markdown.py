@@ -9,11 +9,13 @@ from .common import (
     STATUS_TEXT,
     breakdowns,
     fmt_ci,
+    fmt_excluded,
     fmt_target,
     fmt_value,
     group_label,
     groups_of,
     header_lines,
+    notable_exclusions,
     safe_text,
 )
 
@@ -32,12 +34,16 @@ def _row(cells: list[str]) -> str:
 def render(report: Report) -> str:
     out = ["# supportkpi report", ""]
     out += [f"- {esc(line)}" for line in header_lines(report)]
+    notable = notable_exclusions(report)
     for keys, results in breakdowns(report):
         out.append("")
         out.append("## Overall" if not keys else "## By " + esc(" × ".join(keys)))
         out.append("")
         if not keys:
-            out += _overall(report, results)
+            out += _overall(report, results, notable)
+            if notable:
+                out += ["", "Left out: rows with a bad value, from the KPIs that read it", ""]
+                out += [f"- {esc(note)}" for note in notable.values()]
         elif len(groups_of(results)) <= PIVOT_MAX_GROUPS:
             out += _pivot(report, results)
         else:
@@ -47,12 +53,16 @@ def render(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def _overall(report: Report, results: list[Result]) -> list[str]:
+def _overall(
+    report: Report, results: list[Result], notable: dict[tuple[str, str, str], str]
+) -> list[str]:
+    left_out = [fmt_excluded(r, notable) for r in results]
+    extra = ["Left out"] if any(left_out) else []
     lines = [
-        _row(["KPI", "Value", "n", "95% CI", "Target", "Status", "Benchmark"]),
-        _row(["---", "---:", "---:", "---", "---", "---", "---"]),
+        _row(["KPI", "Value", "n", "95% CI", "Target", "Status", "Benchmark", *extra]),
+        _row(["---", "---:", "---:", "---", "---", "---", "---", *(["---"] if extra else [])]),
     ]
-    for r in results:
+    for r, excluded in zip(results, left_out, strict=True):
         label = r.label
         status = STATUS_TEXT[r.status] if r.value is not None else esc(r.reason or "")
         lines.append(
@@ -65,6 +75,7 @@ def _overall(report: Report, results: list[Result]) -> list[str]:
                     fmt_target(r.unit, r.target, report.currency),
                     status,
                     r.tier or "",
+                    *([excluded] if extra else []),
                 ]
             )
         )

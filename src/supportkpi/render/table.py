@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 
 from ..engine import Result
 from ..report import Report
-from .common import STATUS_TEXT, breakdowns, fmt_ci, fmt_target, fmt_value, groups_of, header_lines
+from .common import (
+    STATUS_TEXT,
+    breakdowns,
+    fmt_ci,
+    fmt_excluded,
+    fmt_target,
+    fmt_value,
+    groups_of,
+    header_lines,
+    notable_exclusions,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,10 +64,12 @@ def render(report: Report) -> str:
     console = _console(buf)
     for line in header_lines(report):
         console.print(_escape(line))
+    notable = notable_exclusions(report)
     for keys, results in breakdowns(report):
         title = "Overall" if not keys else "By " + " × ".join(keys)
         groups = groups_of(results)
         if not keys:
+            left_out = [fmt_excluded(r, notable, "\n") for r in results]
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
             for col, just in (
                 ("KPI", "left"),
@@ -67,9 +79,10 @@ def render(report: Report) -> str:
                 ("Target", "left"),
                 ("Status", "left"),
                 ("Benchmark", "left"),
+                *((("Left out", "left"),) if any(left_out) else ()),
             ):
-                t.add_column(col, justify=just)  # type: ignore[arg-type]
-            for r in results:
+                t.add_column(col, justify=just, no_wrap=col == "Left out")
+            for r, excluded in zip(results, left_out, strict=True):
                 t.add_row(
                     _escape(r.label),
                     fmt_value(r.unit, r.value, report.currency),
@@ -78,6 +91,7 @@ def render(report: Report) -> str:
                     fmt_target(r.unit, r.target, report.currency),
                     _status(r),
                     r.tier or "",
+                    *((_escape(excluded),) if any(left_out) else ()),
                 )
         elif len(groups) <= PIVOT_MAX_GROUPS:
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
@@ -122,6 +136,10 @@ def render(report: Report) -> str:
                     _status(r),
                 )
         console.print(t)
+        if not keys and notable:
+            console.print("Left out: rows with a bad value, from the KPIs that read it")
+            for note in notable.values():
+                console.print("  " + _escape(note))
     if any(r.status in MARK for r in report.results):
         console.print("✓ met  ! warn  ✗ missed  ~ fewer responses than min_sample (not judged)")
     return buf.getvalue()
