@@ -245,6 +245,20 @@ class _Validator:
             raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
         return v
 
+    def percent(self, value: Any, keypath: tuple, what: str = "a number") -> float:
+        """A percentage, 0–100. A plain number strictly between 0 and 1 is refused: it is
+        almost always a fraction (0.9 for 90 %), and read as written it would judge every
+        value met or missed. 0 and 1 stay valid; a target under 1 % is written with its
+        sign ('0.5%')."""
+        v = self.number(value, keypath, 0, 100, what)
+        if 0 < v < 1 and not isinstance(value, str):
+            raise self.fail(
+                keypath,
+                f"percentages are 0–100: did you mean {round(v * 100, 6):g}? (a number between"
+                f" 0 and 1 reads as a fraction; a target under 1 % is written '{v:g}%')",
+            )
+        return v
+
     def duration(self, value: Any, keypath: tuple) -> float:
         try:
             seconds = parse_duration(value)
@@ -661,7 +675,7 @@ class _Validator:
         )
         res = self.duration(m["resolution"], (*kp, "resolution")) if "resolution" in m else None
         comp = (
-            self.number(m["compliance"], (*kp, "compliance"), 0, 100, "a percentage")
+            self.percent(m["compliance"], (*kp, "compliance"), "a percentage")
             if "compliance" in m
             else None
         )
@@ -693,7 +707,7 @@ class _Validator:
         if kpi.unit == "seconds":
             return self.duration(v, kp)
         if kpi.unit == "percent":
-            return self.number(v, kp, 0, 100)
+            return self.percent(v, kp)
         if kpi.unit == "points":
             return self.number(v, kp, -100, 100, "a score")
         return self.number(v, kp)

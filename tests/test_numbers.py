@@ -1,0 +1,78 @@
+"""Issue #16, items 8–13: numbers a user can take at face value, run through the
+installed `supportkpi` command. Every expected value is worked out by hand beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, sh, write_csv
+
+TICKET_HEADER = ["ticket_id", "created_at", "resolved_at", "escalated"]
+
+
+def compute(folder: Path, config: str, *args: str) -> Run:
+    (folder / "targets.yaml").write_text(config)
+    return sh("compute", "--format", "json", *args, cwd=folder)
+
+
+# --------------------------------------------------------------------------- item 13
+@pytest.mark.parametrize(
+    ("config", "line", "key", "meant"),
+    [
+        ("targets:\n  csat: {min: 0.9}\n", 2, "targets.csat.min", "90"),
+        ("targets:\n  escalation_rate:\n    max: 0.1\n", 3, "targets.escalation_rate.max", "10"),
+        ("targets:\n  csat: {min: 90, warn: 0.88}\n", 2, "targets.csat.warn", "88"),
+        (
+            "targets:\n  agent_utilization: {between: [0.7, 85]}\n",
+            2,
+            "targets.agent_utilization.between.0",
+            "70",
+        ),
+        (
+            "targets:\n  csat:\n    min: 90\n    by: {channel: {chat: {min: 0.925}}}\n",
+            4,
+            "targets.csat.by.channel.chat.min",
+            "92.5",
+        ),
+        (
+            "sla:\n  policies:\n    P1: {first_response: 15m, compliance: 0.99}\n",
+            3,
+            "sla.policies.P1.compliance",
+            "99",
+        ),
+    ],
+)
+def test_a_percent_target_written_as_a_fraction_is_a_config_error(
+    tmp_path: Path, config: str, line: int, key: str, meant: str
+) -> None:
+    write_csv(tmp_path / "t.csv", TICKET_HEADER, [[1, "2026-11-02T09:00:00Z", None, "no"]])
+    r = compute(tmp_path, config, "-t", "t.csv")
+    assert r.code == 2
+    assert r.out == ""
+    assert r.err.count("\n") == 1 and "Traceback" not in r.err
+    assert r.err.startswith(f"supportkpi: error: targets.yaml:{line}: {key}: ")
+    assert f"percentages are 0–100: did you mean {meant}?" in r.err
+
+
+def test_percent_targets_of_0_1_and_under_1_percent_written_with_the_sign_are_kept(
+    tmp_path: Path,
+) -> None:
+    """Two tickets, one escalated: 50 %. `max: 1` is 1 % (missed), `max: '0.5%'` is
+    0.5 % (missed), `min: 0` is met by anything."""
+    rows = [[1, "2026-11-02T09:00:00Z", None, "yes"], [2, "2026-11-02T10:00:00Z", None, "no"]]
+    write_csv(tmp_path / "t.csv", TICKET_HEADER, rows)
+    for target, limit, status in (
+        ("{max: 1}", ("max", 1.0), "missed"),
+        ("{max: 0.5%}", ("max", 0.5), "missed"),
+        ("{min: 0}", ("min", 0.0), "met"),
+        ("{max: 60}", ("max", 60.0), "met"),
+    ):
+        config = f"min_sample: 0\ntargets:\n  escalation_rate: {target}\n"
+        r = compute(tmp_path, config, "-t", "t.csv", "--kpi", "escalation_rate")
+        assert r.code == 0, r.err
+        (row,) = r.json()["results"]
+        assert row["value"] == 50.0
+        assert row["target"] == dict([limit])
+        assert row["status"] == status
