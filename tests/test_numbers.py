@@ -76,3 +76,54 @@ def test_percent_targets_of_0_1_and_under_1_percent_written_with_the_sign_are_ke
         assert row["value"] == 50.0
         assert row["target"] == dict([limit])
         assert row["status"] == status
+
+
+# --------------------------------------------------------------------------- item 12
+SCORES = [5, 4, 3, 2, 1, 5, 2, 4]  # satisfied (4–5): 5, 4, 5, 4 = 4 of 8
+
+
+@pytest.mark.parametrize(
+    ("scales", "dissatisfied"),
+    [
+        ("", 3),  # the mirror of 4–5 on 1–5 is 1–2: 2, 1, 2
+        ("scales: {csat: {dissatisfied: [1, 2]}}\n", 3),
+        ("scales: {csat: {dissatisfied: [1, 3]}}\n", 4),  # 3, 2, 1, 2
+        ("scales: {csat: {dissatisfied: [1]}}\n", 1),
+        ("scales: {csat: {satisfied: [5]}}\n", 1),  # satisfied 5, 5; mirror 1–1: 1
+    ],
+)
+def test_net_csat_dissatisfied_band_mirrors_the_satisfied_one(
+    tmp_path: Path, scales: str, dissatisfied: int
+) -> None:
+    write_csv(tmp_path / "s.csv", ["type", "score"], [["csat", s] for s in SCORES])
+    r = compute(tmp_path, "definitions: {csat: net}\n" + scales, "-s", "s.csv", "--kpi", "csat")
+    assert r.code == 0, r.err
+    (row,) = r.json()["results"]
+    satisfied = sum(s >= (5 if "[5]" in scales else 4) for s in SCORES)
+    assert (row["satisfied"], row["dissatisfied"]) == (satisfied, dissatisfied)
+    assert row["value"] == pytest.approx(100 * (satisfied - dissatisfied) / len(SCORES))
+
+
+@pytest.mark.parametrize(
+    ("scales", "fragment"),
+    [
+        ("scales: {csat: {dissatisfied: [0, 2]}}\n", "dissatisfied.0: expected a score 1–5"),
+        ("scales: {csat: {dissatisfied: [1, 2, 3]}}\n", "dissatisfied: expected [score] or"),
+        ("scales: {csat: {dissatisfied: [1, 4]}}\n", "dissatisfied: overlaps the satisfied"),
+        ("scales: {csat: {satisfied: [3, 5]}}\n", "satisfied: definitions: {csat: net} needs"),
+    ],
+)
+def test_net_csat_dissatisfied_band_is_validated(
+    tmp_path: Path, scales: str, fragment: str
+) -> None:
+    write_csv(tmp_path / "s.csv", ["type", "score"], [["csat", s] for s in SCORES])
+    r = compute(tmp_path, "definitions: {csat: net}\n" + scales, "-s", "s.csv")
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith("supportkpi: error: targets.yaml:2: scales.csat.")
+    assert fragment in r.err and r.err.count("\n") == 1
+
+
+def test_net_csat_band_is_documented(tmp_path: Path) -> None:
+    r = sh("kpis", "--explain", "csat", cwd=tmp_path)
+    assert r.code == 0
+    assert "by default the mirror of the satisfied band (1–2 of 1–5)" in r.out

@@ -50,8 +50,9 @@ VENDOR_NOTES: dict[str, str] = {
     "csat": (
         "Two incompatible families. % satisfied (Zendesk good/(good+bad), Chatwoot and Front"
         " % of 4-5, Intercom): the default `percent_satisfied`. Net score (Help Scout's"
-        " happiness = % great − % not good, FreeScout): `definitions: {csat: net}` with"
-        " scales.csat.dissatisfied. A mean score appears only in third-party tools:"
+        " happiness = % great − % not good, FreeScout): `definitions: {csat: net}`, the"
+        " dissatisfied band being scales.csat.dissatisfied, by default the mirror of the"
+        " satisfied one (1-2 of 1-5). A mean score appears only in third-party tools:"
         " `mean_score` (the same number as csat_score)."
     ),
     "backlog": (

@@ -816,7 +816,9 @@ VARIANTS: dict[str, dict[str, Variant]] = {
                 "csat",
                 "net",
                 "Help Scout (happiness score), FreeScout",
-                "% satisfied − % dissatisfied (scales.csat.dissatisfied), −100..100",
+                "% satisfied − % dissatisfied, −100..100; dissatisfied is"
+                " scales.csat.dissatisfied, by default the mirror of the satisfied band (1–2"
+                " of 1–5)",
                 unit="points",
                 label="CSAT (net)",
                 stat=Mean("csat_net", 100.0, "nps"),
