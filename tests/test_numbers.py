@@ -127,3 +127,75 @@ def test_net_csat_band_is_documented(tmp_path: Path) -> None:
     r = sh("kpis", "--explain", "csat", cwd=tmp_path)
     assert r.code == 0
     assert "by default the mirror of the satisfied band (1–2 of 1–5)" in r.out
+
+
+# --------------------------------------------------------------------------- item 9
+# created, first resolution, last resolution (reopened tickets 1, 2 and 4)
+RESOLUTIONS = [
+    (1, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "2026-11-02T12:00:00Z"),
+    (2, "2026-11-02T10:00:00Z", "2026-11-02T11:00:00Z", "2026-11-03T10:00:00Z"),
+    (3, "2026-11-03T09:00:00Z", "2026-11-03T13:00:00Z", "2026-11-03T13:00:00Z"),
+    (4, "2026-11-03T10:00:00Z", "2026-11-04T10:00:00Z", "2026-11-05T10:00:00Z"),
+]
+FIRST = [3600.0, 3600.0, 14400.0, 86400.0]  # 1 h, 1 h, 4 h, 24 h
+FULL = [10800.0, 86400.0, 14400.0, 172800.0]  # 3 h, 24 h, 4 h, 48 h
+RES_KPIS = "resolution_time,resolution_time_median,resolution_time_p90"
+
+
+def _stats(seconds: list[float]) -> dict[str, float]:
+    import statistics
+
+    return {
+        "resolution_time": statistics.fmean(seconds),
+        "resolution_time_median": statistics.median(seconds),
+        # type 7 (linear interpolation) is statistics' "inclusive" method
+        "resolution_time_p90": statistics.quantiles(seconds, n=10, method="inclusive")[8],
+    }
+
+
+@pytest.mark.parametrize(
+    ("definitions", "expected"),
+    [
+        ("", FULL),
+        ("definitions: {resolution_time: first}\n", FIRST),
+        ("definitions: {resolution_time: full}\n", FULL),
+        ("definitions: {resolution_time_p90: first}\n", FIRST),  # any of the three sets all
+        ("preset: zendesk\ndefinitions: {resolution_time_median: first}\n", FIRST),
+    ],
+)
+def test_resolution_time_definition_switches_mean_median_and_p90_together(
+    tmp_path: Path, definitions: str, expected: list[float]
+) -> None:
+    header = ["ticket_id", "created_at", "first_resolved_at", "resolved_at"]
+    write_csv(tmp_path / "t.csv", header, [list(r) for r in RESOLUTIONS])
+    r = compute(tmp_path, definitions, "-t", "t.csv", "--kpi", RES_KPIS)
+    assert r.code == 0, r.err
+    got = {row["kpi"]: row["value"] for row in r.json()["results"]}
+    assert got == pytest.approx(_stats(expected))
+
+
+def test_explain_follows_the_resolution_time_definition(tmp_path: Path) -> None:
+    import csv
+    import io
+    import statistics
+
+    header = ["ticket_id", "created_at", "first_resolved_at", "resolved_at"]
+    write_csv(tmp_path / "t.csv", header, [list(r) for r in RESOLUTIONS])
+    (tmp_path / "targets.yaml").write_text("definitions: {resolution_time: first}\n")
+    r = sh("explain", "resolution_time_median", "-t", "t.csv", cwd=tmp_path)
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert sorted(float(row["value"]) for row in rows) == FIRST
+    assert "first_resolved_at" in rows[0]
+    assert statistics.median(float(row["value"]) for row in rows) == 9000.0
+
+
+def test_resolution_time_definitions_that_disagree_are_a_config_error(tmp_path: Path) -> None:
+    config = "definitions:\n  resolution_time: first\n  resolution_time_median: full\n"
+    r = compute(tmp_path, config, "-t", "t.csv")
+    assert r.code == 2 and r.out == "" and r.err.count("\n") == 1
+    assert r.err.startswith(
+        "supportkpi: error: targets.yaml:3: definitions.resolution_time_median: resolution_time,"
+        " resolution_time_median, resolution_time_p90 share one definition: 'full' here,"
+        " 'first' above"
+    )

@@ -391,7 +391,7 @@ class _Validator:
 
     def definitions(self, value: Any) -> dict[str, str]:
         defs = self.mapping(value, ("definitions",))
-        out = {}
+        out: dict[str, str] = {}
         for k, v in defs.items():
             kp = ("definitions", k)
             self.kpi_name(k, kp)
@@ -403,7 +403,15 @@ class _Validator:
                 hint = closest(str(v), list(variants))
                 extra = f"; did you mean '{hint}'?" if hint else ""
                 raise self.fail(kp, f"expected one of {', '.join(variants)}, got {_show(v)}{extra}")
-            out[str(k)] = str(v)
+            key = kpi_catalogue.definition_key(str(k))
+            if out.get(key, v) != v:
+                together = [n for n, to in kpi_catalogue.DEFINED_WITH.items() if to == key]
+                raise self.fail(
+                    kp,
+                    f"{', '.join([key, *together])} share one definition: {_show(v)} here,"
+                    f" {_show(out[key])} above; write it once, as {key}: …",
+                )
+            out[key] = str(v)
         return out
 
     def net_csat_bands(self, scale: Scale) -> None:

@@ -37,7 +37,8 @@ VENDOR_NOTES: dict[str, str] = {
         " (to the latest solve, median by default in Explore). Chatwoot measures every resolve"
         " event from creation; Help Scout only conversations with a user reply. supportkpi:"
         " `definitions: {resolution_time: first}` uses first_resolved_at (Zendesk's first"
-        " resolution); the default `full` uses resolved_at."
+        " resolution) for the mean, median and p90 together; the default `full` uses"
+        " resolved_at."
     ),
     "fcr_rate": (
         "No two vendors agree. Zendesk's one-touch tickets: solved/closed with fewer than 2"

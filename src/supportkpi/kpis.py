@@ -874,13 +874,23 @@ for _name in ("resolution_time", "resolution_time_median", "resolution_time_p90"
         ),
     }
 DEFAULT_VARIANT = {name: next(iter(vs)) for name, vs in VARIANTS.items()}
+# the median and p90 follow the mean's definition: the three describe the same tickets
+DEFINED_WITH = {
+    "resolution_time_median": "resolution_time",
+    "resolution_time_p90": "resolution_time",
+}
+
+
+def definition_key(name: str) -> str:
+    """The `definitions:` key that picks the KPI's variant."""
+    return DEFINED_WITH.get(name, name)
 
 
 def resolve(name: str, definitions: dict[str, str] | None = None) -> Kpi:
     """The definition of a KPI in force: the configured variant, else the default."""
     if name not in VARIANTS:
         return ALL[name]
-    chosen = (definitions or {}).get(name, DEFAULT_VARIANT[name])
+    chosen = (definitions or {}).get(definition_key(name), DEFAULT_VARIANT[name])
     return VARIANTS[name][chosen].kpi
 
 
