@@ -199,3 +199,60 @@ def test_resolution_time_definitions_that_disagree_are_a_config_error(tmp_path: 
         " resolution_time_median, resolution_time_p90 share one definition: 'full' here,"
         " 'first' above"
     )
+
+
+# --------------------------------------------------------------------------- item 10
+FINANCE_HEADER = [
+    "ticket_id",
+    "created_at",
+    "resolved_at",
+    "agent",
+    "talk_seconds",
+    "hold_seconds",
+    "after_call_work_seconds",
+    "revenue_retained",
+    "upsell_amount",
+]
+FINANCE = [
+    [1, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "Ann", 1200, 0, 600, 100, 0],
+    [2, "2026-11-02T10:00:00Z", "2026-11-02T11:00:00Z", "Ann", 600, 0, 0, None, 50],
+    [3, "2026-11-03T09:00:00Z", "2026-11-03T13:00:00Z", "Bob", 1800, 0, 0, 200, None],
+    [4, "2026-11-03T10:00:00Z", "2026-11-04T10:00:00Z", "Bob", 1200, 600, 0, None, None],
+]
+CREDITS_HEADER = ["credit_id", "ticket_id", "kind", "amount", "created_at", "recovered_amount"]
+CREDITS = [  # Ann's tickets only: Bob's group has handle time and no credit rows
+    [1, 1, "credit", 40, "2026-11-02T09:30:00Z", 5],
+    [2, 2, "refund", 10, "2026-11-02T10:30:00Z", None],
+]
+FINANCE_KPIS = "cost_per_resolution,net_financial_impact,support_roi"
+
+
+def test_a_group_without_credit_rows_has_credits_0(tmp_path: Path) -> None:
+    write_csv(tmp_path / "t.csv", FINANCE_HEADER, FINANCE)
+    write_csv(tmp_path / "c.csv", CREDITS_HEADER, CREDITS)
+    config = "costs: {agent_hourly: 36}\n"
+    r = compute(
+        tmp_path, config, "-t", "t.csv", "-c", "c.csv", "--by", "agent", "--kpi", FINANCE_KPIS
+    )
+    assert r.code == 0, r.err
+    rows = {(row["kpi"], row["group"].get("agent")): row for row in r.json()["results"]}
+    # Ann: 2400 s handled = 2/3 h × 36 = 24; credits 40; refunds 10; recovered 5; 2 resolved
+    assert rows["cost_per_resolution", "Ann"]["value"] == pytest.approx((40 + 24) / 2)
+    assert rows["net_financial_impact", "Ann"]["value"] == pytest.approx(100 + 50 + 5 - 40 - 10)
+    assert rows["support_roi", "Ann"]["value"] == pytest.approx(100 * 105 / 24)
+    # Bob: 3600 s handled = 1 h × 36 = 36; no credits, refunds or recoveries; 2 resolved
+    assert rows["cost_per_resolution", "Bob"]["value"] == pytest.approx((0 + 36) / 2)
+    assert rows["net_financial_impact", "Bob"]["value"] == pytest.approx(200)
+    assert rows["support_roi", "Bob"]["value"] == pytest.approx(100 * 200 / 36)
+    assert all(row["value"] is not None for row in rows.values())
+
+
+def test_without_a_credits_input_the_credit_kpis_stay_not_computable(tmp_path: Path) -> None:
+    write_csv(tmp_path / "t.csv", FINANCE_HEADER, FINANCE)
+    config = "costs: {agent_hourly: 36}\n"
+    r = compute(tmp_path, config, "-t", "t.csv", "--by", "agent", "--kpi", FINANCE_KPIS)
+    assert r.code == 0, r.err
+    rows = r.json()["results"]
+    assert [row["kpi"] for row in rows] == FINANCE_KPIS.split(",")  # overall rows only
+    for row in rows:
+        assert row["value"] is None and row["reason"] == "no credits input (give --credits)"

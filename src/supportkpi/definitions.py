@@ -189,7 +189,11 @@ def _missing(kpi: Kpi) -> str:
     if isinstance(stat, SlaCompliance):
         return "tickets without a policy for their priority are n/a; unreadable values n/a"
     if isinstance(stat, Derived):
-        return "not computed for a group where a part is missing (the reason says which)"
+        return (
+            "a count or amount of which a group has no rows is 0 there (a group without"
+            " credit rows has credits 0); without an input a part needs, not computable (the"
+            " reason says which)"
+        )
     return (
         "rows with an empty or unreadable value are left out of numerator and denominator"
         " (unreadable ones are counted by `supportkpi validate`); never counted as 0"

@@ -804,10 +804,11 @@ class Engine:
         rate = float(self.config.costs.get("agent_hourly", 0.0))
         for key, have in self.rows.items():
             bi = key[0]
-            parts = {p: have.get(p) for p in stat.parts}
+            parts = {p: have.get(p) or self._zero(bi, p) for p in stat.parts}
             if any(r is None or r.value is None for r in parts.values()):
                 missing = [p for p, r in parts.items() if r is None or r.value is None]
-                self.skipped.setdefault((bi, kpi.name), f"no {missing[0]} in this group")
+                why = self.skipped.get((bi, missing[0]), f"no {missing[0]} in this group")
+                self.skipped.setdefault((bi, kpi.name), why)
                 continue
             values = {
                 p: float(r.value) for p, r in parts.items() if r is not None and r.value is not None
@@ -815,8 +816,19 @@ class Engine:
             value = stat.formula(values, rate)
             n_part = parts[stat.n_from]
             assert n_part is not None
-            result = Result(kpi.name, {}, value, n_part.n, None if value is not None else "no rows")
-            have[kpi.name] = result
+            reason = None
+            if value is None:  # e.g. nothing resolved: say which part leaves it undefined
+                absent = [p for p in stat.parts if p not in have]
+                reason = f"no {absent[0]} in this group" if absent else "no rows"
+            have[kpi.name] = Result(kpi.name, {}, value, n_part.n, reason)
+
+    def _zero(self, bi: int, name: str) -> Result | None:
+        """A count or sum of a group none of whose rows it has: 0 (as reported on its own
+        row), unless its input cannot be split by this breakdown."""
+        kpi = self.defs[name]
+        if isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped:
+            return Result(name, {}, 0.0, 0)
+        return None
 
     # ------------------------------------------------------------------ output
     def _emit(self, bi: int, groups: Groups, kpi: Kpi, block: Block) -> None:
@@ -868,12 +880,10 @@ class Engine:
                             )
                         )
                     continue
-                res = have.get(name)
+                res = have.get(name) or self._zero(bi, name)
                 kpi = self.defs[name]
                 if res is None:
-                    reason = self.skipped.get((bi, name), "no rows")
-                    zero = isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped
-                    res = Result(name, {}, 0.0 if zero else None, 0, None if zero else reason)
+                    res = Result(name, {}, None, 0, self.skipped.get((bi, name), "no rows"))
                 res.group = dict(group)
                 out.append(_described(res, kpi))
         return out
