@@ -256,3 +256,43 @@ def test_without_a_credits_input_the_credit_kpis_stay_not_computable(tmp_path: P
     assert [row["kpi"] for row in rows] == FINANCE_KPIS.split(",")  # overall rows only
     for row in rows:
         assert row["value"] is None and row["reason"] == "no credits input (give --credits)"
+
+
+# --------------------------------------------------------------------------- item 11
+@pytest.mark.parametrize(
+    "every", [[], ["--every", "month"], ["--every", "week"], ["--every", "day"]]
+)
+def test_overall_retention_starts_at_the_first_ticket_whatever_every(
+    tmp_path: Path, every: list[str]
+) -> None:
+    """Tickets from Tue 10 Nov 09:00 to 25 Nov 12:00 (the as-of time). At the first
+    ticket C1, C3, C5, C6, C7 are customers (C2 left on 3 Nov): S = 5; C4 joins (N = 1),
+    C5 leaves: E = 5 → retention (5 − 1) / 5 = 80 %, churn 1 / 5 = 20 %. Counted from the
+    first day, week or month of an --every series instead, C7 (joined at 05:00 that day),
+    C3 (joined on Monday 9 Nov) or C2 (left on 3 Nov) would change S."""
+    write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at"],
+        [[1, "2026-11-10T09:00:00Z"], [2, "2026-11-25T12:00:00Z"]],
+    )
+    write_csv(
+        tmp_path / "c.csv",
+        ["customer_id", "started_at", "ended_at"],
+        [
+            ["C1", "2026-10-01T00:00:00Z", None],
+            ["C2", "2026-10-01T00:00:00Z", "2026-11-03T00:00:00Z"],
+            ["C3", "2026-11-09T12:00:00Z", None],
+            ["C4", "2026-11-12T00:00:00Z", None],
+            ["C5", "2026-10-01T00:00:00Z", "2026-11-20T00:00:00Z"],
+            ["C6", "2026-10-01T00:00:00Z", "2026-12-05T00:00:00Z"],
+            ["C7", "2026-11-10T05:00:00Z", None],
+        ],
+    )
+    kpis = "customer_retention_rate,churn_rate"
+    r = compute(tmp_path, "", "-t", "t.csv", "--customers", "c.csv", "--kpi", kpis, *every)
+    assert r.code == 0, r.err
+    overall = {row["kpi"]: row for row in r.json()["results"] if not row["group"]}
+    for row in overall.values():
+        assert (row["start"], row["end"], row["new"], row["lost"]) == (5, 5, 1, 1)
+    assert overall["customer_retention_rate"]["value"] == 80.0
+    assert overall["churn_rate"]["value"] == 20.0

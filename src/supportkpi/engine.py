@@ -744,11 +744,16 @@ class Engine:
         end = int(self._period_ends(np.array([start], dtype=np.int64))[0][-1])
         if self.query.every:
             b = make_buckets(self.query.every, start, max(start, end - 1), self.config.timezone)
-            bounds = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
+            periods = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
             labels = list(b.labels)
         else:
-            bounds = np.array([start, end], dtype=np.int64)
+            periods = np.array([start, end], dtype=np.int64)
             labels = []
+        # the first --every period may begin before the window does; the whole window's
+        # row is counted from the window's own start, so it does not depend on --every
+        bounds = np.union1d(periods, [start])
+        at_period = np.searchsorted(bounds, periods)
+        at_start = int(np.searchsorted(bounds, start))
         width = len(bounds) + 2
         # index j of the first boundary after the instant: counted "before" bounds[j..]
         ks = np.searchsorted(bounds, started, "right")
@@ -759,17 +764,16 @@ class Engine:
                 counts = np.bincount(code * width + k_idx, minlength=g * width)
                 return np.cumsum(counts.reshape(g, width), axis=1)[:, : len(bounds)]
 
-            started_before, ended_before = before(ks), before(ke)
-            active = (started_before - ended_before).astype(np.float64)
-            new = np.diff(started_before, axis=1).astype(np.float64)
-            lost = np.diff(ended_before, axis=1).astype(np.float64)
+            started_before = before(ks).astype(np.float64)
+            ended_before = before(ke).astype(np.float64)
+            active = started_before - ended_before
 
             def at(k: int | None) -> list[Block]:
-                if k is None:  # the whole window: from the first boundary to the last
-                    s_k, e_k = active[:, 0], active[:, -1]
-                    new_k, lost_k = new.sum(axis=1), lost.sum(axis=1)
-                else:
-                    s_k, e_k, new_k, lost_k = active[:, k], active[:, k + 1], new[:, k], lost[:, k]
+                # the whole window, or period k: from one boundary to another
+                i, j = (at_start, len(bounds) - 1) if k is None else at_period[k : k + 2]
+                s_k, e_k = active[:, i], active[:, j]
+                new_k = started_before[:, j] - started_before[:, i]
+                lost_k = ended_before[:, j] - ended_before[:, i]
                 extra = {"start": s_k, "end": e_k, "new": new_k, "lost": lost_k}
                 blocks = []
                 for kpi in kpis:
@@ -785,7 +789,7 @@ class Engine:
 
             return at
 
-        self._at_period_ends(kpis, "customers", np.arange(frame.n), bounds[1:], labels, matrices)
+        self._at_period_ends(kpis, "customers", np.arange(frame.n), periods[1:], labels, matrices)
 
     def _period_starts(self) -> int:
         """Start of the (first) period; without one, the first ticket (or customer)."""

@@ -552,7 +552,8 @@ _CATALOGUE: list[Kpi] = [
         formula="(E − N) / S × 100: S customers at the period start, E at its end, N new in it",
         needs=(("customer_id",), ("started_at",)),
         section="retention",
-        notes="without --period: from the first ticket to the as-of time",
+        notes="without --period: from the first ticket to the as-of time (the overall row,"
+        " --every or not; each --every row covers its calendar period)",
         tiers=(("exceptional", 90.0), ("above average", 85.0), ("typical", 80.0)),
     ),
     Kpi(
