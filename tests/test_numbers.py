@@ -3,6 +3,9 @@ installed `supportkpi` command. Every expected value is worked out by hand besid
 
 from __future__ import annotations
 
+import csv
+import io
+import statistics
 from pathlib import Path
 
 import pytest
@@ -143,8 +146,6 @@ RES_KPIS = "resolution_time,resolution_time_median,resolution_time_p90"
 
 
 def _stats(seconds: list[float]) -> dict[str, float]:
-    import statistics
-
     return {
         "resolution_time": statistics.fmean(seconds),
         "resolution_time_median": statistics.median(seconds),
@@ -175,10 +176,6 @@ def test_resolution_time_definition_switches_mean_median_and_p90_together(
 
 
 def test_explain_follows_the_resolution_time_definition(tmp_path: Path) -> None:
-    import csv
-    import io
-    import statistics
-
     header = ["ticket_id", "created_at", "first_resolved_at", "resolved_at"]
     write_csv(tmp_path / "t.csv", header, [list(r) for r in RESOLUTIONS])
     (tmp_path / "targets.yaml").write_text("definitions: {resolution_time: first}\n")
@@ -296,3 +293,116 @@ def test_overall_retention_starts_at_the_first_ticket_whatever_every(
         assert (row["start"], row["end"], row["new"], row["lost"]) == (5, 5, 1, 1)
     assert overall["customer_retention_rate"]["value"] == 80.0
     assert overall["churn_rate"]["value"] == 20.0
+
+
+# --------------------------------------------------------------------------- item 8
+# W47 runs Mon 16 – Sun 22 Nov 2026, W48 Mon 23 – Sun 29 Nov; the export ends on Tue 24
+# Nov 12:00 (its latest timestamp, so the as-of time): W48 is 36 h of 168 h in
+WEEKS = [
+    [1, "2026-11-16T09:00:00Z", None, "yes"],
+    [2, "2026-11-17T09:00:00Z", None, "no"],
+    [3, "2026-11-19T09:00:00Z", None, "no"],
+    [4, "2026-11-22T09:00:00Z", None, "no"],
+    [5, "2026-11-23T09:00:00Z", None, "yes"],
+    [6, "2026-11-24T12:00:00Z", None, "yes"],
+]
+W48_ELAPSED = 36 / 168
+NOV_ELAPSED = (23 * 24 + 12) / (30 * 24)  # 1 Nov 00:00 to 24 Nov 12:00, of 30 days
+TARGETS = "min_sample: 0\ntargets:\n  tickets: {min: 3}\n  escalation_rate: {max: 50}\n"
+
+
+@pytest.fixture
+def weeks(tmp_path: Path) -> Path:
+    write_csv(tmp_path / "t.csv", TICKET_HEADER, WEEKS)
+    (tmp_path / "targets.yaml").write_text(TARGETS)
+    return tmp_path
+
+
+def _rows(r: Run) -> dict[tuple[str, str | None], dict]:
+    assert r.code == 0, r.err
+    return {(row["kpi"], row["group"].get("period")): row for row in r.json()["results"]}
+
+
+def test_a_period_not_over_is_marked_and_its_counts_not_judged(weeks: Path) -> None:
+    args = ("--kpi", "tickets,escalation_rate", "--format", "json")
+    r = sh("compute", "-t", "t.csv", "--period", "2026-W48", *args, cwd=weeks)
+    doc = r.json()
+    assert doc["period"]["complete"] is False
+    assert doc["period"]["elapsed_share"] == pytest.approx(W48_ELAPSED)
+    rows = _rows(r)
+    tickets, escalation = rows["tickets", None], rows["escalation_rate", None]
+    # 2 tickets so far against a minimum of 3 for the week: not judged yet
+    assert (tickets["value"], tickets["status"]) == (2, "to_date")
+    # a rate is judged whatever the period: both escalated, 100 % > 50 %
+    assert (escalation["value"], escalation["status"]) == (100.0, "missed")
+    for row in (tickets, escalation):
+        assert row["period_complete"] is False
+        assert row["elapsed_share"] == pytest.approx(W48_ELAPSED)
+
+    r = sh("compute", "-t", "t.csv", "--period", "2026-W47", *args, cwd=weeks)
+    assert r.json()["period"]["complete"] is True and "elapsed_share" not in r.json()["period"]
+    rows = _rows(r)
+    assert (rows["tickets", None]["value"], rows["tickets", None]["status"]) == (4, "met")
+    assert (rows["escalation_rate", None]["value"], rows["escalation_rate", None]["status"]) == (
+        25.0,
+        "met",
+    )
+    assert all("period_complete" not in row for row in rows.values())
+
+
+@pytest.mark.parametrize(
+    ("every", "period", "elapsed", "tickets"),
+    [("week", "2026-W48", W48_ELAPSED, 2), ("month", "2026-11", NOV_ELAPSED, 6)],
+)
+def test_every_series_marks_the_period_not_over(
+    weeks: Path, every: str, period: str, elapsed: float, tickets: int
+) -> None:
+    r = sh("compute", "-t", "t.csv", "--every", every, "--kpi", "tickets", "-f", "json", cwd=weeks)
+    doc = r.json()
+    assert doc["period"]["complete"] is True  # all the data, up to the as-of time
+    rows = _rows(r)
+    last = rows["tickets", period]
+    assert (last["value"], last["status"], last["period_complete"]) == (tickets, "to_date", False)
+    assert last["elapsed_share"] == pytest.approx(elapsed)
+    assert rows["tickets", None]["status"] == "met"  # the whole window: 6 ≥ 3
+    assert "period_complete" not in rows["tickets", None]
+    if every == "week":
+        assert rows["tickets", "2026-W47"]["status"] == "met"
+        assert "period_complete" not in rows["tickets", "2026-W47"]
+
+
+def test_tables_markdown_and_csv_say_to_date(weeks: Path) -> None:
+    base = ("compute", "-t", "t.csv", "--kpi", "tickets,escalation_rate")
+    table = sh(*base, "--period", "2026-W48", cwd=weeks)
+    assert table.code == 0, table.err
+    assert "Period: 2026-W48 — to date, 21 % of it elapsed at the as-of time" in table.out
+    assert "to date" in next(line for line in table.out.splitlines() if "Tickets created" in line)
+    assert "… to date (period not over: not judged)" in table.out
+
+    series = sh(*base, "--every", "week", cwd=weeks)
+    head = next(line for line in series.out.splitlines() if "2026-W47" in line)
+    assert "2026-W48 (to date)" in head and "2026-W47 (to date)" not in head
+    tickets = [line for line in series.out.splitlines() if "Tickets created" in line][-1]
+    assert tickets.split()[-4:] == ["4", "✓", "2", "…"]
+
+    md = sh(*base, "--every", "week", "-f", "markdown", cwd=weeks)
+    assert "| KPI | 2026-W47 | 2026-W48 (to date) |" in md.out
+    assert "| Tickets created | 4 ✓ | 2 … |" in md.out
+
+    csv_out = sh(*base, "--every", "week", "-f", "csv", cwd=weeks)
+    rows = list(csv.DictReader(io.StringIO(csv_out.out)))
+    w48 = next(row for row in rows if row["period"] == "2026-W48" and row["kpi"] == "tickets")
+    assert (w48["status"], w48["period_complete"]) == ("to_date", "false")
+    assert float(w48["elapsed_share"]) == pytest.approx(W48_ELAPSED)
+    w47 = next(row for row in rows if row["period"] == "2026-W47" and row["kpi"] == "tickets")
+    assert (w47["status"], w47["period_complete"], w47["elapsed_share"]) == ("met", "true", "1.0")
+
+
+def test_summary_agrees_on_the_period_not_over(weeks: Path) -> None:
+    for period, partial, status in (("2026-W48", True, "to_date"), ("2026-W47", False, "met")):
+        r = sh("summary", "-t", "t.csv", "--period", period, "-f", "json", cwd=weeks)
+        assert r.code == 0, r.err
+        doc = r.json()
+        assert doc["partial"] is partial
+        tickets = next(line for line in doc["headline"] if line["kpi"] == "tickets")
+        assert tickets["status"] == status

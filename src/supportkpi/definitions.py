@@ -218,7 +218,8 @@ def markdown() -> str:
         "",
         "Conventions: durations in seconds; percentages 0–100; every value comes with n (its"
         " denominator or sample size); rates carry a 95 % Wilson interval and NPS its margin;"
-        " below `min_sample` responses a value is shown but not judged.",
+        " below `min_sample` responses a value is shown but not judged; a count or amount of a"
+        " period not over at the as-of time is marked `to_date`, not judged.",
     ]
     sections: dict[str, list[Kpi]] = {}
     for kpi in CATALOGUE.values():

@@ -87,6 +87,13 @@ class Result:
     unit: str = ""  # from the definition in force (a variant may change it)
     label: str = ""
     definition: str = ""  # the named variant, when the KPI has several
+    # the share of the row's period (its --every or time-dimension period, else the
+    # report's) elapsed at the as-of time: 1.0 once it is over (None: not over, no start)
+    elapsed_share: float | None = 1.0
+
+    @property
+    def period_over(self) -> bool:
+        return self.elapsed_share == 1.0
 
 
 @dataclass

@@ -83,6 +83,7 @@ class Derived:
     n_from: str  # the part whose n is this KPI's n
     formula: Callable[[dict[str, float], float], float | None]  # (values, hourly cost)
     hourly_cost: bool = False  # needs costs.agent_hourly
+    accumulates: bool = False  # a sum or difference of totals (see Kpi.accumulates)
 
 
 Stat = Count | Mean | Quantile | PerDistinct | OpenAtEnd | SlaCompliance | Sum | Retention | Derived
@@ -106,6 +107,15 @@ class Kpi:
     tiers: tuple[tuple[str, float], ...] = ()
     hidden: bool = False  # a component of other KPIs, not reported on its own
     variant: str = ""  # the named definition this is (see VARIANTS), "" for the only one
+
+    @property
+    def accumulates(self) -> bool:
+        """Its value adds up over the period (a count, an amount): a period not over has
+        only part of it, so its target is not judged there. Rates, means, durations and
+        states (backlog) are judged whatever the period."""
+        if isinstance(self.stat, (Count, Sum)):
+            return True
+        return isinstance(self.stat, Derived) and self.stat.accumulates
 
     @property
     def is_proportion(self) -> bool:
@@ -490,6 +500,7 @@ _CATALOGUE: list[Kpi] = [
                 - v["credits_total"]
                 - v["refunds_total"]
             ),
+            accumulates=True,
         ),
         formula="revenue_retained + upsell_amount + recoveries − credits − refunds",
         needs=(("revenue_retained",), ("upsell_amount",), ("@credits",)),
@@ -846,6 +857,7 @@ VARIANTS: dict[str, dict[str, Variant]] = {
                     ("tickets", "tickets_resolved"),
                     "tickets",
                     lambda v, _rate: v["tickets"] - v["tickets_resolved"],
+                    accumulates=True,
                 ),
                 formula="tickets created in the period − tickets resolved in it",
                 direction="lower",

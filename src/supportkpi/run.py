@@ -404,7 +404,7 @@ def compute_report(
     inputs: list[InputSummary],
     results: list[Result],
 ) -> Report:
-    judge(results, config, window.label)
+    judge(results, config, window, as_of)
     return Report(
         command="compute",
         as_of=as_of,

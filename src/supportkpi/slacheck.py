@@ -103,7 +103,7 @@ def sla_check(
     for r in results:  # an empty queue: nothing met, nothing breached
         if not r.extra and r.reason == "no rows":
             r.extra = dict.fromkeys(sla.STATES, 0)
-    judge(results, config)
+    judge(results, config, window, as_of)
     report = Report(
         command="sla-check",
         as_of=as_of,

@@ -52,12 +52,14 @@ from .kpis import Count, OpenAtEnd, Retention, Sum
 from .periods import (
     Window,
     floor_date,
+    is_over,
     iso_us,
     label_of,
     local_date,
     parse_instant,
     parse_period,
     previous_period,
+    window_for_period,
 )
 from .report import InputSummary, Report
 from .run import INPUT_NAMES, Loaded, Options, compute, make_window, resolve_config
@@ -519,6 +521,7 @@ class _Builder:
         self.min_surveys = min_surveys
         self.defs = catalogue.definition_set(config.definitions)
         self.active: set[str] = set()
+        self.as_of: int | None = None  # the data's as-of time, once read
         # the series, its comparison period and the SLA check read the same exports once
         self.loaded = Loaded()
 
@@ -605,7 +608,7 @@ class _Builder:
             label = default_period(series.as_of or 0, tz)
         start, end, label, grain = parse_period(label)
         labels = trend_labels(label)
-        as_of_us = series.as_of
+        as_of_us = self.as_of = series.as_of
         as_of_text = iso_us(as_of_us) if as_of_us is not None else None
         has_agent = series.has_agent
         unavailable = dict(series.unavailable)
@@ -657,7 +660,7 @@ class _Builder:
             min_surveys=self.min_surveys,
             config_path=self.config.path,
         )
-        s.partial = as_of_us is not None and _midnight(end, tz) > as_of_us + 1
+        s.partial = not is_over(_midnight(end, tz), as_of_us)
         self._restore_stdin_paths(s)
         line = self._line_maker(cells, labels, compare_label, unavailable)
 
@@ -779,7 +782,7 @@ class _Builder:
         zero = isinstance(spec.stat, (Count, Sum)) and kpi not in unavailable
         r = Result(kpi, group, 0.0 if zero else None, 0, None if zero else "no rows")
         r.unit, r.label = spec.unit, spec.label
-        judge([r], self.config, label)
+        judge([r], self.config, window_for_period(label, self.config.timezone), self.as_of)
         return r
 
     def _nothing(self, r: Result, label: str) -> Result:
