@@ -45,7 +45,7 @@ from .kpis import (
 from .measures import Measures
 from .partials import FactPartial, FineSpace, Values
 from .periods import Buckets, Window, make_buckets
-from .schema import TIME_DIMS, UNKNOWN, normalise_name
+from .schema import TIME_DIMS, UNKNOWN, is_time_dim, normalise_name
 from .timeparse import NAT
 
 Z95 = 1.959963984540054
@@ -182,10 +182,6 @@ def _needs_time(query: Query) -> bool:
     return any(normalise_name(d) in TIME_DIMS for b in query.breakdowns for d in b)
 
 
-def _is_time(name: str) -> bool:
-    return name == "period" or normalise_name(name) in TIME_DIMS
-
-
 def expand(names: list[str], definitions: dict[str, str] | None = None) -> list[str]:
     """The requested KPIs and, first, every component a derived one needs."""
     out: list[str] = []
@@ -240,7 +236,7 @@ class Engine:
         dimension). Surveys and credits take their ticket's value; their own `agent`
         wins when present. `anchor_ts` are the timestamps of those rows already;
         `ticket_rows`, when given, is their `ticket_row` column already."""
-        if _is_time(name):
+        if is_time_dim(name):
             grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
             if grain not in buckets:  # no row has this anchor: no period to place any in
@@ -366,7 +362,7 @@ class Engine:
         ticket_rows = frame.cols["ticket_row"][rows] if "ticket_row" in frame.cols else None
         dims: dict[str, Dim] = {}
         for d in union:
-            if _is_time(d) and ts is None:
+            if is_time_dim(d) and ts is None:
                 continue
             dim = self._dim(source, d, ts, buckets, rows, ticket_rows)
             if dim is not None:
@@ -546,7 +542,7 @@ class Engine:
         for bi, dims_b in enumerate(self.breakdowns):
             lacking = [d for d in dims_b if d not in space.dims]
             if lacking:
-                what = "a period" if _is_time(lacking[0]) else lacking[0]
+                what = "a period" if is_time_dim(lacking[0]) else lacking[0]
                 for kpi in kpis:
                     self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
         with self._rollup_lock:  # once per fact, whichever measure's thread comes first
@@ -702,7 +698,7 @@ class Engine:
         e = len(ends)
         for bi, dims_b in enumerate(self.breakdowns):
             plain = [d for d in dims_b if d != "period"]
-            if any(_is_time(d) for d in plain):
+            if any(is_time_dim(d) for d in plain):
                 for kpi in kpis:
                     self.skipped[(bi, kpi.name)] = (
                         f"{kpi.name} is a state at a period end, not an event in a day or"

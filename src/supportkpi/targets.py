@@ -26,7 +26,7 @@ from .engine import Result
 from .errors import UsageError
 from .kpis import Count, Kpi, OpenAtEnd, Sum, resolve
 from .periods import Window, elapsed_share, window_for_period
-from .schema import TIME_DIMS, normalise_name
+from .schema import is_time_dim, normalise_name
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -151,7 +151,7 @@ class _Periods:
     def of(self, group: dict[str, str]) -> tuple[int | None, int | None]:
         start, end = self.window.start, self.window.end
         for key, label in group.items():
-            if key != "period" and normalise_name(key) not in TIME_DIMS:
+            if not is_time_dim(key):
                 continue
             if label not in self.known:
                 try:
@@ -159,8 +159,8 @@ class _Periods:
                 except UsageError:  # not a period label (e.g. "(unknown)")
                     self.known[label] = None
             bounds = self.known[label]
-            if bounds is None:
+            if bounds is None or bounds.start is None or bounds.end is None:
                 continue
-            start = bounds.start if start is None else max(start, bounds.start or start)
-            end = bounds.end if end is None else min(end, bounds.end or end)
+            start = bounds.start if start is None else max(start, bounds.start)
+            end = bounds.end if end is None else min(end, bounds.end)
         return start, end

@@ -9,7 +9,7 @@ from ..durations import format_duration
 from ..engine import Result
 from ..periods import elapsed_share, iso_us
 from ..report import Report
-from ..schema import TIME_DIMS, normalise_name
+from ..schema import is_time_dim
 
 STATUS_TEXT = {
     "met": "met",
@@ -105,23 +105,18 @@ def legend(results: Iterable[Result], sep: str) -> str | None:
     )
 
 
-def is_period_key(key: str) -> bool:
-    """A group key naming a period: the --every series' or a time dimension."""
-    return key == "period" or normalise_name(key) in TIME_DIMS
-
-
 def to_date_groups(results: Iterable[Result]) -> set[tuple[tuple[str, str], ...]]:
     """The groups naming a period that is not over at the as-of time."""
     return {
         tuple(r.group.items())
         for r in results
-        if not r.period_over and any(is_period_key(k) for k in r.group)
+        if not r.period_over and any(is_time_dim(k) for k in r.group)
     }
 
 
 def group_cell(key: str, value: str, to_date: bool) -> str:
     """A group's value as shown: a period not over says so."""
-    return value + TO_DATE if to_date and is_period_key(key) else value
+    return value + TO_DATE if to_date and is_time_dim(key) else value
 
 
 def header_lines(report: Report) -> list[str]:
