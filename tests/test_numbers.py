@@ -406,3 +406,16 @@ def test_summary_agrees_on_the_period_not_over(weeks: Path) -> None:
         assert doc["partial"] is partial
         tickets = next(line for line in doc["headline"] if line["kpi"] == "tickets")
         assert tickets["status"] == status
+
+
+def test_summary_does_not_test_a_partial_count_for_a_notable_change(tmp_path: Path) -> None:
+    """20 tickets in W47, 2 so far in W48: a Poisson test would call the drop notable,
+    z = (2 − 20) / √22 = −3.8; over (as of 1 Dec) it is, to date it is not compared."""
+    rows = [[i, f"2026-11-{16 + i % 7:02d}T09:00:00Z", None, "no"] for i in range(20)]
+    rows += [[20, "2026-11-23T09:00:00Z", None, "no"], [21, "2026-11-24T12:00:00Z", None, "no"]]
+    write_csv(tmp_path / "t.csv", TICKET_HEADER, rows)
+    args = ("summary", "-t", "t.csv", "--period", "2026-W48", "-f", "json")
+    notable = {c["kpi"]: c for c in sh(*args, cwd=tmp_path).json()["notable"]}
+    assert "tickets" not in notable
+    over = {c["kpi"]: c for c in sh(*args, "--as-of", "2026-12-01", cwd=tmp_path).json()["notable"]}
+    assert over["tickets"]["z"] == pytest.approx((2 - 20) / 22**0.5)

@@ -700,6 +700,7 @@ class _Builder:
             [*s.headline, *(f for f in s.financial if f.kpi not in {h.kpi for h in s.headline})],
             self.config.min_sample,
             self.config.definitions,
+            period_over=not s.partial,
         )
         s.alerts = self._alerts(s, cells, label)
         s.notes = self._notes(s)
@@ -1016,7 +1017,8 @@ class _Builder:
             notes.append(
                 f"{s.period} is not over at the as-of time ({s.as_of}): its figures cover "
                 f"only part of it, so the changes against {s.compare_period} are not like "
-                "for like."
+                "for like; its counts and amounts are not judged against targets (to date) "
+                "nor tested for notable changes."
             )
         if s.unavailable:
             notes.append(
@@ -1189,14 +1191,20 @@ def coaching(
 
 
 def notable_changes(
-    lines: list[Line], min_sample: int, definitions: dict[str, str] | None = None
+    lines: list[Line],
+    min_sample: int,
+    definitions: dict[str, str] | None = None,
+    period_over: bool = True,
 ) -> list[Change]:
-    """KPIs whose change is larger than its statistical noise (95 %), and only those."""
+    """KPIs whose change is larger than its statistical noise (95 %), and only those.
+    The counts and amounts of a period not over are part of the period's: not tested."""
     out = []
     for ln in lines:
         if ln.value is None or ln.previous is None or ln.kpi not in catalogue.ALL:
             continue
         spec = catalogue.resolve(ln.kpi, definitions)
+        if spec.accumulates and not period_over:
+            continue
         test = _change_test(ln, spec, min_sample)
         if test is None:
             continue
