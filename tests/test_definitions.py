@@ -166,8 +166,10 @@ def test_csat_variants(in_tmp: Path) -> None:
     doc = run("compute", "-s", "s.csv", "-f", "json").json()
     assert value(doc, "csat") == pytest.approx(20 / 6) and result(doc, "csat")["unit"] == "score"
     (in_tmp / "targets.yaml").write_text("definitions: {csat: net}\n")
-    # satisfied 5, 4, 5; dissatisfied (1–3 by default) 3, 2, 1 -> 0
-    assert value(run("compute", "-s", "s.csv", "-f", "json").json(), "csat") == 0.0
+    # satisfied 5, 4, 5; dissatisfied (1–2 by default, the mirror of 4–5) 2, 1 -> 1/6
+    assert value(run("compute", "-s", "s.csv", "-f", "json").json(), "csat") == pytest.approx(
+        100 / 6
+    )
 
 
 def test_csat_net_on_help_scouts_three_point_scale(in_tmp: Path) -> None:

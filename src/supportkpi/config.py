@@ -131,7 +131,7 @@ class Config:
     durations: str = "computed"  # or "reported": the export's own duration columns
     scales: dict[str, Scale] = field(
         default_factory=lambda: {
-            "csat": Scale(1, 5, (4, 5), (1, 3)),
+            "csat": Scale(1, 5, (4, 5), (1, 2)),  # dissatisfied: the mirror of satisfied
             "nps": Scale(0, 10, (9, 10), (0, 6)),
             "ces": Scale(1, 7, (5, 7), None),
         }
@@ -269,6 +269,20 @@ class _Validator:
             raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
         return v
 
+    def percent(self, value: Any, keypath: tuple, what: str = "a number") -> float:
+        """A percentage, 0–100. A plain number strictly between 0 and 1 is refused: it is
+        almost always a fraction (0.9 for 90 %), and read as written it would judge every
+        value met or missed. 0 and 1 stay valid; a target under 1 % is written with its
+        sign ('0.5%')."""
+        v = self.number(value, keypath, 0, 100, what)
+        if 0 < v < 1 and not isinstance(value, str):
+            raise self.fail(
+                keypath,
+                f"percentages are 0–100: did you mean {round(v * 100, 6):g}? (a number between"
+                f" 0 and 1 reads as a fraction; a target under 1 % is written '{v:g}%')",
+            )
+        return v
+
     def duration(self, value: Any, keypath: tuple) -> float:
         try:
             seconds = parse_duration(value)
@@ -378,6 +392,8 @@ class _Validator:
             kw["sla"] = self.sla(root["sla"])
         if "definitions" in root:
             kw["definitions"] = self.definitions(root["definitions"])
+        if kw.get("definitions", {}).get("csat") == "net":
+            self.net_csat_bands(kw.get("scales", Config().scales)["csat"])
         if "targets" in root:
             kw["targets"] = self.targets(root["targets"], kw.get("definitions", {}))
         if "authorization_limits" in root:
@@ -399,7 +415,7 @@ class _Validator:
 
     def definitions(self, value: Any) -> dict[str, str]:
         defs = self.mapping(value, ("definitions",))
-        out = {}
+        out: dict[str, str] = {}
         for k, v in defs.items():
             kp = ("definitions", k)
             self.kpi_name(k, kp)
@@ -411,8 +427,28 @@ class _Validator:
                 hint = closest(str(v), list(variants))
                 extra = f"; did you mean '{hint}'?" if hint else ""
                 raise self.fail(kp, f"expected one of {', '.join(variants)}, got {_show(v)}{extra}")
-            out[str(k)] = str(v)
+            key = kpi_catalogue.definition_key(str(k))
+            if out.get(key, v) != v:
+                together = [n for n, to in kpi_catalogue.DEFINED_WITH.items() if to == key]
+                raise self.fail(
+                    kp,
+                    f"{', '.join([key, *together])} share one definition: {_show(v)} here,"
+                    f" {_show(out[key])} above; write it once, as {key}: …",
+                )
+            out[key] = str(v)
         return out
+
+    def net_csat_bands(self, scale: Scale) -> None:
+        """The net CSAT counts a score +1 or −1: its two bands must not overlap (the
+        default dissatisfied band, the mirror of a satisfied band covering the middle of
+        the scale, would)."""
+        if _overlap(scale.good, scale.bad):
+            raise self.fail(
+                ("scales", "csat", "satisfied"),
+                f"definitions: {{csat: net}} needs the satisfied band {_band_text(scale.good)}"
+                f" apart from the dissatisfied band {_band_text(scale.bad)} (by default its"
+                " mirror); set scales.csat.dissatisfied",
+            )
 
     def timezone(self, value: Any) -> str:
         import zoneinfo
@@ -621,9 +657,17 @@ class _Validator:
                 m, good_key[name], kp, lo, hi, default.good if "min" not in m else None
             )
             bad = self.band(m, bad_key[name], kp, lo, hi, default.bad if "min" not in m else None)
+            if name == "csat" and bad_key[name] not in m:
+                bad = _mirror(good, lo, hi)
             if name == "nps" and (good is None or bad is None):
                 good = good or (hi - 1, hi)
                 bad = bad or (lo, lo + 6)
+            if bad_key[name] in m and _overlap(good, bad):
+                raise self.fail(
+                    (*kp, bad_key[name]),
+                    f"overlaps the {good_key[name]} band {_band_text(good)}: a score cannot be"
+                    " both",
+                )
             out[name] = Scale(lo, hi, good, bad)
         return out
 
@@ -685,7 +729,7 @@ class _Validator:
         )
         res = self.duration(m["resolution"], (*kp, "resolution")) if "resolution" in m else None
         comp = (
-            self.number(m["compliance"], (*kp, "compliance"), 0, 100, "a percentage")
+            self.percent(m["compliance"], (*kp, "compliance"), "a percentage")
             if "compliance" in m
             else None
         )
@@ -717,7 +761,7 @@ class _Validator:
         if kpi.unit == "seconds":
             return self.duration(v, kp)
         if kpi.unit == "percent":
-            return self.number(v, kp, 0, 100)
+            return self.percent(v, kp)
         if kpi.unit == "points":
             return self.number(v, kp, -100, 100, "a score")
         return self.number(v, kp)
@@ -791,6 +835,20 @@ class _Validator:
                 for k, v in rates.items()
             }
         return out
+
+
+def _mirror(band: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float] | None:
+    """The band as far from the bottom of the scale as `band` is from the top: the
+    default dissatisfied band of CSAT (4–5 of 1–5 → 1–2)."""
+    return None if band is None else (lo + hi - band[1], lo + hi - band[0])
+
+
+def _overlap(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
+    return a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]
+
+
+def _band_text(band: tuple[float, float] | None) -> str:
+    return "none" if band is None else f"[{band[0]:g}, {band[1]:g}]"
 
 
 def _show(value: Any) -> str:

@@ -37,7 +37,8 @@ VENDOR_NOTES: dict[str, str] = {
         " (to the latest solve, median by default in Explore). Chatwoot measures every resolve"
         " event from creation; Help Scout only conversations with a user reply. supportkpi:"
         " `definitions: {resolution_time: first}` uses first_resolved_at (Zendesk's first"
-        " resolution); the default `full` uses resolved_at."
+        " resolution) for the mean, median and p90 together; the default `full` uses"
+        " resolved_at."
     ),
     "fcr_rate": (
         "No two vendors agree. Zendesk's one-touch tickets: solved/closed with fewer than 2"
@@ -50,8 +51,9 @@ VENDOR_NOTES: dict[str, str] = {
     "csat": (
         "Two incompatible families. % satisfied (Zendesk good/(good+bad), Chatwoot and Front"
         " % of 4-5, Intercom): the default `percent_satisfied`. Net score (Help Scout's"
-        " happiness = % great − % not good, FreeScout): `definitions: {csat: net}` with"
-        " scales.csat.dissatisfied. A mean score appears only in third-party tools:"
+        " happiness = % great − % not good, FreeScout): `definitions: {csat: net}`, the"
+        " dissatisfied band being scales.csat.dissatisfied, by default the mirror of the"
+        " satisfied one (1-2 of 1-5). A mean score appears only in third-party tools:"
         " `mean_score` (the same number as csat_score)."
     ),
     "backlog": (
@@ -191,7 +193,11 @@ def _missing(kpi: Kpi) -> str:
             " a resolution ends an unanswered ticket's first-response clock"
         )
     if isinstance(stat, Derived):
-        return "not computed for a group where a part is missing (the reason says which)"
+        return (
+            "a count or amount of which a group has no rows is 0 there (a group without"
+            " credit rows has credits 0); without an input a part needs, not computable (the"
+            " reason says which)"
+        )
     return (
         "rows with an empty or unreadable value are left out of numerator and denominator"
         " (unreadable ones are counted by `supportkpi validate`); never counted as 0"
@@ -216,7 +222,8 @@ def markdown() -> str:
         "",
         "Conventions: durations in seconds; percentages 0–100; every value comes with n (its"
         " denominator or sample size); rates carry a 95 % Wilson interval and NPS its margin;"
-        " below `min_sample` responses a value is shown but not judged.",
+        " below `min_sample` responses a value is shown but not judged; a count or amount of a"
+        " period not over at the as-of time is marked `to_date`, not judged.",
     ]
     sections: dict[str, list[Kpi]] = {}
     for kpi in CATALOGUE.values():

@@ -45,7 +45,7 @@ from .kpis import (
 from .measures import Measures
 from .partials import FactPartial, FineSpace, Values
 from .periods import Buckets, Window, make_buckets
-from .schema import TIME_DIMS, UNKNOWN, normalise_name
+from .schema import TIME_DIMS, UNKNOWN, is_time_dim, normalise_name
 from .timeparse import NAT
 
 Z95 = 1.959963984540054
@@ -89,6 +89,13 @@ class Result:
     definition: str = ""  # the named variant, when the KPI has several
     # the inputs' value problems that left rows out of this KPI (see report.exclusions)
     excluded: list[dict[str, Any]] = field(default_factory=list)
+    # the share of the row's period (its --every or time-dimension period, else the
+    # report's) elapsed at the as-of time: 1.0 once it is over (None: not over, no start)
+    elapsed_share: float | None = 1.0
+
+    @property
+    def period_over(self) -> bool:
+        return self.elapsed_share == 1.0
 
 
 @dataclass
@@ -177,10 +184,6 @@ def _needs_time(query: Query) -> bool:
     return any(normalise_name(d) in TIME_DIMS for b in query.breakdowns for d in b)
 
 
-def _is_time(name: str) -> bool:
-    return name == "period" or normalise_name(name) in TIME_DIMS
-
-
 def expand(names: list[str], definitions: dict[str, str] | None = None) -> list[str]:
     """The requested KPIs and, first, every component a derived one needs."""
     out: list[str] = []
@@ -235,7 +238,7 @@ class Engine:
         dimension). Surveys and credits take their ticket's value; their own `agent`
         wins when present. `anchor_ts` are the timestamps of those rows already;
         `ticket_rows`, when given, is their `ticket_row` column already."""
-        if _is_time(name):
+        if is_time_dim(name):
             grain = self.query.every if name == "period" else normalise_name(name)
             assert grain is not None and anchor_ts is not None
             if grain not in buckets:  # no row has this anchor: no period to place any in
@@ -361,7 +364,7 @@ class Engine:
         ticket_rows = frame.cols["ticket_row"][rows] if "ticket_row" in frame.cols else None
         dims: dict[str, Dim] = {}
         for d in union:
-            if _is_time(d) and ts is None:
+            if is_time_dim(d) and ts is None:
                 continue
             dim = self._dim(source, d, ts, buckets, rows, ticket_rows)
             if dim is not None:
@@ -541,7 +544,7 @@ class Engine:
         for bi, dims_b in enumerate(self.breakdowns):
             lacking = [d for d in dims_b if d not in space.dims]
             if lacking:
-                what = "a period" if _is_time(lacking[0]) else lacking[0]
+                what = "a period" if is_time_dim(lacking[0]) else lacking[0]
                 for kpi in kpis:
                     self.skipped[(bi, kpi.name)] = f"{source} cannot be split by {what}"
         with self._rollup_lock:  # once per fact, whichever measure's thread comes first
@@ -697,7 +700,7 @@ class Engine:
         e = len(ends)
         for bi, dims_b in enumerate(self.breakdowns):
             plain = [d for d in dims_b if d != "period"]
-            if any(_is_time(d) for d in plain):
+            if any(is_time_dim(d) for d in plain):
                 for kpi in kpis:
                     self.skipped[(bi, kpi.name)] = (
                         f"{kpi.name} is a state at a period end, not an event in a day or"
@@ -746,11 +749,16 @@ class Engine:
         end = int(self._period_ends(np.array([start], dtype=np.int64))[0][-1])
         if self.query.every:
             b = make_buckets(self.query.every, start, max(start, end - 1), self.config.timezone)
-            bounds = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
+            periods = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
             labels = list(b.labels)
         else:
-            bounds = np.array([start, end], dtype=np.int64)
+            periods = np.array([start, end], dtype=np.int64)
             labels = []
+        # the first --every period may begin before the window does; the whole window's
+        # row is counted from the window's own start, so it does not depend on --every
+        bounds = np.union1d(periods, [start])
+        at_period = np.searchsorted(bounds, periods)
+        at_start = int(np.searchsorted(bounds, start))
         width = len(bounds) + 2
         # index j of the first boundary after the instant: counted "before" bounds[j..]
         ks = np.searchsorted(bounds, started, "right")
@@ -761,17 +769,16 @@ class Engine:
                 counts = np.bincount(code * width + k_idx, minlength=g * width)
                 return np.cumsum(counts.reshape(g, width), axis=1)[:, : len(bounds)]
 
-            started_before, ended_before = before(ks), before(ke)
-            active = (started_before - ended_before).astype(np.float64)
-            new = np.diff(started_before, axis=1).astype(np.float64)
-            lost = np.diff(ended_before, axis=1).astype(np.float64)
+            started_before = before(ks).astype(np.float64)
+            ended_before = before(ke).astype(np.float64)
+            active = started_before - ended_before
 
             def at(k: int | None) -> list[Block]:
-                if k is None:  # the whole window: from the first boundary to the last
-                    s_k, e_k = active[:, 0], active[:, -1]
-                    new_k, lost_k = new.sum(axis=1), lost.sum(axis=1)
-                else:
-                    s_k, e_k, new_k, lost_k = active[:, k], active[:, k + 1], new[:, k], lost[:, k]
+                # the whole window, or period k: from one boundary to another
+                i, j = (at_start, len(bounds) - 1) if k is None else at_period[k : k + 2]
+                s_k, e_k = active[:, i], active[:, j]
+                new_k = started_before[:, j] - started_before[:, i]
+                lost_k = ended_before[:, j] - ended_before[:, i]
                 extra = {"start": s_k, "end": e_k, "new": new_k, "lost": lost_k}
                 blocks = []
                 for kpi in kpis:
@@ -787,7 +794,7 @@ class Engine:
 
             return at
 
-        self._at_period_ends(kpis, "customers", np.arange(frame.n), bounds[1:], labels, matrices)
+        self._at_period_ends(kpis, "customers", np.arange(frame.n), periods[1:], labels, matrices)
 
     def _period_starts(self) -> int:
         """Start of the (first) period; without one, the first ticket (or customer)."""
@@ -806,10 +813,11 @@ class Engine:
         rate = float(self.config.costs.get("agent_hourly", 0.0))
         for key, have in self.rows.items():
             bi = key[0]
-            parts = {p: have.get(p) for p in stat.parts}
+            parts = {p: have.get(p) or self._zero(bi, p) for p in stat.parts}
             if any(r is None or r.value is None for r in parts.values()):
                 missing = [p for p, r in parts.items() if r is None or r.value is None]
-                self.skipped.setdefault((bi, kpi.name), f"no {missing[0]} in this group")
+                why = self.skipped.get((bi, missing[0]), f"no {missing[0]} in this group")
+                self.skipped.setdefault((bi, kpi.name), why)
                 continue
             values = {
                 p: float(r.value) for p, r in parts.items() if r is not None and r.value is not None
@@ -817,8 +825,19 @@ class Engine:
             value = stat.formula(values, rate)
             n_part = parts[stat.n_from]
             assert n_part is not None
-            result = Result(kpi.name, {}, value, n_part.n, None if value is not None else "no rows")
-            have[kpi.name] = result
+            reason = None
+            if value is None:  # e.g. nothing resolved: say which part leaves it undefined
+                absent = [p for p in stat.parts if p not in have]
+                reason = f"no {absent[0]} in this group" if absent else "no rows"
+            have[kpi.name] = Result(kpi.name, {}, value, n_part.n, reason)
+
+    def _zero(self, bi: int, name: str) -> Result | None:
+        """A count or sum of a group none of whose rows it has: 0 (as reported on its own
+        row), unless its input cannot be split by this breakdown."""
+        kpi = self.defs[name]
+        if isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped:
+            return Result(name, {}, 0.0, 0)
+        return None
 
     # ------------------------------------------------------------------ output
     def _emit(self, bi: int, groups: Groups, kpi: Kpi, block: Block) -> None:
@@ -870,12 +889,10 @@ class Engine:
                             )
                         )
                     continue
-                res = have.get(name)
+                res = have.get(name) or self._zero(bi, name)
                 kpi = self.defs[name]
                 if res is None:
-                    reason = self.skipped.get((bi, name), "no rows")
-                    zero = isinstance(kpi.stat, (Count, Sum)) and (bi, name) not in self.skipped
-                    res = Result(name, {}, 0.0 if zero else None, 0, None if zero else reason)
+                    res = Result(name, {}, None, 0, self.skipped.get((bi, name), "no rows"))
                 res.group = dict(group)
                 out.append(_described(res, kpi))
         return out

@@ -83,6 +83,7 @@ class Derived:
     n_from: str  # the part whose n is this KPI's n
     formula: Callable[[dict[str, float], float], float | None]  # (values, hourly cost)
     hourly_cost: bool = False  # needs costs.agent_hourly
+    accumulates: bool = False  # a sum or difference of totals (see Kpi.accumulates)
 
 
 Stat = Count | Mean | Quantile | PerDistinct | OpenAtEnd | SlaCompliance | Sum | Retention | Derived
@@ -106,6 +107,15 @@ class Kpi:
     tiers: tuple[tuple[str, float], ...] = ()
     hidden: bool = False  # a component of other KPIs, not reported on its own
     variant: str = ""  # the named definition this is (see VARIANTS), "" for the only one
+
+    @property
+    def accumulates(self) -> bool:
+        """Its value adds up over the period (a count, an amount): a period not over has
+        only part of it, so its target is not judged there. Rates, means, durations and
+        states (backlog) are judged whatever the period."""
+        if isinstance(self.stat, (Count, Sum)):
+            return True
+        return isinstance(self.stat, Derived) and self.stat.accumulates
 
     @property
     def is_proportion(self) -> bool:
@@ -490,6 +500,7 @@ _CATALOGUE: list[Kpi] = [
                 - v["credits_total"]
                 - v["refunds_total"]
             ),
+            accumulates=True,
         ),
         formula="revenue_retained + upsell_amount + recoveries − credits − refunds",
         needs=(("revenue_retained",), ("upsell_amount",), ("@credits",)),
@@ -552,7 +563,8 @@ _CATALOGUE: list[Kpi] = [
         formula="(E − N) / S × 100: S customers at the period start, E at its end, N new in it",
         needs=(("customer_id",), ("started_at",)),
         section="retention",
-        notes="without --period: from the first ticket to the as-of time",
+        notes="without --period: from the first ticket to the as-of time (the overall row,"
+        " --every or not; each --every row covers its calendar period)",
         tiers=(("exceptional", 90.0), ("above average", 85.0), ("typical", 80.0)),
     ),
     Kpi(
@@ -816,7 +828,9 @@ VARIANTS: dict[str, dict[str, Variant]] = {
                 "csat",
                 "net",
                 "Help Scout (happiness score), FreeScout",
-                "% satisfied − % dissatisfied (scales.csat.dissatisfied), −100..100",
+                "% satisfied − % dissatisfied, −100..100; dissatisfied is"
+                " scales.csat.dissatisfied, by default the mirror of the satisfied band (1–2"
+                " of 1–5)",
                 unit="points",
                 label="CSAT (net)",
                 stat=Mean("csat_net", 100.0, "nps"),
@@ -843,6 +857,7 @@ VARIANTS: dict[str, dict[str, Variant]] = {
                     ("tickets", "tickets_resolved"),
                     "tickets",
                     lambda v, _rate: v["tickets"] - v["tickets_resolved"],
+                    accumulates=True,
                 ),
                 formula="tickets created in the period − tickets resolved in it",
                 direction="lower",
@@ -872,13 +887,23 @@ for _name in ("resolution_time", "resolution_time_median", "resolution_time_p90"
         ),
     }
 DEFAULT_VARIANT = {name: next(iter(vs)) for name, vs in VARIANTS.items()}
+# the median and p90 follow the mean's definition: the three describe the same tickets
+DEFINED_WITH = {
+    "resolution_time_median": "resolution_time",
+    "resolution_time_p90": "resolution_time",
+}
+
+
+def definition_key(name: str) -> str:
+    """The `definitions:` key that picks the KPI's variant."""
+    return DEFINED_WITH.get(name, name)
 
 
 def resolve(name: str, definitions: dict[str, str] | None = None) -> Kpi:
     """The definition of a KPI in force: the configured variant, else the default."""
     if name not in VARIANTS:
         return ALL[name]
-    chosen = (definitions or {}).get(name, DEFAULT_VARIANT[name])
+    chosen = (definitions or {}).get(definition_key(name), DEFAULT_VARIANT[name])
     return VARIANTS[name][chosen].kpi
 
 

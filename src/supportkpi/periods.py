@@ -177,6 +177,24 @@ def window_for_period(text: str, tz: str) -> Window:
     return Window(local_midnight_us(start, tz), local_midnight_us(end, tz), label)
 
 
+def is_over(end: int | None, as_of: int | None) -> bool:
+    """Whether a period ending at `end` (exclusive) is over at the as-of time: its every
+    instant is at or before the as-of instant, whose events count. A period without an
+    end runs to the as-of time; without an as-of time (no data) nothing is running."""
+    return end is None or as_of is None or end <= as_of + 1
+
+
+def elapsed_share(start: int | None, end: int | None, as_of: int | None) -> float | None:
+    """The share (0–1) of [start, end) elapsed at the as-of time: 1.0 once it is over;
+    None for a period not over whose start is open (its length is unknown)."""
+    if is_over(end, as_of):
+        return 1.0
+    assert end is not None and as_of is not None
+    if start is None:
+        return None
+    return min(1.0, max(0.0, (as_of + 1 - start) / (end - start)))
+
+
 def parse_instant(text: str, tz: str, option: str) -> int:
     """An ISO date or instant; naive values are in `tz`; a date is its local midnight."""
     t = text.strip()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .kpis import definition_key
+
 _ZENDESK_COLUMNS = {
     "ticket_id": ["Id", "Ticket ID", "ticket_id", "id"],
     "created_at": ["Created at", "created_at", "Ticket created - Timestamp"],
@@ -259,6 +261,11 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             and isinstance(base.get(key), dict)
         ):
             for inner_key, inner in value.items():
+                if key == "definitions":  # the file's choice replaces the preset's, whichever
+                    # of the KPIs defined together (resolution_time, _median, _p90) it names
+                    chosen = definition_key(str(inner_key))
+                    for k in [k for k in base[key] if definition_key(str(k)) == chosen]:
+                        del base[key][k]
                 if isinstance(inner, dict) and isinstance(base[key].get(inner_key), dict):
                     base[key][inner_key] = {**base[key][inner_key], **inner}
                 else:

@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .engine import Result
 from .errors import Problem
-from .periods import Window, iso_us
+from .periods import Window, elapsed_share, iso_us
 
 
 @dataclass
@@ -124,7 +124,7 @@ class Report:
             "as_of": iso_us(self.as_of) if self.as_of is not None else None,
             "timezone": self.timezone,
             "clock": self.clock,
-            "period": self.window.to_dict(),
+            "period": self.period_dict(),
             "every": self.every,
             "config": self.config_path,
             "inputs": [i.to_dict() for i in self.inputs],
@@ -137,6 +137,16 @@ class Report:
             out["notes"] = list(self.notes)
         if self.tickets is not None:
             out["tickets"] = self.tickets
+        return out
+
+    def period_dict(self) -> dict[str, Any]:
+        """The window, and whether it is over at the as-of time (else the share of it
+        elapsed: its counts and amounts are so far, not the period's)."""
+        out: dict[str, Any] = self.window.to_dict()
+        share = elapsed_share(self.window.start, self.window.end, self.as_of)
+        out["complete"] = share == 1.0
+        if share != 1.0:
+            out["elapsed_share"] = share
         return out
 
 
@@ -174,6 +184,9 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         out["reason"] = r.reason
     if r.excluded:
         out["excluded"] = r.excluded
+    if not r.period_over:
+        out["period_complete"] = False
+        out["elapsed_share"] = r.elapsed_share
     for k, v in r.extra.items():
         out[k] = v
     return out

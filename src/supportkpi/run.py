@@ -443,7 +443,7 @@ def compute_report(
     results: list[Result],
     unavailable: dict[str, str],
 ) -> Report:
-    judge(results, config, window.label)
+    judge(results, config, window, as_of)
     excluded = exclusions(inputs)
     for r in results:  # (a KPI the inputs cannot give left out no rows)
         r.excluded = [] if r.kpi in unavailable else excluded.get(r.kpi, [])

@@ -177,3 +177,8 @@ def closest(name: str, candidates: list[str] | tuple[str, ...]) -> str | None:
     norm = {normalise_name(c): c for c in candidates}
     hit = difflib.get_close_matches(normalise_name(name), list(norm), n=1, cutoff=0.6)
     return norm[hit[0]] if hit else None
+
+
+def is_time_dim(name: str) -> bool:
+    """A dimension naming a period: `period` (the --every series') or day/week/…"""
+    return name == "period" or normalise_name(name) in TIME_DIMS

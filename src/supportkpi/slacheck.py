@@ -114,7 +114,7 @@ def sla_check(
             r.extra = {**dict.fromkeys(sla.STATES, 0), "unmatched": 0}
     uncovered = sla_uncovered(frames, config, window, kinds, results)
     _some_judged(results, uncovered, frames["tickets"], config)
-    judge(results, config)
+    judge(results, config, window, as_of)
     report = Report(
         command="sla-check",
         as_of=as_of,

@@ -52,12 +52,14 @@ from .kpis import Count, OpenAtEnd, Retention, Sum
 from .periods import (
     Window,
     floor_date,
+    is_over,
     iso_us,
     label_of,
     local_date,
     parse_instant,
     parse_period,
     previous_period,
+    window_for_period,
 )
 from .report import InputSummary, Report
 from .run import INPUT_NAMES, Loaded, Options, compute, make_window, resolve_config
@@ -520,6 +522,7 @@ class _Builder:
         self.min_surveys = min_surveys
         self.defs = catalogue.definition_set(config.definitions)
         self.active: set[str] = set()
+        self.as_of: int | None = None  # the data's as-of time, once read
         # the series, its comparison period and the SLA check read the same exports once
         self.loaded = Loaded()
 
@@ -606,7 +609,7 @@ class _Builder:
             label = default_period(series.as_of or 0, tz)
         start, end, label, grain = parse_period(label)
         labels = trend_labels(label)
-        as_of_us = series.as_of
+        as_of_us = self.as_of = series.as_of
         as_of_text = iso_us(as_of_us) if as_of_us is not None else None
         has_agent = series.has_agent
         unavailable = dict(series.unavailable)
@@ -658,7 +661,7 @@ class _Builder:
             min_surveys=self.min_surveys,
             config_path=self.config.path,
         )
-        s.partial = as_of_us is not None and _midnight(end, tz) > as_of_us + 1
+        s.partial = not is_over(_midnight(end, tz), as_of_us)
         self._restore_stdin_paths(s)
         line = self._line_maker(cells, labels, compare_label, unavailable)
 
@@ -698,6 +701,7 @@ class _Builder:
             [*s.headline, *(f for f in s.financial if f.kpi not in {h.kpi for h in s.headline})],
             self.config.min_sample,
             self.config.definitions,
+            period_over=not s.partial,
         )
         s.alerts = self._alerts(s, cells, label)
         s.notes = self._notes(s)
@@ -780,7 +784,7 @@ class _Builder:
         zero = isinstance(spec.stat, (Count, Sum)) and kpi not in unavailable
         r = Result(kpi, group, 0.0 if zero else None, 0, None if zero else "no rows")
         r.unit, r.label = spec.unit, spec.label
-        judge([r], self.config, label)
+        judge([r], self.config, window_for_period(label, self.config.timezone), self.as_of)
         return r
 
     def _nothing(self, r: Result, label: str) -> Result:
@@ -1015,7 +1019,8 @@ class _Builder:
             notes.append(
                 f"{s.period} is not over at the as-of time ({s.as_of}): its figures cover "
                 f"only part of it, so the changes against {s.compare_period} are not like "
-                "for like."
+                "for like; its counts and amounts are not judged against targets (to date) "
+                "nor tested for notable changes."
             )
         if s.unavailable:
             notes.append(
@@ -1188,14 +1193,20 @@ def coaching(
 
 
 def notable_changes(
-    lines: list[Line], min_sample: int, definitions: dict[str, str] | None = None
+    lines: list[Line],
+    min_sample: int,
+    definitions: dict[str, str] | None = None,
+    period_over: bool = True,
 ) -> list[Change]:
-    """KPIs whose change is larger than its statistical noise (95 %), and only those."""
+    """KPIs whose change is larger than its statistical noise (95 %), and only those.
+    The counts and amounts of a period not over are part of the period's: not tested."""
     out = []
     for ln in lines:
         if ln.value is None or ln.previous is None or ln.kpi not in catalogue.ALL:
             continue
         spec = catalogue.resolve(ln.kpi, definitions)
+        if spec.accumulates and not period_over:
+            continue
         test = _change_test(ln, spec, min_sample)
         if test is None:
             continue

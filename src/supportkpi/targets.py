@@ -2,6 +2,8 @@
 
 Statuses:
 * `met`, `warn`, `missed` — against the target (per-dimension overrides first);
+* `to_date` — a count or amount (a KPI that adds up over its period) of a period not
+  over at the as-of time: shown, not judged, as only part of the period is in it;
 * `low_sample` — fewer than `min_sample` responses behind a rate or mean: shown, not judged;
 * `no_target` — the config sets no target for the KPI;
 * `no_data` — nothing to judge (no rows, or the KPI cannot be computed).
@@ -21,8 +23,10 @@ import re
 
 from .config import Config, Target
 from .engine import Result
+from .errors import UsageError
 from .kpis import Count, Kpi, OpenAtEnd, Sum, resolve
-from .schema import normalise_name
+from .periods import Window, elapsed_share, window_for_period
+from .schema import is_time_dim, normalise_name
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -106,17 +110,57 @@ def tier_of(kpi: Kpi, value: float | None) -> str | None:
     return "below typical"
 
 
-def judge(results: list[Result], config: Config, period_label: str | None = None) -> None:
+def judge(
+    results: list[Result],
+    config: Config,
+    window: Window | None = None,
+    as_of: int | None = None,
+) -> None:
+    """Each result's status (and tier), and the share of its period elapsed at the
+    as-of time: the `window` computed, or the --every / time-dimension period in its
+    group (within the window)."""
+    window = window or Window(None, None)
+    periods = _Periods(window, config.timezone)
     for r in results:
         kpi = resolve(r.kpi, config.definitions)
+        r.elapsed_share = elapsed_share(*periods.of(r.group), as_of)
         r.tier = tier_of(kpi, r.value)
-        t = target_for(r.kpi, r.group, config, period_label)
+        t = target_for(r.kpi, r.group, config, window.label)
         r.target = t.to_dict() if t is not None else None
         if r.value is None:
             r.status = "no_data"
         elif t is None:
             r.status = "no_target"
+        elif kpi.accumulates and not r.period_over:
+            r.status = "to_date"
         elif not isinstance(kpi.stat, (Count, OpenAtEnd, Sum)) and r.n < config.min_sample:
             r.status = "low_sample"
         else:
             r.status = status_of(r.value, t)
+
+
+class _Periods:
+    """[start, end) of a result's period: the window, narrowed to the period its group
+    names (`period` of an --every series, or a day/week/month/quarter/year dimension)."""
+
+    def __init__(self, window: Window, tz: str) -> None:
+        self.window = window
+        self.tz = tz
+        self.known: dict[str, Window | None] = {}  # label -> its bounds, once per label
+
+    def of(self, group: dict[str, str]) -> tuple[int | None, int | None]:
+        start, end = self.window.start, self.window.end
+        for key, label in group.items():
+            if not is_time_dim(key):
+                continue
+            if label not in self.known:
+                try:
+                    self.known[label] = window_for_period(label, self.tz)
+                except UsageError:  # not a period label (e.g. "(unknown)")
+                    self.known[label] = None
+            bounds = self.known[label]
+            if bounds is None or bounds.start is None or bounds.end is None:
+                continue
+            start = bounds.start if start is None else max(start, bounds.start)
+            end = bounds.end if end is None else min(end, bounds.end)
+        return start, end

@@ -8,17 +8,29 @@ from typing import Any
 from ..durations import format_duration
 from ..engine import Result
 from ..errors import printable
-from ..periods import iso_us
+from ..periods import elapsed_share, iso_us
 from ..report import Report
+from ..schema import is_time_dim
 
 STATUS_TEXT = {
     "met": "met",
     "warn": "warn",
     "missed": "MISSED",
+    "to_date": "to date",
     "low_sample": "low sample",
     "no_target": "",
     "no_data": "",
 }
+# the legend under a table, for the statuses shown with a mark
+LEGEND = [
+    ("met", "✓", "met"),
+    ("warn", "!", "warn"),
+    ("missed", "✗", "missed"),
+    ("low_sample", "~", "fewer responses than min_sample (not judged)"),
+    ("to_date", "…", "to date (period not over: not judged)"),
+]
+MARK = {status: " " + mark for status, mark, _ in LEGEND}
+TO_DATE = " (to date)"  # after the label of a period not over at the as-of time
 _INJECTION = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -125,6 +137,30 @@ def groups_of(results: Iterable[Result]) -> list[tuple[tuple[str, str], ...]]:
     return list(seen)
 
 
+def legend(results: Iterable[Result], sep: str) -> str | None:
+    """The marks explained (None: no result has one); `to date` only when used."""
+    shown = {r.status for r in results}
+    if not shown & {status for status, _, _ in LEGEND}:
+        return None
+    return sep.join(
+        f"{mark} {text}" for status, mark, text in LEGEND if status != "to_date" or status in shown
+    )
+
+
+def to_date_groups(results: Iterable[Result]) -> set[tuple[tuple[str, str], ...]]:
+    """The groups naming a period that is not over at the as-of time."""
+    return {
+        tuple(r.group.items())
+        for r in results
+        if not r.period_over and any(is_time_dim(k) for k in r.group)
+    }
+
+
+def group_cell(key: str, value: str, to_date: bool) -> str:
+    """A group's value as shown: a period not over says so."""
+    return value + TO_DATE if to_date and is_time_dim(key) else value
+
+
 def header_lines(report: Report) -> list[str]:
     lines = []
     if report.window.label or report.window.start or report.window.end:
@@ -138,6 +174,11 @@ def header_lines(report: Report) -> list[str]:
                 + " to "
                 + (iso_us(w.end) if w.end is not None else "…")
             )
+        share = elapsed_share(w.start, w.end, report.as_of)
+        if share is None:
+            lines[-1] += " — to date"
+        elif share < 1.0:
+            lines[-1] += f" — to date, {100 * share:.0f} % of it elapsed at the as-of time"
     else:
         lines.append("Period: all data")
     if report.as_of is not None:

@@ -21,6 +21,8 @@ _TAIL = [
     "ci_high",
     "margin",
     "reason",
+    "period_complete",
+    "elapsed_share",
 ]
 
 
@@ -52,6 +54,8 @@ def render(report: Report) -> str:
             _num(d.get("ci_high")),
             _num(d.get("margin")),
             safe_text(d.get("reason") or ""),
+            "true" if r.period_over else "false",
+            _num(r.elapsed_share),
         ]
         w.writerow(row)
     return buf.getvalue()

@@ -6,21 +6,24 @@ from __future__ import annotations
 from ..engine import Result
 from ..report import Report
 from .common import (
+    MARK,
     STATUS_TEXT,
     breakdowns,
     fmt_ci,
     fmt_excluded,
     fmt_target,
     fmt_value,
+    group_cell,
     group_label,
     groups_of,
     header_lines,
+    legend,
     notable_exclusions,
     safe_text,
+    to_date_groups,
 )
 
 PIVOT_MAX_GROUPS = 8
-MARK = {"met": " ✓", "warn": " !", "missed": " ✗", "low_sample": " ~"}
 
 
 def esc(text: str) -> str:
@@ -48,8 +51,9 @@ def render(report: Report) -> str:
             out += _pivot(report, results)
         else:
             out += _long(report, keys, results)
-    if any(r.status in MARK for r in report.results):
-        out += ["", "✓ met · ! warn · ✗ missed · ~ fewer responses than min_sample (not judged)"]
+    marks = legend(report.results, " · ")
+    if marks:
+        out += ["", marks]
     return "\n".join(out) + "\n"
 
 
@@ -84,7 +88,8 @@ def _overall(
 
 def _pivot(report: Report, results: list[Result]) -> list[str]:
     groups = groups_of(results)
-    heads = [esc(", ".join(v for _, v in g)) for g in groups]
+    to_date = to_date_groups(results)
+    heads = [esc(", ".join(group_cell(k, v, g in to_date) for k, v in g)) for g in groups]
     lines = [_row(["KPI", *heads]), _row(["---"] + ["---:"] * len(groups))]
     by_kpi: dict[str, dict[tuple, Result]] = {}
     for r in results:
@@ -107,11 +112,13 @@ def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[
         _row([*(esc(k) for k in keys), "KPI", "Value", "n", "Target", "Status"]),
         _row(["---"] * len(keys) + ["---", "---:", "---:", "---", "---"]),
     ]
+    to_date = to_date_groups(results)
     for r in results:
+        in_progress = tuple(r.group.items()) in to_date
         lines.append(
             _row(
                 [
-                    *(esc(r.group[k]) for k in keys),
+                    *(esc(group_cell(k, r.group[k], in_progress)) for k in keys),
                     esc(r.label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",

@@ -45,7 +45,7 @@ ALERT_TITLE = {
     "budget": "Credit budget",
     "missed": "Missed targets",
 }
-MARK = {"met": "✓", "warn": "!", "missed": "✗", "low_sample": "~"}
+MARK = {"met": "✓", "warn": "!", "missed": "✗", "low_sample": "~", "to_date": "…"}
 FORMATS = ("table", "markdown", "html", "json")
 
 
@@ -828,7 +828,7 @@ th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: lef
 th { font-weight: 600; background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .met { color: var(--met); } .warn { color: var(--warn); }
-.missed { color: var(--missed); font-weight: 600; } .low_sample { color: var(--muted); }
+.missed { color: var(--missed); font-weight: 600; } .low_sample, .to_date { color: var(--muted); }
 .muted { color: var(--muted); font-size: 12px; }
 .better { color: var(--met); } .worse { color: var(--missed); }
 svg { display: block; } li svg { display: inline-block; vertical-align: middle; }
@@ -844,7 +844,13 @@ footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; 
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
-_COLOUR = {"met": "#1a7f37", "warn": "#9a6700", "missed": "#cf222e", "low_sample": "#8c959f"}
+_COLOUR = {
+    "met": "#1a7f37",
+    "warn": "#9a6700",
+    "missed": "#cf222e",
+    "low_sample": "#8c959f",
+    "to_date": "#8c959f",
+}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 

@@ -10,23 +10,32 @@ from typing import TYPE_CHECKING
 from ..engine import Result
 from ..report import Report
 from .common import (
+    MARK,
     STATUS_TEXT,
     breakdowns,
     fmt_ci,
     fmt_excluded,
     fmt_target,
     fmt_value,
+    group_cell,
     groups_of,
     header_lines,
+    legend,
     notable_exclusions,
+    to_date_groups,
 )
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 PIVOT_MAX_GROUPS = 6
-MARK = {"met": " ✓", "warn": " !", "missed": " ✗", "low_sample": " ~"}
-STYLE = {"met": "green", "warn": "yellow", "missed": "bold red", "low_sample": "dim"}
+STYLE = {
+    "met": "green",
+    "warn": "yellow",
+    "missed": "bold red",
+    "low_sample": "dim",
+    "to_date": "dim",
+}
 
 
 def _console(buf: io.StringIO) -> Console:
@@ -68,6 +77,7 @@ def render(report: Report) -> str:
     for keys, results in breakdowns(report):
         title = "Overall" if not keys else "By " + " × ".join(keys)
         groups = groups_of(results)
+        to_date = to_date_groups(results)
         if not keys:
             left_out = [fmt_excluded(r, notable, "\n") for r in results]
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
@@ -97,7 +107,8 @@ def render(report: Report) -> str:
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
             t.add_column("KPI")
             for g in groups:
-                t.add_column(_escape(", ".join(v for _, v in g)), justify="right")
+                head = ", ".join(group_cell(k, v, g in to_date) for k, v in g)
+                t.add_column(_escape(head), justify="right")
             by_kpi: dict[str, dict[tuple, Result]] = {}
             for r in results:
                 by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
@@ -127,8 +138,9 @@ def render(report: Report) -> str:
             ):
                 t.add_column(col, justify=just)  # type: ignore[arg-type]
             for r in results:
+                in_progress = tuple(r.group.items()) in to_date
                 t.add_row(
-                    *(_escape(r.group[k]) for k in keys),
+                    *(_escape(group_cell(k, r.group[k], in_progress)) for k in keys),
                     _escape(r.label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
@@ -140,6 +152,7 @@ def render(report: Report) -> str:
             console.print("Left out: rows with a bad value, from the KPIs that read it")
             for note in notable.values():
                 console.print("  " + _escape(note))
-    if any(r.status in MARK for r in report.results):
-        console.print("✓ met  ! warn  ✗ missed  ~ fewer responses than min_sample (not judged)")
+    marks = legend(report.results, "  ")
+    if marks:
+        console.print(_escape(marks))
     return buf.getvalue()
