@@ -7,6 +7,8 @@ the shipped examples and targets.yaml, a redirect, a pseudo-terminal, cron's $HO
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime as dt
 import hashlib
 import json
 import os
@@ -431,3 +433,20 @@ def test_a_failed_write_removes_its_temporary_file(
         outputs.write_atomic(str(tmp_path / "out.csv"), "new", [])
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
     assert (tmp_path / "out.csv").read_text() == "the previous report\n"
+
+
+# ----------------------------------------------------------------- the default as-of time
+def test_the_default_as_of_depends_only_on_the_files() -> None:
+    """SPEC §6: the latest timestamp of the tickets export, whatever KPIs are asked (on a
+    ServiceNow log, `-k tickets` judged at the last opening, months before the rest)."""
+    log = ROOT / "tests" / "fixtures" / "servicenow" / "incident_event_log_200.csv"
+    with log.open(newline="") as fh:
+        latest = max(
+            dt.datetime.strptime(row[col], "%d/%m/%Y %H:%M")
+            for row in csv.DictReader(fh)
+            for col in ("opened_at", "resolved_at")
+            if row[col] not in ("", "?")
+        )
+    for kpis in (["-k", "tickets"], ["-k", "csat"], ["-k", "resolution_time"], []):
+        r = sh("compute", "-t", str(log), "--preset", "servicenow", *kpis, "-f", "json")
+        assert json.loads(r.out)["as_of"] == latest.strftime("%Y-%m-%dT%H:%M:%SZ"), kpis

@@ -23,6 +23,16 @@ from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
+# the ticket columns whose latest instant is the default as-of time (with the durations
+# some exports give instead of the instants)
+AS_OF_COLUMNS = (
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "first_resolved_at",
+    "first_response_minutes",
+    "resolution_minutes",
+)
 
 # read whatever the KPIs: ids that link inputs, and columns that place or group rows
 _ALWAYS = {
@@ -229,6 +239,8 @@ def plan_reads(
     dims = sorted({d for b in breakdowns for d in b})
     need = columns_needed(kpi_names, dims, config)
     need["tickets"].update(also_read)
+    if options.as_of is None:  # the default as-of, the latest instant of the tickets
+        need["tickets"].update(AS_OF_COLUMNS)  # export, whatever KPIs are asked
     if "customers" in paths:
         need["tickets"].add("customer_id")  # customer attributes become ticket dimensions
     read_dims = list(dims)
