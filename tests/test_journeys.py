@@ -450,3 +450,32 @@ def test_the_default_as_of_depends_only_on_the_files() -> None:
     for kpis in (["-k", "tickets"], ["-k", "csat"], ["-k", "resolution_time"], []):
         r = sh("compute", "-t", str(log), "--preset", "servicenow", *kpis, "-f", "json")
         assert json.loads(r.out)["as_of"] == latest.strftime("%Y-%m-%dT%H:%M:%SZ"), kpis
+
+
+# ----------------------------------------------------------------- no silent drop
+def test_surveys_and_credits_without_their_time_are_counted_not_dropped(tmp_path: Path) -> None:
+    write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at"],
+        [[1, "2026-11-02T09:00:00Z"], [2, "2026-11-02T09:00:00Z"]],
+    )
+    write_csv(
+        tmp_path / "s.csv",
+        ["survey_id", "ticket_id", "type", "score", "submitted_at"],
+        [[1, 1, "csat", 5, "2026-11-02T10:00:00Z"], [2, 1, "csat", 1, ""]],
+    )
+    write_csv(
+        tmp_path / "c.csv",
+        ["credit_id", "ticket_id", "kind", "amount", "created_at"],
+        [[1, 1, "credit", 10, "2026-11-02T10:00:00Z"], [2, 2, "credit", 99, ""]],
+    )
+    r = sh("compute", "-t", "t.csv", "-s", "s.csv", "-c", "c.csv", "-f", "json", cwd=tmp_path)
+    doc = json.loads(r.out)
+    rejected = {i["input"]: i["rows_rejected"] for i in doc["inputs"]}
+    assert rejected["surveys"] == {"E011 submitted_at: unparseable or missing timestamp": 1}
+    assert rejected["credits"] == {"E011 created_at: unparseable or missing timestamp": 1}
+    overall = {x["kpi"]: x for x in doc["results"] if x["group"] == {}}
+    assert (overall["csat"]["value"], overall["csat"]["n"]) == (100.0, 1)
+    assert overall["credits_total"]["value"] == 10
+    checked = sh("validate", "-t", "t.csv", "-s", "s.csv", "-c", "c.csv", cwd=tmp_path)
+    assert checked.code == 1 and "E011 submitted_at" in checked.out

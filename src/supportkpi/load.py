@@ -845,11 +845,25 @@ def _check_surveys(frame: Frame, config: Config) -> None:
     # a row that is not a readable response of a known type is of no use to any KPI
     _rejects_rows(frame, ("type", "score"))
     _drop(frame, no_type | bad_type | no_score)
+    _unplaced(frame, "submitted_at", "response")
     if "survey_id" in frame.ids:
         _check_ids(frame, "survey_id")
 
 
+def _unplaced(frame: Frame, column: str, what: str) -> None:
+    """Rows whose anchor is empty cannot be placed in any period: counted (E011) and
+    rejected, as tickets without created_at are — every survey KPI would leave them out
+    without a word. (Without the column at all, rows are placed by their ticket.)"""
+    anchor = frame.cols.get(column)
+    if anchor is None:
+        return
+    missing = (anchor == NAT) & ~frame.bad.get(column, np.zeros(frame.n, dtype=bool))
+    if record(frame, "E011", column, missing, f"no {column}: the {what} cannot be placed"):
+        _drop(frame, missing)
+
+
 def _check_credits(frame: Frame, config: Config) -> None:
+    _unplaced(frame, "created_at", "credit")
     _check_ids(frame, "credit_id")
     cur = frame.dims.get("currency")
     if cur is None or "amount" not in frame.cols:
