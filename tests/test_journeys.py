@@ -479,3 +479,30 @@ def test_surveys_and_credits_without_their_time_are_counted_not_dropped(tmp_path
     assert overall["credits_total"]["value"] == 10
     checked = sh("validate", "-t", "t.csv", "-s", "s.csv", "-c", "c.csv", cwd=tmp_path)
     assert checked.code == 1 and "E011 submitted_at" in checked.out
+
+
+def test_sla_rows_say_which_tickets_were_invalid_and_which_problem(project: Path) -> None:
+    """The examples' responses dated before their ticket's creation: counted as `invalid`
+    SLA states, and named (E012) in the result's `excluded` list — two facts, two keys."""
+
+    def instant(text: str) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:  # empty, or the examples' planted "not a date" (rejected)
+            return None
+
+    with (project / "examples" / "tickets.csv").open(newline="") as fh:
+        pairs = [
+            (instant(r["Created At"]), instant(r["First Response At"])) for r in csv.DictReader(fh)
+        ]
+    before = sum(1 for c, f in pairs if c and f and f < c)
+    r = sh("sla-check", "--as-of", "2026-11-25", "-f", "json", cwd=project)
+    overall = next(
+        x
+        for x in json.loads(r.out)["results"]
+        if x["kpi"] == "sla_first_response" and not x["group"]
+    )
+    assert before > 0 and overall["invalid"] == before
+    assert {"code": "E012", "input": "tickets", "column": "first_response_at"}.items() <= (
+        overall["excluded"][0].items()
+    )

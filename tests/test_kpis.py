@@ -369,10 +369,10 @@ def test_durations_given_in_minutes(in_tmp: Path) -> None:
     assert value(doc, "first_response_time") == (600 + 1830) / 2
     assert value(doc, "resolution_time") == (7200 + 3600) / 2
     assert value(doc, "tickets_resolved") == 2
-    # P1 first response 15 min: ticket 1 met, ticket 2 breached, ticket 3 excluded
+    # P1 first response 15 min: ticket 1 met, ticket 2 breached, ticket 3 invalid
     # (unreadable), not n/a: a policy covers it
     fr = result(doc, "sla_first_response")
-    assert (fr["met"], fr["breached"], fr["n/a"], fr["excluded"]) == (1, 1, 0, 1)
+    assert (fr["met"], fr["breached"], fr["n/a"], fr["invalid"]) == (1, 1, 0, 1)
 
 
 def test_cohort_places_everything_by_creation(in_tmp: Path) -> None:

@@ -189,8 +189,9 @@ def _missing(kpi: Kpi) -> str:
     if isinstance(stat, SlaCompliance):
         return (
             "tickets no policy covers are n/a, counted as `unmatched`; tickets whose"
-            " timestamps are unreadable are `excluded` (counted by `supportkpi validate`);"
-            " a resolution ends an unanswered ticket's first-response clock"
+            " timestamps are unreadable or impossible are `invalid` (counted by"
+            " `supportkpi validate`); a resolution ends an unanswered ticket's"
+            " first-response clock"
         )
     if isinstance(stat, Derived):
         return (

@@ -378,6 +378,15 @@ def compute(
     return report
 
 
+def name_exclusions(
+    results: list[Result], inputs: list[InputSummary], unavailable: dict[str, str]
+) -> None:
+    """Each result names the value problems that left rows out of its KPI."""
+    excluded = exclusions(inputs)
+    for r in results:  # (a KPI the inputs cannot give left out no rows)
+        r.excluded = [] if r.kpi in unavailable else excluded.get(r.kpi, [])
+
+
 def sla_uncovered(
     frames: dict[str, Frame],
     config: Config,
@@ -456,9 +465,7 @@ def compute_report(
     unavailable: dict[str, str],
 ) -> Report:
     judge(results, config, window, as_of)
-    excluded = exclusions(inputs)
-    for r in results:  # (a KPI the inputs cannot give left out no rows)
-        r.excluded = [] if r.kpi in unavailable else excluded.get(r.kpi, [])
+    name_exclusions(results, inputs, unavailable)
     return Report(
         command="compute",
         as_of=as_of,

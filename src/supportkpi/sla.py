@@ -8,7 +8,7 @@ For every ticket and target (first response, resolution):
 * state: `met` (done, elapsed ≤ target), `breached` (done late, or not done and already
   past target), `at_risk` (not done, less than the warning window left), `active`
   (not done, more time left), `n/a` (no policy covers the ticket: counted as
-  `unmatched`, never dropped silently), `excluded` (a value the target needs is
+  `unmatched`, never dropped silently), `invalid` (a value the target needs is
   unusable, e.g. a response before creation: the row problem says which).
 
 Compliance = met / (met + breached). A ticket resolved without any first response: the
@@ -30,8 +30,8 @@ from .frame import Dim, Frame
 from .schema import normalise_name
 from .timeparse import NAT
 
-STATES = ("met", "breached", "at_risk", "active", "n/a", "excluded")
-MET, BREACHED, AT_RISK, ACTIVE, NA, EXCLUDED = range(6)
+STATES = ("met", "breached", "at_risk", "active", "n/a", "invalid")
+MET, BREACHED, AT_RISK, ACTIVE, NA, INVALID = range(6)
 TARGETS = ("first_response", "resolution")
 EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
 
@@ -193,7 +193,7 @@ def evaluate(
             branchless.put(st, remaining < 0, BREACHED)  # done late, or open past its target
         branchless.put(st, np.isnan(goal), NA)
         if bad is not None:
-            branchless.put(st, bad[rows], EXCLUDED)
+            branchless.put(st, bad[rows], INVALID)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
     return TargetView(target, state, created, end, clock)

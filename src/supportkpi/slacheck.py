@@ -29,6 +29,7 @@ from .run import (
     Options,
     load_all,
     make_window,
+    name_exclusions,
     parse_by,
     resolve_config,
     sla_uncovered,
@@ -115,6 +116,8 @@ def sla_check(
     uncovered = sla_uncovered(frames, config, window, kinds, results)
     _some_judged(results, uncovered, frames["tickets"], config)
     judge(results, config, window, as_of)
+    inputs = summaries(frames)
+    name_exclusions(results, inputs, unavailable)
     report = Report(
         command="sla-check",
         as_of=as_of,
@@ -122,7 +125,7 @@ def sla_check(
         clock=config.clock,
         window=window,
         every=None,
-        inputs=summaries(frames),
+        inputs=inputs,
         group_by=[list(b) for b in breakdowns],
         results=results,
         config_path=config.path,
