@@ -506,3 +506,34 @@ def test_sla_rows_say_which_tickets_were_invalid_and_which_problem(project: Path
     assert {"code": "E012", "input": "tickets", "column": "first_response_at"}.items() <= (
         overall["excluded"][0].items()
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compute", "-o", "report.txt"],
+        ["sla-check", "--as-of", "2026-11-25", "-o", "report.txt"],
+        ["summary", "-o", "report.txt"],
+        ["validate", "-o", "report.txt"],
+    ],
+)
+def test_a_report_written_from_a_terminal_is_plain_text(project: Path, args: list[str]) -> None:
+    """`-o FILE` typed in a terminal writes what `> FILE` writes: no colour codes, not
+    wrapped at the terminal's width."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    child = subprocess.Popen(
+        [console_script(), *args], cwd=project, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    with contextlib.suppress(OSError):  # drain the terminal until the child closes it
+        while os.read(master, 4096):
+            pass
+    os.close(master)
+    assert child.wait(timeout=120) in (0, 1)
+    written = (project / "report.txt").read_text()
+    assert "\x1b" not in written
+    redirected = subprocess.run(
+        [console_script(), *args[:-2]], cwd=project, capture_output=True, text=True
+    ).stdout
+    assert written == redirected

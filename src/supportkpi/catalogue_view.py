@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from typing import TYPE_CHECKING
 
 from .kpis import CATALOGUE, UNIT_LABEL
@@ -77,13 +76,12 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
             lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
         return "\n".join(lines) + "\n"
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
+    from .terminal import console as terminal_console
+
     buf = io.StringIO()
-    console = Console(
-        file=buf, force_terminal=sys.stdout.isatty(), width=None if sys.stdout.isatty() else 160
-    )
+    console = terminal_console(buf, 160)
     t = Table(box=box.SIMPLE, title="supportkpi KPI catalogue", title_justify="left")
     for col in ("KPI", "Unit", "Better", "Placed by", "Formula"):
         t.add_column(col, overflow="fold")

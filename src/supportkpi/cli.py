@@ -138,11 +138,17 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _guard(debug: bool, body: Callable[[], int | None], quiet: bool = False) -> None:
+def _guard(
+    debug: bool, body: Callable[[], int | None], quiet: bool = False, output: str | None = None
+) -> None:
     """Run a command body; map our errors to exit 2 with one line, no traceback.
-    A run that lasts shows what it is doing on stderr (a terminal, not --quiet)."""
+    A run that lasts shows what it is doing on stderr (a terminal, not --quiet).
+    `output`: where the report goes (None: stdout), so it is rendered for that."""
     from .errors import SupportKpiError, printable  # printable: messages quote exports
     from .outputs import forget_reads
+    from .terminal import set_destination
+
+    set_destination(output)
 
     forget_reads()  # each command protects the files it reads itself
     from .progress import shown
@@ -370,7 +376,7 @@ def compute(
             return 1
         return 0
 
-    _guard(debug, body, quiet)
+    _guard(debug, body, quiet, output)
 
 
 # ----------------------------------------------------------------- sla-check
@@ -491,7 +497,7 @@ def sla_check_cmd(
             emit(text, None, [])
         return check.exit_code
 
-    _guard(debug, body, quiet)
+    _guard(debug, body, quiet, output)
 
 
 # ----------------------------------------------------------------- validate
@@ -556,7 +562,7 @@ def validate(
         emit(render_json(result) if fmt == "json" else render_text(result), output, inputs)
         return result.exit_code
 
-    _guard(debug, body)
+    _guard(debug, body, output=output)
 
 
 # ----------------------------------------------------------------- explain
@@ -630,7 +636,7 @@ def explain_cmd(
             note(f"wrote {output} ({table.num_rows:,} rows)")
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, output=output)
 
 
 # ----------------------------------------------------------------- kpis

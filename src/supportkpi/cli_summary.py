@@ -151,4 +151,4 @@ def summary_cmd(
             note(f"wrote {output}", quiet)
         return 0
 
-    _guard(debug, body, quiet)
+    _guard(debug, body, quiet, output)

@@ -666,23 +666,11 @@ def _notable_blocks(s: Summary, title: str = "") -> list[Block]:
 
 # --------------------------------------------------------------------------- terminal
 def _console(buf: io.StringIO) -> Any:
-    """As render/table.py: colour only on a TTY without NO_COLOR; a fixed width when
-    piped (wide enough for the headline table)."""
-    import os
-    import sys
+    """As render/table.py: colour only on a terminal without NO_COLOR; a fixed width
+    otherwise (wide enough for the headline table)."""
+    from ..terminal import console
 
-    from rich.console import Console
-
-    tty = sys.stdout.isatty()
-    color = tty and not os.environ.get("NO_COLOR")
-    return Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        width=None if tty else TERMINAL_WIDTH,
-        highlight=False,
-        soft_wrap=False,
-    )
+    return console(buf, TERMINAL_WIDTH)
 
 
 def render_table(s: Summary) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from ..engine import Result
@@ -39,18 +37,9 @@ STYLE = {
 
 
 def _console(buf: io.StringIO) -> Console:
-    from rich.console import Console
+    from ..terminal import console
 
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    width = None if sys.stdout.isatty() else 120
-    return Console(
-        file=buf,
-        force_terminal=color,
-        no_color=not color,
-        width=width,
-        highlight=False,
-        soft_wrap=False,
-    )
+    return console(buf, 120)
 
 
 def _status(r: Result) -> str:
