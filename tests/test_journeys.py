@@ -537,3 +537,24 @@ def test_a_report_written_from_a_terminal_is_plain_text(project: Path, args: lis
         [console_script(), *args[:-2]], cwd=project, capture_output=True, text=True
     ).stdout
     assert written == redirected
+
+
+def test_no_breach_listed_for_a_target_never_measured(tmp_path: Path) -> None:
+    """An export without first responses: the first-response SLA is not checked, so no
+    ticket is listed (nor counted in the summary) as breaching it."""
+    write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at", "resolved_at", "priority"],
+        [
+            [1, "2026-11-09T08:00:00Z", "2026-11-09T20:00:00Z", "P1"],  # resolved in 12 h > 4 h
+            [2, "2026-11-09T08:00:00Z", "2026-11-09T09:00:00Z", "P1"],  # 1 h: met
+        ],
+    )
+    r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "--list", "breached", "-f", "json",
+           cwd=tmp_path)  # fmt: skip
+    doc = json.loads(r.out)
+    assert [(t["ticket_id"], t["target"]) for t in doc["tickets"]] == [(1, "resolution")]
+    assert "sla_first_response not checked" in " ".join(doc["notes"])
+    md = sh("summary", "-t", "t.csv", "-p", "2026-W46", "-f", "markdown", cwd=tmp_path).out
+    assert "1 ticket(s) breached a target (1 breaches" in md
+    assert "| first response |" not in md

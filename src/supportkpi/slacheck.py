@@ -151,7 +151,8 @@ def sla_check(
             failing.append(r)
     listed = None
     if listing is not None:
-        listed = listing_of(engine, frames["tickets"], LISTS[listing], window, key)
+        checked = [k.removeprefix("sla_") for k in kinds if k not in unavailable]
+        listed = listing_of(engine, frames["tickets"], LISTS[listing], window, key, checked)
         if list_rows:
             report.tickets = listed.rows()
     return SlaCheck(report, failing, 1 if failing else 0, listed)
@@ -252,9 +253,15 @@ def _number(x: float) -> float | None:
 
 
 def listing_of(
-    engine: Engine, frame: Frame, states: tuple[int, ...], window: Window, key: str
+    engine: Engine,
+    frame: Frame,
+    states: tuple[int, ...],
+    window: Window,
+    key: str,
+    targets: list[str],
 ) -> Listing:
-    """The tickets in `states` among those created in the window, with their targets."""
+    """The tickets in `states` among those created in the window, with their targets
+    (only those checked: a target the export cannot give lists nothing)."""
     measures = engine.measures["tickets"]
     created = measures.event("created_at")
     scope = created != NAT
@@ -264,6 +271,8 @@ def listing_of(
         scope &= created < window.end
     parts: dict[str, list[np.ndarray]] = {f: [] for f in _ENTRY_FIELDS}
     for t, target in enumerate(sla.TARGETS):
+        if target not in targets:
+            continue
         view = measures.sla_view(target)
         sel = np.flatnonzero(scope & np.isin(view.state, states))
         state = view.state[sel]
