@@ -558,3 +558,19 @@ def test_no_breach_listed_for_a_target_never_measured(tmp_path: Path) -> None:
     md = sh("summary", "-t", "t.csv", "-p", "2026-W46", "-f", "markdown", cwd=tmp_path).out
     assert "1 ticket(s) breached a target (1 breaches" in md
     assert "| first response |" not in md
+
+
+def test_without_a_config_nothing_is_judged_against_invented_limits(tmp_path: Path) -> None:
+    """No targets.yaml: authorization compliance cannot be judged (every approver would
+    have a limit of 0, so 0 %), and the report says no config was found."""
+    for name in ("tickets.csv", "credits.csv"):
+        shutil.copy(ROOT / "examples" / name, tmp_path / name)
+    r = sh("compute", "-t", "tickets.csv", "-c", "credits.csv", "-f", "json", cwd=tmp_path)
+    doc = json.loads(r.out)
+    auth = next(x for x in doc["results"] if x["kpi"] == "authorization_compliance")
+    assert auth["value"] is None and "authorization_limits" in auth["reason"]
+    assert any("no targets.yaml found" in n for n in doc["notes"])
+    table = sh("compute", "-t", "tickets.csv", "-k", "tickets", cwd=tmp_path).out
+    assert "no targets.yaml found" in table and "supportkpi init" in table
+    summary = sh("summary", "-t", "tickets.csv", "-f", "markdown", cwd=tmp_path).out
+    assert "No targets.yaml found" in summary

@@ -222,7 +222,9 @@ def affects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     configs = {}
     for name, extra in (("default", ""), ("variants", VARIANTS)):
         configs[name] = folder / f"{name}.yaml"
-        configs[name].write_text("costs: {agent_hourly: 35}\n" + extra)
+        configs[name].write_text(
+            "costs: {agent_hourly: 35}\nauthorization_limits: {agent: 200, lead: 1000}\n" + extra
+        )
     listed: dict[tuple[str, str, str], set[str]] = {}
     for name, config in configs.items():
         r = sh(

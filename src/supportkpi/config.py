@@ -162,6 +162,10 @@ class Config:
 
 
 CONFIG_ENV = "SUPPORTKPI_CONFIG"
+NO_CONFIG_NOTE = (
+    "no targets.yaml found (nor --config, nor $SUPPORTKPI_CONFIG): no KPI targets are"
+    " judged and the built-in SLA policies apply; `supportkpi init` writes a starter"
+)
 
 
 def find_config(explicit: str | None) -> str | None:

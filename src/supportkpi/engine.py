@@ -152,6 +152,10 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     frame = frames.get(kpi.source)
     if frame is None:
         return f"no {kpi.source} input (give --{kpi.source})"
+    if kpi.name == "authorization_compliance" and not config.authorization_limits:
+        # with no limits every credit is above its approver's limit of 0: a 0 % that
+        # says nothing about the credits
+        return "needs authorization_limits in targets.yaml (approver role -> max amount)"
     for group in kpi.needs:
         inputs = [c[1:] for c in group if c.startswith("@")]
         if inputs and not any(i in frames for i in inputs):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import kpis as catalogue
 from . import progress
-from .config import Config, find_config, load_config
+from .config import NO_CONFIG_NOTE, Config, find_config, load_config
 from .engine import Engine, Query, Result
 from .errors import InputError, UsageError
 from .frame import Frame
@@ -467,6 +467,7 @@ def compute_report(
     judge(results, config, window, as_of)
     name_exclusions(results, inputs, unavailable)
     return Report(
+        notes=[NO_CONFIG_NOTE] if config.path is None and not config.targets else [],
         command="compute",
         as_of=as_of,
         timezone=config.timezone,

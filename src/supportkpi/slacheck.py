@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from . import grouping, progress, sla
 from .arrownp import from_np, to_np
-from .config import Config
+from .config import NO_CONFIG_NOTE, Config
 from .engine import Engine, Query, Result
 from .errors import InputError, UsageError
 from .frame import Dim, Frame
@@ -103,6 +103,8 @@ def sla_check(
     progress.stage("computing KPIs")
     results = engine.run()
     notes: list[str] = []
+    if config.path is None and not config.targets:
+        notes.append(NO_CONFIG_NOTE)
     unavailable = engine.unavailable
     if len(unavailable) == len(kinds):
         kpi, reason = next(iter(unavailable.items()))

@@ -45,7 +45,7 @@ from typing import Any
 
 from . import __version__
 from . import kpis as catalogue
-from .config import Config
+from .config import NO_CONFIG_NOTE, Config
 from .engine import Z95, Result
 from .errors import SupportKpiError, UsageError
 from .kpis import Count, OpenAtEnd, Retention, Sum
@@ -1011,6 +1011,8 @@ class _Builder:
 
     def _notes(self, s: Summary) -> list[str]:
         notes = []
+        if self.config.path is None and not self.config.targets:
+            notes.append(NO_CONFIG_NOTE[0].upper() + NO_CONFIG_NOTE[1:] + ".")
         if s.compare_period not in self.active:
             notes.append(f"No data in {s.compare_period}: nothing to compare with.")
         if s.period not in self.active:
