@@ -574,3 +574,11 @@ def test_without_a_config_nothing_is_judged_against_invented_limits(tmp_path: Pa
     assert "no targets.yaml found" in table and "supportkpi init" in table
     summary = sh("summary", "-t", "tickets.csv", "-f", "markdown", cwd=tmp_path).out
     assert "No targets.yaml found" in summary
+
+
+def test_explain_where_a_value_matches_nothing_says_so(project: Path) -> None:
+    r = sh("explain", "fcr_rate", "--where", "agent=Priya", cwd=project)
+    assert r.code == 2 and "--where agent=Priya: no tickets row in scope" in r.err
+    assert "did you mean 'Priya B.'?" in r.err
+    r = sh("explain", "fcr_rate", "--where", "agnet=Priya B.", cwd=project)
+    assert r.code == 2 and r.err.startswith("supportkpi: error: --where agnet:")

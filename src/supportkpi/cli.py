@@ -602,7 +602,8 @@ def explain_cmd(
 
     \b
     Examples:
-      supportkpi explain fcr_rate -t tickets.csv --where agent=Ann --period 2026-W46 -o rows.csv
+      supportkpi explain fcr_rate -t tickets.csv --where 'agent=Priya B.' --period 2026-W46 \\
+          -o rows.csv
       supportkpi explain first_response_time_p90 -t tickets.csv --where channel=email
       supportkpi explain csat -t tickets.csv -s surveys.csv --where week=2026-W46 -o rows.parquet
 

@@ -74,7 +74,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         raise UsageError(f"{kpi_name} is computed from customer counts; see `compute --by`")
     window = make_window(options, config)
     dims = tuple(d for d, _ in where)
-    frames = load_all(options, config, [kpi_name], [dims] if dims else [])
+    frames = load_all(options, config, [kpi_name], [dims] if dims else [], dims_option="--where")
     as_of = default_as_of(frames) or 0
     if options.as_of:
         from .periods import parse_instant
@@ -115,6 +115,14 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
             for i, lb in enumerate(d.labels)
             if lb == value or normalise_name(lb) == normalise_name(value)
         ]
+        if not wanted:  # a typo would give an empty, plausible-looking file
+            seen = sorted(set(d.labels[c] for c in np.unique(d.codes[scope])))
+            hint = closest(value, seen)
+            raise UsageError(
+                f"--where {dim}={value}: no {kpi.source} row in scope has this value",
+                hint=(f"did you mean '{hint}'? " if hint else "")
+                + f"values seen: {', '.join(seen[:8])}{', …' if len(seen) > 8 else ''}",
+            )
         scope &= np.isin(d.codes, wanted)
     rows = np.flatnonzero(scope)
 

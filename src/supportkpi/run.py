@@ -168,9 +168,11 @@ def load_all(
     also_read: tuple[str, ...] = (),
     sla_key: str | None = None,
     loaded: Loaded | None = None,
+    dims_option: str = "--by",
 ) -> dict[str, Frame]:
     """Load the inputs; `also_read` names ticket columns wanted when present (listings);
     `sla_key` is a dimension the command adds itself (sla-check groups by it);
+    `dims_option`: the option that named the breakdowns' dimensions, for messages;
     `loaded`: frames an earlier run of the same process read, reused where they hold
     what this run asks for (and this run's frames kept there)."""
     paths, requests = plan_reads(options, config, kpi_names, breakdowns, only, also_read)
@@ -187,7 +189,7 @@ def load_all(
             if loaded is not None:
                 loaded.keep(name, paths[name], config, requests[name], frames[name])
         attach_inputs(frames)
-    _check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key)
+    _check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key, dims_option)
     return frames
 
 
@@ -250,7 +252,9 @@ def plan_reads(
     return paths, requests
 
 
-def _check_dims(frames: dict[str, Frame], dims: list[str], sla_key: str | None = None) -> None:
+def _check_dims(
+    frames: dict[str, Frame], dims: list[str], sla_key: str | None = None, option: str = "--by"
+) -> None:
     primary = next(frames[n] for n in INPUT_NAMES if n in frames)
     for d in dims:
         key = normalise_name(d)
@@ -267,7 +271,7 @@ def _check_dims(frames: dict[str, Frame], dims: list[str], sla_key: str | None =
         spec = INPUTS[primary.name]
         hint = closest(d, [*primary.header, *spec.names, *TIME_DIMS])
         raise UsageError(
-            f"--by {d}: the {primary.name} export has no such column",
+            f"{option} {d}: the {primary.name} export has no such column",
             hint=(f"did you mean '{hint}'? " if hint and hint != d else "")
             + "any column of the export, or day/week/month/quarter/year, can be a dimension",
         )
