@@ -582,3 +582,16 @@ def test_explain_where_a_value_matches_nothing_says_so(project: Path) -> None:
     assert "did you mean 'Priya B.'?" in r.err
     r = sh("explain", "fcr_rate", "--where", "agnet=Priya B.", cwd=project)
     assert r.code == 2 and r.err.startswith("supportkpi: error: --where agnet:")
+
+
+def test_small_samples_are_marked_and_get_no_tier_target_or_not(tmp_path: Path) -> None:
+    for name in ("tickets.csv", "surveys.csv"):
+        shutil.copy(ROOT / "examples" / name, tmp_path / name)
+    args = ["compute", "-t", "tickets.csv", "-s", "surveys.csv", "-k", "csat", "-f", "json"]
+    doc = json.loads(sh(*args, "--period", "2026-11-24", cwd=tmp_path).out)  # one day
+    (csat,) = doc["results"]
+    assert 0 < csat["n"] < 30  # min_sample's default
+    assert csat["status"] == "low_sample" and "tier" not in csat
+    doc = json.loads(sh(*args, cwd=tmp_path).out)  # all data: enough answers
+    (csat,) = doc["results"]
+    assert csat["n"] >= 30 and csat["status"] == "no_target" and csat["tier"]

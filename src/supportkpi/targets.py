@@ -4,7 +4,8 @@ Statuses:
 * `met`, `warn`, `missed` — against the target (per-dimension overrides first);
 * `to_date` — a count or amount (a KPI that adds up over its period) of a period not
   over at the as-of time: shown, not judged, as only part of the period is in it;
-* `low_sample` — fewer than `min_sample` responses behind a rate or mean: shown, not judged;
+* `low_sample` — fewer than `min_sample` responses behind a rate or mean: shown, not
+  judged, with or without a target (and given no benchmark tier);
 * `no_target` — the config sets no target for the KPI;
 * `no_data` — nothing to judge (no rows, or the KPI cannot be computed).
 
@@ -124,17 +125,20 @@ def judge(
     for r in results:
         kpi = resolve(r.kpi, config.definitions)
         r.elapsed_share = elapsed_share(*periods.of(r.group), as_of)
-        r.tier = tier_of(kpi, r.value)
+        # a rate or mean of fewer responses than min_sample is marked, target or not,
+        # and gets no benchmark tier either: both would read as a verdict
+        few = not isinstance(kpi.stat, (Count, OpenAtEnd, Sum)) and r.n < config.min_sample
+        r.tier = None if few else tier_of(kpi, r.value)
         t = target_for(r.kpi, r.group, config, window.label)
         r.target = t.to_dict() if t is not None else None
         if r.value is None:
             r.status = "no_data"
+        elif few:
+            r.status = "low_sample"
         elif t is None:
             r.status = "no_target"
         elif kpi.accumulates and not r.period_over:
             r.status = "to_date"
-        elif not isinstance(kpi.stat, (Count, OpenAtEnd, Sum)) and r.n < config.min_sample:
-            r.status = "low_sample"
         else:
             r.status = status_of(r.value, t)
 
