@@ -595,3 +595,13 @@ def test_small_samples_are_marked_and_get_no_tier_target_or_not(tmp_path: Path) 
     doc = json.loads(sh(*args, cwd=tmp_path).out)  # all data: enough answers
     (csat,) = doc["results"]
     assert csat["n"] >= 30 and csat["status"] == "no_target" and csat["tier"]
+
+
+def test_a_period_without_data_says_what_the_data_covers(project: Path) -> None:
+    with (project / "examples" / "tickets.csv").open(newline="") as fh:
+        days = sorted(
+            r["Created At"][:10] for r in csv.DictReader(fh) if r["Created At"][:2] == "20"
+        )
+    r = sh("compute", "--period", "2025-W10", "-k", "tickets", cwd=project)  # a mistyped year
+    assert r.code == 0
+    assert f"no ticket was created in 2025-W10: the tickets cover {days[0]} to {days[-1]}" in r.out

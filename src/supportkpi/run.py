@@ -21,6 +21,7 @@ from .periods import GRAINS, Window, parse_instant, window_for_period
 from .report import InputSummary, Report, Uncovered, exclusions
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
+from .timeparse import NAT
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents")
 # the ticket columns whose latest instant is the default as-of time (with the durations
@@ -379,7 +380,34 @@ def compute(
         options, config, window, breakdowns, as_of, summaries(frames), results, engine.unavailable
     )
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
+    report.notes += empty_window_notes(frames, window)
     return report
+
+
+def empty_window_notes(frames: dict[str, Frame], window: Window) -> list[str]:
+    """A period with no ticket in it (a mistyped year) would show zeros that look like
+    figures: say so, and what the data covers."""
+    frame = frames.get("tickets")
+    if frame is None or (window.start is None and window.end is None):
+        return []
+    created = frame.cols.get("created_at")
+    if created is None or not frame.n:
+        return []
+    from .periods import iso_us
+
+    inside = created != NAT
+    if window.start is not None:
+        inside &= created >= window.start
+    if window.end is not None:
+        inside &= created < window.end
+    if inside.any():
+        return []
+    known = created[created != NAT]
+    if not len(known):
+        return []
+    first, last = iso_us(int(known.min()))[:10], iso_us(int(known.max()))[:10]
+    shown = window.label or "this period"
+    return [f"no ticket was created in {shown}: the tickets cover {first} to {last}"]
 
 
 def name_exclusions(
@@ -409,7 +437,6 @@ def sla_uncovered(
     if frame is None or not asked_sla or "created_at" not in frame.cols:
         return None
     from . import sla
-    from .timeparse import NAT
 
     created = frame.cols["created_at"]
     scope = created != NAT

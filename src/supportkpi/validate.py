@@ -151,7 +151,8 @@ def render_text(v: Validation) -> str:
         rejected = sum(reconcile(f).values())
         events = f"{f.events_read:,} events → " if f.events_read is not None else ""
         out.append(
-            f"{c.name}: {', '.join(f.paths)} — {events}{f.rows_read:,} rows read, {f.n:,} used"
+            f"{c.name}: {', '.join(f.paths)} — {events}{f.rows_read:,}"
+            f" {'row' if f.rows_read == 1 else 'rows'} read, {f.n:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
         )
         spec = INPUTS[c.name]

@@ -161,6 +161,10 @@ def group_cell(key: str, value: str, to_date: bool) -> str:
     return value + TO_DATE if to_date and is_time_dim(key) else value
 
 
+def _rows(n: int) -> str:
+    return "row" if n == 1 else "rows"
+
+
 def header_lines(report: Report) -> list[str]:
     lines = []
     if report.window.label or report.window.start or report.window.end:
@@ -187,7 +191,7 @@ def header_lines(report: Report) -> list[str]:
         rejected = sum(i.rows_rejected.values())
         events = f"{i.events_read:,} events → " if i.events_read is not None else ""
         lines.append(
-            f"{i.name}: {events}{i.rows_read:,} rows read, {i.rows_used:,} used"
+            f"{i.name}: {events}{i.rows_read:,} {_rows(i.rows_read)} read, {i.rows_used:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
             + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
         )

@@ -218,7 +218,8 @@ def document(s: Summary) -> Document:
     for i in s.inputs:
         rejected = sum(i.get("rows_rejected", {}).values())
         meta.append(
-            f"{i['input']}: {i['rows_read']:,} rows read, {i['rows_used']:,} used"
+            f"{i['input']}: {i['rows_read']:,} {'row' if i['rows_read'] == 1 else 'rows'} read,"
+            f" {i['rows_used']:,} used"
             + (f", {rejected:,} rejected (run supportkpi validate)" if rejected else "")
         )
     sections: list[Section] = []
