@@ -117,6 +117,7 @@ class Source:
     sample_bytes: int = 0
     sample_rows: int = 0
     sample_swallows: bool = False
+    types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
 
     @property
     def display(self) -> str:
@@ -130,9 +131,18 @@ def expand(specs: list[str], input_name: str) -> list[str]:
         if spec == "-":
             out.append(spec)
         elif os.path.isdir(spec):
+            try:
+                names = os.listdir(spec)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read the folder: {exc.strerror}",
+                    path=spec,
+                    code="E001",
+                    hint="check its permissions",
+                ) from exc
             found = sorted(
                 os.path.join(spec, f)
-                for f in os.listdir(spec)
+                for f in names
                 if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith(".")
             )
             if not found:
@@ -149,13 +159,17 @@ def expand(specs: list[str], input_name: str) -> list[str]:
                 raise InputError("no file matches this pattern", path=spec, code="E001")
             out.extend(found)
         else:
-            if not os.path.exists(spec):
+            try:
+                os.stat(spec)
+            except FileNotFoundError:
                 raise InputError(
                     "no such file",
                     path=spec,
                     code="E001",
                     hint=f"check the path given to --{input_name}",
-                )
+                ) from None
+            except OSError as exc:  # a folder on the way that may not be searched
+                raise InputError(f"cannot read: {exc.strerror}", path=spec, code="E001") from exc
             out.append(spec)
     return out
 
@@ -262,7 +276,7 @@ def open_source(path: str) -> Source:
     head = _read_head(src)
     if head.startswith(b"PAR1"):
         src.kind = "parquet"
-        src.header = _parquet_columns(src)
+        _parquet_schema(src)
         return src
     if path.lower().endswith((".parquet", ".pq")):
         raise InputError("not a Parquet file (no PAR1 magic bytes)", path=src.display, code="E003")
@@ -319,15 +333,16 @@ def _sample_rows(src: Source, text: str, cut: bool) -> None:
     src.sample_rows = max(0, rows - 1 - int(cut))  # not the header, nor a cut last row
 
 
-def _parquet_columns(src: Source) -> list[str]:
+def _parquet_schema(src: Source) -> None:
     import pyarrow.parquet as pq
 
     try:
-        return list(pq.ParquetFile(_parquet_handle(src)).schema_arrow.names)
+        schema = pq.ParquetFile(_parquet_handle(src)).schema_arrow
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InputError(
             f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
         ) from exc
+    src.header, src.types = list(schema.names), list(schema.types)
 
 
 def _parquet_handle(src: Source) -> object:
@@ -376,6 +391,7 @@ def read_columns(
     if src.kind == "parquet":
         import pyarrow.parquet as pq
 
+        _single_values(src, columns)
         try:
             # ParquetFile.read, not read_table: read_table imports pyarrow.dataset, and
             # with it pandas (~0.15 s of start-up) for nothing
@@ -390,7 +406,7 @@ def read_columns(
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
-        return _single_values(src, table), Malformed()
+        return _text_as_text(src, _first_of_each_name(table)), Malformed()
 
     # First as if no quoted value spans lines (pyarrow parses that ~1.5x faster). A value
     # that does split its record into pieces, and with two or more columns at least one
@@ -749,21 +765,40 @@ def _open_text(src: Source) -> io.TextIOWrapper:
 
 
 # ------------------------------------------------------------- Parquet columns
-def _single_values(src: Source, table: pa.Table) -> pa.Table:
-    """Parquet columns must hold one value per row, and text must be text: a list or a
-    record column is refused, and so is a binary column that is not UTF-8 (read as text
-    when it is)."""
+def _single_values(src: Source, columns: list[str]) -> None:
+    """Parquet columns must hold one value per row: a list, map or record column that a
+    KPI or a breakdown reads is refused (the first of two same-named columns is read)."""
     import pyarrow as pa
 
-    for i, (name, col) in enumerate(zip(table.column_names, table.columns, strict=True)):
-        t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    for name in columns:
+        t = src.types[src.header.index(name)]
+        t = t.value_type if pa.types.is_dictionary(t) else t
         if pa.types.is_nested(t):
             what = "records" if pa.types.is_struct(t) else "maps" if pa.types.is_map(t) else "lists"
             raise InputError(
                 f"column {name} holds {what} ({t}), expected single values",
                 path=src.display,
                 code="E003",
+                hint="flatten the column in the export, or leave it out of the mapping",
             )
+
+
+def _first_of_each_name(table: pa.Table) -> pa.Table:
+    """A Parquet file may name two columns alike: the first is read, as in a CSV (the
+    load reports E008)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(table.column_names):
+        first.setdefault(name, i)
+    return table if len(first) == table.num_columns else table.select(list(first.values()))
+
+
+def _text_as_text(src: Source, table: pa.Table) -> pa.Table:
+    """Text must be text: a binary Parquet column is read as text when it is UTF-8, and
+    refused when it is not."""
+    import pyarrow as pa
+
+    for i, (name, col) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
         if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
             table = table.set_column(i, name, _utf8(src, name, col))
     return table

@@ -173,7 +173,7 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
                 name = col.path_in_schema
                 if name not in columns or name not in schema.names:
                     continue
-                typ = schema.field(name).type
+                typ = schema.types[schema.names.index(name)]  # a name may be there twice
                 if not pa.types.is_timestamp(typ):
                     continue
                 stats = col.statistics

@@ -1,0 +1,252 @@
+"""Faults of operation (issue #21, items 5 and 6), through the installed console script.
+
+* Injection: an agent's name with terminal escape sequences, or with HTML, a link or an
+  image, reaches no output raw: every human-readable output shows it as text.
+* Clear errors: each fault that used to end in "internal error" (or in a misleading
+  message) ends with ONE line on stderr, `supportkpi: error: ` and the file, exit 2 — or,
+  where the file is fine to read (a Latin-1 file name, a huge cell in a column no KPI
+  reads, a duplicate Parquet column, uint64 ids), is read, with the right numbers.
+
+Every case also checks that the inputs are byte-identical afterwards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import Run, console_script, sh
+
+ESC = "\x1b"
+T_HEAD = "ticket_id,created_at,first_response_at,resolved_at,priority,agent"
+T1 = "1,2026-11-02T09:00:00Z,2026-11-02T09:10:00Z,2026-11-02T12:00:00Z,P1,Ann"
+T2 = "2,2026-11-03T10:00:00Z,2026-11-03T10:30:00Z,2026-11-03T15:00:00Z,P3,Bob"
+AS_OF = "2026-11-04T00:00:00Z"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by relative path (bytes, as os.walk gives names)."""
+    out: dict[str, bytes] = {}
+    for root, _dirs, files in os.walk(os.fsencode(folder)):
+        for name in files:
+            full = os.path.join(root, name)
+            with open(full, "rb") as fh:
+                out[os.fsdecode(os.path.relpath(full, os.fsencode(folder)))] = fh.read()
+    return out
+
+
+def one_error(r: Run, *names: str) -> str:
+    """The one stderr line of a refused run; it names each of `names`."""
+    assert r.code == 2, (r.code, r.err)
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r.err
+    line = lines[0]
+    assert line.startswith("supportkpi: error: "), line
+    assert "internal error" not in line and "Traceback" not in r.err, line
+    for name in names:
+        assert name in line, (name, line)
+    return line
+
+
+def csv_lines(*rows: str) -> str:
+    return "\n".join(rows) + "\n"
+
+
+# ------------------------------------------------------------------ 5. injection
+AGENTS = {
+    "1": "\x1b[2JAnn\x1b]0;pwned\x07",  # clears the screen; retitles the window
+    "2": "<script>alert(1)</script>",
+    "3": "<svg onload=alert(1)>",
+    "4": "[x](javascript:alert(1))",
+    "5": "![i](http://evil.example/x.png)",
+}
+
+
+@pytest.fixture
+def hostile_names(tmp_path: Path) -> Path:
+    rows = [
+        f"{i},2026-11-0{i + 1}T09:00:00Z,2026-11-0{i + 1}T09:10:00Z,,P3,{name}"
+        for i, name in ((int(k), v) for k, v in AGENTS.items())
+    ]
+    (tmp_path / "t.csv").write_text(csv_lines(T_HEAD, *rows), "utf-8")
+    return tmp_path
+
+
+def assert_no_escape(text: str) -> None:
+    assert ESC not in text and "\x07" not in text and "\x9b" not in text
+    assert "\\x1b" in text  # the name is still there, as text (tables may cut it short)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compute", "--by", "agent", "--kpi", "tickets"),
+        ("compute", "--by", "agent", "--by", "priority"),  # pivot and long tables
+        ("sla-check", "--list", "all", "--as-of", AS_OF),
+        ("sla-check", "--by", "agent", "--as-of", AS_OF),
+        ("summary", "--period", "2026-W45", "--min-tickets", "1"),
+        ("validate",),
+    ],
+    ids=lambda a: "-".join(a[:3]),
+)
+def test_terminal_outputs_carry_no_escape_sequence(
+    hostile_names: Path, args: tuple[str, ...]
+) -> None:
+    before = snapshot(hostile_names)
+    r = sh(args[0], "-t", "t.csv", *args[1:], cwd=hostile_names)
+    assert r.code in (0, 1), r.err
+    if args[0] == "validate":  # names are no problem: nothing to show
+        assert ESC not in r.out
+    else:
+        assert_no_escape(r.out)
+    assert ESC not in r.err
+    assert snapshot(hostile_names) == before
+
+
+# Markdown that renders as HTML, a link or an image: a tag (< then a letter, / or !),
+# ]( after a [ that is not escaped, and an image's ![
+LIVE_MARKDOWN = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\]\(|!(?<!\\)\[")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compute", "--by", "agent", "--kpi", "tickets"),
+        ("compute", "--by", "agent", "--by", "priority", "--kpi", "tickets"),
+        ("summary", "--period", "2026-W45", "--min-tickets", "1"),
+    ],
+    ids=lambda a: "-".join(a[:4]),
+)
+def test_markdown_shows_html_links_and_images_as_text(
+    hostile_names: Path, args: tuple[str, ...]
+) -> None:
+    before = snapshot(hostile_names)
+    r = sh(args[0], "-t", "t.csv", *args[1:], "-f", "markdown", cwd=hostile_names)
+    assert r.code == 0, r.err
+    page = r.out
+    assert ESC not in page
+    assert not LIVE_MARKDOWN.search(page), LIVE_MARKDOWN.search(page)
+    if args[0] == "compute":  # every name is a column or a row of the breakdown
+        assert "\\<script>alert(1)\\</script>" in page
+        assert "\\<svg onload=alert(1)>" in page
+        assert "\\[x\\](javascript:alert(1))" in page
+        assert "!\\[i\\](http://evil.example/x.png)" in page
+    assert snapshot(hostile_names) == before
+
+
+def test_summary_html_carries_no_escape_sequence(hostile_names: Path) -> None:
+    r = sh(
+        "summary", "-t", "t.csv", "--period", "2026-W45", "--min-tickets", "1", "-f", "html",
+        cwd=hostile_names,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert ESC not in r.out and "<script" not in r.out.lower()
+
+
+# ------------------------------------------------------------------ 6. clear errors
+# Permissions do not stop root (CI runs as root): the command then runs without the
+# capabilities that bypass them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), dropped from
+# its bounding set, so that a folder's mode applies to it as to any user.
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
+
+
+def as_unprivileged(*args: str, cwd: Path) -> Run:
+    def drop() -> None:
+        if os.geteuid() != 0:
+            return
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+            if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    env = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
+    done = subprocess.run(
+        [console_script(), *args],
+        cwd=cwd,
+        capture_output=True,
+        env=env,
+        timeout=120,
+        preexec_fn=drop,
+    )
+    return Run(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+def test_a_read_only_folder_for_the_output(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(csv_lines(T_HEAD, T1, T2), "utf-8")
+    ro = tmp_path / "reports"
+    ro.mkdir()
+    ro.chmod(0o555)
+    before = snapshot(tmp_path)
+    r = as_unprivileged("compute", "-t", "t.csv", "-o", "reports/kpis.json", cwd=tmp_path)
+    line = one_error(r, "reports/kpis.json", "Permission denied")
+    assert ".tmp" not in line  # the output's name, not the temporary file's
+    assert snapshot(tmp_path) == before and not any(ro.iterdir())
+
+
+def test_an_unreadable_input_folder(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "t.csv").write_text(csv_lines(T_HEAD, T1), "utf-8")
+    exports.chmod(0o000)
+    try:
+        for spec in ("exports", "exports/t.csv"):
+            r = as_unprivileged("compute", "-t", spec, "-f", "json", cwd=tmp_path)
+            one_error(r, spec, "Permission denied")
+            assert "no such file" not in r.err
+    finally:
+        exports.chmod(0o755)
+    assert (exports / "t.csv").read_text("utf-8") == csv_lines(T_HEAD, T1)
+
+
+def write_parquet(path: Path, columns: dict[str, pa.Array], names: list[str] | None = None) -> None:
+    table = pa.Table.from_arrays(list(columns.values()), names=names or list(columns))
+    pq.write_table(table, path)
+
+
+def test_a_parquet_file_with_two_columns_of_one_name(tmp_path: Path) -> None:
+    """Read as a CSV of the same header is: the first column, and a warning (E008)."""
+    created = pa.array(["2026-11-02T09:00:00Z"] * 3)
+    write_parquet(
+        tmp_path / "t.parquet",
+        {
+            "ticket_id": pa.array([1, 2, 3]),
+            "created_at": created,
+            "agent": pa.array(["Ann", "Ann", "Bob"]),
+            "agent2": pa.array(["Zed", "Zed", "Zed"]),
+        },
+        names=["ticket_id", "created_at", "agent", "agent"],
+    )
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.parquet", "--by", "agent", "-k", "tickets", "-f", "json",
+           cwd=tmp_path)  # fmt: skip
+    assert r.code == 0, r.err
+    doc = r.json()
+    by_agent = {row["group"]["agent"]: row["value"] for row in doc["results"] if row["group"]}
+    assert by_agent == {"Ann": 2, "Bob": 1}  # the first 'agent' column
+    codes = {p["code"] for i in doc["inputs"] for p in i["problems"]}
+    assert "E008" in codes
+    assert snapshot(tmp_path) == before
+
+
+def test_a_parquet_list_column_where_a_value_is_expected(tmp_path: Path) -> None:
+    write_parquet(
+        tmp_path / "t.parquet",
+        {
+            "ticket_id": pa.array([1, 2]),
+            "created_at": pa.array(["2026-11-02T09:00:00Z"] * 2),
+            "agent": pa.array([["Ann"], ["Bob", "Cy"]]),
+        },
+    )
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.parquet", "--by", "agent", cwd=tmp_path)
+    line = one_error(r, "t.parquet", "column agent holds lists")
+    assert "corrupt" not in line
+    assert snapshot(tmp_path) == before
