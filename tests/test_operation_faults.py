@@ -250,3 +250,45 @@ def test_a_parquet_list_column_where_a_value_is_expected(tmp_path: Path) -> None
     line = one_error(r, "t.parquet", "column agent holds lists")
     assert "corrupt" not in line
     assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------------ config values
+@pytest.fixture
+def one_ticket(tmp_path: Path) -> Path:
+    (tmp_path / "t.csv").write_text(csv_lines(T_HEAD, T1, T2), "utf-8")
+    return tmp_path
+
+
+def test_a_time_zone_that_is_a_folder_of_the_zone_database(one_ticket: Path) -> None:
+    """`Europe` is a folder of the zone database: with the tzdata package installed (as on
+    Windows, where it is a dependency) zoneinfo opens it as a file. A stand-in package
+    with that layout, alone on the zone path, shows it here."""
+    zones = one_ticket / "zones" / "tzdata" / "zoneinfo"
+    (zones / "Europe").mkdir(parents=True)
+    (zones.parent / "__init__.py").write_text("", "utf-8")
+    (zones / "__init__.py").write_text("", "utf-8")
+    (one_ticket / "targets.yaml").write_text("min_sample: 30\ntimezone: Europe\n", "utf-8")
+    before = snapshot(one_ticket)
+    env = {"PYTHONPATH": str(one_ticket / "zones"), "PYTHONTZPATH": ""}
+    r = sh("compute", "-t", "t.csv", cwd=one_ticket, env=env)
+    one_error(r, "targets.yaml:2", "timezone", "unknown time zone 'Europe'")
+    assert snapshot(one_ticket) == before
+
+
+def test_a_two_megabyte_time_zone_name_is_not_echoed(one_ticket: Path) -> None:
+    (one_ticket / "targets.yaml").write_text("timezone: " + "A" * (2 << 20) + "\n", "utf-8")
+    before = snapshot(one_ticket)
+    r = sh("compute", "-t", "t.csv", cwd=one_ticket)
+    line = one_error(r, "targets.yaml")
+    assert len(line) < 300, len(line)
+    assert snapshot(one_ticket) == before
+
+
+def test_business_hours_with_no_open_hour(one_ticket: Path) -> None:
+    (one_ticket / "targets.yaml").write_text(
+        "timezone: UTC\nclock: business\nbusiness_hours: {mon: []}\n", "utf-8"
+    )
+    before = snapshot(one_ticket)
+    r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, cwd=one_ticket)
+    one_error(r, "targets.yaml:3", "business_hours", "no open hours")
+    assert snapshot(one_ticket) == before
