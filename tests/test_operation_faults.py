@@ -292,3 +292,39 @@ def test_business_hours_with_no_open_hour(one_ticket: Path) -> None:
     r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, cwd=one_ticket)
     one_error(r, "targets.yaml:3", "business_hours", "no open hours")
     assert snapshot(one_ticket) == before
+
+
+# ------------------------------------------------------------------ files read fine
+def test_a_file_name_in_latin1_bytes_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.csv")  # the byte 0xE9 is no UTF-8: a surrogate here
+    (tmp_path / name).write_text(csv_lines(T_HEAD, T1, T2, "3,soon,,,P1,Cy"), "utf-8")
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", name, "-k", "tickets", "-f", "json", cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert "\ufffd" not in r.out  # valid UTF-8 throughout
+    doc = r.json()
+    assert doc["inputs"][0]["paths"] == ["caf\\xe9.csv"]
+    assert [row["value"] for row in doc["results"]] == [2]  # T1, T2; row 3 has no date
+    checked = sh("validate", "-t", name, "--rejects", "rejects.csv", cwd=tmp_path)
+    assert checked.code == 1, checked.err
+    assert "tickets: caf\\xe9.csv — 3 rows read, 2 used" in checked.out
+    rejects = (tmp_path / "rejects.csv").read_text("utf-8").splitlines()
+    assert rejects[1].startswith("tickets,caf\\xe9.csv,3,E011,created_at")
+    del (after := snapshot(tmp_path))["rejects.csv"]
+    assert after == before
+
+
+def test_a_16_mb_cell_in_a_column_no_kpi_reads(tmp_path: Path) -> None:
+    """Longer than the 8 MB blocks the CSV is parsed in: the read takes larger blocks."""
+    note = "x" * (16 << 20)
+    (tmp_path / "t.csv").write_text(
+        csv_lines("ticket_id,created_at,agent,notes", f"1,{AS_OF},Ann,short",
+                  f"2,{AS_OF},Bob,{note}", f"3,{AS_OF},Ann,"),
+        "utf-8",
+    )  # fmt: skip
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.csv", "-k", "tickets", "--by", "agent", "-f", "json", cwd=tmp_path)
+    assert r.code == 0, r.err
+    counts = {row["group"].get("agent", "all"): row["value"] for row in r.json()["results"]}
+    assert counts == {"all": 3, "Ann": 2, "Bob": 1}
+    assert snapshot(tmp_path) == before

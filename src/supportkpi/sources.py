@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, printable
 from .outputs import mark_read, mark_read_stdin
 
 if TYPE_CHECKING:
@@ -121,7 +121,9 @@ class Source:
 
     @property
     def display(self) -> str:
-        return "<stdin>" if self.path == "-" else self.path
+        """The name in messages and reports: a byte that is not UTF-8, or a control
+        character, escaped (`caf\\xe9.csv`), so every output can print it."""
+        return "<stdin>" if self.path == "-" else printable(self.path)
 
 
 def expand(specs: list[str], input_name: str) -> list[str]:
@@ -350,7 +352,19 @@ def _parquet_handle(src: Source) -> object:
         import pyarrow as pa
 
         return pa.BufferReader(src.data)
-    return src.path
+    return arrow_file(src.path)
+
+
+def arrow_file(path: str) -> Any:
+    """`path` for pyarrow, which takes UTF-8 names only: a name with bytes that are not
+    UTF-8 (`caf\\xe9.csv`, written by a Latin-1 system) is opened by its bytes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        import pyarrow as pa
+
+        return pa.OSFile(os.fsencode(path))
+    return path
 
 
 @dataclass
@@ -431,6 +445,9 @@ def read_columns(
 # (fewer chunks to convert and join) and 1 MB ones 15 % slower; types are inferred from
 # the first block, so a larger one also sees more rows
 CSV_BLOCK = 8 << 20
+# a row larger than a block (a long free-text cell) cannot be parsed: the read starts
+# again with blocks four times larger, up to this; a larger row is refused
+CSV_ROW_MAX = 512 << 20
 
 
 def _read_csv(
@@ -476,9 +493,10 @@ def _read_csv(
     types = {written.get(c, c): t for c, t in types.items()}
     include = [written.get(c, c) for c in columns]
     encoding = src.encoding
-    for _attempt in range(3):
+    block = CSV_BLOCK
+    for _attempt in range(8):
         bad = Malformed()  # the handler looks `bad` up when called
-        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK, use_threads=threads)
+        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=block, use_threads=threads)
         parse_opts = pacsv.ParseOptions(
             delimiter=src.delimiter,
             newlines_in_values=not one_line_rows,
@@ -491,7 +509,7 @@ def _read_csv(
             strings_can_be_null=not text,
             quoted_strings_can_be_null=not text,
         )
-        stream: object = src.path if src.data is None and not src.compressed else _stream(src)
+        stream = arrow_file(src.path) if src.data is None and not src.compressed else _stream(src)
         undecodable: list[Any] = []  # a line pyarrow could not hand to on_bad_row
         try:
             with _unraisable(undecodable):
@@ -506,6 +524,16 @@ def _read_csv(
             if encoding == "utf8" and ("UTF8" in message or undecodable):
                 encoding = src.encoding = MIXED  # bytes past the sniffed sample not UTF-8
                 continue
+            if "straddl" in message:  # a row longer than a block
+                if block < CSV_ROW_MAX:
+                    block *= 4
+                    continue
+                raise InputError(
+                    f"a row longer than {CSV_ROW_MAX >> 20} MB",
+                    path=src.display,
+                    code="E003",
+                    hint="a quote opened and never closed? Check the export",
+                ) from exc
             raise InputError(_csv_message(message), path=src.display, code="E003") from exc
         except KeyError as exc:  # (a LookupError, but no encoding's)
             raise InputError(
@@ -695,7 +723,7 @@ def _stream(src: Source) -> Any:
 
     if src.data is not None:
         return pa.BufferReader(src.data)
-    return pa.input_stream(src.path, compression="gzip" if src.compressed else None)
+    return pa.input_stream(arrow_file(src.path), compression="gzip" if src.compressed else None)
 
 
 def _swallowing(chunk: pa.Array, pattern: str) -> np.ndarray | None:

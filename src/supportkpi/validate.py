@@ -270,14 +270,14 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
         return None
     import pyarrow as pa
 
-    from .sources import open_source, read_columns
+    from .sources import arrow_file, open_source, read_columns
 
     try:
         src = open_source(path)
         if src.kind == "parquet":
             import pyarrow.parquet as pq
 
-            table = pq.ParquetFile(path).read()
+            table = pq.ParquetFile(arrow_file(path)).read()
         else:  # as the loader reads it, so row numbers agree: every column, as text
             table, _ = read_columns(src, [], [], text=True)
     except Exception:  # the rejects file is a help: without raw values it still lists rows
