@@ -328,3 +328,48 @@ def test_a_16_mb_cell_in_a_column_no_kpi_reads(tmp_path: Path) -> None:
     counts = {row["group"].get("agent", "all"): row["value"] for row in r.json()["results"]}
     assert counts == {"all": 3, "Ann": 2, "Bob": 1}
     assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------------ ids
+def test_uint64_ids_above_2_63_are_read_exactly(tmp_path: Path) -> None:
+    big = [2**63 + 5, 2**63 + 6, 2**64 - 1]  # distinct ids no int64 holds
+    write_parquet(
+        tmp_path / "t.parquet",
+        {
+            "ticket_id": pa.array(big, pa.uint64()),
+            "created_at": pa.array(["2026-11-02T09:00:00Z"] * 3),
+        },
+    )
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.parquet", "-k", "tickets", "-f", "json", cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert [row["value"] for row in r.json()["results"]] == [3]  # none taken for another
+    rows = sh("explain", "tickets", "-t", "t.parquet", cwd=tmp_path)
+    assert rows.code == 0, rows.err
+    assert [line.split(",")[0].strip('"') for line in rows.out.splitlines()[1:]] == [
+        str(i) for i in big
+    ]
+    assert snapshot(tmp_path) == before
+
+
+def test_nan_and_fractional_ids_are_counted_not_kept(tmp_path: Path) -> None:
+    """pandas writes an integer column with a gap as floats: NaN is a missing id (E010),
+    as an empty cell is; 2.5 or an infinity is no id (E010 too): rows left out, counted."""
+    ids = [1.0, float("nan"), 2.5, 3.0, float("inf")]
+    write_parquet(
+        tmp_path / "t.parquet",
+        {"ticket_id": pa.array(ids), "created_at": pa.array(["2026-11-02T09:00:00Z"] * 5)},
+    )
+    before = snapshot(tmp_path)
+    r = sh("validate", "-t", "t.parquet", "-f", "json", cwd=tmp_path)
+    assert r.code == 1, r.err
+    problems = r.json()["inputs"][0]["problems"]
+    by_message = {p["message"].split(":")[0]: p["first_rows"] for p in problems}
+    assert by_message == {
+        "no ticket_id": [2],
+        "not an id (a number with a fraction, or an infinity)": [3, 5],
+    }
+    assert {p["code"] for p in problems} == {"E010"}
+    computed = sh("explain", "tickets", "-t", "t.parquet", cwd=tmp_path)
+    assert [line.split(",")[0].strip('"') for line in computed.out.splitlines()[1:]] == ["1", "3"]
+    assert snapshot(tmp_path) == before
