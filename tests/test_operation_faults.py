@@ -13,6 +13,7 @@ Every case also checks that the inputs are byte-identical afterwards.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -372,4 +373,59 @@ def test_nan_and_fractional_ids_are_counted_not_kept(tmp_path: Path) -> None:
     assert {p["code"] for p in problems} == {"E010"}
     computed = sh("explain", "tickets", "-t", "t.parquet", cwd=tmp_path)
     assert [line.split(",")[0].strip('"') for line in computed.out.splitlines()[1:]] == ["1", "3"]
+    assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------------ implausible values
+def test_a_talk_time_of_1e30_seconds_is_rejected_with_a_code(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(
+        csv_lines(
+            "ticket_id,created_at,talk_seconds,hold_seconds,after_call_work_seconds",
+            f"1,{AS_OF},1e30,0,0",
+            f"2,{AS_OF},60,30,0",
+            f"3,{AS_OF},120,0,30",
+        ),
+        "utf-8",
+    )
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.csv", "-k", "handle_time", "-f", "json", cwd=tmp_path)
+    assert r.code == 0, r.err
+    doc = r.json()
+    row = doc["results"][0]
+    assert (row["value"], row["n"]) == ((90 + 150) / 2, 2)  # tickets 2 and 3 only
+    [problem] = doc["inputs"][0]["problems"]
+    assert (problem["code"], problem["column"], problem["first_rows"]) == (
+        "E029",
+        "talk_seconds",
+        [1],
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_refunds_that_would_sum_to_infinity_keep_the_json_valid(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(csv_lines(T_HEAD, T1, T2), "utf-8")
+    (tmp_path / "c.csv").write_text(
+        csv_lines(
+            "credit_id,ticket_id,kind,amount,created_at",
+            f"1,1,refund,1e308,{AS_OF}",
+            f"2,2,refund,1e308,{AS_OF}",
+            f"3,1,refund,25.5,{AS_OF}",
+            f"4,2,credit,10,{AS_OF}",
+        ),
+        "utf-8",
+    )
+    before = snapshot(tmp_path)
+    r = sh("compute", "-t", "t.csv", "-c", "c.csv", "-k", "refunds_total", "-k", "credits_total",
+           "-f", "json", cwd=tmp_path)  # fmt: skip
+    assert r.code == 0, r.err
+
+    def no_constant(token: str) -> None:
+        raise AssertionError(f"{token} is not JSON")
+
+    doc = json.loads(r.out, parse_constant=no_constant)
+    values = {row["kpi"]: row["value"] for row in doc["results"]}
+    assert values == {"refunds_total": 25.5, "credits_total": 10}
+    credits = next(i for i in doc["inputs"] if i["input"] == "credits")
+    [problem] = credits["problems"]
+    assert (problem["code"], problem["rows"], problem["first_rows"]) == ("E029", 2, [1, 2])
     assert snapshot(tmp_path) == before

@@ -36,6 +36,14 @@ OWN_ID = {
 # from this many rows, columns are typed two at a time
 PARALLEL_TYPING_ROWS = 200_000
 YEAR_SECONDS = 366 * 86400.0
+# the largest value an export can mean, by unit: beyond it (talk_seconds 1e30, a 1e308
+# refund) a value is a fault of the export, and sums of such values overflow to infinity
+PLAUSIBLE: dict[str, tuple[float, str]] = {
+    "seconds": (100 * YEAR_SECONDS, "100 years"),
+    "minutes": (100 * YEAR_SECONDS / 60, "100 years"),
+    "money": (1e15, "1e15"),
+    "count": (1e9, "1e9"),
+}
 
 
 @dataclass
@@ -531,6 +539,11 @@ def _coerce_column(
             if neg.any():
                 record(frame, "E014", name, neg, f"negative value, expected {what}")
                 bad = bad | neg
+            implausible = vals > PLAUSIBLE[ctype][0]
+            if implausible.any():
+                limit = PLAUSIBLE[ctype][1]
+                record(frame, "E029", name, implausible, f"{what} over {limit}: not a real value")
+                bad = bad | implausible
         if ctype == "count":
             frac = np.isfinite(vals) & (vals != np.floor(vals))
             if frac.any():
