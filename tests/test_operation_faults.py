@@ -353,6 +353,25 @@ def test_uint64_ids_above_2_63_are_read_exactly(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def test_csv_ids_above_2_63_are_not_rounded_into_one(tmp_path: Path) -> None:
+    """The CSV reader takes a number too large for an int64 as a float, in which
+    9223372036854775813 and …814 are one number: they were read as one ticket (E019)."""
+    big = ["9223372036854775813", "9223372036854775814", "18446744073709551615"]
+    rows = [f"{i},{AS_OF}" for i in big]
+    (tmp_path / "t.csv").write_text(csv_lines("ticket_id,created_at", *rows, f",{AS_OF}"))
+    (tmp_path / "s.csv").write_text(
+        csv_lines("survey_id,ticket_id,type,score,submitted_at", f"1,{big[1]},csat,5,{AS_OF}")
+    )
+    before = snapshot(tmp_path)
+    r = sh("validate", "-t", "t.csv", "-s", "s.csv", "-f", "json", cwd=tmp_path)
+    tickets, surveys = r.json()["inputs"]
+    assert [(p["code"], p["first_rows"]) for p in tickets["problems"]] == [("E010", [4])]
+    assert surveys["problems"] == []  # its ticket is found
+    listed = sh("explain", "tickets", "-t", "t.csv", cwd=tmp_path).out.splitlines()[1:]
+    assert [line.split(",")[0].strip('"') for line in listed] == big
+    assert snapshot(tmp_path) == before
+
+
 def test_nan_and_fractional_ids_are_counted_not_kept(tmp_path: Path) -> None:
     """pandas writes an integer column with a gap as floats: NaN is a missing id (E010),
     as an empty cell is; 2.5 or an infinity is no id (E010 too): rows left out, counted."""

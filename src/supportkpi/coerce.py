@@ -183,6 +183,15 @@ def ids(arr: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     return text, np.zeros(n, dtype=bool)
 
 
+def rounded_ids(arr: pa.ChunkedArray) -> bool:
+    """Whether a float id column holds a number too large to be exact in a float (an id
+    written 9223372036854775813 reads as 9.223372036854776e18)."""
+    if not pa.types.is_floating(arr.type) or not len(arr):
+        return False
+    largest = pc.max(pc.abs(arr)).as_py()
+    return largest is not None and _EXACT < largest < float("inf")
+
+
 _EXACT = float(2**53)  # every whole number up to this one is exact in a float64
 _INT64_MAX = 2**63 - 1
 

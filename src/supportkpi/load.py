@@ -339,7 +339,11 @@ def _build(
         assert column_spec is not None
         scale = sources[canonical].scale if canonical in sources else 1.0
         arr = table.column(mapping[canonical])
+        if column_spec.type == "id" and as_read and coerce.rounded_ids(arr):
+            arr = _as_written(first.src, mapping[canonical], arr)
         _coerce_column(frame, canonical, column_spec.type, arr, config, first.src, scale)
+
+    as_read = len(raws) == 1 and collapsed is None and first.src.kind == "csv"
 
     if table.num_rows >= PARALLEL_TYPING_ROWS and len(wanted) > 1:
         _in_two_threads(frame, wanted, type_column)
@@ -356,6 +360,17 @@ def _build(
     if spec.name == "surveys":
         _melt_wide_surveys(frame, mapping)
     return frame
+
+
+def _as_written(src: Source, column: str, arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A CSV id column read as floats, some too large for a float to hold exactly
+    (9223372036854775813 and …814 are one float): the column again, as written, so no
+    two ids become one. Its empty cells stay empty."""
+    text, _ = read_columns(src, [column], [], text=True)
+    written = text.column(0)
+    if len(written) != len(arr):  # (the same parser skips the same lines)
+        return arr
+    return pa.chunked_array([pc.if_else(pc.is_valid(arr), written, None)])
 
 
 def _in_two_threads(frame: Frame, columns: list[str], type_column: Callable[[str], None]) -> None:
