@@ -111,6 +111,32 @@ def test_terminal_outputs_carry_no_escape_sequence(
     assert snapshot(hostile_names) == before
 
 
+def test_sla_misses_printed_beside_a_written_report_carry_no_escape(tmp_path: Path) -> None:
+    """With -o, sla-check prints the misses on stdout (cron mails them): a team's name."""
+    (tmp_path / "t.csv").write_text(
+        csv_lines(
+            "ticket_id,created_at,first_response_at,priority,team",
+            "1,2026-11-02T09:00:00Z,,P3,\x1b[2JOps",
+        )
+    )
+    (tmp_path / "targets.yaml").write_text(
+        'sla:\n  key: team\n  policies:\n    "\\e[2JOps": {first_response: 1h, compliance: 95}\n'
+    )
+    r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "-o", "sla.json", cwd=tmp_path)
+    assert r.code == 1, r.err
+    assert (
+        r.out == "SLA first response team \\x1b[2JOps: 0.0% (target 95%); 1 breached, 0 at risk\n"
+    )
+
+
+def test_an_error_quoting_a_path_carries_no_escape(tmp_path: Path) -> None:
+    name = "\x1b]0;pwned\x07.yaml"
+    (tmp_path / name).write_text("min_sample: 1\n")
+    r = sh("init", name, cwd=tmp_path)
+    one_error(r, "\\x1b]0;pwned\\x07.yaml exists")
+    assert (tmp_path / name).read_text() == "min_sample: 1\n"
+
+
 # Markdown that renders as HTML, a link or an image: a tag (< then a letter, / or !),
 # ]( after a [ that is not escaped, and an image's ![
 LIVE_MARKDOWN = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\]\(|!(?<!\\)\[")
