@@ -210,7 +210,7 @@ def render_json(v: Validation) -> str:
 
 def rejects_csv(v: Validation) -> str:
     """Every row a problem touches, as it was in the export, with the reason."""
-    from .render.common import safe_text
+    from .render.text import safe_text
 
     records: list[dict[str, str]] = []
     columns: list[str] = []

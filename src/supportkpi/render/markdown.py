@@ -19,10 +19,10 @@ from .common import (
     groups_of,
     header_lines,
     legend,
-    markdown,
     notable_exclusions,
     to_date_groups,
 )
+from .text import markdown
 
 PIVOT_MAX_GROUPS = 8
 

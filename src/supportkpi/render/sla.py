@@ -10,8 +10,9 @@ from ..durations import format_duration
 from ..periods import local_text
 from ..report import Report
 from ..sla import STATES
-from .common import header_lines, safe_text, terminal
+from .common import header_lines
 from .table import STYLE, _console
+from .text import safe_text, terminal
 
 MAX_TABLE_TICKETS = 200
 TICKET_COLUMNS = [

@@ -25,7 +25,8 @@ from ..durations import format_duration
 from ..errors import printable
 from ..periods import local_text
 from ..summary import Bar, Line, Summary
-from .common import STATUS_TEXT, fmt_target, fmt_value, markdown, terminal
+from .common import STATUS_TEXT, fmt_target, fmt_value
+from .text import markdown, terminal
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20

@@ -20,9 +20,9 @@ from .common import (
     header_lines,
     legend,
     notable_exclusions,
-    terminal,
     to_date_groups,
 )
+from .text import terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
