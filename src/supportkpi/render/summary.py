@@ -26,7 +26,7 @@ from ..errors import printable
 from ..periods import local_text
 from ..summary import Bar, Line, Summary
 from .common import STATUS_TEXT, fmt_target, fmt_value
-from .text import markdown, terminal
+from .text import for_terminal, markdown
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
@@ -685,53 +685,55 @@ def render_table(s: Summary) -> str:
     console = _console(buf)
 
     def styled(cell: Cell) -> str:
-        text = terminal(cell.text)
+        text = for_terminal(cell.text)
         style = STYLE.get(cell.status or "") or TONE_STYLE.get(cell.tone or "")
         if cell.strong:
             text = f"[bold]{text}[/]"
         return f"[{style}]{text}[/]" if style and cell.text else text
 
-    console.print(f"[bold]{terminal(doc.title)}[/]")
+    console.print(f"[bold]{for_terminal(doc.title)}[/]")
     for line in doc.meta:
-        console.print(terminal(line))
+        console.print(for_terminal(line))
     for section in doc.sections:
         console.print()
-        console.print(f"[bold underline]{terminal(section.title)}[/]")
+        console.print(f"[bold underline]{for_terminal(section.title)}[/]")
         for block in section.blocks:
             if isinstance(block, Table):
                 t = RichTable(
-                    title=terminal(block.title) if block.title else None,
+                    title=for_terminal(block.title) if block.title else None,
                     box=box.SIMPLE_HEAVY,
                     title_justify="left",
                 )
                 for i, h in enumerate(block.headers):
-                    t.add_column(terminal(h), justify="right" if i in block.right else "left")
+                    t.add_column(for_terminal(h), justify="right" if i in block.right else "left")
                 for row in block.rows:
                     t.add_row(*(styled(c) for c in row))
                 console.print(t)
             elif isinstance(block, Items):
                 if block.title:
-                    console.print(f"[bold]{terminal(block.title)}[/]")
+                    console.print(f"[bold]{for_terminal(block.title)}[/]")
                 for i, item in enumerate(block.items, 1):
                     bullet = f"{i}." if block.ordered else "•"
                     style = STYLE.get(item.status or "")
-                    lead = terminal(item.lead)
+                    lead = for_terminal(item.lead)
                     lead = f"[{style}]{lead}[/]" if style else f"[bold]{lead}[/]"
-                    text = f": {terminal(item.text)}" if item.text else ""
+                    text = f": {for_terminal(item.text)}" if item.text else ""
                     if item.spark is not None:
                         text += " " + sparkline(item.spark)
                     console.print(f"  {bullet} {lead}{text}")
                     for child in item.children:
                         box_ = "[ ]" if item.checklist else "-"
-                        console.print(f"      {terminal(box_)} {terminal(child)}")
+                        console.print(f"      {for_terminal(box_)} {for_terminal(child)}")
             else:
                 console.print(
-                    f"[dim]{terminal(block.text)}[/]" if block.muted else terminal(block.text)
+                    f"[dim]{for_terminal(block.text)}[/]"
+                    if block.muted
+                    else for_terminal(block.text)
                 )
     if doc.notes:
         console.print()
         for note in doc.notes:
-            console.print(f"[dim]{terminal(note)}[/]")
+            console.print(f"[dim]{for_terminal(note)}[/]")
     return buf.getvalue()
 
 

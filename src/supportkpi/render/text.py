@@ -1,6 +1,6 @@
 """An export's text (an agent's or a channel's name, a column name, a file name) in a
-human-readable output: through `terminal()` (rich markup) or `markdown()`, the only one
-of each format. Both start from `errors.printable`, so no output can carry an escape
+human-readable output: through `for_terminal()` (rich markup) or `markdown()`, the only
+one of each format. Both start from `errors.printable`, so no output can carry an escape
 sequence to the reader's terminal; HTML (render/summary.py `h`) starts from it too.
 Light on purpose: `kpis` and the messages use it without loading numpy or pyarrow.
 """
@@ -19,7 +19,7 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(_INJECTION) else text
 
 
-def terminal(text: str) -> str:
+def for_terminal(text: str) -> str:
     """Text for a rich console: no escape sequence, no rich markup."""
     from rich.markup import escape
 
