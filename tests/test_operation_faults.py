@@ -336,9 +336,22 @@ def test_a_file_name_in_latin1_bytes_is_read_and_shown_escaped(tmp_path: Path) -
     assert checked.code == 1, checked.err
     assert "tickets: caf\\xe9.csv — 3 rows read, 2 used" in checked.out
     rejects = (tmp_path / "rejects.csv").read_text("utf-8").splitlines()
-    assert rejects[1].startswith("tickets,caf\\xe9.csv,3,E011,created_at")
+    # the row as it is in the file, read again by the file's own name
+    assert (
+        rejects[1]
+        == "tickets,caf\\xe9.csv,3,E011,created_at,cannot read the timestamp,3,soon,,,P1,Cy"
+    )
     del (after := snapshot(tmp_path))["rejects.csv"]
     assert after == before
+
+
+def test_an_unusable_file_named_in_latin1_keeps_the_json_valid(tmp_path: Path) -> None:
+    name = os.fsdecode(b"vid\xe9.csv")
+    (tmp_path / name).write_bytes(b"")
+    r = sh("validate", "-t", name, "-f", "json", cwd=tmp_path)
+    assert r.code == 2 and "\ufffd" not in r.out, r.out
+    [check] = r.json()["inputs"]
+    assert (check["paths"], check["usable"]) == (["vid\\xe9.csv"], False)
 
 
 def test_a_16_mb_cell_in_a_column_no_kpi_reads(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
 from .schema import INPUTS, normalise_name
+from .sources import expand
 
 
 @dataclass
@@ -35,7 +36,7 @@ class InputCheck:
         return self.frame.problems if self.frame is not None else []
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"input": self.name, "paths": self.specs}
+        out: dict[str, Any] = {"input": self.name, "paths": [printable(p) for p in self.specs]}
         if self.fatal is not None:
             out["usable"] = False
             out["error"] = self.fatal
@@ -223,8 +224,10 @@ def rejects_csv(v: Validation) -> str:
             if p.scope == "warning" and p.code != "E020":
                 continue
             by_path.setdefault(p.path, []).append(p)
+        # problems name files as shown (caf\xe9.csv): the file itself is read again
+        files = {printable(p): p for p in expand(c.specs, c.name)}
         for path, problems in by_path.items():
-            raw = _raw_rows(path) if path else None
+            raw = _raw_rows(files.get(path, path)) if path else None
             if raw is not None:
                 for h in raw[0]:
                     if h not in columns:
