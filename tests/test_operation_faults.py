@@ -354,6 +354,17 @@ def test_an_unusable_file_named_in_latin1_keeps_the_json_valid(tmp_path: Path) -
     assert (check["paths"], check["usable"]) == (["vid\\xe9.csv"], False)
 
 
+@pytest.mark.parametrize("command", ["compute", "validate", "summary"])
+def test_a_config_named_in_latin1_keeps_the_json_valid(tmp_path: Path, command: str) -> None:
+    (tmp_path / "t.csv").write_text(csv_lines(T_HEAD, T1, T2), "utf-8")
+    name = os.fsdecode(b"r\xe9glages.yaml")
+    (tmp_path / name).write_text("min_sample: 30\n", "utf-8")
+    r = sh(command, "-t", "t.csv", "--config", name, "-f", "json", cwd=tmp_path)
+    assert r.code == 0 and "\ufffd" not in r.out, r.err
+    doc = r.json()
+    assert doc.get("config", doc.get("config_path")) == "r\\xe9glages.yaml"
+
+
 def test_a_16_mb_cell_in_a_column_no_kpi_reads(tmp_path: Path) -> None:
     """Longer than the 8 MB blocks the CSV is parsed in: the read takes larger blocks."""
     note = "x" * (16 << 20)

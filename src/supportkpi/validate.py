@@ -79,7 +79,7 @@ class Validation:
             "tool": "supportkpi",
             "version": __version__,
             "command": "validate",
-            "config": self.config_path,
+            "config": printable(self.config_path) if self.config_path else None,
             "exit_code": self.exit_code,
             "inputs": [c.to_dict() for c in self.checks],
         }
