@@ -659,8 +659,8 @@ CASES: list[Case] = [
         "minutes-1e300",
         lambda: {"t.csv": lines(M_HEAD, M_OK, "2,2026-11-02T09:00:00Z,1e300,,,,,")},
         0,
-        # no real duration: an unusable value (not "kept, check it" as E015 would say)
-        problems=("tickets:E021",),
+        # no real duration: an implausible value, left out (not "kept, check it" as E015)
+        problems=("tickets:E029",),
         check=expect_no_code("E012"),
     ),
     Case(
@@ -1382,6 +1382,7 @@ CODE_CASES = [
         },
         (*VALIDATE, "--config", "targets.yaml"),
     ),
+    CodeCase("E029", {"t.csv": lines(M_HEAD, "1,2026-11-02,,,1e30,,,")}, VALIDATE),
 ]
 
 

@@ -61,10 +61,12 @@ def test_a_fatal_message_stays_on_one_line(in_tmp: Path) -> None:
 
 # ------------------------------------------------------------------ ids
 def test_float_ids_stay_whole_numbers_or_become_text() -> None:
-    assert ids(pa.chunked_array([[1.0, None, 3.0]])).to_pylist() == [1, None, 3]
-    mixed = ids(pa.chunked_array([[1.0, 1e20, 12.5, None]]))
-    # never rounded into another id; whole numbers still match '1' elsewhere
-    assert mixed.to_pylist() == ["1", "1e+20", "12.5", None]
+    whole, unusable = ids(pa.chunked_array([[1.0, None, 3.0, float("nan")]]))
+    assert whole.to_pylist() == [1, None, 3, None] and not unusable.any()  # NaN: missing
+    mixed, unusable = ids(pa.chunked_array([[1.0, 1e20, 12.5, None]]))
+    # never rounded into another id; whole numbers still match '1' elsewhere; 12.5 is none
+    assert mixed.to_pylist() == ["1", "1e+20", None, None]
+    assert unusable.tolist() == [False, False, True, False]
 
 
 # ------------------------------------------------------------------ encodings

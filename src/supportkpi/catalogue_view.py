@@ -78,6 +78,7 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
     from rich import box
     from rich.table import Table
 
+    from .render.text import for_terminal
     from .terminal import console as terminal_console
 
     buf = io.StringIO()
@@ -96,7 +97,9 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
             str(r["formula"]),
         ]
         if unavailable is not None:
-            cells.append("yes" if r["computable"] else f"[red]no[/]: {r['reason']}")
+            cells.append(
+                "yes" if r["computable"] else f"[red]no[/]: {for_terminal(str(r['reason']))}"
+            )
         t.add_row(*cells)
     console.print(t)
     return buf.getvalue()

@@ -134,7 +134,9 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on err
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    sys.stderr.write(f"supportkpi: error: {message}\n")
+    from .errors import printable  # messages quote exports, paths and values
+
+    sys.stderr.write(f"supportkpi: error: {printable(message)}\n")
     raise typer.Exit(code)
 
 
@@ -144,7 +146,7 @@ def _guard(
     """Run a command body; map our errors to exit 2 with one line, no traceback.
     A run that lasts shows what it is doing on stderr (a terminal, not --quiet).
     `output`: where the report goes (None: stdout), so it is rendered for that."""
-    from .errors import SupportKpiError, printable  # printable: messages quote exports
+    from .errors import SupportKpiError
     from .outputs import forget_reads
     from .terminal import set_destination
 
@@ -163,7 +165,7 @@ def _guard(
     except SupportKpiError as exc:
         if debug:
             raise
-        _fail(printable(str(exc)))
+        _fail(str(exc))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except MemoryError:
@@ -173,10 +175,7 @@ def _guard(
     except Exception as exc:  # a bug: still one line, and how to report it
         if debug:
             raise
-        _fail(
-            printable(f"internal error: {type(exc).__name__}: {exc}")
-            + " (run again with --debug for details)"
-        )
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)")
     raise typer.Exit(code or 0)
 
 
@@ -254,7 +253,9 @@ def note(text: str, quiet: bool = False) -> None:
     """A word for the person at the terminal ("wrote week.html"): on stderr, and only
     when stderr is a terminal — cron mails whatever a job prints."""
     if not quiet and sys.stderr.isatty():
-        sys.stderr.write(text + "\n")
+        from .errors import printable
+
+        sys.stderr.write(printable(text) + "\n")
 
 
 def _same_file(a: str, b: str) -> bool:

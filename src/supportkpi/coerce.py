@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from .arrownp import bools, from_np, literal, mask, pc, strings, to_np, valid
 from .arrownp import flat as _flat
-from .arrownp import from_np, literal, mask, pc, strings, to_np, valid
 from .frame import Dim
 from .schema import UNKNOWN
 from .vocab import parse_bool
@@ -163,33 +163,57 @@ def concat_dims(parts: list[Dim]) -> Dim:
     return relabel(codes, labels)
 
 
-def ids(arr: pa.ChunkedArray) -> pa.Array:
-    """An id column as a flat Arrow array: integers stay integers, all else trimmed text."""
+def ids(arr: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """An id column as a flat Arrow array: integers stay integers, all else trimmed text;
+    and which present values are no id (a number with a fraction, an infinity: null)."""
     flat = _flat(arr)
+    n = len(flat)
+    if pa.types.is_unsigned_integer(flat.type) and n and pc.max(flat).as_py() > _INT64_MAX:
+        # ids above 2**63 (uint64 keys): the exact digits, as text
+        return pc.cast(flat, pa.string()), np.zeros(n, dtype=bool)
     if pa.types.is_integer(flat.type):
-        return flat if flat.type == pa.int64() else pc.cast(flat, pa.int64())
+        ints = flat if flat.type == pa.int64() else pc.cast(flat, pa.int64())
+        return ints, np.zeros(n, dtype=bool)
     if pa.types.is_dictionary(flat.type):
         flat = pc.cast(flat, pa.string())
     if pa.types.is_floating(flat.type):
         return _float_ids(flat)
     text = pc.utf8_trim_whitespace(pc.cast(flat, pa.string()))
-    return pc.if_else(pc.equal(text, literal("")), literal(None, text.type), text)
+    text = pc.if_else(pc.equal(text, literal("")), literal(None, text.type), text)
+    return text, np.zeros(n, dtype=bool)
+
+
+def rounded_ids(arr: pa.ChunkedArray) -> bool:
+    """Whether a float id column holds a number too large to be exact in a float (an id
+    written 9223372036854775813 reads as 9.223372036854776e18)."""
+    if not pa.types.is_floating(arr.type) or not len(arr):
+        return False
+    largest = pc.max(pc.abs(arr)).as_py()
+    return largest is not None and _EXACT < largest < float("inf")
 
 
 _EXACT = float(2**53)  # every whole number up to this one is exact in a float64
+_INT64_MAX = 2**63 - 1
 
 
-def _float_ids(flat: pa.Array) -> pa.Array:
+def _float_ids(flat: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A float id column. 123.0 -> 123: ids exported through spreadsheets pick up a
-    decimal point. An id no integer holds exactly (1e20, 12.5, inf) is an identifier, not a
-    number to round: then the whole column is text, its whole numbers written without
-    '.0' so they still match the same ids in other exports."""
-    f = pc.cast(flat, pa.float64())
-    whole = pc.and_(pc.less_equal(pc.abs(f), _EXACT), pc.equal(pc.floor(f), f))
-    as_int = pc.cast(pc.if_else(whole, f, literal(0.0)), pa.int64())
-    if pc.all(whole).as_py() in (True, None):
-        return as_int
-    return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(f, pa.string()))
+    decimal point. NaN is a missing id (pandas writes an integer column with a gap as
+    floats and NaN). A number with a fraction (12.5) or an infinity is no id: null, and
+    marked. A whole number no integer holds exactly (1e20) is an identifier, not a number
+    to round: then the whole column is text, its whole numbers written without '.0' so
+    they still match the same ids in other exports."""
+    f = to_np(flat, np.float64, np.nan)
+    missing = np.isnan(f)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(f) & (np.floor(f) == f)
+        exact = whole & (np.abs(f) <= _EXACT)
+    unusable = ~missing & ~whole
+    as_int = from_np(np.where(exact, f, 0).astype(np.int64), pa.int64(), ~exact)
+    if not (whole & ~exact).any():
+        return as_int, unusable
+    text = pc.if_else(bools(exact), pc.cast(as_int, pa.string()), pc.cast(flat, pa.string()))
+    return pc.if_else(bools(whole), text, literal(None, pa.string())), unusable
 
 
 def replace_text(arr: pa.ChunkedArray, mapping: dict[str, str]) -> pa.Array:

@@ -350,6 +350,11 @@ class _Validator:
             kw["business_hours"] = self.business_hours(root["business_hours"])
         if kw.get("clock") == "business" and not kw.get("business_hours"):
             raise self.fail(("clock",), "clock: business needs a business_hours schedule")
+        if kw.get("clock") == "business" and not any(kw["business_hours"].values()):
+            raise self.fail(
+                ("business_hours",),
+                'no open hours on any day; expected spans like mon: ["09:00-17:00"]',
+            )
         if "holidays" in root:
             kw["holidays"], kw["holiday_country"] = self.holidays(root["holidays"])
         if "min_sample" in root:
@@ -460,7 +465,9 @@ class _Validator:
         name = self.string(value, ("timezone",))
         try:
             zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # OSError: a folder of the zone database (Europe), which the tzdata package (a
+        # dependency on Windows) opens as a file
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise self.fail(
                 ("timezone",),
                 f"unknown time zone {_show(value)}; use an IANA name like Europe/Paris",
@@ -855,8 +862,13 @@ def _band_text(band: tuple[float, float] | None) -> str:
     return "none" if band is None else f"[{band[0]:g}, {band[1]:g}]"
 
 
+SHOWN_CHARS = 60  # of a value quoted in a message: a 2 MB string is no message
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
+        if len(value) > SHOWN_CHARS:
+            return f"{value[:SHOWN_CHARS]!r}… ({len(value):,} characters)"
         return repr(value)
     if value is None:
         return "nothing"

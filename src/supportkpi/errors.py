@@ -54,6 +54,7 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E026": ("wrong number of fields on a CSV line", "row"),
     "E027": ("empty cell filled from the ticket's event history", "warning"),
     "E028": ("value no SLA policy covers (tickets not judged)", "warning"),
+    "E029": ("implausible value (a duration over 100 years, an amount over 1e15)", "value"),
     # about the header (a warning: the first of two same-named columns is read)
     "E008": ("two columns of the same name (the first is read)", "warning"),
 }
@@ -69,15 +70,27 @@ def scope(code: str) -> Literal["row", "value", "warning"]:
 
 # characters a message must not echo raw: C0/C1 controls and DEL (a newline, \x0b, \x0c
 # or \x85 would split the one-line message; ESC drives the terminal), the Unicode line and
-# paragraph separators, and the invisible direction marks and overrides
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# paragraph separators, the invisible direction marks and overrides, and lone surrogates
+# (a file name's bytes that are not UTF-8: no terminal or encoder takes them)
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\udc80" <= char <= "\udcff":  # a byte that is not UTF-8 (surrogateescape): that byte
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return repr(char)[1:-1]
 
 
 def printable(text: str) -> str:
     """`text` with control characters escaped repr-style (`\\n`, `\\x1b`, `\\u2028`), so a
-    message quoting an export (a column name, a CSV line) stays on one line and cannot
-    drive the terminal."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    message or a report quoting an export (a column name, an agent's name, a CSV line, a
+    file name) stays on its line and cannot drive the terminal. A file name's byte that is
+    not UTF-8 shows as that byte (`caf\\xe9.csv`). Every human-readable output goes through
+    this, under its format's own escaping (rich markup, Markdown, HTML)."""
+    return _UNPRINTABLE.sub(_escaped, text)
 
 
 class SupportKpiError(Exception):

@@ -26,9 +26,24 @@ from .sources import Malformed, Source, expand, open_source, read_columns
 from .timeparse import MAX_US, NAT, US, AmbiguousDates, DateOrder, from_arrow
 
 FIRST_ROWS = 5
+# the column that identifies a row of each input
+OWN_ID = {
+    "tickets": "ticket_id",
+    "surveys": "survey_id",
+    "credits": "credit_id",
+    "customers": "customer_id",
+}
 # from this many rows, columns are typed two at a time
 PARALLEL_TYPING_ROWS = 200_000
 YEAR_SECONDS = 366 * 86400.0
+# the largest value an export can mean, by unit: beyond it (talk_seconds 1e30, a 1e308
+# refund) a value is a fault of the export, and sums of such values overflow to infinity
+PLAUSIBLE: dict[str, tuple[float, str]] = {
+    "seconds": (100 * YEAR_SECONDS, "100 years"),
+    "minutes": (100 * YEAR_SECONDS / 60, "100 years"),
+    "money": (1e15, "1e15"),
+    "count": (1e9, "1e9"),
+}
 
 
 @dataclass
@@ -324,7 +339,11 @@ def _build(
         assert column_spec is not None
         scale = sources[canonical].scale if canonical in sources else 1.0
         arr = table.column(mapping[canonical])
+        if column_spec.type == "id" and as_read and coerce.rounded_ids(arr):
+            arr = _as_written(first.src, mapping[canonical], arr)
         _coerce_column(frame, canonical, column_spec.type, arr, config, first.src, scale)
+
+    as_read = len(raws) == 1 and collapsed is None and first.src.kind == "csv"
 
     if table.num_rows >= PARALLEL_TYPING_ROWS and len(wanted) > 1:
         _in_two_threads(frame, wanted, type_column)
@@ -341,6 +360,17 @@ def _build(
     if spec.name == "surveys":
         _melt_wide_surveys(frame, mapping)
     return frame
+
+
+def _as_written(src: Source, column: str, arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A CSV id column read as floats, some too large for a float to hold exactly
+    (9223372036854775813 and …814 are one float): the column again, as written, so no
+    two ids become one. Its empty cells stay empty."""
+    text, _ = read_columns(src, [column], [], text=True)
+    written = text.column(0)
+    if len(written) != len(arr):  # (the same parser skips the same lines)
+        return arr
+    return pa.chunked_array([pc.if_else(pc.is_valid(arr), written, None)])
 
 
 def _in_two_threads(frame: Frame, columns: list[str], type_column: Callable[[str], None]) -> None:
@@ -457,7 +487,14 @@ def _coerce_column(
     scale: float = 1.0,
 ) -> None:
     if ctype == "id":
-        frame.ids[name] = coerce.ids(arr)
+        frame.ids[name], unusable = coerce.ids(arr)
+        if unusable.any():
+            what = "not an id (a number with a fraction, or an infinity)"
+            if name == OWN_ID.get(frame.name):
+                record(frame, "E010", name, unusable, f"{what}: the row cannot be identified")
+                frame.bad[name] = unusable  # for _check_ids, which drops the row
+            else:  # a reference to another export's row: as if there were none
+                record(frame, "E021", name, unusable, f"{what}: read as no {name}")
         return
     if ctype in ("timestamp", "date"):
         try:
@@ -517,6 +554,11 @@ def _coerce_column(
             if neg.any():
                 record(frame, "E014", name, neg, f"negative value, expected {what}")
                 bad = bad | neg
+            implausible = vals > PLAUSIBLE[ctype][0]
+            if implausible.any():
+                limit = PLAUSIBLE[ctype][1]
+                record(frame, "E029", name, implausible, f"{what} over {limit}: not a real value")
+                bad = bad | implausible
         if ctype == "count":
             frac = np.isfinite(vals) & (vals != np.floor(vals))
             if frac.any():
@@ -717,11 +759,13 @@ def _check_ids(frame: Frame, id_col: str | None) -> None:
     if id_col is None or id_col not in frame.ids:
         return
     ids = frame.ids[id_col]
-    missing = ~valid(ids)
+    absent = ~valid(ids)
+    unusable = frame.bad.pop(id_col, None)  # recorded (E010) when typed
+    missing = absent if unusable is None else absent & ~unusable
     record(frame, "E010", id_col, missing, f"no {id_col}: the row cannot be identified")
-    dup = _superseded_duplicates(ids) & ~missing
+    dup = _superseded_duplicates(ids) & ~absent
     record(frame, "E019", id_col, dup, f"duplicate {id_col}; the last row with the id is used")
-    _drop(frame, missing | dup)
+    _drop(frame, absent | dup)
 
 
 def _superseded_duplicates(ids: pa.Array) -> np.ndarray:
@@ -755,7 +799,7 @@ def _check_tickets(frame: Frame) -> None:
         "no created_at: the ticket cannot be placed in a period",
     )
     _drop(frame, no_created)
-    _check_ids(frame, "ticket_id")
+    _check_ids(frame, OWN_ID["tickets"])
     created = frame.cols["created_at"]
     # a duration in minutes stands for the event it measures
     for minutes_col, event_col in (
@@ -847,7 +891,7 @@ def _check_surveys(frame: Frame, config: Config) -> None:
     _drop(frame, no_type | bad_type | no_score)
     _unplaced(frame, "submitted_at", "response")
     if "survey_id" in frame.ids:
-        _check_ids(frame, "survey_id")
+        _check_ids(frame, OWN_ID["surveys"])
 
 
 def _unplaced(frame: Frame, column: str, what: str) -> None:
@@ -864,7 +908,7 @@ def _unplaced(frame: Frame, column: str, what: str) -> None:
 
 def _check_credits(frame: Frame, config: Config) -> None:
     _unplaced(frame, "created_at", "credit")
-    _check_ids(frame, "credit_id")
+    _check_ids(frame, OWN_ID["credits"])
     cur = frame.dims.get("currency")
     if cur is None or "amount" not in frame.cols:
         return
@@ -891,7 +935,7 @@ def _check_credits(frame: Frame, config: Config) -> None:
 
 
 def _check_customers(frame: Frame) -> None:
-    _check_ids(frame, "customer_id")
+    _check_ids(frame, OWN_ID["customers"])
     started = frame.cols.get("started_at")
     if started is None:
         return

@@ -44,7 +44,7 @@ class _Spinner:
                 return
             # not Console.status: its Live redirects sys.stdout into the console while it
             # runs, so a report written then lands on stderr, and `> out.csv` stays empty
-            self.spinner = Spinner("dots", self.text)
+            self.spinner = Spinner("dots", _plain(self.text))
             self.status = Live(
                 self.spinner,
                 console=Console(stderr=True),
@@ -59,7 +59,7 @@ class _Spinner:
         with self.lock:
             self.text = text
             if self.status is not None:
-                self.spinner.update(text=text)
+                self.spinner.update(text=_plain(text))
 
     def close(self) -> None:
         self.timer.cancel()
@@ -68,6 +68,16 @@ class _Spinner:
             if self.status is not None:
                 self.status.stop()
                 self.status = None
+
+
+def _plain(text: str) -> Any:
+    """The stage as plain text: a file name (from a folder anyone can write to) carries
+    no rich markup and no escape sequence to the terminal."""
+    from rich.text import Text
+
+    from .errors import printable
+
+    return Text(printable(text))
 
 
 _current: _Spinner | None = None

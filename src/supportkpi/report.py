@@ -13,7 +13,7 @@ from typing import Any
 
 from . import __version__
 from .engine import Result
-from .errors import Problem
+from .errors import Problem, printable
 from .periods import Window, elapsed_share, iso_us
 
 
@@ -126,7 +126,7 @@ class Report:
             "clock": self.clock,
             "period": self.period_dict(),
             "every": self.every,
-            "config": self.config_path,
+            "config": printable(self.config_path) if self.config_path else None,
             "inputs": [i.to_dict() for i in self.inputs],
             "group_by": self.group_by,
             "results": [result_dict(r, self.currency) for r in self.results],

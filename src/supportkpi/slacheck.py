@@ -20,7 +20,7 @@ from . import grouping, progress, sla
 from .arrownp import from_np, to_np
 from .config import NO_CONFIG_NOTE, Config
 from .engine import Engine, Query, Result
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, printable
 from .frame import Dim, Frame
 from .periods import Window, iso_us, parse_instant, to_us
 from .report import Report, Uncovered
@@ -302,7 +302,7 @@ def miss_lines(check: SlaCheck) -> list[str]:
     out = []
     for r in check.failing:
         what = r.kpi.replace("sla_", "").replace("_", " ")
-        grp = ", ".join(f"{k} {v}" for k, v in r.group.items()) or "overall"
+        grp = printable(", ".join(f"{k} {v}" for k, v in r.group.items())) or "overall"
         if r.value is None:
             continue
         t = r.target or {}

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from .errors import InputError, printable
 from .outputs import mark_read, mark_read_stdin
 
 if TYPE_CHECKING:
@@ -117,10 +117,13 @@ class Source:
     sample_bytes: int = 0
     sample_rows: int = 0
     sample_swallows: bool = False
+    types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
 
     @property
     def display(self) -> str:
-        return "<stdin>" if self.path == "-" else self.path
+        """The name in messages and reports: a byte that is not UTF-8, or a control
+        character, escaped (`caf\\xe9.csv`), so every output can print it."""
+        return "<stdin>" if self.path == "-" else printable(self.path)
 
 
 def expand(specs: list[str], input_name: str) -> list[str]:
@@ -130,9 +133,18 @@ def expand(specs: list[str], input_name: str) -> list[str]:
         if spec == "-":
             out.append(spec)
         elif os.path.isdir(spec):
+            try:
+                names = os.listdir(spec)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read the folder: {exc.strerror}",
+                    path=spec,
+                    code="E001",
+                    hint="check its permissions",
+                ) from exc
             found = sorted(
                 os.path.join(spec, f)
-                for f in os.listdir(spec)
+                for f in names
                 if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith(".")
             )
             if not found:
@@ -149,13 +161,17 @@ def expand(specs: list[str], input_name: str) -> list[str]:
                 raise InputError("no file matches this pattern", path=spec, code="E001")
             out.extend(found)
         else:
-            if not os.path.exists(spec):
+            try:
+                os.stat(spec)
+            except FileNotFoundError:
                 raise InputError(
                     "no such file",
                     path=spec,
                     code="E001",
                     hint=f"check the path given to --{input_name}",
-                )
+                ) from None
+            except OSError as exc:  # a folder on the way that may not be searched
+                raise InputError(f"cannot read: {exc.strerror}", path=spec, code="E001") from exc
             out.append(spec)
     return out
 
@@ -262,7 +278,7 @@ def open_source(path: str) -> Source:
     head = _read_head(src)
     if head.startswith(b"PAR1"):
         src.kind = "parquet"
-        src.header = _parquet_columns(src)
+        _parquet_schema(src)
         return src
     if path.lower().endswith((".parquet", ".pq")):
         raise InputError("not a Parquet file (no PAR1 magic bytes)", path=src.display, code="E003")
@@ -319,15 +335,16 @@ def _sample_rows(src: Source, text: str, cut: bool) -> None:
     src.sample_rows = max(0, rows - 1 - int(cut))  # not the header, nor a cut last row
 
 
-def _parquet_columns(src: Source) -> list[str]:
+def _parquet_schema(src: Source) -> None:
     import pyarrow.parquet as pq
 
     try:
-        return list(pq.ParquetFile(_parquet_handle(src)).schema_arrow.names)
+        schema = pq.ParquetFile(_parquet_handle(src)).schema_arrow
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise InputError(
             f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
         ) from exc
+    src.header, src.types = list(schema.names), list(schema.types)
 
 
 def _parquet_handle(src: Source) -> object:
@@ -335,7 +352,19 @@ def _parquet_handle(src: Source) -> object:
         import pyarrow as pa
 
         return pa.BufferReader(src.data)
-    return src.path
+    return arrow_file(src.path)
+
+
+def arrow_file(path: str) -> Any:
+    """`path` for pyarrow, which takes UTF-8 names only: a name with bytes that are not
+    UTF-8 (`caf\\xe9.csv`, written by a Latin-1 system) is opened by its bytes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        import pyarrow as pa
+
+        return pa.OSFile(os.fsencode(path))
+    return path
 
 
 @dataclass
@@ -376,6 +405,7 @@ def read_columns(
     if src.kind == "parquet":
         import pyarrow.parquet as pq
 
+        _single_values(src, columns)
         try:
             # ParquetFile.read, not read_table: read_table imports pyarrow.dataset, and
             # with it pandas (~0.15 s of start-up) for nothing
@@ -390,7 +420,7 @@ def read_columns(
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
-        return _single_values(src, table), Malformed()
+        return _text_as_text(src, _first_of_each_name(table)), Malformed()
 
     # First as if no quoted value spans lines (pyarrow parses that ~1.5x faster). A value
     # that does split its record into pieces, and with two or more columns at least one
@@ -415,6 +445,9 @@ def read_columns(
 # (fewer chunks to convert and join) and 1 MB ones 15 % slower; types are inferred from
 # the first block, so a larger one also sees more rows
 CSV_BLOCK = 8 << 20
+# a row larger than a block (a long free-text cell) cannot be parsed: the read starts
+# again with blocks four times larger, up to this; a larger row is refused
+CSV_ROW_MAX = 512 << 20
 
 
 def _read_csv(
@@ -460,9 +493,10 @@ def _read_csv(
     types = {written.get(c, c): t for c, t in types.items()}
     include = [written.get(c, c) for c in columns]
     encoding = src.encoding
-    for _attempt in range(3):
+    block = CSV_BLOCK
+    for _attempt in range(8):
         bad = Malformed()  # the handler looks `bad` up when called
-        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK, use_threads=threads)
+        read_opts = pacsv.ReadOptions(encoding=encoding, block_size=block, use_threads=threads)
         parse_opts = pacsv.ParseOptions(
             delimiter=src.delimiter,
             newlines_in_values=not one_line_rows,
@@ -475,7 +509,7 @@ def _read_csv(
             strings_can_be_null=not text,
             quoted_strings_can_be_null=not text,
         )
-        stream: object = src.path if src.data is None and not src.compressed else _stream(src)
+        stream = arrow_file(src.path) if src.data is None and not src.compressed else _stream(src)
         undecodable: list[Any] = []  # a line pyarrow could not hand to on_bad_row
         try:
             with _unraisable(undecodable):
@@ -490,6 +524,16 @@ def _read_csv(
             if encoding == "utf8" and ("UTF8" in message or undecodable):
                 encoding = src.encoding = MIXED  # bytes past the sniffed sample not UTF-8
                 continue
+            if "straddl" in message:  # a row longer than a block
+                if block < CSV_ROW_MAX:
+                    block *= 4
+                    continue
+                raise InputError(
+                    f"a row longer than {CSV_ROW_MAX >> 20} MB",
+                    path=src.display,
+                    code="E003",
+                    hint="a quote opened and never closed? Check the export",
+                ) from exc
             raise InputError(_csv_message(message), path=src.display, code="E003") from exc
         except KeyError as exc:  # (a LookupError, but no encoding's)
             raise InputError(
@@ -679,7 +723,7 @@ def _stream(src: Source) -> Any:
 
     if src.data is not None:
         return pa.BufferReader(src.data)
-    return pa.input_stream(src.path, compression="gzip" if src.compressed else None)
+    return pa.input_stream(arrow_file(src.path), compression="gzip" if src.compressed else None)
 
 
 def _swallowing(chunk: pa.Array, pattern: str) -> np.ndarray | None:
@@ -749,21 +793,40 @@ def _open_text(src: Source) -> io.TextIOWrapper:
 
 
 # ------------------------------------------------------------- Parquet columns
-def _single_values(src: Source, table: pa.Table) -> pa.Table:
-    """Parquet columns must hold one value per row, and text must be text: a list or a
-    record column is refused, and so is a binary column that is not UTF-8 (read as text
-    when it is)."""
+def _single_values(src: Source, columns: list[str]) -> None:
+    """Parquet columns must hold one value per row: a list, map or record column that a
+    KPI or a breakdown reads is refused (the first of two same-named columns is read)."""
     import pyarrow as pa
 
-    for i, (name, col) in enumerate(zip(table.column_names, table.columns, strict=True)):
-        t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    for name in columns:
+        t = src.types[src.header.index(name)]
+        t = t.value_type if pa.types.is_dictionary(t) else t
         if pa.types.is_nested(t):
             what = "records" if pa.types.is_struct(t) else "maps" if pa.types.is_map(t) else "lists"
             raise InputError(
                 f"column {name} holds {what} ({t}), expected single values",
                 path=src.display,
                 code="E003",
+                hint="flatten the column in the export, or leave it out of the mapping",
             )
+
+
+def _first_of_each_name(table: pa.Table) -> pa.Table:
+    """A Parquet file may name two columns alike: the first is read, as in a CSV (the
+    load reports E008)."""
+    first: dict[str, int] = {}
+    for i, name in enumerate(table.column_names):
+        first.setdefault(name, i)
+    return table if len(first) == table.num_columns else table.select(list(first.values()))
+
+
+def _text_as_text(src: Source, table: pa.Table) -> pa.Table:
+    """Text must be text: a binary Parquet column is read as text when it is UTF-8, and
+    refused when it is not."""
+    import pyarrow as pa
+
+    for i, (name, col) in enumerate(zip(table.column_names, table.columns, strict=True)):
+        t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
         if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
             table = table.set_column(i, name, _utf8(src, name, col))
     return table

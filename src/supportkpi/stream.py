@@ -48,7 +48,7 @@ from .partials import FactPartial, FineSpace
 from .periods import Window, parse_instant
 from .report import InputSummary, Report
 from .schema import normalise_name
-from .sources import expand, open_source
+from .sources import arrow_file, expand, open_source
 from .timeparse import NAT
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def parts_of(paths: list[str]) -> list[Part]:
         import pyarrow.parquet as pq
 
         try:
-            meta = pq.ParquetFile(path).metadata
+            meta = pq.ParquetFile(arrow_file(path)).metadata
         except Exception as exc:
             raise InputError(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
@@ -164,7 +164,7 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
     for path in dict.fromkeys(p.path for p in parts):
         if open_source(path).kind != "parquet":
             return None
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(arrow_file(path))
         schema = pf.schema_arrow
         for rg in range(pf.metadata.num_row_groups):
             meta = pf.metadata.row_group(rg)
@@ -173,7 +173,7 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
                 name = col.path_in_schema
                 if name not in columns or name not in schema.names:
                     continue
-                typ = schema.field(name).type
+                typ = schema.types[schema.names.index(name)]  # a name may be there twice
                 if not pa.types.is_timestamp(typ):
                     continue
                 stats = col.statistics

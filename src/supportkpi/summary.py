@@ -47,7 +47,7 @@ from . import __version__
 from . import kpis as catalogue
 from .config import NO_CONFIG_NOTE, Config
 from .engine import Z95, Result
-from .errors import SupportKpiError, UsageError
+from .errors import SupportKpiError, UsageError, printable
 from .kpis import Count, OpenAtEnd, Retention, Sum
 from .periods import (
     Window,
@@ -659,7 +659,7 @@ class _Builder:
             inputs=[i.to_dict() for i in series.inputs],
             min_tickets=self.min_tickets,
             min_surveys=self.min_surveys,
-            config_path=self.config.path,
+            config_path=printable(self.config.path) if self.config.path else None,
         )
         s.partial = not is_over(_midnight(end, tz), as_of_us)
         self._restore_stdin_paths(s)

@@ -21,6 +21,7 @@ from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
 from .schema import INPUTS, normalise_name
+from .sources import expand
 
 
 @dataclass
@@ -35,7 +36,7 @@ class InputCheck:
         return self.frame.problems if self.frame is not None else []
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"input": self.name, "paths": self.specs}
+        out: dict[str, Any] = {"input": self.name, "paths": [printable(p) for p in self.specs]}
         if self.fatal is not None:
             out["usable"] = False
             out["error"] = self.fatal
@@ -78,7 +79,7 @@ class Validation:
             "tool": "supportkpi",
             "version": __version__,
             "command": "validate",
-            "config": self.config_path,
+            "config": printable(self.config_path) if self.config_path else None,
             "exit_code": self.exit_code,
             "inputs": [c.to_dict() for c in self.checks],
         }
@@ -211,7 +212,7 @@ def render_json(v: Validation) -> str:
 
 def rejects_csv(v: Validation) -> str:
     """Every row a problem touches, as it was in the export, with the reason."""
-    from .render.common import safe_text
+    from .render.text import safe_text
 
     records: list[dict[str, str]] = []
     columns: list[str] = []
@@ -224,8 +225,10 @@ def rejects_csv(v: Validation) -> str:
             if p.scope == "warning" and p.code != "E020":
                 continue
             by_path.setdefault(p.path, []).append(p)
+        # problems name files as shown (caf\xe9.csv): the file itself is read again
+        files = {printable(p): p for p in expand(c.specs, c.name)}
         for path, problems in by_path.items():
-            raw = _raw_rows(path) if path else None
+            raw = _raw_rows(files.get(path, path)) if path else None
             if raw is not None:
                 for h in raw[0]:
                     if h not in columns:
@@ -271,14 +274,14 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
         return None
     import pyarrow as pa
 
-    from .sources import open_source, read_columns
+    from .sources import arrow_file, open_source, read_columns
 
     try:
         src = open_source(path)
         if src.kind == "parquet":
             import pyarrow.parquet as pq
 
-            table = pq.ParquetFile(path).read()
+            table = pq.ParquetFile(arrow_file(path)).read()
         else:  # as the loader reads it, so row numbers agree: every column, as text
             table, _ = read_columns(src, [], [], text=True)
     except Exception:  # the rejects file is a help: without raw values it still lists rows

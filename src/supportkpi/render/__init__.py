@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..report import Report
+if TYPE_CHECKING:  # render.text serves `kpis` and messages: no numpy on import
+    from ..report import Report
 
 FORMATS = ("table", "json", "csv", "markdown")
 

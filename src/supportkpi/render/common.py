@@ -31,12 +31,6 @@ LEGEND = [
 ]
 MARK = {status: " " + mark for status, mark, _ in LEGEND}
 TO_DATE = " (to date)"  # after the label of a period not over at the as-of time
-_INJECTION = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: str) -> str:
-    """Neutralise spreadsheet formula injection in a text cell (prefix a quote)."""
-    return "'" + text if text.startswith(_INJECTION) else text
 
 
 def fmt_value(unit: str, value: float | None, currency: str = "USD") -> str:

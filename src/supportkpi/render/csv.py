@@ -7,7 +7,7 @@ import csv
 import io
 
 from ..report import Report, result_dict
-from .common import safe_text
+from .text import safe_text
 
 _FIXED = ["kpi", "label"]
 _TAIL = [

@@ -1,5 +1,6 @@
-"""Markdown: pastes into chat, wikis and tickets. Text is escaped for tables and
-protected against formula injection (the table may be pasted into a spreadsheet)."""
+"""Markdown: pastes into chat, wikis and tickets. Text goes through `common.markdown`, as
+in the summary: no markup, HTML, link or image from an export's values, no escape
+sequence, and no formula (the table may be pasted into a spreadsheet)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,11 @@ from .common import (
     header_lines,
     legend,
     notable_exclusions,
-    safe_text,
     to_date_groups,
 )
+from .text import markdown
 
 PIVOT_MAX_GROUPS = 8
-
-
-def esc(text: str) -> str:
-    return safe_text(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
 def _row(cells: list[str]) -> str:
@@ -36,17 +33,17 @@ def _row(cells: list[str]) -> str:
 
 def render(report: Report) -> str:
     out = ["# supportkpi report", ""]
-    out += [f"- {esc(line)}" for line in header_lines(report)]
+    out += [f"- {markdown(line)}" for line in header_lines(report)]
     notable = notable_exclusions(report)
     for keys, results in breakdowns(report):
         out.append("")
-        out.append("## Overall" if not keys else "## By " + esc(" × ".join(keys)))
+        out.append("## Overall" if not keys else "## By " + markdown(" × ".join(keys)))
         out.append("")
         if not keys:
             out += _overall(report, results, notable)
             if notable:
                 out += ["", "Left out: rows with a bad value, from the KPIs that read it", ""]
-                out += [f"- {esc(note)}" for note in notable.values()]
+                out += [f"- {markdown(note)}" for note in notable.values()]
         elif len(groups_of(results)) <= PIVOT_MAX_GROUPS:
             out += _pivot(report, results)
         else:
@@ -68,11 +65,11 @@ def _overall(
     ]
     for r, excluded in zip(results, left_out, strict=True):
         label = r.label
-        status = STATUS_TEXT[r.status] if r.value is not None else esc(r.reason or "")
+        status = STATUS_TEXT[r.status] if r.value is not None else markdown(r.reason or "")
         lines.append(
             _row(
                 [
-                    esc(label),
+                    markdown(label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_ci(r),
@@ -89,13 +86,13 @@ def _overall(
 def _pivot(report: Report, results: list[Result]) -> list[str]:
     groups = groups_of(results)
     to_date = to_date_groups(results)
-    heads = [esc(", ".join(group_cell(k, v, g in to_date) for k, v in g)) for g in groups]
+    heads = [markdown(", ".join(group_cell(k, v, g in to_date) for k, v in g)) for g in groups]
     lines = [_row(["KPI", *heads]), _row(["---"] + ["---:"] * len(groups))]
     by_kpi: dict[str, dict[tuple, Result]] = {}
     for r in results:
         by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
     for cells in by_kpi.values():
-        row = [esc(next(iter(cells.values())).label)]
+        row = [markdown(next(iter(cells.values())).label)]
         for g in groups:
             cell = cells.get(g)
             row.append(
@@ -109,7 +106,7 @@ def _pivot(report: Report, results: list[Result]) -> list[str]:
 
 def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[str]:
     lines = [
-        _row([*(esc(k) for k in keys), "KPI", "Value", "n", "Target", "Status"]),
+        _row([*(markdown(k) for k in keys), "KPI", "Value", "n", "Target", "Status"]),
         _row(["---"] * len(keys) + ["---", "---:", "---:", "---", "---"]),
     ]
     to_date = to_date_groups(results)
@@ -118,8 +115,8 @@ def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[
         lines.append(
             _row(
                 [
-                    *(esc(group_cell(k, r.group[k], in_progress)) for k in keys),
-                    esc(r.label),
+                    *(markdown(group_cell(k, r.group[k], in_progress)) for k in keys),
+                    markdown(r.label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_target(r.unit, r.target, report.currency),
@@ -130,4 +127,4 @@ def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[
     return lines
 
 
-__all__ = ["esc", "group_label", "render"]
+__all__ = ["group_label", "render"]

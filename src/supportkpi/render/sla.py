@@ -10,8 +10,9 @@ from ..durations import format_duration
 from ..periods import local_text
 from ..report import Report
 from ..sla import STATES
-from .common import header_lines, safe_text
-from .table import STYLE, _console, _escape
+from .common import header_lines
+from .table import STYLE, _console
+from .text import for_terminal, safe_text
 
 MAX_TABLE_TICKETS = 200
 TICKET_COLUMNS = [
@@ -33,7 +34,7 @@ def render_table(report: Report, key: str) -> str:
     buf = io.StringIO()
     console = _console(buf)
     for line in header_lines(report):
-        console.print(_escape(line))
+        console.print(for_terminal(line))
     t = Table(title="SLA compliance", box=box.SIMPLE_HEAVY, title_justify="left")
     for col, just in (
         ("target", "left"),
@@ -54,11 +55,11 @@ def render_table(report: Report, key: str) -> str:
         status = r.status.replace("_", " ") if r.value is not None else (r.reason or "")
         t.add_row(
             r.kpi.removeprefix("sla_").replace("_", " "),
-            _escape(group),
+            for_terminal(group),
             "—" if r.value is None else f"{r.value:.1f}%",
             goal,
             *(str(r.extra.get(s, 0)) for s in STATES[:4]),
-            f"[{style}]{status}[/]" if style else _escape(status),
+            f"[{style}]{status}[/]" if style else for_terminal(status),
         )
     console.print(t)
     if report.tickets is not None:
@@ -78,9 +79,9 @@ def render_table(report: Report, key: str) -> str:
             tt.add_column(col)
         for row in shown:
             tt.add_row(
-                _escape(str(row["ticket_id"])),
-                _escape(str(row.get(key, ""))),
-                _escape(str(row["agent"] or "")),
+                for_terminal(str(row["ticket_id"])),
+                for_terminal(str(row.get(key, ""))),
+                for_terminal(str(row["agent"] or "")),
                 row["target"],
                 row["state"],
                 format_duration(row["elapsed_seconds"]),

@@ -17,15 +17,16 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..durations import format_duration
+from ..errors import printable
 from ..periods import local_text
 from ..summary import Bar, Line, Summary
-from .common import STATUS_TEXT, fmt_target, fmt_value, safe_text
+from .common import STATUS_TEXT, fmt_target, fmt_value
+from .text import for_terminal, markdown
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
@@ -676,7 +677,6 @@ def _console(buf: io.StringIO) -> Any:
 
 def render_table(s: Summary) -> str:
     from rich import box
-    from rich.markup import escape
     from rich.table import Table as RichTable
 
     from .table import STYLE
@@ -686,84 +686,71 @@ def render_table(s: Summary) -> str:
     console = _console(buf)
 
     def styled(cell: Cell) -> str:
-        text = escape(cell.text)
+        text = for_terminal(cell.text)
         style = STYLE.get(cell.status or "") or TONE_STYLE.get(cell.tone or "")
         if cell.strong:
             text = f"[bold]{text}[/]"
         return f"[{style}]{text}[/]" if style and cell.text else text
 
-    console.print(f"[bold]{escape(doc.title)}[/]")
+    console.print(f"[bold]{for_terminal(doc.title)}[/]")
     for line in doc.meta:
-        console.print(escape(line))
+        console.print(for_terminal(line))
     for section in doc.sections:
         console.print()
-        console.print(f"[bold underline]{escape(section.title)}[/]")
+        console.print(f"[bold underline]{for_terminal(section.title)}[/]")
         for block in section.blocks:
             if isinstance(block, Table):
                 t = RichTable(
-                    title=escape(block.title) if block.title else None,
+                    title=for_terminal(block.title) if block.title else None,
                     box=box.SIMPLE_HEAVY,
                     title_justify="left",
                 )
                 for i, h in enumerate(block.headers):
-                    t.add_column(escape(h), justify="right" if i in block.right else "left")
+                    t.add_column(for_terminal(h), justify="right" if i in block.right else "left")
                 for row in block.rows:
                     t.add_row(*(styled(c) for c in row))
                 console.print(t)
             elif isinstance(block, Items):
                 if block.title:
-                    console.print(f"[bold]{escape(block.title)}[/]")
+                    console.print(f"[bold]{for_terminal(block.title)}[/]")
                 for i, item in enumerate(block.items, 1):
                     bullet = f"{i}." if block.ordered else "•"
                     style = STYLE.get(item.status or "")
-                    lead = escape(item.lead)
+                    lead = for_terminal(item.lead)
                     lead = f"[{style}]{lead}[/]" if style else f"[bold]{lead}[/]"
-                    text = f": {escape(item.text)}" if item.text else ""
+                    text = f": {for_terminal(item.text)}" if item.text else ""
                     if item.spark is not None:
                         text += " " + sparkline(item.spark)
                     console.print(f"  {bullet} {lead}{text}")
                     for child in item.children:
                         box_ = "[ ]" if item.checklist else "-"
-                        console.print(f"      {escape(box_)} {escape(child)}")
+                        console.print(f"      {for_terminal(box_)} {for_terminal(child)}")
             else:
                 console.print(
-                    f"[dim]{escape(block.text)}[/]" if block.muted else escape(block.text)
+                    f"[dim]{for_terminal(block.text)}[/]"
+                    if block.muted
+                    else for_terminal(block.text)
                 )
     if doc.notes:
         console.print()
         for note in doc.notes:
-            console.print(f"[dim]{escape(note)}[/]")
+            console.print(f"[dim]{for_terminal(note)}[/]")
     return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- Markdown
-# Markdown that text could turn into markup: a backslash, a table pipe, emphasis, code,
-# links, HTML tags (< before a letter, / ! or ?), and _ that is not inside a word
-_MD_SPECIAL = re.compile(
-    r"[\\|*`\[\]]|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)"
-)
-
-
-def md(text: str, number: bool = False) -> str:
-    """Text for a Markdown cell or line: no markup, no HTML, no spreadsheet formula
-    (unless it is a number we formatted: its leading + or - is a sign)."""
-    text = text if number else safe_text(text)
-    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-
-
 def render_markdown(s: Summary) -> str:
     doc = document(s)
-    out = [f"# {md(doc.title)}", ""]
-    out += [f"- {md(line)}" for line in doc.meta]
+    out = [f"# {markdown(doc.title)}", ""]
+    out += [f"- {markdown(line)}" for line in doc.meta]
     for section in doc.sections:
-        out += ["", f"## {md(section.title)}"]
+        out += ["", f"## {markdown(section.title)}"]
         for block in section.blocks:
             out.append("")
             if isinstance(block, Table):
                 if block.title:
-                    out += [f"**{md(block.title)}**", ""]
-                out.append("| " + " | ".join(md(h) for h in block.headers) + " |")
+                    out += [f"**{markdown(block.title)}**", ""]
+                out.append("| " + " | ".join(markdown(h) for h in block.headers) + " |")
                 out.append(
                     "| "
                     + " | ".join(
@@ -773,27 +760,29 @@ def render_markdown(s: Summary) -> str:
                 )
                 for row in block.rows:
                     cells = [
-                        f"**{md(c.text)}**" if c.strong and c.text else md(c.text, c.number)
+                        f"**{markdown(c.text)}**"
+                        if c.strong and c.text
+                        else markdown(c.text, c.number)
                         for c in row
                     ]
                     out.append("| " + " | ".join(cells) + " |")
             elif isinstance(block, Items):
                 if block.title:
-                    out += [f"**{md(block.title)}**", ""]
+                    out += [f"**{markdown(block.title)}**", ""]
                 for i, item in enumerate(block.items, 1):
                     bullet = f"{i}." if block.ordered else "-"
-                    text = f": {md(item.text)}" if item.text else ""
+                    text = f": {markdown(item.text)}" if item.text else ""
                     if item.spark is not None:
                         text += " " + sparkline(item.spark)
-                    out.append(f"{bullet} **{md(item.lead)}**{text}")
+                    out.append(f"{bullet} **{markdown(item.lead)}**{text}")
                     for child in item.children:
                         box_ = "- [ ]" if item.checklist else "-"
-                        out.append(f"   {box_} {md(child)}")
+                        out.append(f"   {box_} {markdown(child)}")
             else:
-                out.append(f"_{md(block.text)}_" if block.muted else md(block.text))
+                out.append(f"_{markdown(block.text)}_" if block.muted else markdown(block.text))
     if doc.notes:
         out += ["", "---", ""]
-        out += [f"- {md(n)}" for n in doc.notes]
+        out += [f"- {markdown(n)}" for n in doc.notes]
     return "\n".join(out) + "\n"
 
 
@@ -844,7 +833,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def h(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(printable(text), quote=True)
 
 
 def svg_sparkline(

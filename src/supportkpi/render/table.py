@@ -22,6 +22,7 @@ from .common import (
     notable_exclusions,
     to_date_groups,
 )
+from .text import for_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,13 +46,7 @@ def _console(buf: io.StringIO) -> Console:
 def _status(r: Result) -> str:
     text = STATUS_TEXT[r.status] if r.value is not None else (r.reason or "")
     style = STYLE.get(r.status)
-    return f"[{style}]{text}[/]" if style and text else _escape(text)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+    return f"[{style}]{text}[/]" if style and text else for_terminal(text)
 
 
 def render(report: Report) -> str:
@@ -61,7 +56,7 @@ def render(report: Report) -> str:
     buf = io.StringIO()
     console = _console(buf)
     for line in header_lines(report):
-        console.print(_escape(line))
+        console.print(for_terminal(line))
     notable = notable_exclusions(report)
     for keys, results in breakdowns(report):
         title = "Overall" if not keys else "By " + " × ".join(keys)
@@ -83,26 +78,26 @@ def render(report: Report) -> str:
                 t.add_column(col, justify=just, no_wrap=col == "Left out")
             for r, excluded in zip(results, left_out, strict=True):
                 t.add_row(
-                    _escape(r.label),
+                    for_terminal(r.label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_ci(r),
                     fmt_target(r.unit, r.target, report.currency),
                     _status(r),
                     r.tier or "",
-                    *((_escape(excluded),) if any(left_out) else ()),
+                    *((for_terminal(excluded),) if any(left_out) else ()),
                 )
         elif len(groups) <= PIVOT_MAX_GROUPS:
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
             t.add_column("KPI")
             for g in groups:
                 head = ", ".join(group_cell(k, v, g in to_date) for k, v in g)
-                t.add_column(_escape(head), justify="right")
+                t.add_column(for_terminal(head), justify="right")
             by_kpi: dict[str, dict[tuple, Result]] = {}
             for r in results:
                 by_kpi.setdefault(r.kpi, {})[tuple(r.group.items())] = r
             for cells in by_kpi.values():
-                row = [_escape(next(iter(cells.values())).label)]
+                row = [for_terminal(next(iter(cells.values())).label)]
                 for g in groups:
                     cell = cells.get(g)
                     if cell is None:
@@ -117,7 +112,7 @@ def render(report: Report) -> str:
         else:
             t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
             for k in keys:
-                t.add_column(_escape(k))
+                t.add_column(for_terminal(k))
             for col, just in (
                 ("KPI", "left"),
                 ("Value", "right"),
@@ -129,8 +124,8 @@ def render(report: Report) -> str:
             for r in results:
                 in_progress = tuple(r.group.items()) in to_date
                 t.add_row(
-                    *(_escape(group_cell(k, r.group[k], in_progress)) for k in keys),
-                    _escape(r.label),
+                    *(for_terminal(group_cell(k, r.group[k], in_progress)) for k in keys),
+                    for_terminal(r.label),
                     fmt_value(r.unit, r.value, report.currency),
                     f"{r.n:,}",
                     fmt_target(r.unit, r.target, report.currency),
@@ -140,8 +135,8 @@ def render(report: Report) -> str:
         if not keys and notable:
             console.print("Left out: rows with a bad value, from the KPIs that read it")
             for note in notable.values():
-                console.print("  " + _escape(note))
+                console.print("  " + for_terminal(note))
     marks = legend(report.results, "  ")
     if marks:
-        console.print(_escape(marks))
+        console.print(for_terminal(marks))
     return buf.getvalue()
