@@ -605,3 +605,18 @@ def test_a_period_without_data_says_what_the_data_covers(project: Path) -> None:
     r = sh("compute", "--period", "2025-W10", "-k", "tickets", cwd=project)  # a mistyped year
     assert r.code == 0
     assert f"no ticket was created in 2025-W10: the tickets cover {days[0]} to {days[-1]}" in r.out
+
+
+def test_rating_words_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
+    """Zendesk writes its satisfaction ratings `Good` / `Bad` in CSV exports."""
+    write_csv(
+        tmp_path / "s.csv",
+        ["Ticket ID", "Satisfaction Score", "Created at"],
+        [[i, word, "2026-11-02 10:00"] for i, word in enumerate(["Good", "Bad ", "GOOD", "good"])],
+    )
+    r = sh(
+        "compute", "-s", "s.csv", "--preset", "zendesk", "-k", "csat", "-f", "json", cwd=tmp_path
+    )
+    doc = json.loads(r.out)
+    assert [(x["value"], x["n"]) for x in doc["results"]] == [(75.0, 4)]  # 3 good of 4
+    assert doc["inputs"][0]["rows_rejected"] == {}

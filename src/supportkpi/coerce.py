@@ -217,11 +217,16 @@ def _float_ids(flat: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 
 def replace_text(arr: pa.ChunkedArray, mapping: dict[str, str]) -> pa.Array:
-    """Text values replaced through `mapping` (others kept), vectorised."""
+    """Text values replaced through `mapping` (others kept), vectorised; matched
+    ignoring case and surrounding spaces (`Good`, `good `, `GOOD`), the first key of
+    the mapping winning among keys alike."""
     text = pc.cast(_flat(arr), pa.string())
-    keys = strings(list(mapping))
-    values = strings(list(mapping.values()))
-    idx = pc.index_in(pc.utf8_trim_whitespace(text), value_set=keys)
+    folded: dict[str, str] = {}
+    for key, value in mapping.items():
+        folded.setdefault(key.strip().lower(), value)
+    keys = strings(list(folded))
+    values = strings(list(folded.values()))
+    idx = pc.index_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)), value_set=keys)
     mapped = pc.take(values, idx)
     return pc.if_else(
         pc.is_valid(idx),
