@@ -620,3 +620,18 @@ def test_rating_words_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
     doc = json.loads(r.out)
     assert [(x["value"], x["n"]) for x in doc["results"]] == [(75.0, 4)]  # 3 good of 4
     assert doc["inputs"][0]["rows_rejected"] == {}
+
+
+def test_an_export_whose_every_row_is_rejected_is_unusable(tmp_path: Path) -> None:
+    """A quote opened on the first data line and never closed swallows the file: no
+    'Tickets created 0' with exit 0, but one line saying why, and validate's detail."""
+    (tmp_path / "t.csv").write_text(
+        'ticket_id,created_at\n1,"2026-11-02T09:00:00Z\n2,2026-11-02T10:00:00Z\n'
+    )
+    r = sh("compute", "-t", "t.csv", "-k", "tickets", cwd=tmp_path)
+    assert r.code == 2 and r.out == ""
+    (line,) = r.err.strip().splitlines()
+    assert "t.csv: every one of its" in line and "rows was rejected" in line
+    assert "a quote opened on line 2 is never closed" in line
+    v = sh("validate", "-t", "t.csv", cwd=tmp_path)
+    assert v.code == 1 and "E026 a quote opened on line 2 is never closed" in v.out

@@ -134,7 +134,7 @@ def test_a_quote_never_closed_in_a_column_not_read(in_tmp: Path) -> None:
     (in_tmp / "t.csv").write_text("\n".join(lines) + "\n")
     _, inp = tickets_json("t.csv", "--kpi", "tickets")
     assert (inp["rows_read"], inp["rows_used"]) == (4999, 2999)
-    assert "lines 3001" in problem(inp, "E026")["message"]
+    assert "a quote opened on line 3001 is never closed" in problem(inp, "E026")["message"]
 
 
 def test_line_breaks_and_delimiters_in_a_quoted_cell_are_fine(in_tmp: Path) -> None:

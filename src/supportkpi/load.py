@@ -391,13 +391,22 @@ def _malformed_problem(frame: Frame, spec: InputSpec, raw: _Raw) -> None:
     found = "/".join(str(x) for x in sorted(malformed.found))
     lines = ", ".join(str(x) for x in malformed.lines)
     where = f": lines {lines}" if lines else ""
+    if set(malformed.found) <= {malformed.expected}:  # the count is right: lines swallowed
+        message = (
+            f"a quote opened on line {lines or '?'} is never closed: the lines after it are"
+            " read into one cell"
+        )
+    else:
+        message = (
+            f"lines with {found} fields where the header has {malformed.expected}"
+            f" (a stray delimiter or quote?){where}"
+        )
     frame.problems.append(
         Problem(
             "E026",
             spec.name,
             "",
-            f"lines with {found} fields where the header has {malformed.expected}"
-            f" (a stray delimiter or quote?){where}",
+            message,
             malformed.count,
             [max(x - 1, 1) for x in malformed.lines],
             raw.src.display,

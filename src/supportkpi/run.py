@@ -187,6 +187,7 @@ def load_all(
     else:
         for name in names:
             frames[name] = load_input(name, paths[name], config, requests[name])
+            _some_rows_used(frames[name])
             if loaded is not None:
                 loaded.keep(name, paths[name], config, requests[name], frames[name])
         attach_inputs(frames)
@@ -251,6 +252,21 @@ def plan_reads(
         read_dims += [config.sla.key, *config.sla.overrides]  # the SLA policies' keys
     requests = {name: Request(need[name], tuple(dict.fromkeys(read_dims))) for name in paths}
     return paths, requests
+
+
+def _some_rows_used(frame: Frame) -> None:
+    """An export whose every row was rejected is unusable: its KPIs would read as zeros
+    (a CSV whose first quote is never closed showed 'Tickets created 0', exit 0)."""
+    if frame.rows_read == 0 or frame.n > 0:
+        return
+    worst = max(frame.problems, key=lambda p: p.rows, default=None)
+    why = f": {worst.code} {worst.column or ''} {worst.message}".rstrip() if worst else ""
+    raise InputError(
+        f"every one of its {frame.rows_read:,} rows was rejected{why}",
+        path=", ".join(frame.paths),
+        code=worst.code if worst else "E003",
+        hint=f"`supportkpi validate --{frame.name} …` shows each problem with its rows",
+    )
 
 
 def _check_dims(
