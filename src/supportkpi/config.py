@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import kpis as kpi_catalogue
-from .durations import parse_duration
+from .durations import format_duration, format_duration_spec, parse_duration
 from .errors import ConfigError
 from .schema import INPUTS, closest, normalise_name
 from .vocab import ENUMS, PRIORITIES
@@ -26,6 +26,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # a targets.yaml is a few KB; YAML is parsed at about 150 KB a second, so a larger file is
 # refused before it is parsed rather than keep a cron job busy for minutes
 MAX_CONFIG_BYTES = 256 << 10
+# an SLA target must fall due within this many years of open time: the due-time tables
+# grow with it (a one-minute-a-week schedule and a 365d target is 10,000 years of weeks)
+MAX_DUE_YEARS = 100
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ def _year_start_us(year: int) -> int:
     # (year 10000 is one past datetime's last: 9999 has 365 days)
     day = dt.date(min(year, 9999), 1, 1).toordinal() + (365 if year > 9999 else 0)
     return (day - dt.date(1970, 1, 1).toordinal()) * 86_400_000_000
+
+
+def open_seconds_per_week(hours: dict[str, tuple[tuple[int, int], ...]]) -> int:
+    """Open seconds of a weekly schedule (minutes from midnight, per weekday)."""
+    return sum((end - start) * 60 for spans in hours.values() for start, end in spans)
 
 
 # --------------------------------------------------------------------------- loading
@@ -427,6 +435,8 @@ class _Validator:
             kw["valid_years"] = self.valid_years(root["valid_years"])
         if "limits" in root:
             kw["limits"] = self.limits(root["limits"])
+        if kw.get("clock") == "business":
+            self.due_in_reach(kw["business_hours"], kw.get("sla", Config().sla))
         return Config(**kw)
 
     def valid_years(self, value: Any) -> tuple[int, int]:
@@ -458,6 +468,34 @@ class _Validator:
         if value < lo or (hi is not None and value > hi):
             raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
         return value
+
+    def due_in_reach(self, hours: dict[str, tuple[tuple[int, int], ...]], sla: SlaConfig) -> None:
+        """Every SLA target falls due within MAX_DUE_YEARS of open time: a due time is
+        found on a table of the open intervals up to it, which grows with the wait."""
+        week = open_seconds_per_week(hours)
+        if week <= 0:
+            raise self.fail(("business_hours",), "the schedule has no open hours")
+        most = week * MAX_DUE_YEARS * 365.25 / 7
+        found: list[tuple[tuple, float]] = []
+        for key, policy in sla.policies.items():
+            for name in ("first_response", "resolution"):
+                found.append((("sla", "policies", key, name), getattr(policy, name) or 0.0))
+        for dim, by_value in sla.overrides.items():
+            for val, per_key in by_value.items():
+                for pkey, fields in per_key.items():
+                    for name, seconds in fields.items():
+                        if name != "compliance":
+                            found.append((("sla", "overrides", dim, val, pkey, name), seconds))
+        for keypath, seconds in found:
+            if seconds > most:
+                years, minutes = seconds / week * 7 / 365.25, week // 60
+                raise self.fail(
+                    keypath,
+                    f"{format_duration_spec(seconds)} of business hours falls due about"
+                    f" {years:,.0f} years later (business_hours are open {minutes:,}"
+                    f" minute{'s' if minutes != 1 else ''} a week); at most"
+                    f" {format_duration(most)}, {MAX_DUE_YEARS} years of them",
+                )
 
     def definitions(self, value: Any) -> dict[str, str]:
         defs = self.mapping(value, ("definitions",))
