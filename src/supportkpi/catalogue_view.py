@@ -32,7 +32,7 @@ def _available(
             continue
         cols: set[str] = set()
         for path in expand(specs, name):
-            src = open_source(path)
+            src = open_source(path, config.limits)
             cols |= set(resolve_columns(INPUTS[name], src.header, config, src))
         if name == "surveys" and cols & {"csat", "nps", "ces"}:
             cols |= {"type", "score"}

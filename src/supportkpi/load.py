@@ -190,7 +190,7 @@ def _read(
     row_groups: list[int] | None = None,
 ) -> _Raw:
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
-    src = open_source(path)
+    src = open_source(path, config.limits)
     splits = config.split.get(spec.name, ())
     rules = config.events.get(spec.name)
     header = list(src.header) + [name for rule in splits for name in rule.into]

@@ -47,7 +47,7 @@ from .partials import FactPartial, FineSpace
 from .periods import parse_instant
 from .report import InputSummary, Report
 from .schema import normalise_name
-from .sources import expand, open_source
+from .sources import expand, is_pipe, open_source
 from .timeparse import NAT
 
 if TYPE_CHECKING:
@@ -568,9 +568,9 @@ def _streamable(plan: tuple) -> None:
 
 
 def _refuse(paths: dict[str, list[str]], config: Config) -> None:
-    if any(p == "-" for name in ("tickets", "surveys") for p in paths.get(name, ())):
-        raise NotInParts(
-            "reading in parts (--low-memory) reads files, not stdin (-)",
+    if any(is_pipe(p) for name in ("tickets", "surveys") for p in paths.get(name, ())):
+        raise NotInParts(  # (each part opens its file again: a pipe can be read once)
+            "reading in parts (--low-memory) reads files, not stdin (-) or a pipe",
             hint="save the export to a file, or leave out --low-memory",
         )
     others = [name for name in _NOT_STREAMED if name in paths]
