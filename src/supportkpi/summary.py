@@ -54,12 +54,19 @@ from .periods import (
     iso_us,
     label_of,
     local_date,
-    parse_instant,
     parse_period,
     previous_period,
 )
 from .report import InputSummary, Report
-from .run import INPUT_NAMES, Loaded, Options, compute, make_window, resolve_config
+from .run import (
+    INPUT_NAMES,
+    Loaded,
+    Options,
+    compute,
+    make_window,
+    parse_as_of,
+    resolve_config,
+)
 from .schema import UNKNOWN, closest
 from .targets import judge
 
@@ -608,7 +615,7 @@ class _Builder:
 
     def build(self, period: str | None, as_of: str | None) -> Summary:
         tz = self.config.timezone
-        as_of_us = parse_instant(as_of, tz, "--as-of") if as_of else None
+        as_of_us = parse_as_of(as_of, self.config) if as_of else None
         label = None
         if period is not None or as_of_us is not None:
             label = parse_period(period)[2] if period else default_period(as_of_us or 0, tz)
