@@ -225,6 +225,15 @@ def test_named_pipe_in_a_summary_is_read_once(inputs: Inputs) -> None:
     assert tickets["value"] == sum(created[:10] in week for _, created in rows)
 
 
+def test_an_error_in_a_summary_of_a_pipe_names_the_pipe(inputs: Inputs) -> None:
+    """Not the temporary file that holds it for the summary's several runs."""
+    with fifo_fed(inputs.path / "f", b"ticket_id,agent\n1,Ann\n"):
+        r = capped("summary", "-t", "f", cwd=inputs.path)
+    refused(r, "error: f: missing required column created_at")
+    r = capped("summary", "-t", "-", cwd=inputs.path, stdin=b"ticket_id,agent\n1,Ann\n")
+    refused(r, "error: <stdin>: missing required column created_at")
+
+
 # ------------------------------------------------------------------ the config
 def test_config_too_large_is_refused_before_it_is_parsed(inputs: Inputs) -> None:
     """A 4 MB targets.yaml took over 15 s to parse: refused by its size, at once."""

@@ -515,7 +515,12 @@ def _pipes_spooled(options: Options, config: Config) -> Iterator[tuple[Options, 
                     spec = path
                 specs.append(spec)
             changes[name] = specs
-        yield dataclasses.replace(options, **changes), spooled
+        try:
+            yield dataclasses.replace(options, **changes), spooled
+        except SupportKpiError as exc:  # name the input, not its temporary copy
+            if exc.path in spooled:
+                exc.path = "<stdin>" if spooled[exc.path] == "-" else spooled[exc.path]
+            raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
