@@ -545,22 +545,35 @@ CASES: list[Case] = [
         problems=("tickets:E022",),
         check=expect_rows(2, 2),
     ),
-    Case(
+    Case(  # outside the valid years (1990–2100 by default): typing errors, rejected
         "years-9999-and-1900",
         lambda: tickets(T1, "2,9999-12-31T23:59:59Z,,,P3,Bob", "3,1900-01-01T00:00:00Z,,,P3,Cy"),
         0,
-        check=expect_rows(3, 3),
+        problems=("tickets:E030",),
+        check=expect_rows(3, 1),
     ),
     Case(
         "year-9999-every-year",
         lambda: tickets(T1, "2,9999-12-31T23:59:59Z,,,P3,Bob"),
         0,
         args=(*COMPUTE, "--every", "year"),
+        problems=("tickets:E030",),
     ),
     Case(
         "offset-pushes-past-year-9999",
         lambda: tickets(T1, "2,9999-12-31T23:59:59-14:00,,,P3,Bob"),
         0,
+        problems=("tickets:E030",),
+    ),
+    Case(  # the valid years are the config's to set
+        "years-9999-and-1900-valid",
+        lambda: {
+            **tickets(T1, "2,9999-12-31T23:59:59Z,,,P3,Bob", "3,1900-01-01T00:00:00Z,,,P3,Cy"),
+            "targets.yaml": b"valid_years: [1, 9999]\n",
+        },
+        0,
+        args=WITH_CONFIG,
+        check=expect_rows(3, 3),
     ),
     Case(
         "series-with-an-empty-period",
@@ -830,7 +843,13 @@ CASES: list[Case] = [
         problems=("tickets:E012",),
         check=lambda doc: sla_counts(doc, "sla_first_response", met=0, breached=0),
     ),
-    Case("sla-years-1900", lambda: tickets(T1, "2,1900-01-01T00:00:00Z,,,P1,Bob"), 1, args=SLA),
+    Case(  # a ticket of 1900 is a typing error (E030), not a breach
+        "sla-years-1900",
+        lambda: tickets(T1, "2,1900-01-01T00:00:00Z,,,P1,Bob"),
+        0,
+        args=SLA,
+        problems=("tickets:E030",),
+    ),
     Case(
         "sla-header-only",
         lambda: tickets(),
@@ -1372,6 +1391,9 @@ CODE_CASES = [
             ),
         },
         (*VALIDATE, "--config", "targets.yaml"),
+    ),
+    CodeCase(  # (on created_at the whole row goes: it cannot be placed)
+        "E030", {"t.csv": lines(T_HEAD, T1, "2,2026-11-02T09:00:00Z,,2206-11-02,P1,A")}, VALIDATE
     ),
     CodeCase(  # P4 is a known priority, but these policies name none for it
         "E028",

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from . import threads
 from .arrownp import from_np, pc, to_np
-from .config import WEEKDAYS, Config
+from .config import WEEKDAYS, Config, open_seconds_per_week
 from .errors import ConfigError
 from .timeparse import NAT
 
@@ -86,7 +86,7 @@ class BusinessClock:
         self.hours = hours
         self.tz = tz
         self.holidays = np.array(sorted(holidays), dtype="datetime64[D]")
-        self.week_seconds = sum((e - s) * 60 for spans in hours.values() for s, e in spans)
+        self.week_seconds = open_seconds_per_week(hours)
         if self.week_seconds <= 0:
             raise ConfigError("business_hours: the schedule has no open hours")
         self._table: _Table | None = None

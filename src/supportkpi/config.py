@@ -16,13 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import kpis as kpi_catalogue
-from .durations import parse_duration
+from .durations import format_duration, format_duration_spec, parse_duration
 from .errors import ConfigError
 from .schema import INPUTS, closest, normalise_name
 from .vocab import ENUMS, PRIORITIES
 
 DEFAULT_CONFIG_NAME = "targets.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# a targets.yaml is a few KB; YAML is parsed at about 150 KB a second, so a larger file is
+# refused before it is parsed rather than keep a cron job busy for minutes
+MAX_CONFIG_BYTES = 256 << 10
+# an SLA target must fall due within this many years of open time: the due-time tables
+# grow with it (a one-minute-a-week schedule and a 365d target is 10,000 years of weeks)
+MAX_DUE_YEARS = 100
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,16 @@ DEFAULT_POLICIES = {
     "P3": Policy(4 * 3600, 24 * 3600, 90.0),
     "P4": Policy(8 * 3600, 72 * 3600, 85.0),
 }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one run reads and builds, so that a small or endless input cannot
+    take the machine's memory or time (README, "Limits")."""
+
+    stdin_mb: int = 1024  # stdin and pipes are held in memory whole
+    gzip_ratio: int = 100  # a .csv.gz may expand to this many times its size (≥ 64 MB)
+    periods: int = 2000  # buckets of one series: --every, --by day/week/month…
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,10 @@ class Config:
     costs: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
+    # timestamps outside these years (inclusive) are typing errors (0026 for 2026), not
+    # data: they are rejected (E030), so that no series runs over two thousand years
+    valid_years: tuple[int, int] = (1990, 2100)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def currency(self) -> str:
@@ -156,6 +176,23 @@ class Config:
         """The KPIs a bad value in this column of this input affects, with this
         config's definitions and SLA keys."""
         return kpi_catalogue.readers(source, column, self.definitions, self.sla_columns)
+
+    @property
+    def valid_span(self) -> tuple[int, int]:
+        """The first and last µs (UTC) of `valid_years`."""
+        first, last = self.valid_years
+        return _year_start_us(first), _year_start_us(last + 1) - 1
+
+
+def _year_start_us(year: int) -> int:
+    # (year 10000 is one past datetime's last: 9999 has 365 days)
+    day = dt.date(min(year, 9999), 1, 1).toordinal() + (365 if year > 9999 else 0)
+    return (day - dt.date(1970, 1, 1).toordinal()) * 86_400_000_000
+
+
+def open_seconds_per_week(hours: dict[str, tuple[tuple[int, int], ...]]) -> int:
+    """Open seconds of a weekly schedule (minutes from midnight, per weekday)."""
+    return sum((end - start) * 60 for spans in hours.values() for start, end in spans)
 
 
 # --------------------------------------------------------------------------- loading
@@ -201,8 +238,15 @@ def load_config(path: str | None, preset: str | None = None) -> Config:
 
     mark_read(path)
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"config is larger than {MAX_CONFIG_BYTES >> 10} KB: not a targets.yaml",
+                path=path,
+                hint="a targets.yaml is a few KB; `supportkpi init` writes a starter",
+            )
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", path=path) from exc
     try:
@@ -334,6 +378,8 @@ class _Validator:
             "costs",
             "actions",
             "definitions",
+            "valid_years",
+            "limits",
         )
         self.keys(root, allowed, ())
         kw: dict[str, Any] = {"path": self.path}
@@ -420,7 +466,71 @@ class _Validator:
                 self.kpi_name(k, ("actions", k))
                 out[k] = self.strings(v, ("actions", k))
             kw["actions"] = out
+        if "valid_years" in root:
+            kw["valid_years"] = self.valid_years(root["valid_years"])
+        if "limits" in root:
+            kw["limits"] = self.limits(root["limits"])
+        if kw.get("clock") == "business":
+            self.due_in_reach(kw["business_hours"], kw.get("sla", Config().sla))
         return Config(**kw)
+
+    def valid_years(self, value: Any) -> tuple[int, int]:
+        kp = ("valid_years",)
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.fail(
+                kp, f"expected [first, last] years like [1990, 2100], got {_show(value)}"
+            )
+        first, last = (self.whole(v, (*kp, i), 1, 9999, "a year") for i, v in enumerate(value))
+        if last < first:
+            raise self.fail(kp, "expected [first, last] with first ≤ last")
+        return first, last
+
+    def limits(self, value: Any) -> Limits:
+        m = self.mapping(value, ("limits",))
+        self.keys(m, ("stdin_mb", "gzip_ratio", "periods"), ("limits",))
+        return Limits(**{k: self.whole(v, ("limits", k), 1) for k, v in m.items()})
+
+    def whole(
+        self,
+        value: Any,
+        keypath: tuple,
+        lo: int,
+        hi: int | None = None,
+        what: str = "a whole number",
+    ) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
+        if value < lo or (hi is not None and value > hi):
+            raise self.fail(keypath, f"expected {what}{_range_text(lo, hi)}, got {_show(value)}")
+        return value
+
+    def due_in_reach(self, hours: dict[str, tuple[tuple[int, int], ...]], sla: SlaConfig) -> None:
+        """Every SLA target falls due within MAX_DUE_YEARS of open time: a due time is
+        found on a table of the open intervals up to it, which grows with the wait."""
+        week = open_seconds_per_week(hours)
+        if week <= 0:
+            raise self.fail(("business_hours",), "the schedule has no open hours")
+        most = week * MAX_DUE_YEARS * 365.25 / 7
+        found: list[tuple[tuple, float]] = []
+        for key, policy in sla.policies.items():
+            for name in ("first_response", "resolution"):
+                found.append((("sla", "policies", key, name), getattr(policy, name) or 0.0))
+        for dim, by_value in sla.overrides.items():
+            for val, per_key in by_value.items():
+                for pkey, fields in per_key.items():
+                    for name, seconds in fields.items():
+                        if name != "compliance":
+                            found.append((("sla", "overrides", dim, val, pkey, name), seconds))
+        for keypath, seconds in found:
+            if seconds > most:
+                years, minutes = seconds / week * 7 / 365.25, week // 60
+                raise self.fail(
+                    keypath,
+                    f"{format_duration_spec(seconds)} of business hours falls due about"
+                    f" {years:,.0f} years later (business_hours are open {minutes:,}"
+                    f" minute{'s' if minutes != 1 else ''} a week); at most"
+                    f" {format_duration(most)}, {MAX_DUE_YEARS} years of them",
+                )
 
     def definitions(self, value: Any) -> dict[str, str]:
         defs = self.mapping(value, ("definitions",))

@@ -356,7 +356,10 @@ class Engine:
         if not grains or ts is None or not len(ts):
             return {}
         lo, hi = int(ts.min()), int(ts.max())
-        return {g: make_buckets(g, lo, hi, self.config.timezone) for g in grains}
+        return {
+            g: make_buckets(g, lo, hi, self.config.timezone, self.config.limits.periods)
+            for g in grains
+        }
 
     def fine_dims(
         self, source: str, rows: np.ndarray | slice, ts: np.ndarray | None
@@ -687,7 +690,9 @@ class Engine:
             if w.start is not None
             else (int(first_instants.min()) if len(first_instants) else end)
         )
-        b = make_buckets(self.query.every, lo, max(lo, end - 1), self.config.timezone)
+        b = make_buckets(
+            self.query.every, lo, max(lo, end - 1), self.config.timezone, self.config.limits.periods
+        )
         return np.minimum(np.asarray(b.starts[1:], dtype=np.int64), as_of), list(b.labels)
 
     def _at_period_ends(
@@ -752,7 +757,13 @@ class Engine:
         start = self._period_starts()
         end = int(self._period_ends(np.array([start], dtype=np.int64))[0][-1])
         if self.query.every:
-            b = make_buckets(self.query.every, start, max(start, end - 1), self.config.timezone)
+            b = make_buckets(
+                self.query.every,
+                start,
+                max(start, end - 1),
+                self.config.timezone,
+                self.config.limits.periods,
+            )
             periods = np.minimum(np.asarray(b.starts, dtype=np.int64), end)
             labels = list(b.labels)
         else:

@@ -55,6 +55,7 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E027": ("empty cell filled from the ticket's event history", "warning"),
     "E028": ("value no SLA policy covers (tickets not judged)", "warning"),
     "E029": ("implausible value (a duration over 100 years, an amount over 1e15)", "value"),
+    "E030": ("timestamp outside the valid years", "value"),
     # about the header (a warning: the first of two same-named columns is read)
     "E008": ("two columns of the same name (the first is read)", "warning"),
 }

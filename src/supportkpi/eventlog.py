@@ -54,6 +54,7 @@ class Collapsed:
     table: pa.Table
     events: int  # rows of the log
     bad_time: np.ndarray  # positions of the events whose time could not be read
+    far_time: np.ndarray  # positions of the events timed outside the valid years
     intervals: Intervals | None
     # event-derived times of columns the export does have: they fill its empty cells
     fallback: dict[str, np.ndarray]
@@ -65,13 +66,19 @@ def is_event_log(table: pa.Table, rules: EventRules) -> bool:
 
 
 def collapse(
-    table: pa.Table, rules: EventRules, tz: str, order: DateOrder, provide: tuple[str, ...]
+    table: pa.Table,
+    rules: EventRules,
+    tz: str,
+    order: DateOrder,
+    provide: tuple[str, ...],
+    span: tuple[int, int],
 ) -> Collapsed:
-    """One row per ticket; `provide` names the canonical columns to synthesise."""
+    """One row per ticket; `provide` names the canonical columns to synthesise. Events
+    timed outside `span` (the valid years) are left out, as unreadable ones are."""
     n = table.num_rows
     ids = pc.dictionary_encode(table.column(rules.id).combine_chunks())
     id_code = to_np(ids.indices, np.int64, -1)
-    parsed = from_arrow(table.column(rules.time), tz, order)
+    parsed = from_arrow(table.column(rules.time), tz, order, span)
     when = parsed.us
     sort_when = np.where(when == NAT, np.iinfo(np.int64).max, when)  # unreadable: last
     keys = [sort_when, id_code]
@@ -135,4 +142,5 @@ def collapse(
         nxt = np.r_[when_s[1:], NAT]
         nxt[ends] = NAT
         intervals = Intervals(group, status_code, status_labels, when_s, nxt)
-    return Collapsed(out, n, np.flatnonzero(parsed.bad), intervals, fallback)
+    far = np.flatnonzero(parsed.outside) if parsed.outside is not None else np.zeros(0, int)
+    return Collapsed(out, n, np.flatnonzero(parsed.bad), far, intervals, fallback)

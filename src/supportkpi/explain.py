@@ -35,7 +35,7 @@ from .kpis import (
     resolve,
 )
 from .measures import MISSING
-from .run import Options, default_as_of, load_all, make_window, resolve_config
+from .run import Options, default_as_of, load_all, make_window, parse_as_of, resolve_config
 from .schema import TIME_DIMS, closest, normalise_name
 from .timeparse import NAT
 
@@ -77,9 +77,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     frames = load_all(options, config, [kpi_name], [dims] if dims else [], dims_option="--where")
     as_of = default_as_of(frames) or 0
     if options.as_of:
-        from .periods import parse_instant
-
-        as_of = parse_instant(options.as_of, config.timezone, "--as-of")
+        as_of = parse_as_of(options.as_of, config)
     engine = Engine(
         frames,
         Query([kpi_name], [dims] if dims else [], window, None, as_of, options.cohort),

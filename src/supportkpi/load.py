@@ -23,7 +23,7 @@ from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
 from .schema import INPUTS, TIME_DIMS, UNKNOWN, InputSpec, closest, normalise_name
 from .sources import Malformed, Source, expand, open_source, read_columns
-from .timeparse import MAX_US, NAT, US, AmbiguousDates, DateOrder, from_arrow
+from .timeparse import NAT, US, AmbiguousDates, DateOrder, from_arrow
 
 FIRST_ROWS = 5
 # the column that identifies a row of each input
@@ -147,7 +147,7 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         ]
         frame = _concat(name, parts)
     if name == "tickets":
-        _check_tickets(frame)
+        _check_tickets(frame, config)
     elif name == "surveys":
         _check_surveys(frame, config)
     elif name == "credits":
@@ -189,7 +189,7 @@ def _read(
     row_groups: list[int] | None = None,
 ) -> _Raw:
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
-    src = open_source(path)
+    src = open_source(path, config.limits)
     splits = config.split.get(spec.name, ())
     rules = config.events.get(spec.name)
     header = list(src.header) + [name for rule in splits for name in rule.into]
@@ -290,7 +290,9 @@ def _build(
         event_file = to_np(table.column(_FILE), np.int32, 0)
         event_row = to_np(table.column(_ROW), np.int64, 0)
         order: DateOrder = config.date_order  # type: ignore[assignment]
-        collapsed = eventlog.collapse(table, rules, config.timezone, order, first.provided)
+        collapsed = eventlog.collapse(
+            table, rules, config.timezone, order, first.provided, config.valid_span
+        )
         table = collapsed.table
     elif rules is not None:
         # one row per ticket already: only the columns it has
@@ -321,14 +323,24 @@ def _build(
     for raw in raws:
         _malformed_problem(frame, spec, raw)
         _same_name_problem(frame, spec, raw, table.num_rows, config)
-    if collapsed is not None and len(collapsed.bad_time):
+    problem_events = (
+        [
+            ("E022", collapsed.bad_time, "cannot read the event time"),
+            ("E030", collapsed.far_time, _outside_years(config)),
+        ]
+        if collapsed is not None
+        else []
+    )
+    for code, events, why in problem_events:
+        if not len(events):
+            continue
         assert rules is not None
-        for f in np.unique(event_file[collapsed.bad_time]):
-            rows = event_row[collapsed.bad_time[event_file[collapsed.bad_time] == f]]
+        for f in np.unique(event_file[events]):
+            rows = event_row[events[event_file[events] == f]]
             frame.problems.append(
-                Problem("E022", spec.name, rules.time, "cannot read the event time"
-                        " (the event is left out of the ticket's history)", len(rows),
-                        [int(r) for r in rows[:FIRST_ROWS]], frame.paths[int(f) - file_index],
+                Problem(code, spec.name, rules.time, f"{why} (the event is left out of the"
+                        " ticket's history)", len(rows), [int(r) for r in rows[:FIRST_ROWS]],
+                        frame.paths[int(f) - file_index],
                         tuple(dict.fromkeys(k for col in eventlog.provides(rules)
                                             for k in config.readers(spec.name, col))))
             )  # fmt: skip
@@ -507,7 +519,12 @@ def _coerce_column(
         return
     if ctype in ("timestamp", "date"):
         try:
-            parsed = from_arrow(arr, config.timezone, config.date_order)  # type: ignore[arg-type]
+            parsed = from_arrow(
+                arr,
+                config.timezone,
+                config.date_order,  # type: ignore[arg-type]
+                config.valid_span,
+            )
         except AmbiguousDates as exc:
             raise InputError(
                 f"{exc}",
@@ -521,6 +538,9 @@ def _coerce_column(
             code = "E011" if name == "created_at" and frame.name == "tickets" else "E022"
             record(frame, code, name, parsed.bad, "cannot read the timestamp")
             frame.bad[name] = parsed.bad
+        if parsed.outside is not None:
+            record(frame, "E030", name, parsed.outside, _outside_years(config))
+            frame.bad[name] = frame.bad.get(name, np.zeros(frame.n, dtype=bool)) | parsed.outside
         if parsed.mixed_naive is not None:
             record(
                 frame,
@@ -596,6 +616,11 @@ def _coerce_column(
         if absurd.any():
             record(frame, "E015", name, absurd, "duration over a year (kept; check the export)")
     frame.cols[name] = vals
+
+
+def _outside_years(config: Config) -> str:
+    first, last = config.valid_years
+    return f"outside the years {first}–{last} (a typing error? valid_years in the config)"
 
 
 def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
@@ -795,11 +820,11 @@ def _superseded_duplicates(ids: pa.Array) -> np.ndarray:
     return later_same
 
 
-def _check_tickets(frame: Frame) -> None:
+def _check_tickets(frame: Frame, config: Config) -> None:
     created = frame.cols["created_at"]
     no_created = created == NAT
     bad_created = frame.bad.pop("created_at", np.zeros(frame.n, dtype=bool))
-    # unreadable created_at was already recorded (E011); missing ones are recorded here
+    # unreadable created_at was already recorded (E011, E030); missing ones are here
     record(
         frame,
         "E011",
@@ -807,6 +832,7 @@ def _check_tickets(frame: Frame) -> None:
         no_created & ~bad_created,
         "no created_at: the ticket cannot be placed in a period",
     )
+    _rejects_rows(frame, ("created_at",))
     _drop(frame, no_created)
     _check_ids(frame, OWN_ID["tickets"])
     created = frame.cols["created_at"]
@@ -819,11 +845,13 @@ def _check_tickets(frame: Frame) -> None:
         if minutes is None or event_col in frame.cols:
             continue
         has = ~np.isnan(minutes)
-        # a duration ending after the year 9999 is no duration (and overflows a timestamp)
+        # the event it stands for must fall in the valid years too (and a duration ending
+        # after the year 9999 would overflow a timestamp)
         with np.errstate(invalid="ignore"):
-            too_long = has & (minutes > (MAX_US - created) / 60e6)
+            too_long = has & (minutes > (config.valid_span[1] - created) / 60e6)
         if too_long.any():
-            record(frame, "E021", minutes_col, too_long, "a duration ending after the year 9999")
+            last = config.valid_years[1]
+            record(frame, "E030", minutes_col, too_long, f"a duration ending after the year {last}")
             has &= ~too_long
             frame.bad[minutes_col] = frame.bad.get(minutes_col, np.zeros(frame.n, bool)) | too_long
         frame.cols[event_col] = np.where(

@@ -16,6 +16,7 @@ as-of time: a survey answered after the tickets export was taken still counts.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import ClassVar
@@ -324,9 +325,9 @@ class Measures:
         out = np.full(self.frame.n, -1, dtype=np.int64)
         if not ok.any():
             return out, 1
-        b = make_buckets(
-            "day", int(resolved[ok].min()), int(resolved[ok].max()), self.config.timezone
-        )
+        first, last = int(resolved[ok].min()), int(resolved[ok].max())
+        # days, not a series shown: no limits.periods (the valid years bound them)
+        b = make_buckets("day", first, last, self.config.timezone, limit=sys.maxsize)
         day = np.searchsorted(np.asarray(b.starts, dtype=np.int64), resolved[ok], "right") - 1
         out[ok] = agent.codes[ok].astype(np.int64) * len(b) + day
         return out, agent.size * len(b)

@@ -153,6 +153,14 @@ def next_date(day: dt.date, grain: str) -> dt.date:
     return dt.date(day.year + 1, 1, 1)
 
 
+def _buckets_between(first: dt.date, last: dt.date, grain: str) -> int:
+    """Buckets of `grain` from the one starting at `first` to the one holding `last`."""
+    if grain in ("day", "week"):
+        return (last - first).days // (1 if grain == "day" else 7) + 1
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return {"month": months, "quarter": months // 3, "year": last.year - first.year}[grain] + 1
+
+
 def label_of(start: dt.date, grain: str) -> str:
     if grain == "day":
         return start.isoformat()
@@ -227,16 +235,27 @@ class Buckets:
         return len(self.labels)
 
 
-def make_buckets(grain: str, lo_us: int, hi_us: int, tz: str) -> Buckets:
-    """Buckets of `grain` covering [lo_us, hi_us] (both inclusive)."""
+def make_buckets(grain: str, lo_us: int, hi_us: int, tz: str, limit: int) -> Buckets:
+    """Buckets of `grain` covering [lo_us, hi_us] (both inclusive); more than `limit` of
+    them is refused (a series grows with its span: a year 0026 among 2026's tickets made
+    a weekly series by agent of 2.7M rows)."""
     if grain not in GRAINS:
         raise UsageError(
             f"unknown period grain {grain!r}", hint="use day, week, month, quarter or year"
         )
     day = floor_date(local_date(lo_us, tz), grain)
     last = local_date(hi_us, tz)
+    count = _buckets_between(day, last, grain)
+    if count > limit:
+        raise UsageError(
+            f"a series of {count:,} {grain}s ({label_of(day, grain)} to"
+            f" {label_of(floor_date(last, grain), grain)}) is longer than limits.periods"
+            f" allows ({limit:,})",
+            hint="narrow it with --period or --from/--to, or use a longer grain (--every"
+            " month); or raise limits.periods in targets.yaml",
+        )
     starts, labels = [], []
-    # one step per bucket (calendar metadata, not data): at most a few thousand
+    # one step per bucket (calendar metadata, not data): at most `limit`
     while True:
         starts.append(local_midnight_us(day, tz))
         labels.append(label_of(day, grain))

@@ -306,6 +306,20 @@ def default_as_of(frames: dict[str, Frame]) -> int | None:
     return None
 
 
+def parse_as_of(text: str, config: Config) -> int:
+    """--as-of, within the valid years: a mistyped year would judge every open ticket
+    thousands of years late and stretch every series to it."""
+    as_of = parse_instant(text, config.timezone, "--as-of")
+    first, last = config.valid_span
+    if not first <= as_of <= last:
+        years = "–".join(str(y) for y in config.valid_years)
+        raise UsageError(
+            f"--as-of {text}: outside the years {years}",
+            hint="check the year; valid_years in the config sets the span",
+        )
+    return as_of
+
+
 def make_window(options: Options, config: Config) -> Window:
     if options.period and (options.from_ or options.to):
         raise UsageError("give either --period or --from/--to, not both")
@@ -374,11 +388,7 @@ def compute(
             # chosen for speed, but these exports cannot be read in parts: read them whole
     kpi_names, breakdowns, window = asked(options, config)
     frames = load_all(options, config, kpi_names, breakdowns, loaded=loaded)
-    as_of = (
-        parse_instant(options.as_of, config.timezone, "--as-of")
-        if options.as_of
-        else default_as_of(frames)
-    )
+    as_of = parse_as_of(options.as_of, config) if options.as_of else default_as_of(frames)
     if window_at is not None:
         window = window_at(as_of)
     query = Query(

@@ -22,7 +22,7 @@ from .config import NO_CONFIG_NOTE, Config
 from .engine import Engine, Query, Result
 from .errors import InputError, UsageError, printable
 from .frame import Dim, Frame
-from .periods import Window, iso_us, parse_instant, to_us
+from .periods import Window, iso_us, to_us
 from .report import Report, Uncovered
 from .run import (
     Loaded,
@@ -30,6 +30,7 @@ from .run import (
     load_all,
     make_window,
     name_exclusions,
+    parse_as_of,
     parse_by,
     resolve_config,
     sla_uncovered,
@@ -97,7 +98,7 @@ def sla_check(
         sla_key=implicit,
         loaded=loaded,
     )
-    as_of = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else _now_us()
+    as_of = parse_as_of(options.as_of, config) if options.as_of else _now_us()
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
     engine.measures["tickets"].keep_sla = listing is not None
     progress.stage("computing KPIs")

@@ -4,6 +4,11 @@ Nothing here knows about KPIs. `expand()` turns what the user typed into concret
 sources; `open_source()` sniffs one (format, encoding, delimiter, header) cheaply, and
 `read_columns()` reads only the named columns with pyarrow.
 Inputs are opened read-only and never written.
+
+Bounded: stdin and other pipes (a FIFO, `<(zcat …)`, a device) are read once, whole, into
+memory, up to `limits.stdin_mb` (their first 64 KB first: /dev/zero is refused as binary
+at once); gzip text is decompressed as it is parsed, up to `limits.gzip_ratio` times the
+compressed size, so a small file that expands to gigabytes is refused, not read.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .config import Limits
 from .errors import InputError, printable
 from .outputs import mark_read, mark_read_stdin
 
@@ -110,8 +117,10 @@ class Source:
     delimiter: str = ","
     header: list[str] = field(default_factory=list)  # names trimmed of spaces
     raw_header: list[str] = field(default_factory=list)  # as written, for pyarrow
-    data: bytes | None = None  # stdin content (read once)
+    data: bytes | bytearray | None = None  # a pipe's content (read once), gzip or not
     compressed: bool = False
+    gzip_ratio: int = 0  # gzip text may run this many times ahead of the bytes read
+    pipe: BinaryIO | None = field(default=None, repr=False)  # a pipe read up to its head
     # the sniffed sample: its size in bytes, its whole data rows, and whether one of its
     # cells swallowed whole lines after an unterminated quote
     sample_bytes: int = 0
@@ -176,35 +185,123 @@ def expand(specs: list[str], input_name: str) -> list[str]:
     return out
 
 
-def _read_head(src: Source) -> bytes:
-    if src.path == "-":
-        if src.data is None:
-            mark_read_stdin()  # `-t - < t.csv`: t.csv is an input all the same
-            src.data = sys.stdin.buffer.read()
-        raw = src.data
-        if raw[:2] == b"\x1f\x8b":
-            src.compressed = True
-            try:
-                raw = gzip.decompress(raw)
-            except _GZIP_ERRORS as exc:
-                raise InputError(
-                    f"corrupt gzip file: {exc}", path=src.display, code="E003"
-                ) from exc
-            src.data = raw
-        return raw[:SNIFF_BYTES]
+def is_pipe(path: str) -> bool:
+    """stdin, a FIFO, a device: what can be read only once, and has no size up front."""
+    if path == "-":
+        return True
     try:
-        with open(src.path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=src.path, code="E001") from exc
-    if head[:2] == b"\x1f\x8b":
-        src.compressed = True
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # opening it says what is wrong
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+MB = 1 << 20
+GZIP_SLACK = 64 * MB  # gzip text allowed beyond gzip_ratio times the bytes read
+
+
+def _read_head(src: Source, limits: Limits) -> bytes:
+    if is_pipe(src.path):
+        head = _pipe_head(src, limits)
+    else:
         try:
-            with gzip.open(src.path, "rb") as fh:
+            with open(src.path, "rb") as fh:
                 head = fh.read(SNIFF_BYTES)
-        except _GZIP_ERRORS as exc:
-            raise InputError(f"corrupt gzip file: {exc}", path=src.path, code="E003") from exc
-    return head
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=src.path, code="E001") from exc
+    if head[:2] != b"\x1f\x8b":
+        return head
+    src.compressed = True
+    src.gzip_ratio = limits.gzip_ratio
+    try:
+        if src.data is not None:
+            return _gunzip_head(src.data)
+        with gzip.open(src.path, "rb") as fh:
+            return fh.read(SNIFF_BYTES)
+    except _GZIP_ERRORS as exc:
+        raise InputError(f"corrupt gzip file: {exc}", path=src.display, code="E003") from exc
+
+
+def _pipe_head(src: Source, limits: Limits) -> bytes:
+    """The first bytes of a pipe, the pipe left open for `_drain` (all of it at once when
+    it is gzip: its text is sniffed from the decompressed start)."""
+    if src.path == "-":
+        mark_read_stdin()  # `-t - < t.csv`: t.csv is an input all the same
+        src.pipe = sys.stdin.buffer
+    else:
+        try:
+            src.pipe = open(src.path, "rb")  # noqa: SIM115 (closed by _drain or open_source)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=src.path, code="E001") from exc
+    src.data = bytearray()
+    for chunk in pipe_chunks(src.pipe, src.display, limits, SNIFF_BYTES):
+        src.data += chunk
+    if src.data[:2] == b"\x1f\x8b":
+        _drain(src, limits)
+    return bytes(src.data[:SNIFF_BYTES])
+
+
+def pipe_chunks(
+    fh: BinaryIO, display: str, limits: Limits, upto: int | None = None, already: int = 0
+) -> Iterator[bytes]:
+    """The bytes of a pipe, a block at a time, up to `upto` bytes (None: to its end);
+    past `limits.stdin_mb` in all (`already` read before), an InputError: a pipe is held
+    in memory whole."""
+    cap = limits.stdin_mb * MB
+    read = already
+    while upto is None or read < upto:
+        want = MB if upto is None else min(MB, upto - read)
+        try:
+            chunk = fh.read(want)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=display, code="E001") from exc
+        if not chunk:
+            return
+        read += len(chunk)
+        if read > cap:
+            raise InputError(
+                f"more than {limits.stdin_mb} MB: stdin or a pipe is held in memory whole"
+                " (limits.stdin_mb)",
+                path=display,
+                code="E001",
+                hint="save the export to a file and name the file, or raise limits.stdin_mb"
+                " in targets.yaml",
+            )
+        yield chunk
+
+
+def _drain(src: Source, limits: Limits) -> None:
+    """The rest of a pipe whose head was read (bounded: see `pipe_chunks`)."""
+    if src.pipe is None:
+        return
+    assert isinstance(src.data, bytearray)
+    for chunk in pipe_chunks(src.pipe, src.display, limits, already=len(src.data)):
+        src.data += chunk
+    _close_pipe(src)
+
+
+def _close_pipe(src: Source) -> None:
+    if src.pipe is not None and src.pipe is not sys.stdin.buffer:
+        src.pipe.close()
+    src.pipe = None
+
+
+def _gunzip_head(data: bytes | bytearray) -> bytes:
+    """The first SNIFF_BYTES of gzip text (over several members, as gzip reads them),
+    decompressing no more of it than that."""
+    view = memoryview(data)
+    out = bytearray()
+    pos, member = 0, None
+    while len(out) < SNIFF_BYTES and pos < len(view):
+        member = member or zlib.decompressobj(16 + zlib.MAX_WBITS)
+        chunk = view[pos : pos + SNIFF_BYTES]
+        out += member.decompress(chunk, SNIFF_BYTES - len(out))
+        pos += len(chunk) - len(member.unconsumed_tail) - len(member.unused_data)
+        if member.eof:
+            member = None
+    if len(out) < SNIFF_BYTES and member is not None:
+        raise EOFError("compressed data ended before the end-of-stream marker")
+    return bytes(out)
 
 
 def _decode_sample(head: bytes, path: str) -> tuple[str, str]:
@@ -270,16 +367,27 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def open_source(path: str) -> Source:
-    """Sniff one source: Parquet or CSV; for CSV the encoding, delimiter and header."""
+def open_source(path: str, limits: Limits | None = None) -> Source:
+    """Sniff one source: Parquet or CSV; for CSV the encoding, delimiter and header.
+    A pipe is read here, once (after its head passed the checks)."""
     src = Source(path)
     if path != "-":
         mark_read(path)  # whatever names it, a report may never be written over it
-    head = _read_head(src)
+    limits = limits or Limits()
+    try:
+        _sniff(src, _read_head(src, limits), limits)
+    finally:
+        _close_pipe(src)
+    return src
+
+
+def _sniff(src: Source, head: bytes, limits: Limits) -> None:
+    path = src.path
     if head.startswith(b"PAR1"):
+        _drain(src, limits)
         src.kind = "parquet"
         _parquet_schema(src)
-        return src
+        return
     if path.lower().endswith((".parquet", ".pq")):
         raise InputError("not a Parquet file (no PAR1 magic bytes)", path=src.display, code="E003")
     if path.lower().endswith((".xlsx", ".xls", ".xlsm")) or head.startswith(b"PK\x03\x04"):
@@ -317,7 +425,7 @@ def open_source(path: str) -> Source:
         raise InputError("empty header row", path=src.display, code="E002")
     src.sample_bytes = len(head)
     _sample_rows(src, text, cut=len(head) >= SNIFF_BYTES)
-    return src
+    _drain(src, limits)
 
 
 def _sample_rows(src: Source, text: str, cut: bool) -> None:
@@ -431,6 +539,8 @@ def read_columns(
             table, bad = _read_csv(
                 src, columns, dictionary, missing, threads=True, text=text, one_line_rows=True
             )
+        except TooLarge:
+            raise
         except InputError:
             bad = Malformed(count=1)
         if not bad.count:
@@ -512,7 +622,7 @@ def _read_csv(
         stream = arrow_file(src.path) if src.data is None and not src.compressed else _stream(src)
         undecodable: list[Any] = []  # a line pyarrow could not hand to on_bad_row
         try:
-            with _unraisable(undecodable):
+            with _unraisable(undecodable), _bounded(stream):
                 table = pacsv.read_csv(
                     stream,
                     read_options=read_opts,
@@ -666,10 +776,10 @@ def _rows_missing(src: Source, rows: int) -> bool:
     (a false alarm costs one more reading, never a count)."""
     if src.sample_swallows:
         return True
+    if src.compressed:
+        return False  # the size of the text is not known
     if src.data is not None:
         size = len(src.data)
-    elif src.compressed:
-        return False  # the size of the text is not known
     else:
         try:
             size = os.path.getsize(src.path)
@@ -719,11 +829,75 @@ def _mark_every_column(src: Source, pattern: str, hit: np.ndarray, cells: dict[i
 
 
 def _stream(src: Source) -> Any:
+    """The text of a source as a stream (gzip decompressed, within its `gzip_ratio`)."""
     import pyarrow as pa
 
-    if src.data is not None:
-        return pa.BufferReader(src.data)
-    return pa.input_stream(arrow_file(src.path), compression="gzip" if src.compressed else None)
+    # a file by its bytes: pyarrow takes UTF-8 names only (see arrow_file)
+    path = os.fsencode(src.path)
+    raw = pa.BufferReader(src.data) if src.data is not None else pa.OSFile(path)
+    if not src.compressed:
+        return raw
+    return _Capped(pa.CompressedInputStream(raw, "gzip"), raw, src)
+
+
+class TooLarge(InputError):
+    """An input past a limit: reading it again another way would not help."""
+
+
+class _Capped(io.RawIOBase):
+    """Decompressed text that may not run more than `gzip_ratio` times ahead of the
+    compressed bytes read (plus GZIP_SLACK): a .csv.gz of 10 MB may hold 4 GB of text,
+    and the table read from it more. Checked as it goes, a bomb stops within the first
+    hundred MB or so; the most any .csv.gz gives is gzip_ratio times its size.
+
+    Past the limit it ends the text (an exception raised inside pyarrow's reading
+    threads left the process hanging at exit); `_bounded` then refuses the input."""
+
+    def __init__(self, stream: Any, raw: Any, src: Source) -> None:
+        super().__init__()
+        self.stream, self.raw, self.src = stream, raw, src
+        self.given, self.over = 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.over:
+            return b""
+        data: bytes = self.stream.read(size if size >= 0 else None)
+        self.given += len(data)
+        if self.given > self.src.gzip_ratio * self.raw.tell() + GZIP_SLACK:
+            self.over = True
+            return b""
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+@contextlib.contextmanager
+def _bounded(stream: object) -> Iterator[None]:
+    """Refuse a gzip input whose text ran past its limit, whatever the read made of the
+    text cut short (the refusal replaces a parse error it caused)."""
+    try:
+        yield
+    finally:
+        if isinstance(stream, _Capped) and stream.over:
+            src = stream.src
+            raise TooLarge(
+                f"the gzip text runs more than {src.gzip_ratio} times ahead of the compressed"
+                " bytes (limits.gzip_ratio): a decompression bomb?",
+                path=src.display,
+                code="E003",
+                hint="if the export is real, decompress it to a file, or raise"
+                " limits.gzip_ratio in targets.yaml",
+            )
 
 
 def _swallowing(chunk: pa.Array, pattern: str) -> np.ndarray | None:
@@ -782,10 +956,10 @@ def _locate_records(src: Source, cells: set[str]) -> dict[str, tuple[int, list[s
 
 def _open_text(src: Source) -> io.TextIOWrapper:
     raw: Any
-    if src.data is not None:
+    if src.compressed:
+        raw = io.BufferedReader(_stream(src))
+    elif src.data is not None:
         raw = io.BytesIO(src.data)
-    elif src.compressed:
-        raw = gzip.open(src.path, "rb")  # noqa: SIM115 (closed with the wrapper)
     else:
         raw = open(src.path, "rb")  # noqa: SIM115 (closed with the wrapper)
     encoding = "utf-8-sig" if src.encoding == "utf8" else src.encoding

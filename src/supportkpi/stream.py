@@ -45,10 +45,10 @@ from .load import (
     record,
 )
 from .partials import FactPartial, FineSpace
-from .periods import Window, parse_instant
+from .periods import Window
 from .report import InputSummary, Report
 from .schema import normalise_name
-from .sources import arrow_file, expand, open_source
+from .sources import arrow_file, expand, is_pipe, open_source
 from .timeparse import NAT
 
 if TYPE_CHECKING:
@@ -156,8 +156,9 @@ def _mergeable(kpi: Kpi, defs: dict[str, Kpi]) -> bool:
 _PER_UNIT = {"s": 1_000_000, "ms": 1000, "us": 1}  # microseconds per timestamp unit
 
 
-def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
-    """The latest timestamp Parquet's row-group statistics give (None: not known)."""
+def _stats_latest(parts: list[Part], columns: set[str], span: tuple[int, int]) -> int | None:
+    """The latest timestamp Parquet's row-group statistics give (None: not known, or
+    outside the valid years `span`, where the reading rejects it)."""
     import pyarrow.parquet as pq
 
     best: int | None = None
@@ -183,7 +184,7 @@ def _stats_latest(parts: list[Part], columns: set[str]) -> int | None:
                 raw = int(stats.max_raw)
                 us = raw // 1000 if typ.unit == "ns" else raw * _PER_UNIT[typ.unit]
                 best = us if best is None else max(best, us)
-    return best
+    return best if best is not None and span[0] <= best <= span[1] else None
 
 
 class IdTable:
@@ -369,7 +370,7 @@ def _load_part(kind: str, part: Part, config: Config, request: Request) -> Frame
     raw = _read(INPUTS[kind], part.path, config, request, part.row_groups)
     frame = _build(INPUTS[kind], [raw], config, request, row_offset=part.first_row)
     if kind == "tickets":
-        _check_tickets(frame)
+        _check_tickets(frame, config)
     else:
         _check_surveys(frame, config)
     name_affected(frame, config)
@@ -570,9 +571,9 @@ def _streamable(plan: tuple) -> None:
 
 
 def _refuse(paths: dict[str, list[str]], config: Config) -> None:
-    if any(p == "-" for name in ("tickets", "surveys") for p in paths.get(name, ())):
-        raise NotInParts(
-            "reading in parts (--low-memory) reads files, not stdin (-)",
+    if any(is_pipe(p) for name in ("tickets", "surveys") for p in paths.get(name, ())):
+        raise NotInParts(  # (each part opens its file again: a pipe can be read once)
+            "reading in parts (--low-memory) reads files, not stdin (-) or a pipe",
             hint="save the export to a file, or leave out --low-memory",
         )
     others = [name for name in _NOT_STREAMED if name in paths]
@@ -634,7 +635,7 @@ def start(options: Options, config: Config) -> Start:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     """`run.compute`, reading the exports one part at a time."""
-    from .run import compute_report, resolve_config
+    from .run import compute_report, parse_as_of, resolve_config
 
     config = config if config is not None else resolve_config(options)
     begun = start(options, config)
@@ -645,12 +646,12 @@ def compute(options: Options, config: Config | None = None) -> Report:
     def query(as_of: int | None) -> Query:
         return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
 
-    given = parse_instant(options.as_of, config.timezone, "--as-of") if options.as_of else None
+    given = parse_as_of(options.as_of, config) if options.as_of else None
     guess = given
     if guess is None:
         t = first["tickets"]
         read = {t.mapping[c] for c, v in t.cols.items() if v.dtype == np.int64 and c in t.mapping}
-        guess = _stats_latest(tparts, read)
+        guess = _stats_latest(tparts, read, config.valid_span)
 
     final: IdTable | None = None
     tickets: _Tickets | None = None

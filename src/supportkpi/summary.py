@@ -37,7 +37,6 @@ import datetime as dt
 import math
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -56,13 +55,20 @@ from .periods import (
     iso_us,
     label_of,
     local_date,
-    parse_instant,
     parse_period,
     previous_period,
     window_for_period,
 )
 from .report import InputSummary, Report
-from .run import INPUT_NAMES, Loaded, Options, compute, make_window, resolve_config
+from .run import (
+    INPUT_NAMES,
+    Loaded,
+    Options,
+    compute,
+    make_window,
+    parse_as_of,
+    resolve_config,
+)
 from .schema import UNKNOWN, closest
 from .targets import judge
 
@@ -477,29 +483,46 @@ def build_summary(
     if min_tickets < 1 or min_surveys < 1:
         raise UsageError("--min-tickets and --min-surveys must be at least 1")
     config = resolve_config(options)
-    with _stdin_spooled(options) as opts:
-        return _Builder(opts, config, compare, agent, min_tickets, min_surveys).build(
-            period or opts.period, as_of or opts.as_of
-        )
+    with _pipes_spooled(options, config) as (opts, spooled):
+        builder = _Builder(opts, config, compare, agent, min_tickets, min_surveys, spooled)
+        return builder.build(period or opts.period, as_of or opts.as_of)
 
 
 @contextlib.contextmanager
-def _stdin_spooled(options: Options) -> Iterator[Options]:
-    """Several runs read the inputs: stdin ('-') is read once into a temporary file."""
-    names = [n for n in INPUT_NAMES if "-" in getattr(options, n)]
+def _pipes_spooled(options: Options, config: Config) -> Iterator[tuple[Options, dict[str, str]]]:
+    """Several runs read the inputs: stdin ('-') and pipes, which can be read once, are
+    read once each (checked and bounded as any run reads them) into a temporary file.
+    Also yields the name each temporary file stands for."""
+    from .sources import is_pipe, open_source
+
+    names = [n for n in INPUT_NAMES if any(is_pipe(p) for p in getattr(options, n))]
     if not names:
-        yield options
+        yield options, {}
         return
-    if len(names) > 1:
+    if sum(p == "-" for n in names for p in getattr(options, n)) > 1:
         raise UsageError("only one input can be read from stdin ('-')")
     folder = tempfile.mkdtemp(prefix="supportkpi-summary-")
     try:
-        path = os.path.join(folder, "stdin")
-        with open(path, "wb") as fh:
-            shutil.copyfileobj(sys.stdin.buffer, fh)
-        spec = [path if p == "-" else p for p in getattr(options, names[0])]
-        changes: dict[str, Any] = {names[0]: spec}
-        yield dataclasses.replace(options, **changes)
+        spooled: dict[str, str] = {}
+        changes: dict[str, Any] = {}
+        for name in names:
+            specs = []
+            for spec in getattr(options, name):
+                if is_pipe(spec):
+                    data = open_source(spec, config.limits).data
+                    path = os.path.join(folder, f"input{len(spooled)}")
+                    with open(path, "wb") as fh:
+                        fh.write(data or b"")
+                    spooled[path] = spec
+                    spec = path
+                specs.append(spec)
+            changes[name] = specs
+        try:
+            yield dataclasses.replace(options, **changes), spooled
+        except SupportKpiError as exc:  # name the input, not its temporary copy
+            if exc.path in spooled:
+                exc.path = "<stdin>" if spooled[exc.path] == "-" else spooled[exc.path]
+            raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -513,8 +536,10 @@ class _Builder:
         agent: str | None,
         min_tickets: int,
         min_surveys: int,
+        spooled: dict[str, str] | None = None,
     ) -> None:
         self.options = options
+        self.spooled = spooled or {}  # temporary file -> the pipe or '-' it holds
         self.config = config
         self.compare = compare
         self.agent_query = agent
@@ -598,7 +623,7 @@ class _Builder:
 
     def build(self, period: str | None, as_of: str | None) -> Summary:
         tz = self.config.timezone
-        as_of_us = parse_instant(as_of, tz, "--as-of") if as_of else None
+        as_of_us = parse_as_of(as_of, self.config) if as_of else None
         label = None
         if period is not None or as_of_us is not None:
             label = parse_period(period)[2] if period else default_period(as_of_us or 0, tz)
@@ -662,7 +687,7 @@ class _Builder:
             config_path=printable(self.config.path) if self.config.path else None,
         )
         s.partial = not is_over(_midnight(end, tz), as_of_us)
-        self._restore_stdin_paths(s)
+        self._restore_piped_paths(s)
         line = self._line_maker(cells, labels, compare_label, unavailable)
 
         if agent is not None:
@@ -707,12 +732,9 @@ class _Builder:
         s.notes = self._notes(s)
         return s
 
-    def _restore_stdin_paths(self, s: Summary) -> None:
+    def _restore_piped_paths(self, s: Summary) -> None:
         for item in s.inputs:
-            item["paths"] = [
-                "-" if os.path.basename(os.path.dirname(p)).startswith("supportkpi-summary-") else p
-                for p in item.get("paths", [])
-            ]
+            item["paths"] = [self.spooled.get(p, p) for p in item.get("paths", [])]
 
     def _match_agent(self, agents: list[str]) -> str:
         q = self.agent_query or ""

@@ -39,6 +39,7 @@ class Parsed:
     us: np.ndarray  # int64 µs UTC, NAT where missing or bad
     bad: np.ndarray  # bool: present but unreadable
     mixed_naive: np.ndarray | None = None  # naive values, when others carried an offset
+    outside: np.ndarray | None = None  # read, but outside the span asked for (now NAT)
 
 
 class AmbiguousDates(ValueError):
@@ -87,15 +88,44 @@ MIN_US = -62135596800 * 1_000_000
 MAX_US = 253402300800 * 1_000_000 - 1
 
 
-def from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder = "auto") -> Parsed:
-    """Any Arrow column meant to hold timestamps -> Parsed."""
+def from_arrow(
+    arr: pa.ChunkedArray,
+    tz: str,
+    order: DateOrder = "auto",
+    span: tuple[int, int] = (MIN_US, MAX_US),
+) -> Parsed:
+    """Any Arrow column meant to hold timestamps -> Parsed. Instants outside `span`
+    (first and last µs, within what a calendar can name) become NAT, in `outside`."""
     parsed = _from_arrow(arr, tz, order)
     us = parsed.us
-    outside = (us != NAT) & ((us < MIN_US) | (us > MAX_US))
+    lo, hi = max(span[0], MIN_US), min(span[1], MAX_US)
+    if not len(us) or (us.max() <= hi and _least_present(us) >= lo):
+        return parsed  # the usual case: two reductions, no mask
+    outside = (us != NAT) & ((us < lo) | (us > hi))
     if outside.any():
         parsed.us = np.where(outside, NAT, us)
-        parsed.bad = parsed.bad | outside
+        parsed.outside = outside
     return parsed
+
+
+_ORDER_SHIFT = np.uint64(2**63 - 1)
+
+
+def _least_present(us: np.ndarray) -> int:
+    """The least instant that is not NAT (NAT, the least int64, where all are)."""
+    least = int(us.min())
+    if least != NAT:
+        return least
+    # as uint64 plus 2**63 - 1, int64 order is kept and NAT alone wraps to the top: the
+    # minimum skips it, in slices that stay in the caches (`where=` is 5x slower)
+    as_uint = us.view(np.uint64)
+    buffer = np.empty(min(len(us), 1 << 16), dtype=np.uint64)
+    best = np.iinfo(np.uint64).max
+    for start in range(0, len(us), len(buffer)):
+        part = buffer[: len(as_uint[start : start + len(buffer)])]
+        np.add(as_uint[start : start + len(part)], _ORDER_SHIFT, out=part)
+        best = min(best, int(part.min()))
+    return best - int(_ORDER_SHIFT) if best != np.iinfo(np.uint64).max else NAT
 
 
 def _from_arrow(arr: pa.ChunkedArray, tz: str, order: DateOrder) -> Parsed:

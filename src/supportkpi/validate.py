@@ -269,12 +269,14 @@ def _record(
 
 
 def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
-    """Every column of an export, as text, for the rejects file."""
-    if path == "<stdin>":
-        return None
+    """Every column of an export, as text, for the rejects file (not of a pipe: it was
+    read once, and opening a FIFO again would wait for a writer for ever)."""
     import pyarrow as pa
 
-    from .sources import arrow_file, open_source, read_columns
+    from .sources import arrow_file, is_pipe, open_source, read_columns
+
+    if path == "<stdin>" or is_pipe(path):
+        return None
 
     try:
         src = open_source(path)

@@ -5,8 +5,9 @@ map from key path (a tuple) to its 1-based line, so a config error can say
 `targets.yaml:14: sla.policies.P1.first_response: …`.
 
 Safety: only the standard YAML tags are accepted (no `!!python/…`, no custom tags);
-anchors and aliases are allowed but the expanded document is capped, so a
-"billion laughs" document is refused instead of exhausting memory.
+anchors and aliases are allowed but the expanded document is capped, in nodes and in
+text, so a "billion laughs" document (or one long string aliased many times) is refused
+instead of exhausting memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 import yaml
 
 MAX_NODES = 20_000  # far beyond any real targets.yaml
+# characters of text in the expanded document: an alias repeats its anchor's text, and
+# what is built from the config (missing_values handed to the CSV reader…) copies it
+MAX_CHARS = 4_000_000
 _STD_PREFIX = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_STD_PREFIX}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
@@ -34,6 +38,7 @@ class _Builder:
         self.loader = loader
         self.lines: dict[Path, int] = {}
         self.count = 0
+        self.chars = 0
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
@@ -44,6 +49,13 @@ class _Builder:
             )
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+            if self.chars > MAX_CHARS:
+                raise YamlError(
+                    f"document expands to more than {MAX_CHARS:,} characters of text"
+                    " (a long value aliased many times?)",
+                    node.start_mark.line + 1,
+                )
             if node.tag not in _SCALAR_TAGS:
                 raise YamlError(f"tag {node.tag!r} is not allowed", node.start_mark.line + 1)
             try:
