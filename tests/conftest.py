@@ -8,9 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from typer.testing import CliRunner
@@ -55,22 +56,27 @@ def console_script() -> str:
 def sh(
     *args: str,
     cwd: str | Path | None = None,
-    stdin: str | bytes | None = None,
+    stdin: str | bytes | IO[bytes] | int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Run:
     """Run the installed console script in a child process, as a user's shell would:
     real stdout/stderr pipes, real exit code, the given working folder and environment
-    (`env` is laid over a copy of this process's, without SUPPORTKPI_CONFIG)."""
+    (`env` is laid over a copy of this process's, without SUPPORTKPI_CONFIG). `stdin`:
+    text or bytes to feed, or a file (handle or descriptor) to read from."""
     full = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
     full.update(env or {})
+    fed = stdin.encode() if isinstance(stdin, str) else stdin
     done = subprocess.run(
         [console_script(), *args],
         cwd=cwd,
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        input=fed if isinstance(fed, bytes) else None,
+        stdin=None if isinstance(fed, bytes) else fed,
         capture_output=True,
         env=full,
         timeout=timeout,
+        preexec_fn=preexec_fn,
     )
     return Run(
         done.returncode,

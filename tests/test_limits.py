@@ -23,7 +23,7 @@ from typing import IO
 
 import pytest
 
-from conftest import ROOT, Run, console_script
+from conftest import ROOT, Run, sh
 
 # numpy and pyarrow reserve address space: reading 100 MB of CSV takes 390 MB of memory
 # and fails under a 1.5 GB cap
@@ -43,22 +43,7 @@ def capped(
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
-    env = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
-    done = subprocess.run(
-        [console_script(), *args],
-        cwd=cwd,
-        input=stdin if isinstance(stdin, bytes) else None,
-        stdin=None if isinstance(stdin, bytes) else stdin,
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-        preexec_fn=cap,
-    )
-    return Run(
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-        done.stderr.decode("utf-8", "replace"),
-    )
+    return sh(*args, cwd=cwd, stdin=stdin, timeout=timeout, preexec_fn=cap)
 
 
 def refused(r: Run, *fragments: str) -> None:

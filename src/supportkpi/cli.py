@@ -258,6 +258,22 @@ def note(text: str, quiet: bool = False) -> None:
         sys.stderr.write(printable(text) + "\n")
 
 
+def input_options(inputs: tuple[list[str] | None, ...], **settings: Any) -> Any:
+    """The library's `Options` from a command's five input options (tickets, surveys,
+    credits, customers, agents; None when not given) and its other settings."""
+    from .run import Options
+
+    tickets, surveys, credits, customers, agents = (list(i or []) for i in inputs)
+    return Options(
+        tickets=tickets,
+        surveys=surveys,
+        credits=credits,
+        customers=customers,
+        agents=agents,
+        **settings,
+    )
+
+
 def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
@@ -346,15 +362,10 @@ def compute(
 
     def body() -> int:
         from .render import renderer
-        from .run import Options
         from .run import compute as run_compute
 
-        opts = Options(
-            tickets=tickets or [],
-            surveys=surveys or [],
-            credits=credits or [],
-            customers=customers or [],
-            agents=agents or [],
+        opts = input_options(
+            (tickets, surveys, credits, customers, agents),
             config=config,
             kpis=kpi or [],
             by=[[b] for b in (by or [])],
@@ -538,18 +549,13 @@ def validate(
     """
 
     def body() -> int:
-        from .run import Options
         from .validate import rejects_csv, render_json, render_text
         from .validate import validate as run_validate
 
         if fmt not in ("text", "json", "table"):
             _fail("--format: use text or json")
-        opts = Options(
-            tickets=tickets or [],
-            surveys=surveys or [],
-            credits=credits or [],
-            customers=customers or [],
-            agents=agents or [],
+        opts = input_options(
+            (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
         )
@@ -614,14 +620,9 @@ def explain_cmd(
 
     def body() -> int:
         from .explain import explain, parse_where, write
-        from .run import Options
 
-        opts = Options(
-            tickets=tickets or [],
-            surveys=surveys or [],
-            credits=credits or [],
-            customers=customers or [],
-            agents=agents or [],
+        opts = input_options(
+            (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
             period=period,
@@ -705,14 +706,8 @@ def kpis_cmd(
             return 0
         options = None
         if any((tickets, surveys, credits, customers, agents)):
-            from .run import Options
-
-            options = Options(
-                tickets=tickets or [],
-                surveys=surveys or [],
-                credits=credits or [],
-                customers=customers or [],
-                agents=agents or [],
+            options = input_options(
+                (tickets, surveys, credits, customers, agents),
                 config=config,
                 preset=preset,
             )

@@ -26,6 +26,7 @@ from .cli import (
     _guard,
     app,
     emit,
+    input_options,
     note,
 )
 
@@ -122,15 +123,10 @@ def summary_cmd(
 
     def body() -> int:
         from .render.summary import renderer
-        from .run import Options
         from .summary import build_summary
 
-        opts = Options(
-            tickets=tickets or [],
-            surveys=surveys or [],
-            credits=credits or [],
-            customers=customers or [],
-            agents=agents or [],
+        opts = input_options(
+            (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
         )
