@@ -635,3 +635,14 @@ def test_an_export_whose_every_row_is_rejected_is_unusable(tmp_path: Path) -> No
     assert "a quote opened on line 2 is never closed" in line
     v = sh("validate", "-t", "t.csv", cwd=tmp_path)
     assert v.code == 1 and "E026 a quote opened on line 2 is never closed" in v.out
+
+
+def test_policies_without_compliance_goals_say_so(tmp_path: Path) -> None:
+    (tmp_path / "targets.yaml").write_text(
+        "sla:\n  policies:\n    P1: {first_response: 15m, resolution: 4h}\n"
+    )
+    jira_tickets(tmp_path, ["P1", "P1"])  # resolved after 10 h: both breach 4 h
+    r = sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, cwd=tmp_path)
+    assert r.code == 0 and "no compliance goal is set" in r.out
+    assert sh("sla-check", "-t", "t.csv", "--as-of", AS_OF, "--fail-on", "breach",
+              cwd=tmp_path).code == 1  # fmt: skip

@@ -106,6 +106,12 @@ def sla_check(
     notes: list[str] = []
     if config.path is None and not config.targets:
         notes.append(NO_CONFIG_NOTE)
+    goals = [p.compliance for p in config.sla.policies.values() if p.compliance is not None]
+    if not goals and not any(k in config.targets for k in SLA_KPIS) and fail_on != "breach":
+        notes.append(
+            "no compliance goal is set (sla.policies: {P1: {…, compliance: 99}}): nothing can"
+            " miss one, so the exit code is 0; --fail-on breach exits 1 on any breach"
+        )
     unavailable = engine.unavailable
     if len(unavailable) == len(kinds):
         kpi, reason = next(iter(unavailable.items()))
