@@ -53,6 +53,17 @@ def console_script() -> str:
     return found
 
 
+# numpy and pyarrow reserve address space beyond what they use: 2 GB is the least that
+# reads the examples; no command on the tests' small files needs more than this
+SH_MEMORY_CAP = 3 << 30
+
+
+def _memory_capped() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (SH_MEMORY_CAP, SH_MEMORY_CAP))
+
+
 def sh(
     *args: str,
     cwd: str | Path | None = None,
@@ -64,7 +75,8 @@ def sh(
     """Run the installed console script in a child process, as a user's shell would:
     real stdout/stderr pipes, real exit code, the given working folder and environment
     (`env` is laid over a copy of this process's, without SUPPORTKPI_CONFIG). `stdin`:
-    text or bytes to feed, or a file (handle or descriptor) to read from."""
+    text or bytes to feed, or a file (handle or descriptor) to read from. Every run is
+    bounded: `timeout` seconds, and (by default) SH_MEMORY_CAP of address space."""
     full = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
     full.update(env or {})
     fed = stdin.encode() if isinstance(stdin, str) else stdin
@@ -76,7 +88,7 @@ def sh(
         capture_output=True,
         env=full,
         timeout=timeout,
-        preexec_fn=preexec_fn,
+        preexec_fn=preexec_fn or _memory_capped,
     )
     return Run(
         done.returncode,
