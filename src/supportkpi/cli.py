@@ -52,6 +52,14 @@ class Format(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
     markdown = "markdown"
 
 
+class ReportFormat(str, Enum):  # noqa: UP042
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"  # one self-contained page, to mail
+
+
 class Grain(str, Enum):  # noqa: UP042
     day = "day"
     week = "week"
@@ -102,11 +110,15 @@ ConfigOpt = Annotated[
         " Inputs named on the command line (-t, -s, …) replace its inputs: as a whole.",
     ),
 ]
+PERIOD_HELP = (
+    "2026-W46, 2026-11, 2026-Q4, 2026 or 2026-11-23; or today, yesterday, this-week,"
+    " last-week, this-month, last-month, this-quarter, last-quarter, this-year, last-year"
+    " (at the as-of time, in the config's time zone)."
+)
+# a list, so that a second --period is an error instead of silently winning (see `single`)
 PeriodOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--period", "-p", metavar="PERIOD", help="2026-W46, 2026-11, 2026-Q4, 2026 or 2026-11-23."
-    ),
+    list[str] | None,
+    typer.Option("--period", "-p", metavar="PERIOD", help=PERIOD_HELP),
 ]
 FromOpt = Annotated[
     str | None, typer.Option("--from", metavar="WHEN", help="Start (date or instant, inclusive).")
@@ -122,7 +134,7 @@ AsOfOpt = Annotated[
         help="Instant at which open tickets are judged (default: latest timestamp in the export).",
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[
     str | None,
     typer.Option(
@@ -131,6 +143,30 @@ OutputOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+
+
+class Compare(str, Enum):  # noqa: UP042
+    previous = "previous"
+    last_year = "last-year"
+
+
+def single(values: list[str] | None, option: str, hint: str = "give it once") -> str | None:
+    """The value of an option given at most once (a second one would silently win)."""
+    if not values:
+        return None
+    if len(values) > 1:
+        from .errors import UsageError
+
+        shown = ", ".join(repr(v) for v in values)
+        raise UsageError(f"{option} is given {len(values)} times ({shown})", hint=hint)
+    return values[0]
+
+
+# what a second --period usually means
+COMPARE_HINT = (
+    "one period per run; to set it beside the one before, keep one and add --compare"
+    " previous (or --compare last-year)"
+)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -317,6 +353,14 @@ def compute(
         typer.Option("--every", help="A series: one period per day/week/month/quarter/year."),
     ] = None,
     as_of: AsOfOpt = None,
+    compare: Annotated[
+        Compare | None,
+        typer.Option(
+            "--compare",
+            help="Beside each value, the previous period's (or the same period a year"
+            " before), the change, and whether it is beyond statistical noise. Needs --period.",
+        ),
+    ] = None,
     cohort: Annotated[
         bool,
         typer.Option(
@@ -327,7 +371,7 @@ def compute(
     ] = False,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
-    fmt: FormatOpt = Format.table,
+    fmt: FormatOpt = ReportFormat.table,
     output: OutputOpt = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any KPI misses its target.")
@@ -351,6 +395,7 @@ def compute(
     Examples:
       supportkpi compute -t tickets.csv -s surveys.parquet
       supportkpi compute -t tickets.csv -s surveys.csv --by channel --period 2026-W46
+      supportkpi compute --period last-week --compare previous     # this week vs the last
       supportkpi compute -t exports/ --by agent --by channel,priority -f csv -o kpis.csv
       supportkpi compute -t tickets.csv --kpi first_response_time_median --every week
       supportkpi compute            # inputs and targets from ./targets.yaml
@@ -369,7 +414,7 @@ def compute(
             config=config,
             kpis=kpi or [],
             by=[[b] for b in (by or [])],
-            period=period,
+            period=single(period, "--period", COMPARE_HINT),
             from_=from_,
             to=to,
             every=every.value if every else None,
@@ -377,6 +422,7 @@ def compute(
             cohort=cohort,
             preset=preset,
             low_memory=low_memory,
+            compare=compare.value if compare else None,
         )
         report = run_compute(opts)
         emit(
@@ -482,7 +528,7 @@ def sla_check_cmd(
             config=config,
             preset=preset,
             by=[[b] for b in (by or [])],
-            period=period,
+            period=single(period, "--period"),
             from_=from_,
             to=to,
             as_of=as_of,
@@ -625,7 +671,7 @@ def explain_cmd(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
-            period=period,
+            period=single(period, "--period"),
             from_=from_,
             to=to,
             as_of=as_of,

@@ -12,8 +12,11 @@ from typing import Annotated
 import typer
 
 from .cli import (
+    COMPARE_HINT,
+    PERIOD_HELP,
     AgentsOpt,
     AsOfOpt,
+    Compare,
     ConfigOpt,
     CreditsOpt,
     CustomersOpt,
@@ -28,6 +31,7 @@ from .cli import (
     emit,
     input_options,
     note,
+    single,
 )
 
 
@@ -36,11 +40,6 @@ class SummaryFormat(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
     markdown = "markdown"
     html = "html"
     json = "json"
-
-
-class Compare(str, Enum):  # noqa: UP042
-    previous = "previous"
-    last_year = "last-year"
 
 
 @app.command("summary")
@@ -53,13 +52,14 @@ def summary_cmd(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     period: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--period",
             "-p",
             metavar="PERIOD",
-            help="2026-W46, 2026-11, 2026-Q4, 2026 or a day 2026-11-23 (the daily report)."
-            " Default: the last complete ISO week before the as-of time.",
+            help=PERIOD_HELP.removesuffix(".")
+            + "; a day gives the daily report. Default: last-week, the last complete ISO"
+            " week before the as-of time.",
         ),
     ] = None,
     compare: Annotated[
@@ -132,7 +132,7 @@ def summary_cmd(
         )
         summary = build_summary(
             opts,
-            period,
+            single(period, "--period", COMPARE_HINT),
             compare.value,
             agent,
             as_of,

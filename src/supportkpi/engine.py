@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from .partials import FactPartial, FineSpace, Values
 from .periods import Buckets, Window, make_buckets
 from .schema import TIME_DIMS, UNKNOWN, is_time_dim, normalise_name
 from .timeparse import NAT
+
+if TYPE_CHECKING:
+    from .change import Previous
 
 Z95 = 1.959963984540054
 # rows for which a fact's measures are computed two at a time (numpy lets go of the GIL
@@ -92,6 +95,7 @@ class Result:
     # the share of the row's period (its --every or time-dimension period, else the
     # report's) elapsed at the as-of time: 1.0 once it is over (None: not over, no start)
     elapsed_share: float | None = 1.0
+    previous: Previous | None = None  # compute --compare: the same in the earlier period
 
     @property
     def period_over(self) -> bool:

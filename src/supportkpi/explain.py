@@ -35,7 +35,15 @@ from .kpis import (
     resolve,
 )
 from .measures import MISSING
-from .run import Options, default_as_of, load_all, make_window, parse_as_of, resolve_config
+from .run import (
+    Options,
+    default_as_of,
+    load_all,
+    make_window,
+    parse_as_of,
+    resolve_config,
+    resolved_window,
+)
 from .schema import TIME_DIMS, closest, normalise_name
 from .timeparse import NAT
 
@@ -72,12 +80,12 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         )
     if isinstance(kpi.stat, Retention):
         raise UsageError(f"{kpi_name} is computed from customer counts; see `compute --by`")
-    window = make_window(options, config)
+    make_window(options, config)  # a period that cannot be read stops before the data is
     dims = tuple(d for d, _ in where)
     frames = load_all(options, config, [kpi_name], [dims] if dims else [], dims_option="--where")
-    as_of = default_as_of(frames) or 0
-    if options.as_of:
-        as_of = parse_as_of(options.as_of, config)
+    as_of = parse_as_of(options.as_of, config) if options.as_of else default_as_of(frames)
+    window = resolved_window(options, config, as_of)
+    as_of = as_of or 0
     engine = Engine(
         frames,
         Query([kpi_name], [dims] if dims else [], window, None, as_of, options.cohort),

@@ -26,13 +26,21 @@ class Window:
     start: int | None
     end: int | None
     label: str | None = None
+    asked: str | None = None  # the --period as written: 2026-W47, or last-week
 
     def to_dict(self) -> dict[str, str | None]:
         return {
             "label": self.label,
+            "asked": self.asked,
             "from": iso_us(self.start) if self.start is not None else None,
             "to": iso_us(self.end) if self.end is not None else None,
         }
+
+    @property
+    def relative(self) -> bool:
+        """Asked as last-week, this-month…: its label is the period that names at the
+        as-of time."""
+        return self.asked is not None and self.asked in RELATIVE
 
 
 def to_us(moment: dt.datetime) -> int:
@@ -118,9 +126,12 @@ def parse_period(text: str) -> tuple[dt.date, dt.date, str, str]:
             return start, dt.date(g[0] + 1, 1, 1), label_of(start, grain), grain
         except ValueError:
             break
+    from .schema import closest
+
+    near = closest(t, list(RELATIVE)) if not t[:1].isdigit() else None
     raise UsageError(
         f"--period: cannot read {text!r}",
-        hint="use 2026-W46, 2026-11, 2026-Q4, 2026 or 2026-11-23",
+        hint=f"did you mean '{near}'?" if near else PERIOD_HINT,
     )
 
 
@@ -174,15 +185,58 @@ def label_of(start: dt.date, grain: str) -> str:
     return str(start.year)
 
 
+# a period named from the as-of time: (grain, periods back from the one holding it)
+RELATIVE = {
+    "today": ("day", 0),
+    "yesterday": ("day", 1),
+    "this-week": ("week", 0),
+    "last-week": ("week", 1),
+    "this-month": ("month", 0),
+    "last-month": ("month", 1),
+    "this-quarter": ("quarter", 0),
+    "last-quarter": ("quarter", 1),
+    "this-year": ("year", 0),
+    "last-year": ("year", 1),
+}
+PERIOD_HINT = "use 2026-W46, 2026-11, 2026-Q4, 2026, 2026-11-23, or " + ", ".join(RELATIVE)
+
+
+def relative_name(text: str) -> str | None:
+    """`last-week` (or `Last_Week`, `last week`) as its name in RELATIVE, else None."""
+    name = re.sub(r"[\s_]+", "-", text.strip().lower())
+    return name if name in RELATIVE else None
+
+
+def resolve_period(text: str, as_of: int | None, tz: str) -> str:
+    """The label of a period as a user wrote it: `2026-W47` as is; `last-week` the week
+    before the one holding the as-of instant, in the time zone `tz`."""
+    name = relative_name(text)
+    if name is None:
+        return parse_period(text)[2]
+    if as_of is None:
+        raise UsageError(
+            f"--period {name}: the exports hold no timestamp to count it from",
+            hint="give --as-of, or a period such as 2026-W46",
+        )
+    grain, back = RELATIVE[name]
+    start = floor_date(local_date(as_of, tz), grain)
+    for _ in range(back):  # at most one step
+        start = floor_date(start - dt.timedelta(days=1), grain)
+    return label_of(start, grain)
+
+
 def previous_period(label: str) -> str:
     start, _end, _lbl, grain = parse_period(label)
     before = start - dt.timedelta(days=1)
     return label_of(floor_date(before, grain), grain)
 
 
-def window_for_period(text: str, tz: str) -> Window:
-    start, end, label, _ = parse_period(text)
-    return Window(local_midnight_us(start, tz), local_midnight_us(end, tz), label)
+def window_for_period(text: str, tz: str, as_of: int | None = None) -> Window:
+    """The window of a period as written; a relative one is resolved at `as_of`."""
+    start, end, label, _ = parse_period(resolve_period(text, as_of, tz))
+    name = relative_name(text)
+    asked = name if name is not None else text.strip()
+    return Window(local_midnight_us(start, tz), local_midnight_us(end, tz), label, asked)
 
 
 def is_over(end: int | None, as_of: int | None) -> bool:

@@ -115,6 +115,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     tickets: list[dict[str, Any]] | None = None  # sla-check --list: the tickets behind it
     uncovered: Uncovered | None = None  # SLA: tickets no policy covers
+    compare: str | None = None  # compute --compare: previous | last-year
+    compared_window: Window | None = None  # the period the results are set beside
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -131,6 +133,8 @@ class Report:
             "group_by": self.group_by,
             "results": [result_dict(r, self.currency) for r in self.results],
         }
+        if self.compare is not None and self.compared_window is not None:
+            out["compare"] = {"mode": self.compare, "period": self.compared_window.to_dict()}
         if self.uncovered is not None:
             out["sla_unmatched"] = self.uncovered.to_dict()
         if self.notes:
@@ -189,4 +193,9 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         out["elapsed_share"] = r.elapsed_share
     for k, v in r.extra.items():
         out[k] = v
+    if r.previous is not None:
+        out |= r.previous.to_dict()
+        before = out["previous"]
+        if before["value"] is not None and r.unit == "count":
+            before["value"] = int(before["value"])
     return out

@@ -8,7 +8,7 @@ judge → report. The CLI only parses options and renders what these return.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import kpis as catalogue
 from . import progress
@@ -17,7 +17,7 @@ from .engine import Engine, Query, Result
 from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
-from .periods import GRAINS, Window, parse_instant, window_for_period
+from .periods import GRAINS, Window, iso_us, parse_instant, relative_name, window_for_period
 from .report import InputSummary, Report, Uncovered, exclusions
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name
 from .targets import judge
@@ -83,6 +83,7 @@ class Options:
     cohort: bool = False
     preset: str | None = None
     low_memory: bool | None = None  # read the tickets in parts; None: when they are large
+    compare: str | None = None  # previous | last-year: each result beside the earlier period's
 
 
 def resolve_config(options: Options) -> Config:
@@ -321,15 +322,28 @@ def parse_as_of(text: str, config: Config) -> int:
 
 
 def make_window(options: Options, config: Config) -> Window:
+    """The window asked, before the as-of time is known: a relative period (last-week)
+    is open here, marked by its name, until `resolved_window` places it."""
     if options.period and (options.from_ or options.to):
         raise UsageError("give either --period or --from/--to, not both")
     if options.period:
+        name = relative_name(options.period)
+        if name is not None:
+            return Window(None, None, None, name)
         return window_for_period(options.period, config.timezone)
     start = parse_instant(options.from_, config.timezone, "--from") if options.from_ else None
     end = parse_instant(options.to, config.timezone, "--to") if options.to else None
     if start is not None and end is not None and end <= start:
         raise UsageError("--to must be after --from (--to is exclusive)")
     return Window(start, end, None)
+
+
+def resolved_window(options: Options, config: Config, as_of: int | None) -> Window:
+    """The window asked, a relative period resolved at the as-of time."""
+    if options.period and relative_name(options.period) is not None:
+        make_window(options, config)  # the same checks
+        return window_for_period(options.period, config.timezone, as_of)
+    return make_window(options, config)
 
 
 def _in_parts(options: Options, config: Config) -> str | None:
@@ -372,6 +386,8 @@ def compute(
     keep (see `Loaded`). Both apply to runs that read the exports whole: a run read in
     parts for memory computes every period (the summary picks its own) and keeps none."""
     config = config if config is not None else resolve_config(options)
+    if options.compare is not None:
+        return _compared(options, config)
     why = _in_parts(options, config)
     if why == "speed" and (window_at is not None or loaded is not None):
         why = None  # parts only for speed, and these would not apply there
@@ -389,8 +405,7 @@ def compute(
     kpi_names, breakdowns, window = asked(options, config)
     frames = load_all(options, config, kpi_names, breakdowns, loaded=loaded)
     as_of = parse_as_of(options.as_of, config) if options.as_of else default_as_of(frames)
-    if window_at is not None:
-        window = window_at(as_of)
+    window = window_at(as_of) if window_at is not None else resolved_window(options, config, as_of)
     query = Query(
         kpi_names,
         breakdowns,
@@ -408,6 +423,69 @@ def compute(
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
     report.notes += empty_window_notes(frames, window)
     return report
+
+
+def _compared(options: Options, config: Config) -> Report:
+    """`--compare`: the period asked, each result beside the same KPI and group in the
+    earlier period (the one before, or the same a year before), judged at the same
+    as-of time; the exports are read once."""
+    from .change import compared_period
+
+    if not options.period:
+        raise UsageError(
+            "--compare needs --period: the period to set beside an earlier one",
+            hint="e.g. --period last-week --compare previous",
+        )
+    if options.every:
+        raise UsageError(
+            "--compare sets one period beside another; --every gives a series instead",
+            hint="leave out one of them",
+        )
+    mode = options.compare
+    assert mode is not None
+    compared_period("2026", mode)  # an unknown mode stops before any reading
+    loaded = Loaded()
+    report = compute(replace(options, compare=None), config, loaded=loaded)
+    assert report.window.label is not None  # a --period has one
+    label = compared_period(report.window.label, mode)
+    as_of = iso_us(report.as_of) if report.as_of is not None else options.as_of
+    earlier = compute(
+        replace(options, compare=None, period=label, as_of=as_of), config, loaded=loaded
+    )
+    _beside(report.results, earlier.results, label, config)
+    report.compare = mode
+    report.compared_window = earlier.window
+    return report
+
+
+def _beside(results: list[Result], earlier: list[Result], label: str, config: Config) -> None:
+    """Each result gets its KPI and group of the earlier period, the change, and whether
+    the change is beyond noise (`change.noise_test`, as the summary's)."""
+    from .change import Previous, Side, difference, noise_test
+
+    before = {(r.kpi, tuple(r.group.items())): r for r in earlier}
+    for r in results:
+        b = before.get((r.kpi, tuple(r.group.items())))
+        if b is None:  # a group with no row in the earlier period
+            r.previous = Previous(label, None, 0, "no_data")
+            continue
+        spec = catalogue.resolve(r.kpi, config.definitions)
+        change, pct, better = difference(r.value, b.value, r.unit, spec.direction)
+        now, then = Side(r.value, r.n, r.margin), Side(b.value, b.n, b.margin)
+        test = noise_test(spec, r.unit, now, then, config.min_sample, r.period_over)
+        r.previous = Previous(
+            label,
+            b.value,
+            b.n,
+            b.status,
+            b.ci_low,
+            b.ci_high,
+            b.margin,
+            change,
+            pct,
+            better,
+            *(test or (None, None)),
+        )
 
 
 def empty_window_notes(frames: dict[str, Frame], window: Window) -> list[str]:

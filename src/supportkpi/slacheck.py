@@ -28,11 +28,11 @@ from .run import (
     Loaded,
     Options,
     load_all,
-    make_window,
     name_exclusions,
     parse_as_of,
     parse_by,
     resolve_config,
+    resolved_window,
     sla_uncovered,
     summaries,
 )
@@ -80,7 +80,8 @@ def sla_check(
     key = config.sla.key
     user_by = parse_by(options.by)
     breakdowns = list(dict.fromkeys([(key,), *user_by]))
-    window = make_window(options, config)
+    as_of = parse_as_of(options.as_of, config) if options.as_of else _now_us()
+    window = resolved_window(options, config, as_of)  # last-week: the week before now's
     # only the kinds of target the policies set (a resolution-only SLA needs no responses)
     kinds = [
         kpi
@@ -98,7 +99,6 @@ def sla_check(
         sla_key=implicit,
         loaded=loaded,
     )
-    as_of = parse_as_of(options.as_of, config) if options.as_of else _now_us()
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
     engine.measures["tickets"].keep_sla = listing is not None
     progress.stage("computing KPIs")

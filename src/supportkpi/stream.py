@@ -635,15 +635,17 @@ def start(options: Options, config: Config) -> Start:
 
 def compute(options: Options, config: Config | None = None) -> Report:
     """`run.compute`, reading the exports one part at a time."""
-    from .run import compute_report, parse_as_of, resolve_config
+    from .run import compute_report, parse_as_of, resolve_config, resolved_window
 
     config = config if config is not None else resolve_config(options)
     begun = start(options, config)
-    kpi_names, breakdowns, window = begun.kpi_names, begun.breakdowns, begun.window
+    kpi_names, breakdowns = begun.kpi_names, begun.breakdowns
     requests, tparts, sparts, first = begun.requests, begun.tparts, begun.sparts, begun.first
     facts, derived, unavailable = begun.plan
 
     def query(as_of: int | None) -> Query:
+        # last-week is the week before the as-of time's: open until that is known
+        window = resolved_window(options, config, as_of) if as_of is not None else begun.window
         return Query(kpi_names, breakdowns, window, options.every, as_of or 0, options.cohort)
 
     given = parse_as_of(options.as_of, config) if options.as_of else None
@@ -707,4 +709,5 @@ def compute(options: Options, config: Config | None = None) -> Report:
             engine.finish(*job)
     partials.clear()
     results = engine.conclude(derived, unavailable)
+    window = resolved_window(options, config, as_of)
     return compute_report(options, config, window, breakdowns, as_of, inputs, results, unavailable)

@@ -44,19 +44,20 @@ from typing import Any
 
 from . import __version__
 from . import kpis as catalogue
+from .change import COMPARE_MODES, Side, beyond_noise, difference, last_year, noise_test
 from .config import NO_CONFIG_NOTE, Config
-from .engine import Z95, Result
+from .engine import Result
 from .errors import SupportKpiError, UsageError, printable
 from .kpis import Count, OpenAtEnd, Retention, Sum
 from .periods import (
+    RELATIVE,
     Window,
-    floor_date,
     is_over,
     iso_us,
-    label_of,
-    local_date,
     parse_period,
     previous_period,
+    relative_name,
+    resolve_period,
     window_for_period,
 )
 from .report import InputSummary, Report
@@ -78,7 +79,7 @@ MIN_SURVEYS = 5  # top performers: CSAT responses, at least
 MIN_QA_REVIEWS = 5  # coaching on QA: reviews, at least (seed 002: 5 calls monitored / month)
 TOP_PERFORMERS = 3
 WORST_TICKETS = 10
-COMPARE_MODES = ("previous", "last-year")
+DEFAULT_PERIOD = "last-week"  # the last complete ISO week before the as-of time
 
 # seed 001 (weekly executive summary: cases, CSAT, revenue retained, ROI; the executive
 # dashboard's operational and financial metrics), completed by seeds 000 and 002
@@ -398,6 +399,7 @@ class Summary:
     trend_periods: list[str]
     agent: str | None = None
     partial: bool = False  # the period is not over at the as-of time
+    period_asked: str | None = None  # a relative --period as written (last-week)
     headline: list[Line] = field(default_factory=list)
     sla: SlaSection = field(default_factory=SlaSection)
     team: Team | None = None
@@ -415,6 +417,8 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         body = _clean(asdict(self))
+        if body["period_asked"] is None:  # named periods: `period` is how it was asked
+            del body["period_asked"]
         return {"tool": "supportkpi", "version": __version__, "command": "summary", **body}
 
     def input_paths(self) -> list[str]:
@@ -435,8 +439,7 @@ def _clean(x: Any) -> Any:
 # --------------------------------------------------------------------------- periods
 def default_period(as_of_us: int, tz: str) -> str:
     """The last complete ISO week before the as-of time."""
-    this_week = floor_date(local_date(as_of_us, tz), "week")
-    return label_of(this_week - dt.timedelta(days=7), "week")
+    return resolve_period(DEFAULT_PERIOD, as_of_us, tz)
 
 
 def trend_labels(label: str, count: int = TREND_PERIODS) -> list[str]:
@@ -445,21 +448,6 @@ def trend_labels(label: str, count: int = TREND_PERIODS) -> list[str]:
     for _ in range(count - 1):  # one step per period of the sparkline
         out.append(previous_period(out[-1]))
     return out[::-1]
-
-
-def last_year(label: str) -> str:
-    """The same period a year before: 2026-W46 → 2025-W46, 2026-11 → 2025-11."""
-    start, _end, _label, grain = parse_period(label)
-    if grain == "week":
-        year, week, _ = start.isocalendar()
-        try:
-            return label_of(dt.date.fromisocalendar(year - 1, week, 1), grain)
-        except ValueError:  # week 53 of a year whose previous year has 52
-            return label_of(dt.date.fromisocalendar(year - 1, 52, 1), grain)
-    try:
-        return label_of(start.replace(year=start.year - 1), grain)
-    except ValueError:  # 29 February
-        return label_of(start.replace(year=start.year - 1, day=28), grain)
 
 
 # --------------------------------------------------------------------------- building
@@ -585,22 +573,34 @@ class _Builder:
                     raise
         return compute(base, self.config, window_at, self.loaded), False
 
-    def _default_trend(self, as_of: int | None) -> Window:
-        """The trend periods of the default period (the last week before the data's
-        as-of time): only those are shown, and a year of weeks by agent is 200k rows."""
-        if as_of is None:  # no timestamps: build() says so
-            return Window(None, None, None)
-        start, end = _window_of(default_period(as_of, self.config.timezone))
-        return make_window(
-            dataclasses.replace(self.options, from_=start, to=end, period=None), self.config
-        )
+    def _trend_of(self, asked: str) -> Callable[[int | None], Window]:
+        """The trend periods of a relative period (last-week, the default), once the
+        data's as-of time is known: only those are shown, and a year of weeks by agent
+        is 200k rows."""
+
+        def window(as_of: int | None) -> Window:
+            if as_of is None:  # no timestamps: build() says so
+                return Window(None, None, None)
+            start, end = _window_of(resolve_period(asked, as_of, self.config.timezone))
+            return make_window(
+                dataclasses.replace(self.options, from_=start, to=end, period=None), self.config
+            )
+
+        return window
 
     def _series(
-        self, kpis: list[str], label: str | None, as_of: str | None, *, by_agent: bool
+        self,
+        kpis: list[str],
+        label: str | None,
+        as_of: str | None,
+        *,
+        by_agent: bool,
+        asked: str = DEFAULT_PERIOD,
     ) -> _Series:
-        """The KPIs for each of the trend periods ending with `label` (None: over all the
-        data, weekly), in one `compute --every`; rows keyed by {"period": …}."""
-        grain = parse_period(label)[3] if label else "week"
+        """The KPIs for each of the trend periods ending with `label` (None: the period
+        `asked` names at the data's as-of time), in one `compute --every`; rows keyed by
+        {"period": …}."""
+        grain = parse_period(label)[3] if label else RELATIVE[asked][0]
         window = _window_of(label) if label else (None, None)
         report, has_agent = self._run(
             kpis,
@@ -609,7 +609,7 @@ class _Builder:
             to=window[1],
             as_of=as_of,
             by_agent=by_agent,
-            window_at=None if label else self._default_trend,
+            window_at=None if label else self._trend_of(asked),
         )
         results = [r for r in report.results if "period" in r.group]
         seen = {r.kpi for r in results}
@@ -624,14 +624,17 @@ class _Builder:
     def build(self, period: str | None, as_of: str | None) -> Summary:
         tz = self.config.timezone
         as_of_us = parse_as_of(as_of, self.config) if as_of else None
+        asked = relative_name(period) if period is not None else DEFAULT_PERIOD
         label = None
-        if period is not None or as_of_us is not None:
-            label = parse_period(period)[2] if period else default_period(as_of_us or 0, tz)
-        series = self._series(list(ALL_KPIS), label, as_of, by_agent=True)
+        if asked is None or as_of_us is not None:
+            label = resolve_period(period or DEFAULT_PERIOD, as_of_us, tz)
+        series = self._series(
+            list(ALL_KPIS), label, as_of, by_agent=True, asked=asked or DEFAULT_PERIOD
+        )
         if series.as_of is None and label is None:
-            raise UsageError("the inputs hold no timestamps", hint="give --period")
-        if label is None:  # the default period depends on the data's as-of time
-            label = default_period(series.as_of or 0, tz)
+            raise UsageError("the inputs hold no timestamps", hint="give --period 2026-W46")
+        if label is None:  # a relative period depends on the data's as-of time
+            label = resolve_period(asked or DEFAULT_PERIOD, series.as_of, tz)
         start, end, label, grain = parse_period(label)
         labels = trend_labels(label)
         as_of_us = self.as_of = series.as_of
@@ -687,6 +690,7 @@ class _Builder:
             config_path=printable(self.config.path) if self.config.path else None,
         )
         s.partial = not is_over(_midnight(end, tz), as_of_us)
+        s.period_asked = relative_name(period) if period is not None else None
         self._restore_piped_paths(s)
         line = self._line_maker(cells, labels, compare_label, unavailable)
 
@@ -778,13 +782,9 @@ class _Builder:
                 previous_ci_high=prev.ci_high,
                 previous_margin=prev.margin,
             )
-            if cur.value is not None and prev.value is not None:
-                out.change = cur.value - prev.value
-                relative = out.unit in ("count", "money", "seconds", "score", "ratio")
-                if relative and prev.value > 0:
-                    out.change_pct = 100.0 * out.change / prev.value
-                if out.change != 0 and spec.direction in ("higher", "lower"):
-                    out.better = (out.change > 0) == (spec.direction == "higher")
+            out.change, out.change_pct, out.better = difference(
+                cur.value, prev.value, out.unit, spec.direction
+            )
             out.trend = [self._result(cells, lb, agent, kpi, unavailable).value for lb in labels]
             return out
 
@@ -1222,21 +1222,25 @@ def notable_changes(
     definitions: dict[str, str] | None = None,
     period_over: bool = True,
 ) -> list[Change]:
-    """KPIs whose change is larger than its statistical noise (95 %), and only those.
-    The counts and amounts of a period not over are part of the period's: not tested."""
+    """KPIs whose change is larger than its statistical noise (95 %), and only those
+    (`change.noise_test`: the counts and amounts of a period not over are not tested)."""
     out = []
     for ln in lines:
-        if ln.value is None or ln.previous is None or ln.kpi not in catalogue.ALL:
+        if ln.kpi not in catalogue.ALL:
             continue
         spec = catalogue.resolve(ln.kpi, definitions)
-        if spec.accumulates and not period_over:
+        test = noise_test(
+            spec,
+            ln.unit,
+            Side(ln.value, ln.n, ln.margin),
+            Side(ln.previous, ln.previous_n, ln.previous_margin),
+            min_sample,
+            period_over,
+        )
+        if test is None or not beyond_noise(test[0]):
             continue
-        test = _change_test(ln, spec, min_sample)
-        if test is None:
-            continue
+        assert ln.value is not None and ln.previous is not None
         z, method = test
-        if abs(z) <= Z95:
-            continue
         out.append(
             Change(
                 ln.kpi,
@@ -1252,35 +1256,6 @@ def notable_changes(
             )
         )
     return out
-
-
-def _change_test(ln: Line, spec: catalogue.Kpi, min_sample: int) -> tuple[float, str] | None:
-    n1, n0 = ln.n, ln.previous_n
-    assert ln.value is not None and ln.previous is not None
-    if ln.unit == "percent" and spec.is_proportion:
-        if n1 < min_sample or n0 < min_sample:
-            return None
-        p1, p0 = ln.value / 100.0, ln.previous / 100.0
-        pooled = (p1 * n1 + p0 * n0) / (n1 + n0)
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-        if se == 0:
-            return None
-        return (p1 - p0) / se, f"two-proportion test ({n1} vs {n0})"
-    if ln.kpi == "nps" and ln.margin is not None and ln.previous_margin is not None:
-        if n1 < min_sample or n0 < min_sample:
-            return None
-        se = math.hypot(ln.margin, ln.previous_margin) / Z95
-        if se == 0:
-            return None
-        return (ln.value - ln.previous) / se, (
-            f"NPS margins ± {ln.margin:.1f} and ± {ln.previous_margin:.1f}"
-        )
-    if isinstance(spec.stat, Count):  # events in the period (not backlog, a state)
-        total = ln.value + ln.previous
-        if total <= 0:
-            return None
-        return (ln.value - ln.previous) / math.sqrt(total), "Poisson test of counts"
-    return None
 
 
 __all__ = [
