@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # render.text serves `kpis` and messages: no numpy on import
     from ..report import Report
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def renderer(fmt: str) -> Callable[[Report], str]:
@@ -18,6 +18,8 @@ def renderer(fmt: str) -> Callable[[Report], str]:
         from .csv import render
     elif fmt == "markdown":
         from .markdown import render
+    elif fmt == "html":
+        from .html import render
     else:
         from .table import render
     return render

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from ..durations import format_duration
 from ..engine import Result
 from ..errors import printable
-from ..periods import elapsed_share, iso_us
+from ..periods import elapsed_share, iso_us, local_date
 from ..report import Report
 from ..schema import is_time_dim
 
@@ -47,6 +48,34 @@ def fmt_value(unit: str, value: float | None, currency: str = "USD") -> str:
     if unit == "money":
         return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
     return f"{value:.2f}"
+
+
+def fmt_change(
+    unit: str, change: float | None, pct: float | None, better: bool | None, currency: str
+) -> str:
+    """A change between two periods in the KPI's unit: `+6.4 pp better`, `−5m 02s (−9.1%)`."""
+    if change is None:
+        return "—"
+    c = change
+    sign = "+" if c > 0 else "−" if c < 0 else "±"
+    mag = abs(c)
+    if unit == "percent":
+        text = f"{sign}{mag:.1f} pp"
+    elif unit == "points":
+        text = f"{sign}{mag:.1f} pts"
+    elif unit == "seconds":
+        text = sign + format_duration(mag)
+    elif unit == "money":
+        text = sign + fmt_value("money", mag, currency)
+    elif unit == "count":
+        text = f"{sign}{mag:,.0f}"
+    else:
+        text = f"{sign}{mag:.2f}"
+    if pct is not None:
+        text += f" ({'+' if pct > 0 else '−' if pct < 0 else '±'}{abs(pct):.1f}%)"
+    if better is not None:
+        text += " better" if better else " worse"
+    return text
 
 
 def fmt_target(unit: str, target: dict[str, Any] | None, currency: str = "USD") -> str:
@@ -163,7 +192,12 @@ def header_lines(report: Report) -> list[str]:
     lines = []
     if report.window.label or report.window.start or report.window.end:
         w = report.window
-        if w.label:
+        if w.label and w.relative and w.start is not None and w.end is not None:
+            first = local_date(w.start, report.timezone)
+            last = local_date(w.end, report.timezone) - dt.timedelta(days=1)
+            days = "" if first == last else f" ({first} to {last})"  # a day is its label
+            lines.append(f"Period: {w.asked} = {w.label}{days}")
+        elif w.label:
             lines.append(f"Period: {w.label}")
         else:
             lines.append(
@@ -184,10 +218,10 @@ def header_lines(report: Report) -> list[str]:
     for i in report.inputs:
         rejected = sum(i.rows_rejected.values())
         events = f"{i.events_read:,} events → " if i.events_read is not None else ""
-        lines.append(
+        lines.append(  # within 80 columns: it is the first thing a newcomer reads
             f"{i.name}: {events}{i.rows_read:,} {_rows(i.rows_read)} read, {i.rows_used:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
-            + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
+            + (" (see supportkpi validate)" if i.problems else "")
         )
     if report.uncovered is not None:
         lines.append(report.uncovered.line())

@@ -14,21 +14,32 @@ sections of tables, bullet items and paragraphs; each backend only draws those.
 
 from __future__ import annotations
 
-import html
-import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..durations import format_duration
-from ..errors import printable
 from ..periods import local_text
 from ..summary import Bar, Line, Summary
-from .common import STATUS_TEXT, fmt_target, fmt_value
-from .text import for_terminal, markdown
+from .common import STATUS_TEXT, fmt_change, fmt_target, fmt_value
+from .document import (
+    Block,
+    Cell,
+    Document,
+    Item,
+    Items,
+    Para,
+    Section,
+    Table,
+    draw_html,
+    draw_markdown,
+    draw_terminal,
+    num,
+    sparkline,
+    svg_bar,
+    svg_sparkline,
+)
 
-BLOCKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY
 GRAIN_WORD = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
@@ -39,7 +50,6 @@ PREVIOUS_WORD = {
     "quarter": "previous quarter",
     "year": "previous year",
 }
-TONE_STYLE = {"better": "green", "worse": "red"}
 ALERT_TITLE = {
     "escalations": "Escalations",
     "sla": "SLA breaches",
@@ -50,96 +60,16 @@ MARK = {"met": "✓", "warn": "!", "missed": "✗", "low_sample": "~", "to_date"
 FORMATS = ("table", "markdown", "html", "json")
 
 
-# --------------------------------------------------------------------------- document
-@dataclass
-class Cell:
-    text: str
-    status: str | None = None  # colours the cell (met / warn / missed / low_sample)
-    spark: list[float | None] | None = None  # a trend: HTML draws an SVG line
-    bar: Bar | None = None  # a bar against target: HTML draws an SVG bar
-    target_value: float | None = None  # the target line of a sparkline
-    strong: bool = False
-    number: bool = False  # text we formatted from a number: no formula protection needed
-    tone: str | None = None  # better | worse: a change for the better or the worse
-
-
-def num(text: str, status: str | None = None) -> Cell:
-    """A cell holding a number we formatted (a leading + or - is a sign, not a formula)."""
-    return Cell(text, status, number=True)
+def _change(ln: Line, currency: str) -> str:
+    return fmt_change(ln.unit, ln.change, ln.change_pct, ln.better, currency)
 
 
 def change_cell(ln: Line, currency: str) -> Cell:
     tone = None if ln.better is None else "better" if ln.better else "worse"
-    return Cell(fmt_change(ln, currency), number=True, tone=tone)
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[Cell]]
-    right: set[int] = field(default_factory=set)  # right-aligned columns
-    title: str = ""
-
-
-@dataclass
-class Item:
-    lead: str  # shown bold
-    text: str = ""
-    children: list[str] = field(default_factory=list)
-    checklist: bool = False  # children are to-dos
-    status: str | None = None
-    spark: list[float | None] | None = None  # a trend after the text
-
-
-@dataclass
-class Items:
-    items: list[Item]
-    ordered: bool = False
-    title: str = ""
-
-
-@dataclass
-class Para:
-    text: str
-    muted: bool = False
-
-
-Block = Table | Items | Para
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    blocks: list[Block]
-
-
-@dataclass
-class Document:
-    title: str
-    meta: list[str]
-    sections: list[Section]
-    notes: list[str]
+    return Cell(_change(ln, currency), number=True, tone=tone)
 
 
 # --------------------------------------------------------------------------- formatting
-def sparkline(values: list[float | None]) -> str:
-    """▁▂▃▄▅▆▇█ scaled between the lowest and highest value; · where there is none."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    lo, hi = min(known), max(known)
-    out = []
-    for v in values:
-        if v is None:
-            out.append("·")
-        elif hi == lo:
-            out.append(BLOCKS[3])
-        else:
-            out.append(BLOCKS[round((v - lo) / (hi - lo) * (len(BLOCKS) - 1))])
-    return "".join(out)
-
-
 def text_bar(bar: Bar, width: int = BAR_WIDTH) -> str:
     """▓▓▓▓░░│░░ — the value, with the target marked │."""
     filled = max(0, min(width, round(bar.fill * width)))
@@ -147,32 +77,6 @@ def text_bar(bar: Bar, width: int = BAR_WIDTH) -> str:
     at = min(width - 1, max(0, round(bar.marker * width) - 1))
     cells[at] = "│"
     return "".join(cells)
-
-
-def fmt_change(ln: Line, currency: str) -> str:
-    if ln.change is None:
-        return "—"
-    c = ln.change
-    sign = "+" if c > 0 else "−" if c < 0 else "±"
-    mag = abs(c)
-    if ln.unit == "percent":
-        text = f"{sign}{mag:.1f} pp"
-    elif ln.unit == "points":
-        text = f"{sign}{mag:.1f} pts"
-    elif ln.unit == "seconds":
-        text = sign + format_duration(mag)
-    elif ln.unit == "money":
-        text = sign + fmt_value("money", mag, currency)
-    elif ln.unit == "count":
-        text = f"{sign}{mag:,.0f}"
-    else:
-        text = f"{sign}{mag:.2f}"
-    if ln.change_pct is not None:
-        pct = ln.change_pct
-        text += f" ({'+' if pct > 0 else '−' if pct < 0 else '±'}{abs(pct):.1f}%)"
-    if ln.better is not None:
-        text += " better" if ln.better else " worse"
-    return text
 
 
 def _status_text(status: str, value: float | None, reason: str | None) -> str:
@@ -211,8 +115,8 @@ def document(s: Summary) -> Document:
         else f"{s.compare_period} (same period last year)"
     )
     meta = [
-        f"Period: {s.period} ({span}, {s.timezone})"
-        + (" — not over at the as-of time" if s.partial else ""),
+        f"Period: {f'{s.period_asked} = ' if s.period_asked else ''}{s.period}"
+        f" ({span}, {s.timezone})" + (" — not over at the as-of time" if s.partial else ""),
         f"Compared with: {compare}",
         f"As of: {s.as_of or '—'}",
     ]
@@ -637,7 +541,7 @@ def _trend_blocks(s: Summary) -> list[Block]:
         text = f"{fmt_value(ln.unit, ln.value, s.currency)}"
         if ln.previous is not None:
             text += (
-                f", {fmt_change(ln, s.currency)} vs {s.compare_period} "
+                f", {_change(ln, s.currency)} vs {s.compare_period} "
                 f"({fmt_value(ln.unit, ln.previous, s.currency)})"
             )
         text += f"; last {len(ln.trend)} {GRAIN_WORD.get(s.grain, 'periods')}:"
@@ -658,7 +562,7 @@ def _notable_blocks(s: Summary, title: str = "") -> list[Block]:
             Item(
                 c.label,
                 f"{verb} from {fmt_value(c.unit, c.previous, s.currency)} to "
-                f"{fmt_value(c.unit, c.value, s.currency)} ({fmt_change(ln, s.currency)}); "
+                f"{fmt_value(c.unit, c.value, s.currency)} ({_change(ln, s.currency)}); "
                 f"{c.detail}",
                 status="met" if c.better else "missed" if c.better is False else None,
             )
@@ -666,329 +570,17 @@ def _notable_blocks(s: Summary, title: str = "") -> list[Block]:
     return [Items(items, title=title)]
 
 
-# --------------------------------------------------------------------------- terminal
-def _console(buf: io.StringIO) -> Any:
-    """As render/table.py: colour only on a terminal without NO_COLOR; a fixed width
-    otherwise (wide enough for the headline table)."""
-    from ..terminal import console
-
-    return console(buf, TERMINAL_WIDTH)
-
-
+# --------------------------------------------------------------------------- drawings
 def render_table(s: Summary) -> str:
-    from rich import box
-    from rich.table import Table as RichTable
-
-    from .table import STYLE
-
-    doc = document(s)
-    buf = io.StringIO()
-    console = _console(buf)
-
-    def styled(cell: Cell) -> str:
-        text = for_terminal(cell.text)
-        style = STYLE.get(cell.status or "") or TONE_STYLE.get(cell.tone or "")
-        if cell.strong:
-            text = f"[bold]{text}[/]"
-        return f"[{style}]{text}[/]" if style and cell.text else text
-
-    console.print(f"[bold]{for_terminal(doc.title)}[/]")
-    for line in doc.meta:
-        console.print(for_terminal(line))
-    for section in doc.sections:
-        console.print()
-        console.print(f"[bold underline]{for_terminal(section.title)}[/]")
-        for block in section.blocks:
-            if isinstance(block, Table):
-                t = RichTable(
-                    title=for_terminal(block.title) if block.title else None,
-                    box=box.SIMPLE_HEAVY,
-                    title_justify="left",
-                )
-                for i, h in enumerate(block.headers):
-                    t.add_column(for_terminal(h), justify="right" if i in block.right else "left")
-                for row in block.rows:
-                    t.add_row(*(styled(c) for c in row))
-                console.print(t)
-            elif isinstance(block, Items):
-                if block.title:
-                    console.print(f"[bold]{for_terminal(block.title)}[/]")
-                for i, item in enumerate(block.items, 1):
-                    bullet = f"{i}." if block.ordered else "•"
-                    style = STYLE.get(item.status or "")
-                    lead = for_terminal(item.lead)
-                    lead = f"[{style}]{lead}[/]" if style else f"[bold]{lead}[/]"
-                    text = f": {for_terminal(item.text)}" if item.text else ""
-                    if item.spark is not None:
-                        text += " " + sparkline(item.spark)
-                    console.print(f"  {bullet} {lead}{text}")
-                    for child in item.children:
-                        box_ = "[ ]" if item.checklist else "-"
-                        console.print(f"      {for_terminal(box_)} {for_terminal(child)}")
-            else:
-                console.print(
-                    f"[dim]{for_terminal(block.text)}[/]"
-                    if block.muted
-                    else for_terminal(block.text)
-                )
-    if doc.notes:
-        console.print()
-        for note in doc.notes:
-            console.print(f"[dim]{for_terminal(note)}[/]")
-    return buf.getvalue()
+    return draw_terminal(document(s), TERMINAL_WIDTH)
 
 
-# --------------------------------------------------------------------------- Markdown
 def render_markdown(s: Summary) -> str:
-    doc = document(s)
-    out = [f"# {markdown(doc.title)}", ""]
-    out += [f"- {markdown(line)}" for line in doc.meta]
-    for section in doc.sections:
-        out += ["", f"## {markdown(section.title)}"]
-        for block in section.blocks:
-            out.append("")
-            if isinstance(block, Table):
-                if block.title:
-                    out += [f"**{markdown(block.title)}**", ""]
-                out.append("| " + " | ".join(markdown(h) for h in block.headers) + " |")
-                out.append(
-                    "| "
-                    + " | ".join(
-                        "---:" if i in block.right else "---" for i in range(len(block.headers))
-                    )
-                    + " |"
-                )
-                for row in block.rows:
-                    cells = [
-                        f"**{markdown(c.text)}**"
-                        if c.strong and c.text
-                        else markdown(c.text, c.number)
-                        for c in row
-                    ]
-                    out.append("| " + " | ".join(cells) + " |")
-            elif isinstance(block, Items):
-                if block.title:
-                    out += [f"**{markdown(block.title)}**", ""]
-                for i, item in enumerate(block.items, 1):
-                    bullet = f"{i}." if block.ordered else "-"
-                    text = f": {markdown(item.text)}" if item.text else ""
-                    if item.spark is not None:
-                        text += " " + sparkline(item.spark)
-                    out.append(f"{bullet} **{markdown(item.lead)}**{text}")
-                    for child in item.children:
-                        box_ = "- [ ]" if item.checklist else "-"
-                        out.append(f"   {box_} {markdown(child)}")
-            else:
-                out.append(f"_{markdown(block.text)}_" if block.muted else markdown(block.text))
-    if doc.notes:
-        out += ["", "---", ""]
-        out += [f"- {markdown(n)}" for n in doc.notes]
-    return "\n".join(out) + "\n"
-
-
-# --------------------------------------------------------------------------- HTML
-_CSS = """
-:root { --met: #1a7f37; --warn: #9a6700; --missed: #cf222e; --muted: #57606a;
-  --line: #d0d7de; --bar: #0969da; --bg: #ffffff; --fg: #1f2328; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg);
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  sans-serif; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px; }
-h1 { font-size: 24px; margin: 0 0 8px; }
-h2 { font-size: 18px; margin: 28px 0 8px; padding-bottom: 4px;
-  border-bottom: 2px solid var(--line); }
-h3 { font-size: 15px; margin: 16px 0 6px; }
-.meta { color: var(--muted); margin: 0; padding-left: 18px; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left;
-  vertical-align: middle; }
-th { font-weight: 600; background: #f6f8fa; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.met { color: var(--met); } .warn { color: var(--warn); }
-.missed { color: var(--missed); font-weight: 600; } .low_sample, .to_date { color: var(--muted); }
-.muted { color: var(--muted); font-size: 12px; }
-.better { color: var(--met); } .worse { color: var(--missed); }
-svg { display: block; } li svg { display: inline-block; vertical-align: middle; }
-th, td.num { white-space: nowrap; }
-ol, ul { margin: 4px 0 12px; }
-li.todo { list-style: none; } li.todo::before { content: "☐ "; }
-footer { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 8px; }
-@media print {
-  body { font-size: 11px; }
-  main { max-width: none; padding: 0; }
-  section { break-inside: avoid-page; }
-  h2 { break-after: avoid; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-_COLOUR = {
-    "met": "#1a7f37",
-    "warn": "#9a6700",
-    "missed": "#cf222e",
-    "low_sample": "#8c959f",
-    "to_date": "#8c959f",
-}
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def h(text: str) -> str:
-    return html.escape(printable(text), quote=True)
-
-
-def svg_sparkline(
-    values: list[float | None],
-    target: float | None = None,
-    width: int = 140,
-    height: int = 30,
-    label: str = "",
-) -> str:
-    """An inline SVG trend line (gaps where a period has no value), the target dashed."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    lo, hi = min(known), max(known)
-    if target is not None:
-        lo, hi = min(lo, target), max(hi, target)
-    if hi == lo:
-        lo, hi = lo - 1, hi + 1
-    pad = 3
-    step = (width - 2 * pad) / max(len(values) - 1, 1)
-
-    def xy(i: int, v: float) -> tuple[float, float]:
-        return pad + i * step, pad + (hi - v) / (hi - lo) * (height - 2 * pad)
-
-    segments: list[list[tuple[float, float]]] = [[]]
-    for i, v in enumerate(values):  # one point per period of the trend
-        if v is None:
-            if segments[-1]:
-                segments.append([])
-            continue
-        segments[-1].append(xy(i, v))
-    parts = [
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{h(label)}">'
-    ]
-    if target is not None:
-        _x, ty = xy(0, target)
-        parts.append(
-            f'<line x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" stroke="#8c959f" '
-            'stroke-width="1" stroke-dasharray="3 2"/>'
-        )
-    for seg in segments:
-        if len(seg) == 1:
-            x, y = seg[0]
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.5" fill="#0969da"/>')
-        elif seg:
-            pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
-            parts.append(
-                f'<polyline points="{pts}" fill="none" stroke="#0969da" stroke-width="1.8" '
-                'stroke-linejoin="round" stroke-linecap="round"/>'
-            )
-    last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
-    if last is not None:
-        x, y = xy(*last)
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#0969da"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def svg_bar(bar: Bar, width: int = 260, height: int = 16) -> str:
-    """A bar against target: the value filled, coloured by status; the target a tick."""
-    fill = max(0.0, min(1.0, bar.fill)) * width
-    mark = max(0.0, min(1.0, bar.marker)) * width
-    colour = _COLOUR.get(bar.status, "#0969da")
-    return (
-        f'<svg width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{h(bar.label)}">'
-        f'<rect x="0" y="2" width="{width}" height="{height - 4}" rx="3" fill="#eaeef2"/>'
-        f'<rect x="0" y="2" width="{fill:.1f}" height="{height - 4}" rx="3" fill="{colour}"/>'
-        f'<line x1="{mark:.1f}" y1="0" x2="{mark:.1f}" y2="{height}" stroke="#1f2328" '
-        'stroke-width="2"/></svg>'
-    )
+    return draw_markdown(document(s))
 
 
 def render_html(s: Summary) -> str:
-    doc = document(s)
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{h(doc.title)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        f"<h1>{h(doc.title)}</h1>",
-        '<ul class="meta">' + "".join(f"<li>{h(m)}</li>" for m in doc.meta) + "</ul>",
-    ]
-    for section in doc.sections:
-        out.append(f'<section id="{h(section.key)}">')
-        out.append(f"<h2>{h(section.title)}</h2>")
-        for block in section.blocks:
-            out.append(_html_block(block))
-        out.append("</section>")
-    if doc.notes:
-        out.append('<footer class="muted">' + "".join(f"<p>{h(n)}</p>" for n in doc.notes))
-        out.append("</footer>")
-    out += ["</main>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
-
-
-def _html_block(block: Block) -> str:
-    if isinstance(block, Table):
-        parts = []
-        if block.title:
-            parts.append(f"<h3>{h(block.title)}</h3>")
-        parts.append("<table><thead><tr>")
-        for i, head in enumerate(block.headers):
-            cls = ' class="num"' if i in block.right else ""
-            parts.append(f"<th{cls}>{h(head)}</th>")
-        parts.append("</tr></thead><tbody>")
-        for row in block.rows:
-            parts.append("<tr>")
-            for i, cell in enumerate(row):
-                classes = []
-                if i in block.right:
-                    classes.append("num")
-                if cell.status in _COLOUR:
-                    classes.append(str(cell.status))
-                elif cell.tone:
-                    classes.append(cell.tone)
-                cls = f' class="{" ".join(classes)}"' if classes else ""
-                if cell.bar is not None:
-                    body = svg_bar(cell.bar)
-                elif cell.spark is not None:
-                    body = svg_sparkline(cell.spark, cell.target_value, label=cell.text)
-                else:
-                    body = h(cell.text)
-                    if cell.strong:
-                        body = f"<strong>{body}</strong>"
-                parts.append(f"<td{cls}>{body}</td>")
-            parts.append("</tr>")
-        parts.append("</tbody></table>")
-        return "".join(parts)
-    if isinstance(block, Items):
-        tag = "ol" if block.ordered else "ul"
-        parts = [f"<h3>{h(block.title)}</h3>"] if block.title else []
-        parts.append(f"<{tag}>")
-        for item in block.items:
-            cls = f' class="{item.status}"' if item.status in _COLOUR else ""
-            text = f": {h(item.text)}" if item.text else ""
-            if item.spark is not None:
-                text += " " + svg_sparkline(item.spark, None, 100, 18, item.lead)
-            parts.append(f"<li><strong{cls}>{h(item.lead)}</strong>{text}")
-            if item.children:
-                li = '<li class="todo">' if item.checklist else "<li>"
-                parts.append("<ul>" + "".join(f"{li}{h(c)}</li>" for c in item.children) + "</ul>")
-            parts.append("</li>")
-        parts.append(f"</{tag}>")
-        return "".join(parts)
-    cls = ' class="muted"' if block.muted else ""
-    return f"<p{cls}>{h(block.text)}</p>"
+    return draw_html(document(s))
 
 
 # --------------------------------------------------------------------------- JSON
