@@ -71,14 +71,18 @@ def sh(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     preexec_fn: Callable[[], None] | None = None,
+    terminal: int | None = None,
 ) -> Run:
     """Run the installed console script in a child process, as a user's shell would:
     real stdout/stderr pipes, real exit code, the given working folder and environment
     (`env` is laid over a copy of this process's, without SUPPORTKPI_CONFIG). `stdin`:
-    text or bytes to feed, or a file (handle or descriptor) to read from. Every run is
+    text or bytes to feed, or a file (handle or descriptor) to read from. `terminal`:
+    stdout is a terminal that many columns wide (stderr stays a pipe). Every run is
     bounded: `timeout` seconds, and (by default) SH_MEMORY_CAP of address space."""
     full = {k: v for k, v in os.environ.items() if k != "SUPPORTKPI_CONFIG"}
     full.update(env or {})
+    if terminal is not None:
+        return _on_terminal(list(args), terminal, cwd, full, timeout, preexec_fn)
     fed = stdin.encode() if isinstance(stdin, str) else stdin
     done = subprocess.run(
         [console_script(), *args],
@@ -95,6 +99,59 @@ def sh(
         done.stdout.decode("utf-8", "replace"),
         done.stderr.decode("utf-8", "replace"),
     )
+
+
+def _on_terminal(
+    args: list[str],
+    columns: int,
+    cwd: str | Path | None,
+    env: dict[str, str],
+    timeout: float,
+    preexec_fn: Callable[[], None] | None,
+) -> Run:
+    """`sh` with stdout on a pseudo-terminal `columns` wide, read as the child writes
+    (a pty holds only a few KB)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**env, "COLUMNS": str(columns), "LINES": "50"}
+    child = subprocess.Popen(
+        [console_script(), *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=preexec_fn or _memory_capped,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        _, err = child.communicate(timeout=timeout)
+    finally:
+        child.kill()
+        reader.join(timeout=10)
+        os.close(master)
+    out = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return Run(child.returncode, out, err.decode("utf-8", "replace"))
 
 
 def write_csv(

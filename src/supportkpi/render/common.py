@@ -141,10 +141,6 @@ def fmt_ci(r: Result) -> str:
     return ""
 
 
-def group_label(group: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in group.items()) if group else "overall"
-
-
 def breakdowns(report: Report) -> list[tuple[tuple[str, ...], list[Result]]]:
     """Results split by breakdown (the tuple of group keys), in report order."""
     out: dict[tuple[str, ...], list[Result]] = {}
@@ -158,16 +154,6 @@ def groups_of(results: Iterable[Result]) -> list[tuple[tuple[str, str], ...]]:
     for r in results:
         seen.setdefault(tuple(r.group.items()), None)
     return list(seen)
-
-
-def legend(results: Iterable[Result], sep: str) -> str | None:
-    """The marks explained (None: no result has one); `to date` only when used."""
-    shown = {r.status for r in results}
-    if not shown & {status for status, _, _ in LEGEND}:
-        return None
-    return sep.join(
-        f"{mark} {text}" for status, mark, text in LEGEND if status != "to_date" or status in shown
-    )
 
 
 def to_date_groups(results: Iterable[Result]) -> set[tuple[tuple[str, str], ...]]:
