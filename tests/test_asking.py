@@ -93,6 +93,7 @@ def test_relative_period_is_shown_resolved_in_the_table(tmp_path: Path) -> None:
     assert "Period: last-week = 2026-W46 (2026-11-09 to 2026-11-15)" in r.out
     row = next(line for line in r.out.splitlines() if line.startswith("Tickets created"))
     assert row.split()[2] == str(per_week()["2026-W46"])
+    assert "Target" not in r.out and "95% CI" not in r.out  # no column empty on every row
 
 
 def test_a_second_period_is_an_error_not_a_silent_winner(tmp_path: Path) -> None:

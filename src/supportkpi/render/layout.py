@@ -131,11 +131,16 @@ def _overall(report: Report, results: list[Result]) -> list[Block]:
         rows.append(row)
     if any(left_out):
         headers.append("Left out")
+    # a column empty on every row (no KPI asked has a target, an interval…) says nothing
+    kept = [
+        i for i, h in enumerate(headers) if h in ("KPI", "Value") or any(r[i].text for r in rows)
+    ]
+    headers = [headers[i] for i in kept]
+    rows = [[row[i] for i in kept] for row in rows]
     at = {h: i for i, h in enumerate(headers)}
     # on a narrow terminal: the benchmark tier goes first, then the interval, then n
-    optional = {at["Benchmark"]: 1, at["95% CI"]: 2}
-    if compare:
-        optional |= {at["n"]: 3, at["Target"]: 4}
+    ranks = {"Benchmark": 1, "95% CI": 2, **({"n": 3, "Target": 4} if compare else {})}
+    optional = {at[h]: rank for h, rank in ranks.items() if h in at}
     right = {i for h, i in at.items() if h not in ("KPI", "Target", "Status", "Benchmark")}
     blocks: list[Block] = [Table(headers, rows, right, optional=optional)] if rows else []
     if not rows:
