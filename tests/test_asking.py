@@ -207,3 +207,21 @@ def test_compute_html_is_one_self_contained_escaped_page(tmp_path: Path) -> None
     assert sorted(map(int, re.findall(r">(\d+)<", row.group(1)))) == sorted(
         [hostile, total - hostile]
     )
+
+
+def test_compare_by_group_on_80_columns_cuts_no_number(tmp_path: Path) -> None:
+    write_exports(tmp_path)
+    args = ("compute", "--period", "last-week", "--compare", "previous", "--by", "channel")
+    r = sh(*args, "-q", cwd=tmp_path, terminal=80, env={"NO_COLOR": "1"})
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    assert not any("…" in x for x in lines)  # a value cut short would end in …
+    chat: dict[str, int] = {}
+    for i, t in enumerate(created_times()):  # channels go chat, email, phone in turn
+        year, week, _ = t.date().isocalendar()
+        if i % 3 == 0:
+            chat[f"{year}-W{week:02d}"] = chat.get(f"{year}-W{week:02d}", 0) + 1
+    now, before = chat["2026-W46"], chat["2026-W45"]
+    row = next(x for x in lines if x.startswith("chat") and "Tickets created" in x)
+    assert row.split()[3:6] == [str(now), str(before), f"{now - before:+d}"]

@@ -207,9 +207,17 @@ def _print_table(console: Any, block: Table, section: str) -> None:
             pad_edge=False,
             collapse_padding=True,
         )
+        widths = column_widths(piece)
+        # still too wide with every optional column left out: the text columns wrap, so
+        # that no number is ever cut short
+        crowded = fitted and sum(widths) + GAP * (len(widths) - 1) > console.width
         for i, head in enumerate(piece.headers):
+            number = i in piece.right
             t.add_column(
-                for_terminal(head), justify="right" if i in piece.right else "left", no_wrap=fitted
+                for_terminal(head),
+                justify="right" if number else "left",
+                no_wrap=fitted and (number or not crowded),
+                min_width=widths[i] if number and crowded else None,
             )
         for row in piece.rows:
             t.add_row(*(_styled(c) for c in row))
@@ -227,13 +235,18 @@ def width_of(text: str) -> int:
     return max((cell_len(line) for line in text.split("\n")), default=0)
 
 
-def fit(table: Table, width: int) -> tuple[list[Table], list[str]]:
-    """The table as it fits `width` terminal columns (see `Table.optional`, `.keys`),
-    and the headers of the columns left out."""
-    widths = [
+def column_widths(table: Table) -> list[int]:
+    """Each column's width on a terminal: its widest cell or header."""
+    return [
         max([width_of(head), *(width_of(row[i].text) for row in table.rows)])
         for i, head in enumerate(table.headers)
     ]
+
+
+def fit(table: Table, width: int) -> tuple[list[Table], list[str]]:
+    """The table as it fits `width` terminal columns (see `Table.optional`, `.keys`),
+    and the headers of the columns left out."""
+    widths = column_widths(table)
 
     def total(columns: list[int]) -> int:
         return sum(widths[i] for i in columns) + GAP * (len(columns) - 1)
