@@ -4,7 +4,9 @@ test runs the installed console script; expected values are counted here by hand
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 import re
 from pathlib import Path
@@ -129,6 +131,13 @@ def test_compare_previous_gives_the_earlier_value_change_and_noise(tmp_path: Pat
     line = next(x for x in table.out.splitlines() if x.startswith("Tickets created"))
     assert f"+{now - before} (+{100 * (now - before) / before:.1f}%) *" in line
     assert "beyond its statistical noise" in table.out  # the legend says what * means
+
+    rows = list(csv.DictReader(io.StringIO(sh(*args, "-f", "csv", "-q", cwd=tmp_path).out)))
+    assert len(rows) == 1  # one row per KPI × group, the earlier period beside it
+    assert rows[0]["previous_period"] == "2026-W45"
+    assert float(rows[0]["previous_value"]) == before
+    assert float(rows[0]["change"]) == now - before
+    assert rows[0]["beyond_noise"] == "true"
 
 
 def test_compare_needs_a_period(tmp_path: Path) -> None:

@@ -24,6 +24,16 @@ _TAIL = [
     "period_complete",
     "elapsed_share",
 ]
+# compute --compare: the earlier period's value beside each row, and the change
+_COMPARE = [
+    "previous_period",
+    "previous_value",
+    "previous_n",
+    "change",
+    "change_pct",
+    "better",
+    "beyond_noise",
+]
 
 
 def render(report: Report) -> str:
@@ -35,7 +45,8 @@ def render(report: Report) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     # column names come from the export (--by dimensions): protect them like values
-    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL]])
+    compare = _COMPARE if report.compare is not None else []
+    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL, *compare]])
     for r in report.results:
         d = result_dict(r, report.currency)
         t = d["target"] or {}
@@ -57,6 +68,11 @@ def render(report: Report) -> str:
             "true" if r.period_over else "false",
             _num(r.elapsed_share),
         ]
+        if compare:
+            before = d.get("previous") or {}
+            row += [before.get("period", ""), _num(before.get("value")), before.get("n", "")]
+            row += [_num(d.get("change")), _num(d.get("change_pct"))]
+            row += [_bool(d.get("better")), _bool(d.get("beyond_noise"))]
         w.writerow(row)
     return buf.getvalue()
 
@@ -65,3 +81,7 @@ def _num(x: object) -> str:
     if x is None:
         return ""
     return repr(x) if isinstance(x, float) else str(x)
+
+
+def _bool(x: bool | None) -> str:
+    return "" if x is None else "true" if x else "false"
