@@ -102,6 +102,15 @@ def _without_value(results: Iterable[Result], title: str) -> list[Block]:
     return [Items(items, title=title)]
 
 
+def _without_empty(
+    headers: list[str], rows: list[list[Cell]], keep: int
+) -> tuple[list[str], list[list[Cell]]]:
+    """The table without its columns empty on every row (no KPI asked has a target, an
+    interval…: the column says nothing); the first `keep` columns stay."""
+    kept = [i for i in range(len(headers)) if i < keep or any(r[i].text for r in rows)]
+    return [headers[i] for i in kept], [[row[i] for i in kept] for row in rows]
+
+
 # --------------------------------------------------------------------------- overall
 def _overall(report: Report, results: list[Result]) -> list[Block]:
     cur = report.currency
@@ -131,12 +140,7 @@ def _overall(report: Report, results: list[Result]) -> list[Block]:
         rows.append(row)
     if any(left_out):
         headers.append("Left out")
-    # a column empty on every row (no KPI asked has a target, an interval…) says nothing
-    kept = [
-        i for i, h in enumerate(headers) if h in ("KPI", "Value") or any(r[i].text for r in rows)
-    ]
-    headers = [headers[i] for i in kept]
-    rows = [[row[i] for i in kept] for row in rows]
+    headers, rows = _without_empty(headers, rows, keep=2)
     at = {h: i for i, h in enumerate(headers)}
     # on a narrow terminal: the benchmark tier goes first, then the interval, then n
     ranks = {"Benchmark": 1, "95% CI": 2, **({"n": 3, "Target": 4} if compare else {})}
@@ -253,9 +257,11 @@ def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[
         status = STATUS_TEXT[r.status] if r.value is not None else ""
         row += [num(fmt_target(r.unit, r.target, cur)), Cell(status, r.status)]
         rows.append(row)
+    numbers = set(headers[len(keys) + 1 : headers.index("Target")])  # value, n, comparison
+    headers, rows = _without_empty(headers, rows, keep=len(keys) + 2)
     at = {h: i for i, h in enumerate(headers)}
-    optional = {at["Target"]: 1, at["n"]: 2}
-    right = set(range(len(keys) + 1, at["Target"]))  # value, n, and the comparison
+    optional = {at[h]: rank for h, rank in (("Target", 1), ("n", 2)) if h in at}
+    right = {i for h, i in at.items() if h in numbers}
     blocks: list[Block] = [Table(headers, rows, right, optional=optional)]
     blocks += _without_value(empty, f"KPIs without a value by {' × '.join(keys)}, by reason")
     return blocks + notes
