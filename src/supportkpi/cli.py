@@ -395,7 +395,7 @@ def compute(
     Examples:
       supportkpi compute -t tickets.csv -s surveys.parquet
       supportkpi compute -t tickets.csv -s surveys.csv --by channel --period 2026-W46
-      supportkpi compute --period last-week --compare previous     # this week vs the last
+      supportkpi compute --period last-week --compare previous     # vs the week before
       supportkpi compute -t exports/ --by agent --by channel,priority -f csv -o kpis.csv
       supportkpi compute -t tickets.csv --kpi first_response_time_median --every week
       supportkpi compute            # inputs and targets from ./targets.yaml
