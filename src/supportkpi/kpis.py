@@ -668,7 +668,7 @@ _CATALOGUE: list[Kpi] = [
     ),
     Kpi(
         name="tickets_per_agent_day",
-        label="Tickets per agent-day",
+        label="Resolutions per agent-day",
         unit="ratio",
         direction="higher",
         source=T,
