@@ -180,7 +180,8 @@ def _folded(results: list[Result], keys: Iterable[str]) -> tuple[list[Result], l
         hidden.add(group)
         small = sum(r.value is not None and r.status == "low_sample" for r in rows)
         name = ", ".join(f"{k} {v}" for k, v in group)
-        what = f"{small} value(s), too few responses to judge" if small else "no value"
+        values = "1 value" if small == 1 else f"{small} values"
+        what = f"{values}, too few responses to judge" if small else "no value"
         notes.append(
             Para(
                 f"Not shown: {name}: {what} (survey or credit rows whose ticket is not in the"
