@@ -207,7 +207,7 @@ def header_lines(report: Report) -> list[str]:
         lines.append(  # within 80 columns: it is the first thing a newcomer reads
             f"{i.name}: {events}{i.rows_read:,} {_rows(i.rows_read)} read, {i.rows_used:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
-            + (" (see supportkpi validate)" if i.problems else "")
+            + (" (run supportkpi validate)" if i.problems else "")
         )
     if report.uncovered is not None:
         lines.append(report.uncovered.line())
