@@ -84,3 +84,68 @@ def test_shell_completion() -> None:
     assert complete("supportkpi sla-") == ["sla-check"]
     assert complete("supportkpi demo --format ") == ["csv", "parquet"]
     assert complete("supportkpi validate -f ") == ["table", "json"]
+
+
+# ------------------------------------------------------------------ problems as file lines
+def _export(path: Path, records: list[str]) -> list[int]:
+    """Write `records` (CSV text, the header first) one after the other; return the line
+    each starts on, counted as an editor does (the header is line 1)."""
+    starts, line = [], 1
+    for text in records:
+        starts.append(line)
+        line += text.count("\n") + 1
+    path.write_text("\n".join(records) + "\n")
+    return starts
+
+
+def test_problems_name_the_file_line_a_row_starts_on(tmp_path: Path) -> None:
+    records = [
+        "ticket_id,created_at,subject",
+        "1,2026-11-02T09:00:00Z,plain",
+        '2,2026-11-02T10:00:00Z,"a subject\nthat spans\nthree lines"',
+        "3,not a date,x",
+        '4,2026-11-02T11:00:00Z,"quoted ""inside"""',
+        "",  # an empty line: the reader skips it, an editor counts it
+        "5,yesterday-ish,y",
+    ]
+    starts = _export(tmp_path / "t.csv", records)
+    want = [starts[3], starts[6]]  # the records of tickets 3 and 5
+    assert want == [6, 9]  # header 1, ticket 1 on 2, ticket 2 on 3-5, 3 on 6, 4 on 7, 8 empty
+    text = (tmp_path / "t.csv").read_text().split("\n")
+    assert [text[n - 1].split(",")[0] for n in want] == ["3", "5"]
+
+    r = sh("validate", "-t", "t.csv", cwd=tmp_path)
+    assert r.code == 1, r.err
+    line = next(x for x in r.out.splitlines() if "E011" in x)
+    assert "2 rows (lines 6, 9)" in line, line
+    doc = sh("validate", "-t", "t.csv", "-f", "json", cwd=tmp_path).json()
+    e011 = next(p for p in doc["inputs"][0]["problems"] if p["code"] == "E011")
+    assert e011["first_lines"] == want
+    assert e011["first_rows"] == [3, 5]  # data rows, kept for compatibility
+
+    sh("validate", "-t", "t.csv", "--rejects", "rejects.csv", cwd=tmp_path)
+    rejected = (tmp_path / "rejects.csv").read_text().splitlines()
+    head = rejected[0].split(",")
+    got = [dict(zip(head, x.split(","), strict=False)) for x in rejected[1:]]
+    assert [(g["line"], g["row"], g["ticket_id"]) for g in got] == [
+        ("6", "3", "3"),
+        ("9", "5", "5"),
+    ]
+
+
+def test_one_problem_row_is_named_line(tmp_path: Path) -> None:
+    _export(tmp_path / "t.csv", ["ticket_id,created_at", "1,2026-11-02T09:00:00Z", "2,nope"])
+    r = sh("validate", "-t", "t.csv", cwd=tmp_path)
+    assert "1 row (line 3)" in r.out, r.out
+
+
+def test_parquet_problems_keep_naming_rows(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"ticket_id": [1, 2, 3], "created_at": ["2026-11-02T09:00:00Z", "x", "y"]}),
+        tmp_path / "t.parquet",
+    )
+    r = sh("validate", "-t", "t.parquet", cwd=tmp_path)
+    assert "2 rows (rows 2, 3)" in r.out, r.out
