@@ -4,11 +4,16 @@ name everywhere."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import sh
+from conftest import console_script, sh
 
 COMMANDS = ["compute", "sla-check", "summary", "validate", "explain", "kpis", "presets", "init"]
 
@@ -149,3 +154,52 @@ def test_parquet_problems_keep_naming_rows(tmp_path: Path) -> None:
     )
     r = sh("validate", "-t", "t.parquet", cwd=tmp_path)
     assert "2 rows (rows 2, 3)" in r.out, r.out
+
+
+# ------------------------------------------------------------------ progress that tells how far
+def _under_terminal(args: list[str], cwd: Path, out: Path) -> str:
+    """Run the console script with stdout into `out` and stderr on a pseudo-terminal,
+    progress shown at once; returns what the terminal showed, escape codes removed."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "SUPPORTKPI_CONFIG")}
+    env |= {"TERM": "xterm", "COLUMNS": "100", "SUPPORTKPI_PROGRESS_AFTER": "0"}
+    shown = b""
+    with open(out, "wb") as fh:
+        child = subprocess.Popen(
+            [console_script(), *args], cwd=cwd, stdout=fh, stderr=slave, env=env
+        )
+        os.close(slave)
+        with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
+            while chunk := os.read(master, 65536):
+                shown += chunk
+        assert child.wait(timeout=120) == 0
+    os.close(master)
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+
+
+def test_reading_shows_bytes_read_of_the_file_size(tmp_path: Path) -> None:
+    rows = "".join(f"{i},2026-11-0{1 + i % 5}T10:00:00Z,agent {i % 7}\n" for i in range(30_000))
+    (tmp_path / "t.csv").write_text("ticket_id,created_at,agent\n" + rows)
+    size = (tmp_path / "t.csv").stat().st_size
+    mb = f"{size / 1e6:.1f} MB"  # rich's decimal units, by hand
+    shown = _under_terminal(
+        ["compute", "-t", "t.csv", "-k", "tickets", "-f", "csv"], tmp_path, tmp_path / "out.csv"
+    )
+    assert "reading t.csv" in shown and f"{mb[:-3]}/{mb}" in shown, shown[-600:]
+    assert "computing KPIs" in shown
+    report = (tmp_path / "out.csv").read_text().splitlines()  # stdout: the report alone
+    assert report[1].split(",")[:3] == ["tickets", "Tickets created", "30000"]
+
+
+def test_demo_shows_rows_written(tmp_path: Path) -> None:
+    shown = _under_terminal(["demo", "--out", "d", "-n", "3000"], tmp_path, tmp_path / "out")
+    assert "writing d/tickets.csv" in shown and "3,000/3,000 rows" in shown, shown[-600:]
+    written = (tmp_path / "d" / "tickets.csv").read_text().count("\n") - 1
+    assert written == 3000
+    assert "wrote d/tickets.csv (3,000 rows)" in shown
+
+
+def test_no_progress_off_a_terminal(tmp_path: Path) -> None:
+    r = sh("demo", "--out", "d", "-n", "3000", cwd=tmp_path, env={"SUPPORTKPI_PROGRESS_AFTER": "0"})
+    assert r.code == 0 and r.err == "" and r.out == ""
+

@@ -284,7 +284,9 @@ def note(text: str, quiet: bool = False) -> None:
     when stderr is a terminal — cron mails whatever a job prints."""
     if not quiet and sys.stderr.isatty():
         from .errors import printable
+        from .progress import finish
 
+        finish()  # the progress line off the terminal first
         sys.stderr.write(printable(text) + "\n")
 
 
