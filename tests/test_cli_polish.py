@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,31 @@ def test_no_progress_off_a_terminal(tmp_path: Path) -> None:
     r = sh("demo", "--out", "d", "-n", "3000", cwd=tmp_path, env={"SUPPORTKPI_PROGRESS_AFTER": "0"})
     assert r.code == 0 and r.err == "" and r.out == ""
 
+
+# ------------------------------------------------------------------ start-up
+@pytest.mark.parametrize("args", [["--help"], ["kpis"], ["kpis", "-f", "json"]])
+def test_help_and_the_catalogue_import_no_rich(args: list[str]) -> None:
+    """rich's console and table are a tenth of a second of imports: `--help` and the
+    catalogue's table answer without them (what takes the time, measured per module)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", console_script(), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
+    assert not {m for m in imported if m == "rich" or m.startswith("rich.")}
+    assert "pyarrow" not in imported and "numpy" not in imported
+
+
+def test_the_catalogue_table_lists_every_kpi_with_its_formula() -> None:
+    listed = sh("kpis", env={"COLUMNS": "80"}).out.splitlines()
+    doc = sh("kpis", "-f", "json").json()["kpis"]
+    names = [x.split()[0] for x in listed[4:] if x.startswith("  ") and x[2] != " "]
+    assert names == [k["kpi"] for k in doc]
+    first = listed[4].split()
+    assert first[:4] == [doc[0]["kpi"], doc[0]["unit"], doc[0]["better"], doc[0]["period_anchor"]]
+    # a formula longer than the line is folded under its column, words kept whole
+    text = "\n".join(listed)
+    for k in doc:
+        assert all(word in text for word in k["formula"].split())
