@@ -73,7 +73,10 @@ def test_quiet_commands_run(tmp_path: Path) -> None:
 
 
 def test_shell_completion() -> None:
-    script = sh("--show-completion", "bash")
+    # typer detects the shell from the process tree (a test's may hold none): named here
+    script = sh(
+        "--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    )
     assert script.code == 0 and "_SUPPORTKPI_COMPLETE" in script.out
     assert "--install-completion" in sh("--help").out
 
