@@ -124,10 +124,15 @@ class _Block:
 
 
 def _scan(b: np.ndarray, previous: int, delimiter: int | None, quoted: bool, final: bool) -> _Block:
-    is_lf = b == LF
-    lone_cr = (b == CR) & ~np.append(is_lf[1:], False)
-    breaks = np.flatnonzero(is_lf | lone_cr)
-    quotes = np.flatnonzero(b == QUOTE)
+    # (most exports have no CR, many no quote: a byte search, far cheaper, says so)
+    raw = b.base if isinstance(b.base, bytes) else b.tobytes()  # (frombuffer's bytes)
+    if CR in raw:
+        is_lf = b == LF
+        lone_cr = (b == CR) & ~np.append(is_lf[1:], False)
+        breaks = np.flatnonzero(is_lf | lone_cr)
+    else:
+        breaks = np.flatnonzero(b == LF)
+    quotes = np.flatnonzero(b == QUOTE) if QUOTE in raw else np.zeros(0, np.intp)
     if len(quotes):  # only the quotes that can open, close or double within a value
         before = np.where(quotes > 0, b[quotes - 1], previous)
         beyond = quotes + 1 >= len(b)  # its next byte is in the next block, or none
