@@ -417,6 +417,10 @@ NOT_RUN = {
     "supportkpi explain KPI": "a syntax line: KPI stands for a KPI's name",
     "supportkpi explain KPI --where DIM=VALUE -o rows.csv": "a syntax line with placeholders",
     "supportkpi demo --out DIR": "a syntax line: DIR stands for a folder",
+    "supportkpi --install-completion": "writes into the user's shell start-up files",
+    # the shell is detected from the process tree (a test's may have none): the script
+    # and the completions are tested with the shell named, in test_cli_polish.py
+    "supportkpi --show-completion": "prints the completion script of the calling shell",
 }
 # run with less data than the docs say, to keep this module quick: (argument, instead)
 SMALLER = {
