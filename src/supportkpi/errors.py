@@ -50,7 +50,6 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E022": ("unparseable timestamp", "value"),
     "E023": ("naive timestamps mixed with offsets", "warning"),
     "E024": ("unknown status", "warning"),
-    "E025": ("survey without a score (not a response)", "row"),
     "E026": ("wrong number of fields on a CSV line", "row"),
     "E027": ("empty cell filled from the ticket's event history", "warning"),
     "E028": ("value no SLA policy covers (tickets not judged)", "warning"),

@@ -628,9 +628,13 @@ def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
     labels: list[str] = []
     unknown: list[int] = []
     # a priority the SLA policies are named after is known, whatever the vocabulary says
-    named = config.sla.policies if name == normalise_name(config.sla.key) else {}
+    named = (
+        {normalise_name(k) for k in config.sla.policies}
+        if name == normalise_name(config.sla.key)
+        else set()
+    )
     for i, label in enumerate(dim.labels):  # distinct values only
-        if label == UNKNOWN or label in named:
+        if label == UNKNOWN or normalise_name(label) in named:
             labels.append(label)
             continue
         canon = vocab.normalise(name, label, overrides)
@@ -905,7 +909,9 @@ def _check_surveys(frame: Frame, config: Config) -> None:
     no_score = np.zeros(frame.n, dtype=bool)
     if score is not None:
         no_score = np.isnan(score) & ~frame.bad.get("score", np.zeros(frame.n, dtype=bool))
-        record(frame, "E025", "score", no_score, "no score: not a response")
+        # an empty score, or an answer the values map to none (Zendesk's `Offered`): no
+        # rating was given. Not a response, and no fault of the export: counted apart
+        frame.no_rating = int((no_score & ~no_type & ~bad_type).sum())
         out_of_scale = np.zeros(frame.n, dtype=bool)
         for t, sc in config.scales.items():
             code = _code(type_dim, t)

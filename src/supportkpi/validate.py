@@ -56,8 +56,12 @@ class InputCheck:
                 "problems": [p.to_dict() for p in f.problems],
             }
         )
+        if f.name == "surveys":
+            out["no_rating"] = f.no_rating
         if f.events_read is not None:
             out["events_read"] = f.events_read
+        if f.hints:
+            out["hints"] = list(f.hints)
         return out
 
 
@@ -65,6 +69,7 @@ class InputCheck:
 class Validation:
     checks: list[InputCheck] = field(default_factory=list)
     config_path: str | None = None
+    no_rating_words: list[str] = field(default_factory=list)  # values.score's answers of none
 
     @property
     def exit_code(self) -> int:
@@ -94,7 +99,8 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         raise UsageError(
             "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
         )
-    result = Validation(config_path=config.path)
+    no_rating = [word for word, score in config.values.get("score", {}).items() if score == ""]
+    result = Validation(config_path=config.path, no_rating_words=no_rating)
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name not in paths:
@@ -155,6 +161,7 @@ def render_text(v: Validation) -> str:
             f"{c.name}: {', '.join(f.paths)} — {events}{f.rows_read:,}"
             f" {'row' if f.rows_read == 1 else 'rows'} read, {f.n:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
+            + (f", {f.no_rating:,} without a rating" if f.no_rating else "")
         )
         spec = INPUTS[c.name]
         mapped = ", ".join(
