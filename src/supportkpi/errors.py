@@ -166,14 +166,6 @@ class Problem:
     def title(self) -> str:
         return title(self.code)
 
-    def one_line(self) -> str:
-        shown = ", ".join(str(r) for r in self.first_rows)
-        more = ", …" if self.rows > len(self.first_rows) else ""
-        where = f"{self.path}: " if self.path else f"{self.input}: "
-        col = f"{self.column}: " if self.column else ""
-        noun = "row" if self.rows == 1 else "rows"
-        return f"{where}{col}{self.code} {self.message}: {self.rows} {noun} (rows {shown}{more})"
-
     def to_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
@@ -187,3 +179,13 @@ class Problem:
             "first_rows": self.first_rows,
             "kpis": list(self.kpis),
         }
+
+
+def grouped(problems: list[Problem]) -> list[list[Problem]]:
+    """The problems of an input by what they are (code, column, message, scope), each
+    group holding the files it was found in, in order: the same problem in three monthly
+    exports is one problem, reported once, naming its files."""
+    groups: dict[tuple[str, str, str, str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.input, p.code, p.column, p.message, p.scope), []).append(p)
+    return list(groups.values())

@@ -237,6 +237,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# what each preset's export is, for "this looks like …"
+TITLES = {
+    "zendesk": "a Zendesk ticket export",
+    "zendesk-business": "a Zendesk ticket export (business-hours durations)",
+    "freshdesk": "a Freshdesk ticket export",
+    "servicenow": "a ServiceNow incident export",
+    "helpscout": "a Help Scout conversations export",
+}
+
 SOURCES = {
     "zendesk": "Zendesk ticket CSV export and Explore fields; Ticket Metrics API"
     " (reply_time_in_minutes, full_resolution_time_in_minutes {calendar, business},"

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config
-from .errors import Problem, SupportKpiError, printable
+from .errors import Problem, SupportKpiError, grouped, printable
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
@@ -175,20 +175,35 @@ def render_text(v: Validation) -> str:
         missing = [col.name for col in spec.columns if col.name not in f.mapping]
         if missing:
             out.append(f"  not in the export: {', '.join(missing)}")
+        if f.no_rating:
+            words = ", ".join(repr(w) for w in v.no_rating_words)
+            also = f", or an answer that is none: {words}" if words else ""
+            out.append(
+                f"  no rating: {f.no_rating:,} {'row' if f.no_rating == 1 else 'rows'} (an"
+                f" empty score{also}): not responses, left out of every KPI"
+            )
         if not f.problems:
             out.append("  no problems")
-        for p in f.problems:
-            out.append("  " + _problem_line(p))
+        names = _file_names(f.paths)
+        for group in grouped(f.problems):
+            out.append("  " + _problem_line(group, names))
+        out += [f"  hint: {hint}" for hint in f.hints]
     verdict = {0: "clean", 1: "problems exclude some rows from some KPIs", 2: "unusable input"}
     out.append(f"result: {verdict[v.exit_code]} (exit {v.exit_code})")
     # an export's text (a column name, a quoted line) must not drive the terminal
     return "\n".join(printable(line) for line in out) + "\n"
 
 
-def _problem_line(p: Problem) -> str:
-    rows = ", ".join(str(r) for r in p.first_rows)
-    more = ", …" if p.rows > len(p.first_rows) else ""
-    noun = "row" if p.rows == 1 else "rows"
+# files named in one problem's line; more are counted
+FILES_SHOWN = 3
+
+
+def _problem_line(group: list[Problem], names: dict[str, str]) -> str:
+    """One line for one problem, however many files of the input have it: the rows in
+    all, then each file with its rows and its first rows."""
+    p = group[0]
+    rows = sum(q.rows for q in group)
+    noun = "row" if rows == 1 else "rows"
     col = f"{p.column}: " if p.column else ""
     if p.scope == "row":
         effect = "rows excluded from every KPI"
@@ -196,8 +211,32 @@ def _problem_line(p: Problem) -> str:
         effect = "excluded from " + _kpi_list(p.kpis) if p.kpis else "no KPI reads it"
     else:
         effect = "warning: kept"
-    where = f" (rows {rows}{more})" if rows else ""
-    return f"{p.code} {col}{p.message}: {p.rows:,} {noun}{where} — {effect}"
+    files = [_in_file(q, names, len(group) > 1) for q in group[:FILES_SHOWN]]
+    if len(group) > FILES_SHOWN:
+        files.append(f"{len(group) - FILES_SHOWN} more files")
+    where = f" in {len(group)} files" if len(group) > 1 else ""
+    return f"{p.code} {col}{p.message}: {rows:,} {noun}{where} ({'; '.join(files)}) — {effect}"
+
+
+def _in_file(p: Problem, names: dict[str, str], count: bool) -> str:
+    """`input_02.csv: 881, rows 1, 2, 4, …`: where one file has the problem."""
+    name = names.get(p.path, p.path) if p.path else p.input
+    shown = ", ".join(str(r) for r in p.first_rows)
+    more = ", …" if p.rows > len(p.first_rows) else ""
+    parts = [f"{p.rows:,}"] if count else []
+    if shown:
+        parts.append(f"{'row' if len(p.first_rows) == 1 and not more else 'rows'} {shown}{more}")
+    return f"{name}: {', '.join(parts)}" if parts else name
+
+
+def _file_names(paths: list[str]) -> dict[str, str]:
+    """Each file of an input as a problem names it: its base name, unless two files of
+    the input share one (exports/2026-01/tickets.csv, exports/2026-02/tickets.csv)."""
+    import os
+
+    base = {p: os.path.basename(p) or p for p in paths}
+    values = list(base.values())
+    return base if len(set(values)) == len(values) else {p: p for p in paths}
 
 
 def _kpi_list(kpis: tuple[str, ...]) -> str:
