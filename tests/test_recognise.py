@@ -91,6 +91,35 @@ def test_no_preset_is_named_for_an_export_none_fits(tmp_path: Path) -> None:
     assert "missing required column ticket_id" in line and "map it in the config" in line
 
 
+def test_ratings_in_an_export_read_as_tickets_point_to_surveys(tmp_path: Path) -> None:
+    """Kaggle's tickets have no creation time but a rating column, Olist's reviews no
+    ticket at all: today 'missing required column' and `"Your column"` led nowhere.
+    The hint names the rating column; followed, the ratings are read as surveys."""
+    ratings = ["5", "4", "", "1", "3", "", "4"]
+    path = write_csv(
+        tmp_path / "support.csv",
+        ["Ticket ID", "Date of Purchase", "Ticket Status", "Customer Satisfaction Rating"],
+        [[i, "2026-10-01", "Closed", r] for i, r in enumerate(ratings, 1)],
+    )
+    line = one_error_line(sh("compute", "-t", str(path), cwd=tmp_path))
+    assert "missing required column created_at" in line
+    expected = "columns: {surveys: {score: Customer Satisfaction Rating}}"
+    assert "read its ratings ('Customer Satisfaction Rating') as surveys" in line
+    assert "-s instead of -t" in line and "survey_type: csat" in line and expected in line
+    (tmp_path / "targets.yaml").write_text(f"survey_type: csat\n{expected}\n")
+    r = sh("compute", "-s", str(path), "-k", "csat", "-f", "json", cwd=tmp_path)
+    given = [int(x) for x in ratings if x]
+    [csat] = json.loads(r.out)["results"]
+    assert csat["n"] == len(given) == 5
+    assert csat["value"] == pytest.approx(100 * sum(x >= 4 for x in given) / len(given))
+    # a review export given as surveys: the score column is named in the map to write
+    path = write_csv(tmp_path / "reviews.csv", ["review_id", "review_score"], [["a", 5]])
+    (tmp_path / "targets.yaml").unlink()
+    line = one_error_line(sh("compute", "-s", str(path), cwd=tmp_path))
+    assert "missing required column score" in line
+    assert "map it in the config: columns: {surveys: {score: review_score}}" in line
+
+
 # ---------------------------------------------------------- item 1: an event log
 
 

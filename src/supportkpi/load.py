@@ -170,14 +170,13 @@ def _require(
         log = recognise.event_log([src], mapping, config)
         if log is not None:
             raise InputError(f"{message}: {log.hint(config)}", path=src.display, code="E004")
-    hint = closest(missing[0], header)
-    raise InputError(
-        message,
-        path=src.display,
-        code="E004",
-        hint=_found(header, hint) + "; map it in the config: columns: "
-        f'{{{spec.name}: {{{missing[0]}: "Your column"}}}}',
-    )
+    likely = recognise.likely_column(missing[0], header)
+    column = recognise.yaml_scalar(likely) if likely else '"Your column"'
+    hint = _found(header, likely) + "; map it in the config: columns: "
+    hint += f"{{{spec.name}: {{{missing[0]}: {column}}}}}"
+    if spec.name == "tickets":
+        hint += recognise.as_surveys(header, mapping, config)
+    raise InputError(message, path=src.display, code="E004", hint=hint)
 
 
 def _wide_types(mapping: dict[str, str]) -> list[str]:

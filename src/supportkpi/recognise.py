@@ -27,7 +27,7 @@ from .arrownp import pc, to_np
 from .config import Config, load_config
 from .errors import InputError
 from .presets import PRESETS, TITLES
-from .schema import InputSpec, normalise_name
+from .schema import InputSpec, closest, normalise_name
 from .sources import Source, is_pipe, open_source, read_columns
 from .timeparse import NAT, AmbiguousDates, from_arrow
 
@@ -86,6 +86,36 @@ def fitting_preset(spec: InputSpec, header: list[str], src: Source) -> tuple[str
     return (best[1], best[2]) if best else None
 
 
+def likely_column(name: str, header: list[str]) -> str | None:
+    """The export column that likely holds canonical `name`: the one column whose name
+    has its words (`review_score` for score; for a score, a rating too), else the
+    closest spelling."""
+    words = set(name.split("_"))
+    holding = [h for h in header if words <= set(normalise_name(h).split("_"))]
+    if name == "score":
+        holding = _ratings(header) or holding
+    return holding[0] if len(holding) == 1 else closest(name, header)
+
+
+def as_surveys(header: list[str], mapping: dict[str, str], config: Config) -> str:
+    """For an export read as tickets that cannot be: how to read the ratings it holds
+    as surveys (a review export, or Kaggle's tickets with no creation time); '' when it
+    holds none. A column read as a ticket's (`qa_score`) is not a rating."""
+    ratings = [h for h in _ratings(header) if h not in mapping.values()]
+    if len(ratings) != 1:
+        return ""
+    where = config.path or "targets.yaml"
+    return (
+        f"; or read its ratings ('{ratings[0]}') as surveys: give it with -s instead of -t"
+        f" and add to {where}: survey_type: csat (or nps, ces) and columns: {{surveys:"
+        f" {{score: {yaml_scalar(ratings[0])}}}}}"
+    )
+
+
+def _ratings(header: list[str]) -> list[str]:
+    return [h for h in header if {"score", "rating"} & set(normalise_name(h).split("_"))]
+
+
 @dataclass
 class EventLog:
     """How an export reads as an event log: its columns and resolved statuses."""
@@ -100,9 +130,9 @@ class EventLog:
     def line(self) -> str:
         """The `events:` line to add to the config (YAML, names quoted where needed)."""
         rules = {"id": self.id, "time": self.time, "status": self.status}
-        parts = [f"{k}: {_yaml(v)}" for k, v in rules.items()]
+        parts = [f"{k}: {yaml_scalar(v)}" for k, v in rules.items()]
         if self.resolved:
-            parts.append("resolved: [" + ", ".join(_yaml(v) for v in self.resolved) + "]")
+            parts.append("resolved: [" + ", ".join(yaml_scalar(v) for v in self.resolved) + "]")
         return "events: {tickets: {" + ", ".join(parts) + "}}"
 
     def hint(self, config: Config) -> str:
@@ -228,7 +258,7 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()/-]*$")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
-def _yaml(text: str) -> str:
+def yaml_scalar(text: str) -> str:
     """A YAML scalar for a column name or value: as written when YAML reads it back
     unchanged, else double-quoted."""
     if _PLAIN.match(text) and text == text.strip() and text.lower() not in _YAML_WORDS:
