@@ -266,6 +266,11 @@ def test_zendesk_ratings_count_and_unoffered_is_no_rating(tmp_path: Path) -> Non
     assert r.code == 0, r.out
     assert f"60 rows read, {good + bad} used, {none} without a rating" in r.out
     assert f"no rating: {none} rows (an empty score, or an answer that is none:" in r.out
+    # compute's and the summary's input lines say it too
+    line = f"surveys: 60 rows read, {good + bad} used, {none} without a rating"
+    for command in ("compute", "summary"):
+        r = sh(command, "-s", str(ZENDESK), "--preset", "zendesk", cwd=tmp_path)
+        assert r.code == 0 and line in r.out.splitlines(), (command, r.out, r.err)
 
 
 def test_ratings_and_no_rating_answers_match_ignoring_case(tmp_path: Path) -> None:
