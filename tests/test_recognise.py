@@ -120,6 +120,24 @@ def test_ratings_in_an_export_read_as_tickets_point_to_surveys(tmp_path: Path) -
     assert "map it in the config: columns: {surveys: {score: review_score}}" in line
 
 
+def test_an_nps_question_column_is_named_in_the_map_to_write(tmp_path: Path) -> None:
+    """PrepBench's airline survey: one column asking 'How likely are you to recommend
+    this airline?'. Today `score: "Your column"`; now the wide NPS mapping, which reads
+    it as written."""
+    question = "How likely are you to recommend this airline?"
+    answers = [10, 9, 8, 7, 6, 0, 9, 10, 3, 9]
+    path = write_csv(tmp_path / "nps.csv", ["Airline", "CustomerID", question],
+                     [["Prep Air", f"c{i}", a] for i, a in enumerate(answers)])  # fmt: skip
+    line = one_error_line(sh("compute", "-s", str(path), cwd=tmp_path))
+    mapping = f'columns: {{surveys: {{nps: "{question}"}}}}'
+    assert "missing required column score" in line and f"map it in the config: {mapping}" in line
+    (tmp_path / "targets.yaml").write_text(mapping + "\n")
+    r = sh("compute", "-s", str(path), "-k", "nps", "-f", "json", cwd=tmp_path)
+    promoters = sum(a >= 9 for a in answers)
+    detractors = sum(a <= 6 for a in answers)
+    assert results(r)[("nps", "")] == pytest.approx(100 * (promoters - detractors) / len(answers))
+
+
 # ---------------------------------------------------------- item 1: an event log
 
 

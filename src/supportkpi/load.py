@@ -170,10 +170,13 @@ def _require(
         log = recognise.event_log([src], mapping, config)
         if log is not None:
             raise InputError(f"{message}: {log.hint(config)}", path=src.display, code="E004")
-    likely = recognise.likely_column(missing[0], header)
+    target, likely = missing[0], recognise.likely_column(missing[0], header)
+    if spec.name == "surveys" and target == "score":
+        question = recognise.nps_question(header)  # a wide export's NPS column
+        target, likely = ("nps", question) if question else (target, likely)
     column = recognise.yaml_scalar(likely) if likely else '"Your column"'
     hint = _found(header, likely) + "; map it in the config: columns: "
-    hint += f"{{{spec.name}: {{{missing[0]}: {column}}}}}"
+    hint += f"{{{spec.name}: {{{target}: {column}}}}}"
     if spec.name == "tickets":
         hint += recognise.as_surveys(header, mapping, config)
     raise InputError(message, path=src.display, code="E004", hint=hint)

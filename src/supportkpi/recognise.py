@@ -97,6 +97,13 @@ def likely_column(name: str, header: list[str]) -> str | None:
     return holding[0] if len(holding) == 1 else closest(name, header)
 
 
+def nps_question(header: list[str]) -> str | None:
+    """The one column asking "How likely are you to recommend…": NPS answers, one per
+    row (mapped as `nps`, it needs no type column)."""
+    asking = [h for h in header if "recommend" in normalise_name(h).split("_")]
+    return asking[0] if len(asking) == 1 else None
+
+
 def as_surveys(header: list[str], mapping: dict[str, str], config: Config) -> str:
     """For an export read as tickets that cannot be: how to read the ratings it holds
     as surveys (a review export, or Kaggle's tickets with no creation time); '' when it
