@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,8 +233,6 @@ def _in_file(p: Problem, names: dict[str, str], count: bool) -> str:
 def _file_names(paths: list[str]) -> dict[str, str]:
     """Each file of an input as a problem names it: its base name, unless two files of
     the input share one (exports/2026-01/tickets.csv, exports/2026-02/tickets.csv)."""
-    import os
-
     base = {p: os.path.basename(p) or p for p in paths}
     values = list(base.values())
     return base if len(set(values)) == len(values) else {p: p for p in paths}
