@@ -228,12 +228,12 @@ def test_a_problem_in_monthly_files_is_reported_once_naming_each(tmp_path: Path)
     unknown = [x for x in lines if x.strip().startswith("E017")]
     duplicate = [x for x in lines if x.strip().startswith("E019")]
     assert len(unknown) == 1 and len(duplicate) == 1, r.out
-    # the rows in all, then each file with its own count and first row
+    # the rows in all, then each file with its own count and first lines (header: line 1)
     assert "1 row" not in duplicate[0].split("(")[0]
-    assert ": 3 rows in 3 files (2026-09.csv: 1, row 2; 2026-10.csv: 1, row 2;" in duplicate[0]
+    assert ": 3 rows in 3 files (2026-09.csv: 1, line 3; 2026-10.csv: 1, line 3;" in duplicate[0]
     # (both rows of the id have the unknown priority: it is read before duplicates go)
     assert (
-        ": 6 rows in 3 files (2026-09.csv: 2, rows 2, 3; 2026-10.csv: 2, rows 2, 3;" in unknown[0]
+        ": 6 rows in 3 files (2026-09.csv: 2, lines 3, 4; 2026-10.csv: 2, lines 3, 4;" in unknown[0]
     )
     r = sh("compute", "-t", str(folder), "-k", "tickets", cwd=tmp_path)
     assert "1 problem(s) — run `supportkpi validate`" in r.out, r.out  # the duplicates
@@ -255,7 +255,7 @@ def test_the_event_log_duplicates_are_one_line_naming_the_three_files(tmp_path: 
             per_file[i] += ticket in later
             later.add(ticket)
     for f, n in zip(LOG_FILES, per_file, strict=True):
-        assert f"{f.name}: {n:,}, rows " in line
+        assert f"{f.name}: {n:,}, lines " in line
     assert f": {sum(per_file):,} rows in 3 files (" in line
 
 
