@@ -566,9 +566,12 @@ def _coerce_column(
     if name == "score" and "score" in config.values:  # ratings given as words
         arr = coerce.replace_text(arr, config.values["score"])
     # a semicolon-separated file comes from a decimal-comma locale (the comma is taken)
-    vals, bad = coerce.to_float(arr, decimal_comma=src.kind == "csv" and src.delimiter == ";")
-    if scale != 1.0:
-        vals = vals * scale
+    decimal_comma = src.kind == "csv" and src.delimiter == ";"
+    if ctype in ("minutes", "seconds"):
+        unit = 60.0 if ctype == "minutes" else 1.0
+        vals, bad = coerce.to_duration(arr, unit, scale, decimal_comma)
+    else:
+        vals, bad = coerce.to_float(arr, decimal_comma)
     what = {
         "minutes": "a number of minutes",
         "seconds": "a number of seconds",
@@ -607,6 +610,8 @@ def _coerce_column(
                     " (a decimal comma? It is read in semicolon-separated files only: in a"
                     " comma-separated one it cannot be told from a thousands separator)"
                 )
+            if ctype in ("minutes", "seconds"):
+                what = f"{what} or a duration like {coerce.DURATION_FORMS}"
             record(frame, "E021", name, non_numeric, f"expected {what}{hint}")
         vals = np.where(bad, np.nan, vals)
         frame.bad[name] = bad
