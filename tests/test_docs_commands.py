@@ -404,6 +404,11 @@ NOT_RUN = {
     "supportkpi compute -s customer_support_tickets.csv -k csat -k csat_score": _REAL,
     "supportkpi compute -s olist_order_reviews_dataset.csv -k csat -k csat_score": _REAL,
     "supportkpi validate -s olist_order_reviews_dataset.csv": _REAL,
+    # tests/test_formats.py runs it where ../shared/realdata is present
+    "supportkpi compute --config examples/realdata/pwc-call-center.yaml"
+    " -t '../shared/realdata/pwc-call-center/01 Call-Center-Dataset.xlsx'"
+    " -s '../shared/realdata/pwc-call-center/01 Call-Center-Dataset.xlsx'"
+    " -k tickets,first_response_time,handle_time,csat,csat_score -f csv": _REAL,
 }
 # run with less data than the docs say, to keep this module quick: (argument, instead)
 SMALLER = {

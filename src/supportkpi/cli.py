@@ -67,7 +67,7 @@ TicketsOpt = Annotated[
         "--tickets",
         "-t",
         metavar="PATH",
-        help="Tickets export: CSV/CSV.gz/Parquet file, folder, glob or - (stdin). Repeatable.",
+        help="Tickets export: CSV/CSV.gz/Parquet/xlsx file, folder, glob or - (stdin). Repeatable.",
     ),
 ]
 SurveysOpt = Annotated[
@@ -91,6 +91,15 @@ PresetOpt = Annotated[
         metavar="NAME",
         help="Read a known helpdesk export (zendesk, freshdesk, servicenow, helpscout…);"
         " see `supportkpi presets`.",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help="The sheet to read of Excel workbooks (.xlsx) given (default: the config's"
+        " sheet:, else the first sheet).",
     ),
 ]
 ConfigOpt = Annotated[
@@ -327,6 +336,7 @@ def compute(
     ] = False,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     strict: Annotated[
@@ -376,6 +386,7 @@ def compute(
             as_of=as_of,
             cohort=cohort,
             preset=preset,
+            sheet=sheet,
             low_memory=low_memory,
         )
         report = run_compute(opts)
@@ -439,6 +450,7 @@ def sla_check_cmd(
     ] = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: Annotated[
         SlaFormat, typer.Option("--format", "-f", help="Output format.")
     ] = SlaFormat.table,
@@ -481,6 +493,7 @@ def sla_check_cmd(
             tickets=tickets or [],
             config=config,
             preset=preset,
+            sheet=sheet,
             by=[[b] for b in (by or [])],
             period=period,
             from_=from_,
@@ -522,6 +535,7 @@ def validate(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
     ] = "text",
@@ -558,6 +572,7 @@ def validate(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
+            sheet=sheet,
         )
         result = run_validate(opts, keep_rows=rejects is not None)
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
@@ -594,6 +609,7 @@ def explain_cmd(
     cohort: Annotated[bool, typer.Option("--cohort", help="As compute --cohort.")] = False,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -625,6 +641,7 @@ def explain_cmd(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
+            sheet=sheet,
             period=period,
             from_=from_,
             to=to,
@@ -667,6 +684,7 @@ def kpis_cmd(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """List the KPI catalogue: name, unit, direction, formula, the columns each needs.
@@ -710,6 +728,7 @@ def kpis_cmd(
                 (tickets, surveys, credits, customers, agents),
                 config=config,
                 preset=preset,
+                sheet=sheet,
             )
         sys.stdout.write(render_catalogue(fmt.value, options))
         return 0

@@ -162,6 +162,7 @@ class Config:
     # data: they are rejected (E030), so that no series runs over two thousand years
     valid_years: tuple[int, int] = (1990, 2100)
     limits: Limits = field(default_factory=Limits)
+    sheet: str | None = None  # the sheet of a workbook to read (None: the first)
 
     @property
     def currency(self) -> str:
@@ -380,6 +381,7 @@ class _Validator:
             "definitions",
             "valid_years",
             "limits",
+            "sheet",
         )
         self.keys(root, allowed, ())
         kw: dict[str, Any] = {"path": self.path}
@@ -470,6 +472,8 @@ class _Validator:
             kw["valid_years"] = self.valid_years(root["valid_years"])
         if "limits" in root:
             kw["limits"] = self.limits(root["limits"])
+        if "sheet" in root:
+            kw["sheet"] = self.string(root["sheet"], ("sheet",))
         if kw.get("clock") == "business":
             self.due_in_reach(kw["business_hours"], kw.get("sla", Config().sla))
         return Config(**kw)

@@ -86,7 +86,7 @@ def resolve_columns(
                 f"column '{export}' (mapped to {canonical} in the config) is not in the file",
                 path=src.display,
                 code="E004",
-                hint=_found(header, hint),
+                hint=_found(header, hint, src),
             )
     taken = set(out.values())
     for col in spec.columns:
@@ -99,9 +99,14 @@ def resolve_columns(
     return out
 
 
-def _found(header: list[str], hint: str | None) -> str:
+def _found(header: list[str], hint: str | None, src: Source | None = None) -> str:
     shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
-    text = f"columns found: {shown}"
+    where = f" in sheet '{src.sheet_name}'" if src is not None and src.sheet_name else ""
+    text = f"columns found{where}: {shown}"
+    if src is not None and src.sheet_name:
+        others = [f"'{name}'" for name in src.sheet_names if name != src.sheet_name]
+        if others:  # the export is often on another sheet than the first
+            text += f"; --sheet NAME reads another: {', '.join(others[:10])}"
     if hint:
         text += f"; closest match: '{hint}'"
     if len(header) == 1 and any(d in header[0] for d in ";\t|,"):
@@ -121,7 +126,7 @@ def _require(
                 f"missing required column {col.name}",
                 path=src.display,
                 code="E004",
-                hint=_found(header, hint) + "; map it in the config: columns: "
+                hint=_found(header, hint, src) + "; map it in the config: columns: "
                 f'{{{spec.name}: {{{col.name}: "Your column"}}}}',
             )
 
@@ -189,7 +194,7 @@ def _read(
     row_groups: list[int] | None = None,
 ) -> _Raw:
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
-    src = open_source(path, config.limits)
+    src = open_source(path, config.limits, config.sheet)
     splits = config.split.get(spec.name, ())
     rules = config.events.get(spec.name)
     header = list(src.header) + [name for rule in splits for name in rule.into]
@@ -226,7 +231,7 @@ def _read(
             f"column '{missing[0]}' named in the config is not in the file",
             path=src.display,
             code="E004",
-            hint=_found(src.header, closest(missing[0], src.header)),
+            hint=_found(src.header, closest(missing[0], src.header), src),
         )
     dict_cols = [
         mapping[c]

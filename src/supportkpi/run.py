@@ -8,7 +8,7 @@ judge → report. The CLI only parses options and renders what these return.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import kpis as catalogue
 from . import progress
@@ -83,6 +83,7 @@ class Options:
     cohort: bool = False
     preset: str | None = None
     low_memory: bool | None = None  # read the tickets in parts; None: when they are large
+    sheet: str | None = None  # the sheet of the workbooks read (None: the config's, else the first)
 
 
 def resolve_config(options: Options) -> Config:
@@ -96,7 +97,8 @@ def resolve_config(options: Options) -> Config:
                 hint=(f"did you mean '{hint}'? " if hint else "")
                 + "`supportkpi presets` lists them",
             )
-    return load_config(find_config(options.config), options.preset)
+    config = load_config(find_config(options.config), options.preset)
+    return replace(config, sheet=options.sheet) if options.sheet is not None else config
 
 
 def select_kpis(names: list[str]) -> list[str]:

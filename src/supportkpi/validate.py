@@ -65,6 +65,7 @@ class InputCheck:
 class Validation:
     checks: list[InputCheck] = field(default_factory=list)
     config_path: str | None = None
+    sheet: str | None = None  # the sheet of the workbooks read (None: the first)
 
     @property
     def exit_code(self) -> int:
@@ -94,7 +95,7 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         raise UsageError(
             "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
         )
-    result = Validation(config_path=config.path)
+    result = Validation(config_path=config.path, sheet=config.sheet)
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name not in paths:
@@ -228,7 +229,7 @@ def rejects_csv(v: Validation) -> str:
         # problems name files as shown (caf\xe9.csv): the file itself is read again
         files = {printable(p): p for p in expand(c.specs, c.name)}
         for path, problems in by_path.items():
-            raw = _raw_rows(files.get(path, path)) if path else None
+            raw = _raw_rows(files.get(path, path), v.sheet) if path else None
             if raw is not None:
                 for h in raw[0]:
                     if h not in columns:
@@ -268,7 +269,7 @@ def _record(
     }
 
 
-def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
+def _raw_rows(path: str, sheet: str | None) -> tuple[list[str], list[list[str]]] | None:
     """Every column of an export, as text, for the rejects file (not of a pipe: it was
     read once, and opening a FIFO again would wait for a writer for ever)."""
     import pyarrow as pa
@@ -279,7 +280,7 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
         return None
 
     try:
-        src = open_source(path)
+        src = open_source(path, sheet=sheet)
         if src.kind == "parquet":
             import pyarrow.parquet as pq
 
