@@ -55,6 +55,30 @@ def test_a_value_that_is_no_duration_says_which_forms_are(in_tmp: Path) -> None:
     assert "Traceback" not in done.err
 
 
+def test_a_column_of_clock_times_only_and_a_parquet_duration(in_tmp: Path) -> None:
+    """pyarrow reads a CSV column of `HH:MM:SS` alone as times of day, and Parquet may
+    hold Arrow durations: both are durations."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    Path("t.csv").write_text(
+        "ticket_id,created_at,talk_seconds\n1,2026-03-02 09:00,00:02:23\n"
+        "2,2026-03-02 10:00,01:00:00\n"
+    )
+    done = sh("compute", "-t", "t.csv", "-k", "handle_time", "-f", "json")
+    assert done.code == 0, done.err
+    assert value(json.loads(done.out), "handle_time") == (143 + 3600) / 2
+    created = [dt.datetime(2026, 3, 2, 9), dt.datetime(2026, 3, 2, 10)]
+    talk = pa.array([dt.timedelta(seconds=90), dt.timedelta(minutes=3)], pa.duration("ms"))
+    pq.write_table(pa.table({"ticket_id": [1, 2], "created_at": created, "talk_seconds": talk}),
+                   "t.parquet")  # fmt: skip
+    done = sh("compute", "-t", "t.parquet", "-k", "handle_time", "-f", "json")
+    assert done.code == 0, done.err
+    assert value(json.loads(done.out), "handle_time") == (90 + 180) / 2
+
+
 CALLS = FIXTURES / "calls.xlsx"
 # calls.xlsx (make_calls_xlsx.py), sheets Calls and Typed: speed of answer of the five
 # answered calls, their talk times (00:02:23, 00:10:00, 01:05:00, 25:00:00, 00:04:00)

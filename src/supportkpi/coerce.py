@@ -106,7 +106,10 @@ def to_duration(
     t = arr.type
     if pa.types.is_duration(t) or pa.types.is_time(t):
         per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit]
-        ticks = to_np(pc.cast(arr, pa.int64()), np.float64, np.nan)
+        flat = _flat(arr)
+        ticks = to_np(
+            flat.view(pa.int32() if t.bit_width == 32 else pa.int64()), np.float64, np.nan
+        )
         return ticks / (per_second * unit_seconds), np.zeros(len(arr), dtype=bool)
     if not is_texty(t):
         vals, bad = to_float(arr, decimal_comma)
