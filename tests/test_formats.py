@@ -147,6 +147,18 @@ def test_a_workbook_without_its_reader_says_what_to_install(in_tmp: Path) -> Non
     ]
 
 
+def test_a_workbook_read_in_parts_reads_the_sheet_named(in_tmp: Path) -> None:
+    """--low-memory plans its parts from the sheet named, not the first (empty) one."""
+    done = sh(
+        "compute", "-t", str(FIXTURES / "numbered.xlsx"), "--sheet", "Tickets", "--low-memory",
+        "-k", "tickets,handle_time", "-f", "json",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    doc = json.loads(done.out)
+    assert value(doc, "tickets") == 2
+    assert value(doc, "handle_time") == (2 * 60 + 4 * 60 + 30) / 2
+
+
 CALL_CENTRE = SHARED / "realdata" / "pwc-call-center" / "01 Call-Center-Dataset.xlsx"
 
 
