@@ -112,6 +112,26 @@ def test_an_excel_sheet_is_read_by_name(in_tmp: Path) -> None:
     assert value(_calls_kpis(), "handle_time") == sum(TALK) / 5
 
 
+def test_a_sheet_per_input_in_the_config(in_tmp: Path) -> None:
+    calls = (FIXTURES / "calls.yaml").read_text()
+    Path("targets.yaml").write_text(calls + "sheet: {tickets: Calls, surveys: Typed}\n")
+    doc = _calls_kpis()
+    assert value(doc, "handle_time") == sum(TALK) / 5
+    assert value(doc, "csat_score") == sum(RATINGS) / 5
+    # the surveys' sheet not named: their first sheet is read, and the message says so
+    Path("targets.yaml").write_text(calls + "sheet: {tickets: Calls}\n")
+    done = sh("compute", "-t", str(CALLS), "-s", str(CALLS))
+    assert done.code == 2
+    assert (
+        "(mapped to ticket_id in the config) is not in the file (columns found in sheet"
+        " 'About'" in done.err
+    )
+    Path("targets.yaml").write_text(calls + "sheet: {ticket: Calls}\n")
+    done = sh("compute", "-t", str(CALLS))
+    assert done.code == 2
+    assert "sheet" in done.err and "ticket" in done.err and len(done.err.splitlines()) == 1
+
+
 def test_the_first_sheet_is_read_unless_named(in_tmp: Path) -> None:
     done = sh("validate", "-t", str(CALLS))
     assert done.code == 2

@@ -194,7 +194,7 @@ def _read(
     row_groups: list[int] | None = None,
 ) -> _Raw:
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
-    src = open_source(path, config.limits, config.sheet)
+    src = open_source(path, config.limits, config.sheet_of(spec.name))
     splits = config.split.get(spec.name, ())
     rules = config.events.get(spec.name)
     header = list(src.header) + [name for rule in splits for name in rule.into]

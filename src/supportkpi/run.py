@@ -98,7 +98,9 @@ def resolve_config(options: Options) -> Config:
                 + "`supportkpi presets` lists them",
             )
     config = load_config(find_config(options.config), options.preset)
-    return replace(config, sheet=options.sheet) if options.sheet is not None else config
+    if options.sheet is None:
+        return config
+    return replace(config, sheet=options.sheet, sheets={})  # --sheet: for every input
 
 
 def select_kpis(names: list[str]) -> list[str]:

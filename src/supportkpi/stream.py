@@ -617,9 +617,11 @@ def start(options: Options, config: Config) -> Start:
     kpi_names, breakdowns, window = asked(options, config)
     paths, requests = plan_reads(options, config, kpi_names, breakdowns)
     _refuse(paths, config)
-    tparts = parts_of(expand(paths["tickets"], "tickets"), config.sheet)
+    tparts = parts_of(expand(paths["tickets"], "tickets"), config.sheet_of("tickets"))
     sparts = (
-        parts_of(expand(paths["surveys"], "surveys"), config.sheet) if "surveys" in paths else []
+        parts_of(expand(paths["surveys"], "surveys"), config.sheet_of("surveys"))
+        if "surveys" in paths
+        else []
     )
     # the first part of each input: what the KPIs can be, and the as-of time to try
     first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"])}

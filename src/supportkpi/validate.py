@@ -65,7 +65,7 @@ class InputCheck:
 class Validation:
     checks: list[InputCheck] = field(default_factory=list)
     config_path: str | None = None
-    sheet: str | None = None  # the sheet of the workbooks read (None: the first)
+    config: Config | None = None  # where the workbooks' sheets are named
 
     @property
     def exit_code(self) -> int:
@@ -95,7 +95,7 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         raise UsageError(
             "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
         )
-    result = Validation(config_path=config.path, sheet=config.sheet)
+    result = Validation(config_path=config.path, config=config)
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name not in paths:
@@ -229,7 +229,8 @@ def rejects_csv(v: Validation) -> str:
         # problems name files as shown (caf\xe9.csv): the file itself is read again
         files = {printable(p): p for p in expand(c.specs, c.name)}
         for path, problems in by_path.items():
-            raw = _raw_rows(files.get(path, path), v.sheet) if path else None
+            sheet = v.config.sheet_of(c.name) if v.config is not None else None
+            raw = _raw_rows(files.get(path, path), sheet) if path else None
             if raw is not None:
                 for h in raw[0]:
                     if h not in columns:
