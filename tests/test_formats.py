@@ -112,6 +112,20 @@ def test_an_excel_sheet_is_read_by_name(in_tmp: Path) -> None:
     assert value(_calls_kpis(), "handle_time") == sum(TALK) / 5
 
 
+def test_a_column_of_time_cells_as_a_breakdown_reads_as_written(in_tmp: Path) -> None:
+    done = sh(
+        "compute", "-t", str(CALLS), "--config", str(FIXTURES / "calls.yaml"), "--sheet",
+        "Calls", "-k", "tickets", "--by", "Talk time", "-f", "json",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    groups = {r["group"].get("Talk time"): r["value"] for r in json.loads(done.out)["results"]}
+    # C1-C6: 00:02:23, 00:10:00, 01:05:00, none (unknown), 25:00:00, 00:04:00; None: overall
+    assert groups == {
+        None: 6, "0:02:23": 1, "0:10:00": 1, "1:05:00": 1, "1 day, 1:00:00": 1, "0:04:00": 1,
+        "(unknown)": 1,
+    }  # fmt: skip
+
+
 def test_a_sheet_per_input_in_the_config(in_tmp: Path) -> None:
     calls = (FIXTURES / "calls.yaml").read_text()
     Path("targets.yaml").write_text(calls + "sheet: {tickets: Calls, surveys: Typed}\n")

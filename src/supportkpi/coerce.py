@@ -203,12 +203,14 @@ def encode(arr: pa.ChunkedArray) -> Dim:
 
     Labels that differ only by surrounding spaces share one code."""
     flat = _flat(arr)
+    # a duration (a workbook's time cell) is labelled as written, `9:12:58`, not in ticks
+    timed = pa.types.is_duration(flat.type)
     if not pa.types.is_dictionary(flat.type):
-        if not is_texty(flat.type):
+        if not is_texty(flat.type) and not timed:
             flat = pc.cast(flat, pa.string())
         flat = pc.dictionary_encode(flat)
     dictionary = flat.dictionary
-    if not is_texty(dictionary.type):
+    if not is_texty(dictionary.type) and not timed:
         dictionary = pc.cast(dictionary, pa.string())
     raw_labels = [("" if v is None else str(v)).strip() for v in dictionary.to_pylist()]
     indices = flat.indices
