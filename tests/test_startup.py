@@ -22,7 +22,7 @@ try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in ("pandas", "pyarrow", "pyarrow.compute", "pydantic")
+print(json.dumps(sorted(m for m in ("pandas", "pyarrow", "pyarrow.compute", "pydantic", "fastexcel")
                         if m in sys.modules)))
 """
 

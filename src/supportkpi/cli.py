@@ -105,7 +105,7 @@ TicketsOpt = Annotated[
         "--tickets",
         "-t",
         metavar="PATH",
-        help="Tickets export: CSV/CSV.gz/Parquet file, folder, glob or - (stdin). Repeatable.",
+        help="Tickets export: CSV/CSV.gz/Parquet/xlsx file, folder, glob or - (stdin). Repeatable.",
     ),
 ]
 SurveysOpt = Annotated[
@@ -129,6 +129,15 @@ PresetOpt = Annotated[
         metavar="NAME",
         help="Read a known helpdesk export (zendesk, freshdesk, servicenow, helpscout…);"
         " see `supportkpi presets`.",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help="The sheet to read of Excel workbooks (.xlsx) given (default: the config's"
+        " sheet:, else the first sheet).",
     ),
 ]
 ConfigOpt = Annotated[
@@ -403,6 +412,7 @@ def compute(
     ] = False,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: FormatOpt = ReportFormat.table,
     output: OutputOpt = None,
     strict: Annotated[
@@ -453,6 +463,7 @@ def compute(
             as_of=as_of,
             cohort=cohort,
             preset=preset,
+            sheet=sheet,
             low_memory=low_memory,
             compare=compare.value if compare else None,
         )
@@ -517,6 +528,7 @@ def sla_check_cmd(
     ] = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: Annotated[
         SlaFormat, typer.Option("--format", "-f", help="Output format.")
     ] = SlaFormat.table,
@@ -559,6 +571,7 @@ def sla_check_cmd(
             tickets=tickets or [],
             config=config,
             preset=preset,
+            sheet=sheet,
             by=[[b] for b in (by or [])],
             period=single(period, "--period"),
             from_=from_,
@@ -600,6 +613,7 @@ def validate(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     fmt: Annotated[
         HumanFormat, typer.Option("--format", "-f", help="Output format.")
     ] = HumanFormat.table,
@@ -635,6 +649,7 @@ def validate(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
+            sheet=sheet,
         )
         result = run_validate(opts, keep_rows=rejects is not None)
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
@@ -672,6 +687,7 @@ def explain_cmd(
     cohort: Annotated[bool, typer.Option("--cohort", help="As compute --cohort.")] = False,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -704,6 +720,7 @@ def explain_cmd(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
+            sheet=sheet,
             period=single(period, "--period"),
             from_=from_,
             to=to,
@@ -744,6 +761,7 @@ def kpis_cmd(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -788,6 +806,7 @@ def kpis_cmd(
                 (tickets, surveys, credits, customers, agents),
                 config=config,
                 preset=preset,
+                sheet=sheet,
             )
         sys.stdout.write(render_catalogue(fmt.value, options))
         return 0

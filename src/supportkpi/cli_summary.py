@@ -24,6 +24,7 @@ from .cli import (
     OutputOpt,
     PresetOpt,
     QuietOpt,
+    SheetOpt,
     SurveysOpt,
     TicketsOpt,
     _guard,
@@ -51,6 +52,7 @@ def summary_cmd(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    sheet: SheetOpt = None,
     period: Annotated[
         list[str] | None,
         typer.Option(
@@ -129,6 +131,7 @@ def summary_cmd(
             (tickets, surveys, credits, customers, agents),
             config=config,
             preset=preset,
+            sheet=sheet,
         )
         summary = build_summary(
             opts,

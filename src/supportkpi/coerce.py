@@ -75,6 +75,98 @@ def to_float(arr: pa.ChunkedArray, decimal_comma: bool = False) -> tuple[np.ndar
     return np.full(n, np.nan), valid(arr)
 
 
+# Durations as people write them, besides numbers in the column's unit; matched on the
+# text lowered and with its spaces collapsed. Clock: `1:02:03`, `02:23` (two parts are
+# minutes:seconds, as a call's talk time is written), `1 day, 2:03:04` (Python) and
+# `0 days 00:02:23` (pandas). ISO 8601: `PT2M23S`, `P1DT2H`, `P2W` (no years or months:
+# their length varies). Units: `1h 2m`, `2m23s`, `90 s`, `1 hour, 5 mins`, `3d`.
+_N = r"\d+(?:\.\d+)?"
+_CLOCK = r"^(?:(?P<d>\d+) days?,? )?(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>\d+(?:\.\d+)?)$"
+_ISO = (
+    rf"^p(?:(?P<w>{_N})w)?(?:(?P<d>{_N})d)?"
+    rf"(?:t(?:(?P<h>{_N})h)?(?:(?P<m>{_N})m)?(?:(?P<s>{_N})s)?)?$"
+)
+_UNITS = (
+    rf"^(?:(?P<w>{_N}) ?(?:w|wks?|weeks?),? ?)?(?:(?P<d>{_N}) ?(?:d|days?),? ?)?"
+    rf"(?:(?P<h>{_N}) ?(?:h|hrs?|hours?),? ?)?(?:(?P<m>{_N}) ?(?:m|mins?|minutes?),? ?)?"
+    rf"(?:(?P<s>{_N}) ?(?:s|secs?|seconds?))?$"
+)
+_PART_SECONDS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+DURATION_FORMS = "1:02:03, 02:23 (mm:ss), PT2M23S or 1h 2m"
+
+
+def to_duration(
+    arr: pa.ChunkedArray, unit_seconds: float, scale: float = 1.0, decimal_comma: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """A duration column in its unit (`unit_seconds`: 1 for seconds, 60 for minutes), NaN
+    where empty; and which present values are no duration. Numbers are in that unit times
+    `scale` (a config's `unit: hours`); written durations (`00:02:23`, `PT2M23S`, `1h 2m`)
+    and Arrow durations or times of day (a spreadsheet's `0:02:23` cell) carry their own.
+    Text is parsed once per distinct value."""
+    t = arr.type
+    if pa.types.is_duration(t) or pa.types.is_time(t):
+        per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[t.unit]
+        flat = _flat(arr)
+        ticks = to_np(
+            flat.view(pa.int32() if t.bit_width == 32 else pa.int64()), np.float64, np.nan
+        )
+        return ticks / (per_second * unit_seconds), np.zeros(len(arr), dtype=bool)
+    if not is_texty(t):
+        vals, bad = to_float(arr, decimal_comma)
+        return (vals * scale if scale != 1.0 else vals), bad
+    flat = _flat(arr)
+    if not pa.types.is_dictionary(flat.type):
+        flat = pc.dictionary_encode(pc.cast(flat, pa.string()))
+    distinct = pc.cast(flat.dictionary, pa.string())
+    numbers, not_number = to_float(pa.chunked_array([distinct]), decimal_comma)
+    seconds, written = _written_durations(distinct)
+    values = np.where(written, seconds / unit_seconds, numbers * scale)
+    bad = not_number & ~written
+    codes = to_np(flat.indices, np.int64, -1)
+    present = codes >= 0
+    codes = np.where(present, codes, 0)
+    if not len(values):
+        return np.full(len(codes), np.nan), np.zeros(len(codes), dtype=bool)
+    return np.where(present, values[codes], np.nan), present & bad[codes]
+
+
+def _written_durations(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds in each text written as a clock, ISO 8601 or with units; and which are."""
+    n = len(text)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+    text = pc.replace_substring_regex(text, pattern=r"\s+", replacement=" ")
+    negative = mask(pc.starts_with(text, "-"))
+    text = pc.if_else(bools(negative), pc.utf8_slice_codeunits(text, 1), text)
+    seconds = np.zeros(n)
+    written = np.zeros(n, dtype=bool)
+    for pattern in (_CLOCK, _ISO, _UNITS):
+        parts = pc.extract_regex(text, pattern)
+        matched = valid(parts) & ~written
+        if not matched.any():
+            continue
+        total = np.zeros(n)
+        given = np.zeros(n, dtype=bool)
+        numbers = {}
+        for i in range(parts.type.num_fields):  # the pattern's few named parts
+            name = parts.type.field(i).name
+            field = pc.struct_field(parts, [i])
+            field = pc.if_else(pc.equal(field, literal("")), literal(None, pa.string()), field)
+            numbers[name] = to_np(pc.cast(field, pa.float64()), np.float64, np.nan)
+            given |= ~np.isnan(numbers[name])
+            total += np.nan_to_num(numbers[name]) * _PART_SECONDS[name]
+        with np.errstate(invalid="ignore"):
+            # a clock's minutes and seconds below 60 (and its hours below 24 after days);
+            # minutes alone may run on (`125:30`)
+            if pattern == _CLOCK:
+                given &= ~(numbers["s"] >= 60)
+                given &= ~((numbers["m"] >= 60) & ~np.isnan(numbers["h"]))
+                given &= ~((numbers["h"] >= 24) & ~np.isnan(numbers["d"]))
+        ok = matched & given
+        seconds = np.where(ok, total, seconds)
+        written |= ok
+    return np.where(negative, -seconds, seconds), written
+
+
 def to_bool(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """int8 1/0, -1 when missing."""
     t = arr.type
@@ -111,12 +203,14 @@ def encode(arr: pa.ChunkedArray) -> Dim:
 
     Labels that differ only by surrounding spaces share one code."""
     flat = _flat(arr)
+    # a duration (a workbook's time cell) is labelled as written, `9:12:58`, not in ticks
+    timed = pa.types.is_duration(flat.type)
     if not pa.types.is_dictionary(flat.type):
-        if not is_texty(flat.type):
+        if not is_texty(flat.type) and not timed:
             flat = pc.cast(flat, pa.string())
         flat = pc.dictionary_encode(flat)
     dictionary = flat.dictionary
-    if not is_texty(dictionary.type):
+    if not is_texty(dictionary.type) and not timed:
         dictionary = pc.cast(dictionary, pa.string())
     raw_labels = [("" if v is None else str(v)).strip() for v in dictionary.to_pylist()]
     indices = flat.indices

@@ -162,6 +162,13 @@ class Config:
     # data: they are rejected (E030), so that no series runs over two thousand years
     valid_years: tuple[int, int] = (1990, 2100)
     limits: Limits = field(default_factory=Limits)
+    # the sheet of the workbooks read: for every input, or per input (None: the first)
+    sheet: str | None = None
+    sheets: dict[str, str] = field(default_factory=dict)
+
+    def sheet_of(self, name: str) -> str | None:
+        """The sheet to read of the `name` input's workbooks (None: the first)."""
+        return self.sheets.get(name, self.sheet)
 
     @property
     def currency(self) -> str:
@@ -380,6 +387,7 @@ class _Validator:
             "definitions",
             "valid_years",
             "limits",
+            "sheet",
         )
         self.keys(root, allowed, ())
         kw: dict[str, Any] = {"path": self.path}
@@ -470,6 +478,13 @@ class _Validator:
             kw["valid_years"] = self.valid_years(root["valid_years"])
         if "limits" in root:
             kw["limits"] = self.limits(root["limits"])
+        if "sheet" in root:  # `sheet: Calls`, or `sheet: {tickets: Calls, surveys: Ratings}`
+            if isinstance(root["sheet"], dict):
+                per_input = self.mapping(root["sheet"], ("sheet",))
+                self.keys(per_input, tuple(INPUTS), ("sheet",))
+                kw["sheets"] = {k: self.string(v, ("sheet", k)) for k, v in per_input.items()}
+            else:
+                kw["sheet"] = self.string(root["sheet"], ("sheet",))
         if kw.get("clock") == "business":
             self.due_in_reach(kw["business_hours"], kw.get("sla", Config().sla))
         return Config(**kw)

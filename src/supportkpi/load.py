@@ -87,7 +87,7 @@ def resolve_columns(
                 f"column '{export}' (mapped to {canonical} in the config) is not in the file",
                 path=src.display,
                 code="E004",
-                hint=_found(header, hint),
+                hint=_found(header, hint, src),
             )
     taken = set(out.values())
     for col in spec.columns:
@@ -128,9 +128,14 @@ def plan_columns(
     return mapping, rules, provided
 
 
-def _found(header: list[str], hint: str | None) -> str:
+def _found(header: list[str], hint: str | None, src: Source | None = None) -> str:
     shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
-    text = f"columns found: {shown}"
+    where = f" in sheet '{src.sheet_name}'" if src is not None and src.sheet_name else ""
+    text = f"columns found{where}: {shown}"
+    if src is not None and src.sheet_name:
+        others = [f"'{name}'" for name in src.sheet_names if name != src.sheet_name]
+        if others:  # the export is often on another sheet than the first
+            text += f"; --sheet NAME reads another: {', '.join(others[:10])}"
     if hint:
         text += f"; closest match: '{hint}'"
     if len(header) == 1 and any(d in header[0] for d in ";\t|,"):
@@ -176,7 +181,7 @@ def _require(
         question = recognise.nps_question(header)  # a wide export's NPS column
         target, likely = ("nps", question) if question else (target, likely)
     column = recognise.yaml_scalar(likely) if likely else '"Your column"'
-    hint = _found(header, likely) + "; map it in the config: columns: "
+    hint = _found(header, likely, src) + "; map it in the config: columns: "
     hint += f"{{{spec.name}: {{{target}: {column}}}}}"
     if spec.name == "tickets":
         hint += recognise.as_surveys(header, mapping, config)
@@ -256,7 +261,7 @@ def _read(
     row_groups: list[int] | None = None,
 ) -> _Raw:
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
-    src = open_source(path, config.limits)
+    src = open_source(path, config.limits, config.sheet_of(spec.name))
     splits = config.split.get(spec.name, ())
     header = list(src.header) + [name for rule in splits for name in rule.into]
     mapping, rules, provided = plan_columns(spec, header, config, src)
@@ -286,7 +291,7 @@ def _read(
             f"column '{missing[0]}' named in the config is not in the file",
             path=src.display,
             code="E004",
-            hint=_found(src.header, closest(missing[0], src.header)),
+            hint=_found(src.header, closest(missing[0], src.header), src),
         )
     dict_cols = [
         mapping[c]
@@ -633,9 +638,12 @@ def _coerce_column(
     if name == "score" and "score" in config.values:  # ratings given as words
         arr = coerce.replace_text(arr, config.values["score"])
     # a semicolon-separated file comes from a decimal-comma locale (the comma is taken)
-    vals, bad = coerce.to_float(arr, decimal_comma=src.kind == "csv" and src.delimiter == ";")
-    if scale != 1.0:
-        vals = vals * scale
+    decimal_comma = src.kind == "csv" and src.delimiter == ";"
+    if ctype in ("minutes", "seconds"):
+        unit = 60.0 if ctype == "minutes" else 1.0
+        vals, bad = coerce.to_duration(arr, unit, scale, decimal_comma)
+    else:
+        vals, bad = coerce.to_float(arr, decimal_comma)
     what = {
         "minutes": "a number of minutes",
         "seconds": "a number of seconds",
@@ -674,6 +682,8 @@ def _coerce_column(
                     " (a decimal comma? It is read in semicolon-separated files only: in a"
                     " comma-separated one it cannot be told from a thousands separator)"
                 )
+            if ctype in ("minutes", "seconds"):
+                what = f"{what} or a duration like {coerce.DURATION_FORMS}"
             record(frame, "E021", name, non_numeric, f"expected {what}{hint}")
         vals = np.where(bad, np.nan, vals)
         frame.bad[name] = bad

@@ -84,6 +84,7 @@ class Options:
     preset: str | None = None
     low_memory: bool | None = None  # read the tickets in parts; None: when they are large
     compare: str | None = None  # previous | last-year: each result beside the earlier period's
+    sheet: str | None = None  # the sheet of the workbooks read (None: the config's, else the first)
 
 
 def resolve_config(options: Options) -> Config:
@@ -97,7 +98,10 @@ def resolve_config(options: Options) -> Config:
                 hint=(f"did you mean '{hint}'? " if hint else "")
                 + "`supportkpi presets` lists them",
             )
-    return load_config(find_config(options.config), options.preset)
+    config = load_config(find_config(options.config), options.preset)
+    if options.sheet is None:
+        return config
+    return replace(config, sheet=options.sheet, sheets={})  # --sheet: for every input
 
 
 def select_kpis(names: list[str]) -> list[str]:

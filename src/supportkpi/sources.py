@@ -59,7 +59,7 @@ NULL_VALUES = (
     "null",
 )
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
-_DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz")
+_DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz", ".xlsx", ".xls")
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 # A UTF-8 export with a few lines in cp1252 (a hand-edited file, files concatenated from
@@ -113,7 +113,7 @@ class Source:
     """One export file (or stdin), sniffed."""
 
     path: str  # as the user named it ('-' for stdin)
-    kind: str = "csv"  # csv | parquet
+    kind: str = "csv"  # csv | parquet | workbook
     encoding: str = "utf8"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)  # names trimmed of spaces
@@ -128,6 +128,9 @@ class Source:
     sample_rows: int = 0
     sample_swallows: bool = False
     types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
+    sheet: pa.Table | None = field(default=None, repr=False)  # a workbook: its sheet, read
+    sheet_name: str = ""  # a workbook: the sheet read, and every sheet it has
+    sheet_names: list[str] = field(default_factory=list)
 
     @property
     def display(self) -> str:
@@ -155,11 +158,12 @@ def expand(specs: list[str], input_name: str) -> list[str]:
             found = sorted(
                 os.path.join(spec, f)
                 for f in names
-                if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith(".")
+                # not hidden files, nor the lock file Excel keeps beside an open workbook
+                if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith((".", "~$"))
             )
             if not found:
                 raise InputError(
-                    "folder holds no .csv, .csv.gz or .parquet files",
+                    "folder holds no .csv, .csv.gz, .parquet or .xlsx files",
                     path=spec,
                     code="E001",
                     hint=f"--{input_name} takes a file, a folder of exports or a glob",
@@ -368,21 +372,26 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def open_source(path: str, limits: Limits | None = None) -> Source:
-    """Sniff one source: Parquet or CSV; for CSV the encoding, delimiter and header.
+def open_source(path: str, limits: Limits | None = None, sheet: str | None = None) -> Source:
+    """Sniff one source: Parquet, an Excel workbook (its `sheet`, None: the first, read
+    whole here) or CSV; for CSV the encoding, delimiter and header.
     A pipe is read here, once (after its head passed the checks)."""
     src = Source(path)
     if path != "-":
         mark_read(path)  # whatever names it, a report may never be written over it
     limits = limits or Limits()
     try:
-        _sniff(src, _read_head(src, limits), limits)
+        _sniff(src, _read_head(src, limits), limits, sheet)
     finally:
         _close_pipe(src)
     return src
 
 
-def _sniff(src: Source, head: bytes, limits: Limits) -> None:
+# a zip archive (xlsx, ods) or an OLE2 compound file (xls)
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _sniff(src: Source, head: bytes, limits: Limits, sheet: str | None = None) -> None:
     path = src.path
     if head.startswith(b"PAR1"):
         _drain(src, limits)
@@ -391,13 +400,12 @@ def _sniff(src: Source, head: bytes, limits: Limits) -> None:
         return
     if path.lower().endswith((".parquet", ".pq")):
         raise InputError("not a Parquet file (no PAR1 magic bytes)", path=src.display, code="E003")
-    if path.lower().endswith((".xlsx", ".xls", ".xlsm")) or head.startswith(b"PK\x03\x04"):
-        raise InputError(
-            "Excel workbooks are not read",
-            path=src.display,
-            code="E003",
-            hint="export the sheet as CSV",
-        )
+    from .excel import WORKBOOK_SUFFIXES
+
+    if path.lower().endswith(WORKBOOK_SUFFIXES) or head.startswith(_WORKBOOK_MAGIC):
+        _drain(src, limits)
+        _workbook(src, sheet)
+        return
     if not head.strip():
         raise InputError("empty file: no header row", path=src.display, code="E002")
     if _utf16(head):  # before the NUL check: UTF-16 text is full of NUL bytes
@@ -427,6 +435,41 @@ def _sniff(src: Source, head: bytes, limits: Limits) -> None:
     src.sample_bytes = len(head)
     _sample_rows(src, text, cut=len(head) >= SNIFF_BYTES)
     _drain(src, limits)
+
+
+def _workbook(src: Source, sheet: str | None) -> None:
+    from .excel import read_sheet
+
+    data = bytes(src.data) if src.data is not None else src.path
+    if not _zip_of_workbook(data):
+        raise InputError(
+            "a zip archive, not an Excel workbook: not read",
+            path=src.display,
+            code="E003",
+            hint="unzip it and give the export inside",
+        )
+    if src.compressed:
+        raise InputError("a gzip-compressed workbook", path=src.display, code="E003",
+                         hint="decompress it first: a workbook is compressed already")  # fmt: skip
+    src.sheet_name, src.sheet_names, table = read_sheet(data, src.display, sheet)
+    src.kind = "workbook"
+    src.header = [str(name).strip() for name in table.column_names]
+    src.raw_header = list(table.column_names)
+    src.types = list(table.schema.types)
+    src.sheet = table.rename_columns(src.header)
+
+
+def _zip_of_workbook(data: str | bytes) -> bool:
+    """Whether a zip archive holds a workbook (xlsx, ods) rather than, say, a zipped CSV;
+    True for what is not a zip (an .xls: its reader says whether it can read it)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+    return "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names
 
 
 def _sample_rows(src: Source, text: str, cut: bool) -> None:
@@ -511,6 +554,15 @@ def read_columns(
     `row_groups` reads only those row groups of a Parquet file.
     """
 
+    if src.kind == "workbook":
+        assert src.sheet is not None
+        sheet = _first_of_each_name(src.sheet)
+        table = sheet.select(columns or sheet.column_names)
+        if text:  # as written: every cell as text
+            import pyarrow as pa
+
+            table = pa.table([c.cast(pa.string()) for c in table.columns], names=table.column_names)
+        return table, Malformed()
     if src.kind == "parquet":
         import pyarrow.parquet as pq
 

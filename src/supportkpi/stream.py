@@ -73,10 +73,11 @@ class Part:
     rows: int | None  # None: not known before reading (CSV)
 
 
-def parts_of(paths: list[str]) -> list[Part]:
+def parts_of(paths: list[str], sheet: str | None = None) -> list[Part]:
+    """`sheet`: the sheet of workbooks to read (None: the first); a workbook is one part."""
     out: list[Part] = []
     for path in paths:
-        src = open_source(path)
+        src = open_source(path, sheet=sheet)
         if src.kind != "parquet":
             out.append(Part(path, None, 0, None))
             continue
@@ -161,10 +162,10 @@ def _stats_latest(parts: list[Part], columns: set[str], span: tuple[int, int]) -
     outside the valid years `span`, where the reading rejects it)."""
     import pyarrow.parquet as pq
 
+    if any(p.row_groups is None for p in parts):  # a CSV or a workbook: no statistics
+        return None
     best: int | None = None
     for path in dict.fromkeys(p.path for p in parts):
-        if open_source(path).kind != "parquet":
-            return None
         pf = pq.ParquetFile(arrow_file(path))
         schema = pf.schema_arrow
         for rg in range(pf.metadata.num_row_groups):
@@ -619,8 +620,12 @@ def start(options: Options, config: Config) -> Start:
     kpi_names, breakdowns, window = asked(options, config)
     paths, requests = plan_reads(options, config, kpi_names, breakdowns)
     _refuse(paths, config)
-    tparts = parts_of(expand(paths["tickets"], "tickets"))
-    sparts = parts_of(expand(paths["surveys"], "surveys")) if "surveys" in paths else []
+    tparts = parts_of(expand(paths["tickets"], "tickets"), config.sheet_of("tickets"))
+    sparts = (
+        parts_of(expand(paths["surveys"], "surveys"), config.sheet_of("surveys"))
+        if "surveys" in paths
+        else []
+    )
     # the first part of each input: what the KPIs can be, and the as-of time to try
     first = {"tickets": _load_part("tickets", tparts[0], config, requests["tickets"])}
     if sparts:

@@ -497,7 +497,7 @@ def _pipes_spooled(options: Options, config: Config) -> Iterator[tuple[Options, 
             specs = []
             for spec in getattr(options, name):
                 if is_pipe(spec):
-                    data = open_source(spec, config.limits).data
+                    data = open_source(spec, config.limits, config.sheet_of(name)).data
                     path = os.path.join(folder, f"input{len(spooled)}")
                     with open(path, "wb") as fh:
                         fh.write(data or b"")

@@ -71,6 +71,7 @@ class Validation:
     checks: list[InputCheck] = field(default_factory=list)
     config_path: str | None = None
     no_rating_words: list[str] = field(default_factory=list)  # values.score's answers of none
+    config: Config | None = None  # where the workbooks' sheets are named
 
     @property
     def exit_code(self) -> int:
@@ -101,7 +102,7 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
             "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
         )
     no_rating = [word for word, score in config.values.get("score", {}).items() if score == ""]
-    result = Validation(config_path=config.path, no_rating_words=no_rating)
+    result = Validation(config_path=config.path, no_rating_words=no_rating, config=config)
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name not in paths:
@@ -271,7 +272,8 @@ def rejects_csv(v: Validation) -> str:
         # problems name files as shown (caf\xe9.csv): the file itself is read again
         files = {printable(p): p for p in expand(c.specs, c.name)}
         for path, problems in by_path.items():
-            raw = _raw_rows(files.get(path, path)) if path else None
+            sheet = v.config.sheet_of(c.name) if v.config is not None else None
+            raw = _raw_rows(files.get(path, path), sheet) if path else None
             if raw is not None:
                 for h in raw[0]:
                     if h not in columns:
@@ -322,7 +324,7 @@ def _record(
     }
 
 
-def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
+def _raw_rows(path: str, sheet: str | None) -> tuple[list[str], list[list[str]]] | None:
     """Every column of an export, as text, for the rejects file (not of a pipe: it was
     read once, and opening a FIFO again would wait for a writer for ever)."""
     import pyarrow as pa
@@ -333,7 +335,7 @@ def _raw_rows(path: str) -> tuple[list[str], list[list[str]]] | None:
         return None
 
     try:
-        src = open_source(path)
+        src = open_source(path, sheet=sheet)
         if src.kind == "parquet":
             import pyarrow.parquet as pq
 
