@@ -138,6 +138,40 @@ def test_an_nps_question_column_is_named_in_the_map_to_write(tmp_path: Path) -> 
     assert results(r)[("nps", "")] == pytest.approx(100 * (promoters - detractors) / len(answers))
 
 
+def test_an_nps_question_in_an_export_read_as_tickets_points_to_surveys(tmp_path: Path) -> None:
+    """Given with -t (a newcomer's first guess), the airline survey's hint said only
+    `ticket_id: "Your column"`; now it says how to read its answers as NPS surveys."""
+    question = "How likely are you to recommend this airline?"
+    path = write_csv(tmp_path / "nps.csv", ["Airline", "CustomerID", question],
+                     [["Prep Air", "c1", 9], ["Prep Air", "c2", 3]])  # fmt: skip
+    line = one_error_line(sh("compute", "-t", str(path), cwd=tmp_path))
+    assert "missing required column ticket_id" in line
+    assert f"read its answers ('{question}') as NPS surveys" in line
+    assert f'columns: {{surveys: {{nps: "{question}"}}}}' in line and "-s instead of -t" in line
+
+
+def test_every_missing_column_is_in_the_one_map_with_the_likely_columns(tmp_path: Path) -> None:
+    """The call-centre workbook's sheet as CSV: `Call Id` and `Date` hold the call's id
+    and time. Today one missing column a run, each `"Your column"`; now the map names
+    both, and written as said, the next run reads every call."""
+    header = ["Call Id", "Agent", "Date", "Time", "Topic", "Satisfaction rating"]
+    calls = [["ID0001", "Diane", "2021-01-01", "09:12:58", "Contract related", 3],
+             ["ID0002", "Becky", "2021-01-01", "09:12:58", "Technical Support", ""],
+             ["ID0003", "Stewart", "2021-01-02", "09:47:31", "Payment related", 5]]  # fmt: skip
+    path = write_csv(tmp_path / "calls.csv", header, calls)
+    line = one_error_line(sh("compute", "-t", str(path), cwd=tmp_path))
+    mapping = "columns: {tickets: {ticket_id: Call Id, created_at: Date}}"
+    assert "missing required column ticket_id" in line and mapping in line
+    (tmp_path / "targets.yaml").write_text(mapping + "\n")
+    r = sh("compute", "-t", str(path), "-k", "tickets", "-f", "json", cwd=tmp_path)
+    assert results(r)[("tickets", "")] == len(calls)
+    # a date that is not the ticket's own (Kaggle's `Date of Purchase`) is not offered
+    path = write_csv(tmp_path / "k.csv", ["Ticket ID", "Date of Purchase"], [[1, "2021-01-01"]])
+    (tmp_path / "targets.yaml").unlink()
+    line = one_error_line(sh("compute", "-t", str(path), cwd=tmp_path))
+    assert 'columns: {tickets: {created_at: "Your column"}}' in line
+
+
 # ---------------------------------------------------------- item 1: an event log
 
 

@@ -180,9 +180,16 @@ def _require(
     if spec.name == "surveys" and target == "score":
         question = recognise.nps_question(header)  # a wide export's NPS column
         target, likely = ("nps", question) if question else (target, likely)
-    column = recognise.yaml_scalar(likely) if likely else '"Your column"'
-    hint = _found(header, likely, src) + "; map it in the config: columns: "
-    hint += f"{{{spec.name}: {{{target}: {column}}}}}"
+    # every missing column in the one map, so that the next run gets past them all
+    pairs = [(target, likely)] + [(m, recognise.likely_column(m, header)) for m in missing[1:]]
+    unknown = '"Your column"'
+    columns = ", ".join(
+        f"{name}: {recognise.yaml_scalar(col) if col else unknown}" for name, col in pairs
+    )
+    hint = (
+        _found(header, likely, src)
+        + f"; map it in the config: columns: {{{spec.name}: {{{columns}}}}}"
+    )
     if spec.name == "tickets":
         hint += recognise.as_surveys(header, mapping, config)
     raise InputError(message, path=src.display, code="E004", hint=hint)

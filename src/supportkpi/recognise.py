@@ -86,6 +86,9 @@ def fitting_preset(spec: InputSpec, header: list[str], src: Source) -> tuple[str
     return (best[1], best[2]) if best else None
 
 
+_WHEN = {"date", "datetime", "timestamp", "time_stamp", "created", "opened", "created_date"}
+
+
 def likely_column(name: str, header: list[str]) -> str | None:
     """The export column that likely holds canonical `name`: the one column whose name
     has its words (`review_score` for score; for a score, a rating too), else the
@@ -94,6 +97,10 @@ def likely_column(name: str, header: list[str]) -> str | None:
     holding = [h for h in header if words <= set(normalise_name(h).split("_"))]
     if name == "score":
         holding = _ratings(header) or holding
+    if not holding and name.endswith("_id"):  # a call centre's `Call Id` holds the ticket's
+        holding = [h for h in header if normalise_name(h).split("_")[-1] == "id"]
+    if not holding and name.endswith("_at"):  # a time of its own (not `Date of Purchase`)
+        holding = [h for h in header if normalise_name(h) in _WHEN]
     return holding[0] if len(holding) == 1 else closest(name, header)
 
 
@@ -108,10 +115,16 @@ def as_surveys(header: list[str], mapping: dict[str, str], config: Config) -> st
     """For an export read as tickets that cannot be: how to read the ratings it holds
     as surveys (a review export, or Kaggle's tickets with no creation time); '' when it
     holds none. A column read as a ticket's (`qa_score`) is not a rating."""
+    where = config.path or "targets.yaml"
+    question = nps_question(header)
+    if question is not None and question not in mapping.values():
+        return (
+            f"; or read its answers ('{question}') as NPS surveys: give it with -s instead"
+            f" of -t and add to {where}: columns: {{surveys: {{nps: {yaml_scalar(question)}}}}}"
+        )
     ratings = [h for h in _ratings(header) if h not in mapping.values()]
     if len(ratings) != 1:
         return ""
-    where = config.path or "targets.yaml"
     return (
         f"; or read its ratings ('{ratings[0]}') as surveys: give it with -s instead of -t"
         f" and add to {where}: survey_type: csat (or nps, ces) and columns: {{surveys:"
