@@ -59,6 +59,7 @@ NULL_VALUES = (
 )
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")  # (gzip too: .json.gz ends in .gz)
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 # A UTF-8 export with a few lines in cp1252 (a hand-edited file, files concatenated from
@@ -112,7 +113,7 @@ class Source:
     """One export file (or stdin), sniffed."""
 
     path: str  # as the user named it ('-' for stdin)
-    kind: str = "csv"  # csv | parquet
+    kind: str = "csv"  # csv | parquet | json
     encoding: str = "utf8"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)  # names trimmed of spaces
@@ -127,6 +128,7 @@ class Source:
     sample_rows: int = 0
     sample_swallows: bool = False
     types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
+    table: Any = None  # JSON: every record, flattened (read whole when sniffed)
 
     @property
     def display(self) -> str:
@@ -154,11 +156,11 @@ def expand(specs: list[str], input_name: str) -> list[str]:
             found = sorted(
                 os.path.join(spec, f)
                 for f in names
-                if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith(".")
+                if f.lower().endswith(_DATA_SUFFIXES + JSON_SUFFIXES) and not f.startswith(".")
             )
             if not found:
                 raise InputError(
-                    "folder holds no .csv, .csv.gz or .parquet files",
+                    "folder holds no .csv, .csv.gz, .parquet or .json files",
                     path=spec,
                     code="E001",
                     hint=f"--{input_name} takes a file, a folder of exports or a glob",
@@ -413,6 +415,13 @@ def _sniff(src: Source, head: bytes, limits: Limits) -> None:
             code="E003",
             hint="give a CSV (.csv, .csv.gz) or Parquet export",
         )
+    from . import jsonread
+
+    if jsonread.looks_like_json(path, head):
+        _drain(src, limits)
+        src.kind = "json"
+        jsonread.sniff(src, head)
+        return
     src.encoding, text = _decode_sample(head, src.display)
     src.delimiter = _sniff_delimiter(text)
     try:  # newline="": CR-only line endings (Excel for Mac) end the header row too
@@ -529,6 +538,11 @@ def read_columns(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
         return _text_as_text(src, _first_of_each_name(table)), Malformed()
+    if src.kind == "json":
+        from . import jsonread
+
+        _single_values(src, columns)
+        return jsonread.columns(src, columns, dictionary, text), Malformed()
 
     # First as if no quoted value spans lines (pyarrow parses that ~1.5x faster). A value
     # that does split its record into pieces, and with two or more columns at least one
