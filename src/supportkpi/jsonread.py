@@ -38,9 +38,10 @@ _SEED_BYTES = 1 << 20  # the records whose fields seed the types (timestamps rea
 _BLOCK = 8 << 20  # bytes pyarrow parses at a time; a longer record retries with larger
 _BLOCK_MAX = 512 << 20
 _SPACE, _NEWLINE, _CR, _COMMA, _QUOTE, _BACKSLASH = 32, 10, 13, 44, 34, 92
-_OPEN, _CLOSE = (123, 91), (125, 93)  # { [ and } ]
-_STRUCTURAL = np.zeros(256, dtype=bool)
-_STRUCTURAL[[*_OPEN, *_CLOSE, _COMMA, _NEWLINE, _CR]] = True
+_OPEN, _CLOSE = (123, 91), (125, 93)  # { [ and } ] (as the scan compares them)
+# the bytes the scan looks at kept as they are, every other byte 0 (bytes.translate)
+_CLASSES = bytes(b if b in (*_OPEN, *_CLOSE, _COMMA, _NEWLINE, _CR, _QUOTE, _BACKSLASH) else 0
+                 for b in range(256))  # fmt: skip
 _CONFLICT = re.compile(r"Column\((.*?)\) changed from (\w+) to (\w+)")
 
 
@@ -125,7 +126,9 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
     (1-based, in the file as written) where each record starts.
 
     `array`: the records are the items of a top-level list (of as many lists as the file
-    holds one after the other); else they follow one another (NDJSON)."""
+    holds one after the other); else they follow one another (NDJSON). Only the bytes
+    that matter (quotes, backslashes, brackets, commas, line breaks: a fifth of a typical
+    export) are looked at past a first pass that finds them."""
     base = 1 if array else 0  # the depth at which records start
     in_string, depth, backslashes, line = 0, 0, 0, 1
     starts: list[np.ndarray] = []
@@ -135,27 +138,23 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
 
     for offset in range(0, len(b), _SCAN_CHUNK):
         c = b[offset : offset + _SCAN_CHUNK]
-        quotes = np.flatnonzero(c == _QUOTE)
-        if len(quotes) and (backslashes or _BACKSLASH in c):
-            # a quote after an odd run of backslashes is inside a string, escaped
-            at = np.arange(len(c))
-            last_other = np.maximum.accumulate(np.where(c == _BACKSLASH, -1, at))
-            before = np.where(quotes > 0, last_other[np.maximum(quotes - 1, 0)], -1)
-            run = quotes - 1 - before + np.where(before < 0, backslashes, 0)
-            quotes = quotes[run % 2 == 0]
-        if c[-1] == _BACKSLASH:
-            others = np.flatnonzero(c != _BACKSLASH)
-            backslashes = len(c) - 1 - others[-1] if len(others) else backslashes + len(c)
-        else:
-            backslashes = 0
-        marks = np.flatnonzero(_STRUCTURAL[c])
-        breaks = marks[c[marks] == _NEWLINE]  # lines are counted inside strings too
-        outside = marks[(np.searchsorted(quotes, marks) + in_string) % 2 == 0]
-        in_string = (in_string + len(quotes)) % 2
-        byte = c[outside]
-        step = np.isin(byte, _OPEN).astype(np.int64) - np.isin(byte, _CLOSE)
+        at = np.flatnonzero(np.frombuffer(c.tobytes().translate(_CLASSES), dtype=np.uint8))
+        kind = c[at]
+        quote = kind == _QUOTE
+        slash = kind == _BACKSLASH
+        if backslashes or slash.any():
+            escaped, backslashes = _escaped(at, slash, len(c), backslashes)
+            quote &= ~escaped
+        # odd quotes so far: in a string
+        in_strings = np.bitwise_xor.accumulate(quote.view(np.uint8)) ^ in_string
+        if len(at):
+            in_string = int(in_strings[-1])
+        breaks = at[kind == _NEWLINE]  # lines are counted inside strings too
+        keep = (in_strings == 0) & ~quote & ~slash
+        outside, byte = at[keep], kind[keep]
+        step = ((byte == 123) | (byte == 91)).astype(np.int64) - ((byte == 125) | (byte == 93))
         after = depth + np.cumsum(step)
-        before_ = after - step
+        before = after - step
         if len(after):
             depth = int(after[-1])
 
@@ -165,19 +164,19 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
         if len(after) and after.min() < 0:
             where = int(line_of(outside[np.argmax(after < 0)]))
             raise fail(where, "a closing bracket with no opening one")
-        opens = outside[(step == 1) & (before_ == base)]
-        lists = opens[c[opens] != 123]
+        opens = (step == 1) & (before == base)
+        lists = outside[opens & (byte != 123)]
         if len(lists):
             raise fail(int(line_of(lists[0])), "a list where a record ({…}) was expected")
         if array:
-            stray = outside[(step == 1) & (before_ == 0) & (byte != 91)]
+            stray = outside[(step == 1) & (before == 0) & (byte != 91)]
             if len(stray):
                 raise fail(int(line_of(stray[0])), "a record outside the top-level list [ … ]")
-            c[outside[((step == 1) & (before_ == 0)) | ((step == -1) & (after == 0))]] = _SPACE
-        starts.append(line_of(opens))
-        c[outside[(byte == _COMMA) & (before_ == base)]] = _NEWLINE
+            c[outside[((step == 1) & (before == 0)) | ((step == -1) & (after == 0))]] = _SPACE
+        starts.append(line_of(outside[opens]))
+        c[outside[(byte == _COMMA) & (before == base)]] = _NEWLINE
         # a record's own line breaks, and in a list every one: records end at commas
-        inside = before_ > base if not array else before_ >= 0
+        inside = before > base if not array else before >= 0
         c[outside[((byte == _NEWLINE) & inside) | (byte == _CR)]] = _SPACE
         line += len(breaks)
     found = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
@@ -187,6 +186,25 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
     if depth:
         raise fail(last, "the file ends inside a record (a bracket never closed, or cut short?)")
     return found
+
+
+def _escaped(at: np.ndarray, slash: np.ndarray, size: int, carried: int) -> tuple[np.ndarray, int]:
+    """Which of the bytes at `at` (of a chunk of `size` bytes) follow an odd run of
+    backslashes (an escaped quote), and how many backslashes end the chunk; `carried`
+    backslashes ended the chunk before."""
+    follows = np.zeros(len(at), dtype=bool)  # right after a backslash
+    follows[1:] = slash[:-1] & (np.diff(at) == 1)
+    if len(at) and at[0] == 0:
+        follows[0] = carried > 0
+    index = np.arange(len(at))
+    run_start = np.maximum.accumulate(np.where(slash & ~follows, index, -1))
+    run = np.where(run_start < 0, index + 1 + carried, index - run_start + 1)
+    odd = np.zeros(len(at), dtype=bool)
+    odd[1:] = run[:-1] % 2 == 1
+    if len(at):
+        odd[0] = carried % 2 == 1
+    ends = len(at) and at[-1] == size - 1 and slash[-1]
+    return follows & odd, int(run[-1]) if ends else 0
 
 
 # ----------------------------------------------------------------- parsing
