@@ -379,7 +379,10 @@ def _mixed(display: str, line: int | None, path: list[str], first: str, then: st
         path=display,
         code="E003",
         line=line,
-        hint="write the field as text in every record, or leave it out of the export",
+        hint=f"write it as text in every record, or leave {path[0]} out of the export,"
+        f" e.g. with jq's del(.{path[0]})"
+        if path
+        else None,
     )
 
 
