@@ -131,3 +131,18 @@ def test_bad_json_is_one_line_with_file_and_line(tmp_path: Path, name: str) -> N
     assert "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) == 1, r.err
     assert f"{name}{expected}" in r.err, r.err
+
+
+def test_zendesk_preset_reads_the_api_tickets(in_tmp: Path) -> None:
+    """`--preset zendesk` on tickets as the API returns them: the id, the channel
+    (via.channel) and the satisfaction ratings inside them (good / bad)."""
+    records = json.loads((FIX / "tickets.json").read_text())
+    path = str(FIX / "tickets.json")
+    r = sh("compute", "--preset", "zendesk", "-t", path, "-s", path, "-k", "tickets", "-k",
+           "csat", "--by", "channel", "-f", "json", cwd=in_tmp)  # fmt: skip
+    assert r.code == 0, r.err
+    doc = r.json()
+    scores = [rec["satisfaction_rating"]["score"] for rec in records if rec["satisfaction_rating"]]
+    assert value(doc, "csat") == pytest.approx(100 * scores.count("good") / len(scores))
+    chat = sum(rec["via"]["channel"].lower() == "chat" for rec in records)  # (normalised)
+    assert chat and value(doc, "tickets", channel="chat") == chat

@@ -51,7 +51,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             },
             "surveys": {
                 "ticket_id": ["Ticket ID", "ticket_id"],
-                "score": ["Satisfaction score", "score", "Rating"],
+                "score": ["Satisfaction score", "score", "Rating", "satisfaction_rating.score"],
                 "submitted_at": ["Satisfaction rating - Timestamp", "created_at", "Created at"],
             },
         },
