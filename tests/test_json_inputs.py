@@ -119,6 +119,10 @@ BAD = {
     ),
     "list.ndjson": (b'{"id": 1}\n["id", 2]\n', ":2: a list where a record"),
     "start.json": (b"id,created_at\n1,2026-11-02\n", ":1: not JSON records"),
+    "latin1.ndjson": (
+        b'{"id": 1}\n\n{"agent": "Zo\xeb"}\n',
+        ":3: text that is not UTF-8 (byte 0xeb)",
+    ),
 }
 
 

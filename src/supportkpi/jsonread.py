@@ -21,6 +21,7 @@ find that line.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -132,13 +133,15 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
     base = 1 if array else 0  # the depth at which records start
     in_string, depth, backslashes, line = 0, 0, 0, 1
     starts: list[np.ndarray] = []
+    utf8 = codecs.getincrementaldecoder("utf-8")()  # pyarrow takes any bytes as text
 
     def fail(where: int, what: str) -> InputError:
         return InputError(what, path=display, code="E003", line=where)
 
     for offset in range(0, len(b), _SCAN_CHUNK):
         c = b[offset : offset + _SCAN_CHUNK]
-        at = np.flatnonzero(np.frombuffer(c.tobytes().translate(_CLASSES), dtype=np.uint8))
+        raw = c.tobytes()
+        at = np.flatnonzero(np.frombuffer(raw.translate(_CLASSES), dtype=np.uint8))
         kind = c[at]
         quote = kind == _QUOTE
         slash = kind == _BACKSLASH
@@ -161,6 +164,17 @@ def _one_record_per_line(b: np.ndarray, array: bool, display: str) -> np.ndarray
         def line_of(positions: np.ndarray, line: int = line, breaks: np.ndarray = breaks) -> Any:
             return line + np.searchsorted(breaks, positions)
 
+        try:
+            utf8.decode(raw, final=offset + _SCAN_CHUNK >= len(b))
+        except UnicodeDecodeError as exc:
+            where = int(line_of(np.array(exc.start)))
+            raise InputError(
+                f"text that is not UTF-8 (byte 0x{exc.object[exc.start]:02x}): JSON is UTF-8",
+                path=display,
+                code="E006",
+                line=where,
+                hint="save the export as UTF-8, e.g. with iconv -f cp1252 -t utf-8",
+            ) from exc
         if len(after) and after.min() < 0:
             where = int(line_of(outside[np.argmax(after < 0)]))
             raise fail(where, "a closing bracket with no opening one")
