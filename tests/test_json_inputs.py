@@ -150,3 +150,31 @@ def test_zendesk_preset_reads_the_api_tickets(in_tmp: Path) -> None:
     assert value(doc, "csat") == pytest.approx(100 * scores.count("good") / len(scores))
     chat = sum(rec["via"]["channel"].lower() == "chat" for rec in records)  # (normalised)
     assert chat and value(doc, "tickets", channel="chat") == chat
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_the_byte_scan_agrees_with_pythons_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """The vectorised scan that puts one record on a line, against json.loads: strings
+    holding brackets, commas, escaped quotes and backslashes (runs of them cut across
+    scan chunks), records pretty-printed, in a list or one after another."""
+    from supportkpi import jsonread
+    from supportkpi.sources import Source
+
+    texts = ["a,b", "[x]", "{y}", '\\"', "\\\\", '\\\\\\"', 'q"', "\\", "é ü", "x\ny", ""]
+    records = [{"id": i, "text": t, "nested": {"t": t[::-1], "n": i}} for i, t in enumerate(texts)]
+    forms = {
+        "array.json": json.dumps(records, indent=2, ensure_ascii=False),
+        "compact.json": json.dumps(records),
+        "lines.ndjson": "\n".join(json.dumps(r, ensure_ascii=False) for r in records),
+        "pretty.ndjson": "\n".join(json.dumps(r, indent=1) for r in records) + "\n",
+    }
+    monkeypatch.setattr(jsonread, "_SCAN_CHUNK", chunk)
+    flat = [{"id": r["id"], "text": r["text"], "nested.t": r["nested"]["t"],
+             "nested.n": r["nested"]["n"]} for r in records]  # fmt: skip
+    for name, text in forms.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        src = Source(str(tmp_path / name))
+        jsonread.sniff(src, text.encode()[:64])
+        assert src.table.to_pylist() == flat, name
