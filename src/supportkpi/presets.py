@@ -50,7 +50,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                 ],
             },
             "surveys": {
-                "ticket_id": ["Ticket ID", "ticket_id"],
+                # a ratings export names the ticket ticket_id; a tickets export (its
+                # satisfaction_rating read as the survey) names it id
+                "ticket_id": ["Ticket ID", "ticket_id", "Id"],
                 "score": ["Satisfaction score", "score", "Rating", "satisfaction_rating.score"],
                 "submitted_at": ["Satisfaction rating - Timestamp", "created_at", "Created at"],
             },
