@@ -52,7 +52,6 @@ class Documented:
     section: str = ""  # the Markdown heading it is under
     stdout_to: str | None = None  # `> FILE`
     exit_comment: int | None = None  # `# exit 1 when …` after it
-    config: str | None = None  # the last ```yaml block above it in its section
     env: tuple[tuple[str, str], ...] = ()  # `SUPPORTKPI_CONFIG=… supportkpi …`
 
     @property
@@ -177,16 +176,13 @@ INLINE_CODE = re.compile(r"`((?:[^`\n]|\n(?!\s*\n))+)`")
 def doc_commands(path: Path) -> list[Documented]:
     name = path.relative_to(ROOT).as_posix()
     found: list[Documented] = []
-    config: dict[str, str] = {}  # section -> its last yaml block so far
     for section, block, prose, start in markdown_parts(path):
-        if block is not None and block.lang in ("yaml", "yml"):
-            config[section] = "\n".join(block.lines) + "\n"
-        elif block is not None and block.lang in SHELL_BLOCKS:
+        if block is not None and block.lang in SHELL_BLOCKS:
             numbered = list(enumerate(block.lines, block.first_line))
             for number, line in logical_lines(numbered):
                 line = re.sub(r"^\s*\$\s+", "", line)  # a console prompt
                 for cmd in parse_commands(line, f"{name}:{number}"):
-                    cmd.section, cmd.config = section, config.get(section)
+                    cmd.section = section
                     found.append(cmd)
         for span in INLINE_CODE.finditer(prose):
             text = " ".join(span.group(1).split())
@@ -337,19 +333,37 @@ def prepare_new_user(folder: Path) -> None:
     (folder / "targets.yaml").unlink()
 
 
-def fixture_inputs(source: Path) -> Callable[[Path], None]:
-    """The inputs of a docs/realdata.md recipe that tests/fixtures holds; the recipe's
-    config is its own (the yaml block above the command)."""
+# The real exports beside the repository (../shared/realdata: a clone of CI's too), which
+# docs/realdata.md's recipes read from the repository's root, and the copies of some of
+# them that tests/fixtures holds, by their path under realdata/.
+REALDATA = ROOT.parent / "shared" / "realdata"
+REALDATA_ARG = "../shared/realdata/"
+FIXTURE_COPIES = {
+    "prepbench-answer-keys/case_059_it_ticket_sla/inputs": CASE_059,
+    "prepbench-answer-keys/case_122_airline_nps/inputs": CASE_122,
+    "uci-incident-event-log/incident_event_log.csv": UCI_200,  # its first 200 incidents
+}
+REPO = "repo"  # the repository's root in a realdata folder, beside `shared`
 
-    def make(folder: Path) -> None:
-        for f in source.iterdir():
-            shutil.copyfile(f, folder / f.name)
 
-    return make
+def repository(folder: Path) -> None:
+    """What the recipes read of the repository: examples/ (with examples/realdata/) and
+    targets.yaml, the config of a command without --config."""
+    shutil.copytree(EXAMPLES, folder / REPO / "examples")
+    shutil.copyfile(ROOT / "targets.yaml", folder / REPO / "targets.yaml")
 
 
-def servicenow_200(folder: Path) -> None:
-    shutil.copyfile(UCI_200, folder / "incident_event_log.csv")
+def real_exports(folder: Path) -> None:
+    repository(folder)
+    (folder / "shared").symlink_to(REALDATA.parent, target_is_directory=True)
+
+
+def fixture_copies(folder: Path) -> None:
+    repository(folder)
+    for name, copy in FIXTURE_COPIES.items():
+        made = folder / "shared" / "realdata" / name
+        made.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if copy.is_dir() else shutil.copyfile)(copy, made)
 
 
 @dataclass(frozen=True)
@@ -357,8 +371,7 @@ class Folder:
     prepare: Callable[[Path], None]
     # the exit codes the docs give for these commands on this folder's data
     exits: dict[str, int] = field(default_factory=dict)
-    # the command's config is the yaml block above it in its docs section
-    config_from_doc: bool = False
+    cwd: str = ""  # where in the folder the commands run
 
 
 FOLDERS = {
@@ -373,37 +386,41 @@ FOLDERS = {
         },
     ),
     "new user": Folder(prepare_new_user),
-    "case 059": Folder(fixture_inputs(CASE_059), config_from_doc=True),
-    "case 122": Folder(fixture_inputs(CASE_122), config_from_doc=True),
-    "servicenow": Folder(servicenow_200, config_from_doc=True),
-}
-# the docs/realdata.md sections whose inputs tests/fixtures holds
-SECTION_FOLDERS = {
-    "PrepBench case 059": "case 059",
-    "PrepBench case 122": "case 122",
-    "UCI / ServiceNow": "servicenow",
+    "realdata": Folder(real_exports, cwd=REPO),
+    "realdata copies": Folder(fixture_copies, cwd=REPO),
 }
 
 
-def folder_of(cmd: Documented) -> str:
-    for heading, folder in SECTION_FOLDERS.items():
-        if cmd.section.startswith(heading):
-            return folder
-    return "new user" if cmd.argv[:1] == ("init",) else "user"
+def realdata_args(argv: tuple[str, ...]) -> list[str]:
+    """The arguments naming a real export, relative to realdata/."""
+    return [a.removeprefix(REALDATA_ARG) for a in argv if a.startswith(REALDATA_ARG)]
+
+
+def folders_of(cmd: Documented) -> list[str]:
+    if realdata_args(cmd.argv):
+        return ["realdata", "realdata copies"]
+    return ["new user" if cmd.argv[:1] == ("init",) else "user"]
+
+
+def not_in_fixtures(argv: tuple[str, ...]) -> str | None:
+    """Why a realdata command cannot run on tests/fixtures' copies, or None when it can."""
+    for arg in realdata_args(argv):
+        if not any(arg == name or arg.startswith(name + "/") for name in FIXTURE_COPIES):
+            return f"tests/fixtures holds no copy of ../shared/realdata/{arg}"
+    return None
 
 
 # ------------------------------------------------------------------ not run as written
 
 
-_REAL = "needs a real export of ../shared/realdata, which is not shipped (nor in CI)"
 NOT_RUN = {
     "supportkpi explain KPI": "a syntax line: KPI stands for a KPI's name",
     "supportkpi explain KPI --where DIM=VALUE -o rows.csv": "a syntax line with placeholders",
     "supportkpi demo --out DIR": "a syntax line: DIR stands for a folder",
-    "supportkpi compute -t customer_support_tickets.csv": _REAL,
-    "supportkpi compute -s customer_support_tickets.csv -k csat -k csat_score": _REAL,
-    "supportkpi compute -s olist_order_reviews_dataset.csv -k csat -k csat_score": _REAL,
-    "supportkpi validate -s olist_order_reviews_dataset.csv": _REAL,
+    "supportkpi --install-completion": "writes into the user's shell start-up files",
+    # the shell is detected from the process tree (a test's may have none): the script
+    # and the completions are tested with the shell named, in test_cli_polish.py
+    "supportkpi --show-completion": "prints the completion script of the calling shell",
 }
 # run with less data than the docs say, to keep this module quick: (argument, instead)
 SMALLER = {
@@ -421,7 +438,6 @@ class ToRun:
     folder: str
     exit: int
     stdout_to: str | None
-    config: str | None
     where: list[str]
     env: tuple[tuple[str, str], ...] = ()
 
@@ -439,20 +455,19 @@ def to_run(documented: list[Documented]) -> list[ToRun]:
     """One run for the same command on the same data, wherever the docs show it."""
     runs: dict[tuple[object, ...], ToRun] = {}
     for cmd in documented:
-        folder = folder_of(cmd)
         argv = cmd.argv
         if cmd.text in SMALLER:
             big, small = SMALLER[cmd.text]
             argv = tuple(small if a == big else a for a in argv)
-        config = cmd.config if FOLDERS[folder].config_from_doc else None
-        key = (argv, folder, cmd.stdout_to, config, cmd.env)
-        if key in runs:
-            runs[key].where.append(cmd.where)
-        else:
-            exit_code = expected_exit(cmd, folder)
-            runs[key] = ToRun(
-                cmd.text, argv, folder, exit_code, cmd.stdout_to, config, [cmd.where], cmd.env
-            )
+        for folder in folders_of(cmd):
+            key = (argv, folder, cmd.stdout_to, cmd.env)
+            if key in runs:
+                runs[key].where.append(cmd.where)
+            else:
+                exit_code = expected_exit(cmd, folder)
+                runs[key] = ToRun(
+                    cmd.text, argv, folder, exit_code, cmd.stdout_to, [cmd.where], cmd.env
+                )
     return list(runs.values())
 
 
@@ -465,6 +480,10 @@ def as_param(r: ToRun) -> object:
     marks = []
     if r.text in NOT_RUN:
         marks.append(pytest.mark.skip(reason=NOT_RUN[r.text]))
+    elif r.folder == "realdata" and not REALDATA.is_dir():
+        marks.append(pytest.mark.skip(reason=f"no {REALDATA} beside the repository"))
+    elif r.folder == "realdata copies" and not_in_fixtures(r.argv):
+        marks.append(pytest.mark.skip(reason=not_in_fixtures(r.argv)))
     if r.text in KNOWN_TOOL_BUGS:
         marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_TOOL_BUGS[r.text]))
     shown = shlex.join(["supportkpi", *r.argv]) if r.text in SMALLER else r.text
@@ -492,11 +511,10 @@ def rooted(arg: str, folder: Path) -> str:
 
 
 def run_in_copy(cmd: ToRun, prepared: Path, here: Path) -> Run:
-    shutil.copytree(prepared, here)
-    if cmd.config is not None:
-        (here / "targets.yaml").write_text(cmd.config, encoding="utf-8")
+    shutil.copytree(prepared, here, symlinks=True)  # ../shared/realdata is not copied
     env = {name: rooted(value, here) for name, value in cmd.env}
-    return sh(*(rooted(a, here) for a in cmd.argv), cwd=here, stdin="", env=env)
+    cwd = here / FOLDERS[cmd.folder].cwd
+    return sh(*(rooted(a, here) for a in cmd.argv), cwd=cwd, stdin="", env=env)
 
 
 @pytest.fixture(scope="module")
@@ -545,16 +563,19 @@ def test_documented_command_runs_as_documented(
     said = f"{', '.join(cmd.where)}: `{cmd.text}`"
     assert "Traceback" not in r.err, f"{said} shows a traceback:\n{r.err}"
     assert r.code == cmd.exit, f"{said} exits {r.code}, documented {cmd.exit}:\n{r.err[-3000:]}"
+    cwd = here / FOLDERS[cmd.folder].cwd
     for name in outputs(cmd.argv):
-        written = Path(rooted(name, here)) if name.startswith("/") else here / name
+        written = Path(rooted(name, here)) if name.startswith("/") else cwd / name
         assert written.exists(), f"{said} did not write {name}"
         if written.is_dir():
             assert any(written.iterdir()), f"{said} wrote nothing into {name}"
         else:
             assert written.stat().st_size > 0, f"{said} wrote an empty {name}"
     if cmd.stdout_to is not None:
-        assert (here / cmd.stdout_to).parent.is_dir(), f"{said}: no folder for {cmd.stdout_to}"
+        assert (cwd / cmd.stdout_to).parent.is_dir(), f"{said}: no folder for {cmd.stdout_to}"
         assert r.out.strip(), f"{said} printed nothing for {cmd.stdout_to}"
+    elif cmd.exit == 2:  # refused: one line on stderr says why
+        assert len(r.err.strip().splitlines()) == 1, f"{said}: {r.err}"
     elif not outputs(cmd.argv) and not {"-q", "--quiet"} & set(cmd.argv):
         assert r.out.strip(), f"{said} printed nothing"
     shutil.rmtree(here)  # a copy of the user's folder each: 250 MB for the module, kept on failure
@@ -625,3 +646,28 @@ def test_every_option_the_docs_name_exists() -> None:
                 for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", span.group(1)):
                     line = start + prose.count("\n", 0, span.start())
                     assert option in known, f"{path.name}:{line}: no command has {option}"
+
+
+def test_every_realdata_config_is_run_and_shown_as_it_is() -> None:
+    """Each config of examples/realdata/ is the --config of a documented command, and a
+    ```yaml block of the docs that names one (`# examples/realdata/x.yaml` on its first
+    line) shows the file as it is."""
+    configs = sorted((EXAMPLES / "realdata").glob("*.yaml"))
+    assert configs
+    named = {r.argv[i + 1] for r in RUNS for i, a in enumerate(r.argv[:-1]) if a == "--config"}
+    for config in configs:
+        assert config.relative_to(ROOT).as_posix() in named, f"no documented command runs {config}"
+    shown = 0
+    for path in DOCS:
+        for _, block, _, _ in markdown_parts(path):
+            if block is None or block.lang not in ("yaml", "yml") or not block.lines:
+                continue
+            first = re.fullmatch(r"\s*# (examples/realdata/\S+\.yaml)", block.lines[0])
+            if first is None:
+                continue
+            indent = len(block.lines[0]) - len(block.lines[0].lstrip())
+            text = "".join(line[indent:] + "\n" for line in block.lines[1:])
+            where = f"{path.name}:{block.first_line}"
+            assert text == (ROOT / first.group(1)).read_text(encoding="utf-8"), where
+            shown += 1
+    assert shown >= len(configs)

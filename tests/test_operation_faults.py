@@ -339,7 +339,7 @@ def test_a_file_name_in_latin1_bytes_is_read_and_shown_escaped(tmp_path: Path) -
     # the row as it is in the file, read again by the file's own name
     assert (
         rejects[1]
-        == "tickets,caf\\xe9.csv,3,E011,created_at,cannot read the timestamp,3,soon,,,P1,Cy"
+        == "tickets,caf\\xe9.csv,4,3,E011,created_at,cannot read the timestamp,3,soon,,,P1,Cy"
     )
     del (after := snapshot(tmp_path))["rejects.csv"]
     assert after == before

@@ -316,34 +316,20 @@ def test_real_servicenow_log_matches_a_plain_csv_reading() -> None:
 # ------------------------------------------------------------------ PrepBench answer keys
 
 
-CASE_059_CONFIG = """
-timezone: UTC
-clock: business   # business days: Monday to Friday, whole days, no holidays
-business_hours: {mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00",
-                 thu: "00:00-24:00", fri: "00:00-24:00"}
-split:
-  tickets:
-    Ticket: {separator: " / ", into: [ticket_id, department, requester]}
-events:
-  tickets: {id: ticket_id, time: Timestamp, order: "Status No.", status: "Status Name",
-            resolved: [Closed], resolution: last}
-columns:
-  tickets: {status: "Status Name"}
-values:
-  status: {Logged: open, Assigned: open, Customer Response: pending, UAT: open, Closed: closed}
-sla:
-  key: department
-  policies:
-"""
+CASE_059_CONFIG = ROOT / "examples" / "realdata" / "prepbench-059.yaml"  # docs/realdata.md's
 
 
 @pytest.fixture
 def case_059(in_tmp: Path) -> list[str]:
+    """The shipped config, whose SLA policies are the case's own lookup (input_01.csv)."""
+    import yaml
+
     with (CASE_059 / "inputs" / "input_01.csv").open(newline="") as fh:
-        policies = {r["Department"]: int(r["SLA Agreement"]) for r in csv.DictReader(fh)}
-    lines = [f"    {dept}: {{resolution: {days}d}}" for dept, days in policies.items()]
-    (in_tmp / "targets.yaml").write_text(CASE_059_CONFIG + "\n".join(lines) + "\n")
-    return [a for i in (2, 3, 4) for a in ("-t", str(CASE_059 / "inputs" / f"input_0{i}.csv"))]
+        lookup = {r["Department"]: f"{int(r['SLA Agreement'])}d" for r in csv.DictReader(fh)}
+    policies = yaml.safe_load(CASE_059_CONFIG.read_text())["sla"]["policies"]
+    assert {dept: p["resolution"] for dept, p in policies.items()} == lookup
+    files = [a for i in (2, 3, 4) for a in ("-t", str(CASE_059 / "inputs" / f"input_0{i}.csv"))]
+    return ["--config", str(CASE_059_CONFIG), *files]
 
 
 def _expected(name: str) -> list[dict[str, str]]:
@@ -380,10 +366,8 @@ def test_prepbench_059_department_ranking(case_059: list[str]) -> None:
 
 def test_prepbench_122_airline_nps(in_tmp: Path) -> None:
     inputs = [a for i in (1, 2) for a in ("-s", str(CASE_122 / "inputs" / f"input_0{i}.csv"))]
-    (in_tmp / "targets.yaml").write_text(
-        'columns: {surveys: {nps: "How likely are you to recommend this airline?"}}\n'
-    )
-    doc = compute(*inputs, "-k", "nps", "--by", "Airline")
+    config = ROOT / "examples" / "realdata" / "prepbench-122.yaml"
+    doc = compute("--config", str(config), *inputs, "-k", "nps", "--by", "Airline")
     prep_air = result(doc, "nps", Airline="Prep Air")
     assert prep_air["n"] == 184
     assert prep_air["value"] == pytest.approx(100 * (74 - 35) / 184)  # 21.20, exact
@@ -397,17 +381,7 @@ def test_prepbench_122_airline_nps(in_tmp: Path) -> None:
 # ------------------------------------------------------------------ the full UCI log
 
 UCI_FULL = ROOT.parent / "shared" / "realdata" / "uci-incident-event-log" / "incident_event_log.csv"
-MADE_SLA_POLICY = """
-preset: servicenow
-columns:
-  tickets: {resolved_at: closed_at}   # this instance's SLA clock ran until closure
-sla:
-  policies:
-    P1: {resolution: 8h}
-    P2: {resolution: 1h}
-    P3: {resolution: 240h}
-    P4: {resolution: 500h}
-"""
+MADE_SLA_POLICY = ROOT / "examples" / "realdata" / "servicenow-sla.yaml"  # docs/realdata.md's
 
 
 @pytest.mark.skipif(not UCI_FULL.exists(), reason="../shared/realdata is not next to this checkout")
@@ -430,8 +404,7 @@ def test_full_uci_log_and_made_sla(in_tmp: Path) -> None:
     assert sum(p["rows"] for p in tickets_in["problems"] if p["code"] == "E027") == no_resolved
     assert value(doc, "tickets_resolved") == 24_918  # all closed, as the data sheet says
 
-    (in_tmp / "targets.yaml").write_text(MADE_SLA_POLICY)
-    r = run("sla-check", "-t", str(UCI_FULL), "--as-of", "2017-03-01T00:00:00Z",
+    r = run("sla-check", "--config", str(MADE_SLA_POLICY), "-t", str(UCI_FULL), "--as-of", "2017-03-01T00:00:00Z",
             "--list", "all", "--format", "json")  # fmt: skip
     assert r.code in (0, 1), r.err
     ours = {t["ticket_id"]: t["state"] for t in r.json()["tickets"] if t["target"] == "resolution"}

@@ -124,7 +124,7 @@ def test_a_quote_never_closed_in_a_middle_column_counts_every_line(in_tmp: Path)
     assert problem(inp, "E026")["rows"] == 6
     assert "lines 3" in problem(inp, "E026")["message"]
     rejected = list(csv.DictReader(io.StringIO((in_tmp / "rejects.csv").read_text())))
-    assert [int(r["row"]) for r in rejected] == list(range(3, 9))  # one per line lost
+    assert [int(r["line"]) for r in rejected] == list(range(3, 9))  # one per line lost
     assert rejected[1]["_line"] == row(3)
 
 
@@ -175,7 +175,7 @@ def test_rejects_with_a_column_name_twice(in_tmp: Path) -> None:
     r = run("validate", "-t", "t.csv", "--rejects", "rejects.csv")
     assert r.code == 1, r.err
     rejected = list(csv.reader(io.StringIO((in_tmp / "rejects.csv").read_text())))
-    assert rejected[1][:4] == ["tickets", "t.csv", "1", "E011"]
+    assert rejected[1][:5] == ["tickets", "t.csv", "2", "1", "E011"]  # line 2, data row 1
 
 
 # ------------------------------------------------------------------ quoted line breaks

@@ -75,6 +75,8 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
         for r in rows:
             lines.append("| " + " | ".join(str(r[c]).replace("|", "\\|") for c in cols) + " |")
         return "\n".join(lines) + "\n"
+    if unavailable is None:  # the instant path: no rich (a tenth of a second to import)
+        return _plain_table(rows)
     from rich import box
     from rich.table import Table
 
@@ -103,3 +105,36 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
         t.add_row(*cells)
     console.print(t)
     return buf.getvalue()
+
+
+TABLE_COLUMNS = (
+    ("KPI", "kpi"),
+    ("Unit", "unit"),
+    ("Better", "better"),
+    ("Placed by", "period_anchor"),
+    ("Formula", "formula"),
+)
+
+
+def _plain_table(rows: list[dict[str, object]]) -> str:
+    """The catalogue as the rich table below draws it (simple box), the formula folded
+    to the width: the terminal's, else 160 columns."""
+    import textwrap
+
+    from .terminal import width
+
+    cells = [[str(r[key]) for _, key in TABLE_COLUMNS] for r in rows]
+    heads = [head for head, _ in TABLE_COLUMNS]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+    room = width(160) - sum(widths[:-1]) - 3 * len(heads) - 1
+    widths[-1] = max(20, min(widths[-1], room))
+
+    def line(values: list[str]) -> str:
+        return " " + " ".join(f" {v:<{w}} " for v, w in zip(values, widths, strict=True))
+
+    out = ["supportkpi KPI catalogue", "", line(heads), " " + "─" * (len(line(heads)) - 1)]
+    for row in cells:
+        folded = textwrap.wrap(row[-1], widths[-1]) or [""]
+        out.append(line([*row[:-1], folded[0]]))
+        out += [line([""] * (len(row) - 1) + [more]) for more in folded[1:]]
+    return "\n".join(x.rstrip() for x in out) + "\n\n"

@@ -25,6 +25,14 @@ import typer
 
 from . import __version__
 
+# `--format text`, the human format's name in validate and presets before it was
+# `table` in every command, still reads (not shown in --help)
+FORMAT_ALIASES = {"text": "table"}
+
+
+def _format_alias(token: str) -> str:
+    return FORMAT_ALIASES.get(token, token)
+
 
 def _new_app() -> typer.Typer:
     return typer.Typer(
@@ -36,9 +44,14 @@ def _new_app() -> typer.Typer:
         "  supportkpi kpis                      # what each KPI means\n"
         "  supportkpi init                      # a starter targets.yaml",
         no_args_is_help=True,
-        add_completion=False,
+        # --install-completion / --show-completion: two options on the root, built in
+        # well under a millisecond (typer imports its completion module anyway)
+        add_completion=True,
         rich_markup_mode=None,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        context_settings={
+            "help_option_names": ["-h", "--help"],
+            "token_normalize_func": _format_alias,
+        },
     )
 
 
@@ -50,6 +63,23 @@ class Format(str, Enum):  # noqa: UP042 - typer needs str mix-in enums
     json = "json"
     csv = "csv"
     markdown = "markdown"
+
+
+class HumanFormat(str, Enum):  # noqa: UP042
+    """A report for people or for programs (validate, presets)."""
+
+    table = "table"
+    json = "json"
+
+
+class DemoFormat(str, Enum):  # noqa: UP042
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Profile(str, Enum):  # noqa: UP042 - the profiles of starter.py
+    general = "general"
+    cost_support = "cost-support"
 
 
 class Grain(str, Enum):  # noqa: UP042
@@ -254,7 +284,9 @@ def note(text: str, quiet: bool = False) -> None:
     when stderr is a terminal — cron mails whatever a job prints."""
     if not quiet and sys.stderr.isatty():
         from .errors import printable
+        from .progress import finish
 
+        finish()  # the progress line off the terminal first
         sys.stderr.write(printable(text) + "\n")
 
 
@@ -523,8 +555,8 @@ def validate(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
-    ] = "text",
+        HumanFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = HumanFormat.table,
     rejects: Annotated[
         str | None,
         typer.Option(
@@ -534,9 +566,10 @@ def validate(
         ),
     ] = None,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check exports: columns found and mapped, every problem by code, rows affected.
+    """Check exports: columns found and mapped, every problem by code, lines affected.
 
     \b
     Examples:
@@ -552,8 +585,6 @@ def validate(
         from .validate import rejects_csv, render_json, render_text
         from .validate import validate as run_validate
 
-        if fmt not in ("text", "json", "table"):
-            _fail("--format: use text or json")
         opts = input_options(
             (tickets, surveys, credits, customers, agents),
             config=config,
@@ -566,10 +597,11 @@ def validate(
             if output is not None and output != "-" and _same_file(output, rejects):
                 _fail(f"--rejects {rejects} and --output {output} name the same file")
             emit(rejects_csv(result), rejects, inputs, "--rejects")
-        emit(render_json(result) if fmt == "json" else render_text(result), output, inputs)
+        text = render_json(result) if fmt == HumanFormat.json else render_text(result)
+        emit(text, output, inputs)
         return result.exit_code
 
-    _guard(debug, body, output=output)
+    _guard(debug, body, quiet, output)
 
 
 # ----------------------------------------------------------------- explain
@@ -603,6 +635,7 @@ def explain_cmd(
             help="rows.csv or rows.parquet (default: CSV on stdout).",
         ),
     ] = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """The rows behind one number: every ticket (or survey, credit…) a KPI counted.
@@ -636,10 +669,10 @@ def explain_cmd(
         inputs = _all_inputs(tickets, surveys, credits, customers, agents)
         emit(data, output, inputs)
         if output is not None and output != "-":
-            note(f"wrote {output} ({table.num_rows:,} rows)")
+            note(f"wrote {output} ({table.num_rows:,} rows)", quiet)
         return 0
 
-    _guard(debug, body, output=output)
+    _guard(debug, body, quiet, output)
 
 
 # ----------------------------------------------------------------- kpis
@@ -657,9 +690,7 @@ def kpis_cmd(
     docs: Annotated[
         bool, typer.Option("--docs", help="Print docs/definitions.md (Markdown).")
     ] = False,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, json, csv or markdown.")
-    ] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     tickets: TicketsOpt = None,
     surveys: SurveysOpt = None,
     credits: CreditsOpt = None,
@@ -667,6 +698,7 @@ def kpis_cmd(
     agents: AgentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """List the KPI catalogue: name, unit, direction, formula, the columns each needs.
@@ -714,15 +746,16 @@ def kpis_cmd(
         sys.stdout.write(render_catalogue(fmt.value, options))
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 # ----------------------------------------------------------------- presets
 @app.command("presets")
 def presets_cmd(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
-    ] = "text",
+        HumanFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = HumanFormat.table,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """List the presets for known helpdesk exports and the columns each reads.
@@ -741,10 +774,10 @@ def presets_cmd(
     def body() -> int:
         from .presets import describe
 
-        sys.stdout.write(describe(fmt))
+        sys.stdout.write(describe(fmt.value))
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 # ----------------------------------------------------------------- init
@@ -754,10 +787,11 @@ def init(
         str, typer.Argument(help="Where to write the starter config.")
     ] = "targets.yaml",
     profile: Annotated[
-        str,
-        typer.Option("--profile", help="general (seed 002, default) or cost-support (seed 000)."),
-    ] = "general",
+        Profile,
+        typer.Option("--profile", help="general (seed 002) or cost-support (seed 000)."),
+    ] = Profile.general,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write a commented starter targets.yaml with the targets of the seed documents.
@@ -769,19 +803,17 @@ def init(
     """
 
     def body() -> int:
-        from .starter import PROFILES, starter
+        from .starter import starter
 
-        if profile not in PROFILES:
-            _fail(f"--profile: unknown profile {profile!r}; use {' or '.join(PROFILES)}")
         if os.path.exists(path) and not force:
             _fail(f"{path} exists; use --force to overwrite it")
         from .outputs import write_atomic
 
-        write_atomic(path, starter(profile), [], option="")
-        note(f"wrote {path}")
+        write_atomic(path, starter(profile.value), [], option="")
+        note(f"wrote {path}", quiet)
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 # ----------------------------------------------------------------- demo
@@ -796,8 +828,11 @@ def demo(
     end: Annotated[
         str, typer.Option("--end", help="Last day of the data (YYYY-MM-DD).")
     ] = "2026-11-24",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    fmt: Annotated[
+        DemoFormat, typer.Option("--format", "-f", help="File format.")
+    ] = DemoFormat.csv,
     clean: Annotated[bool, typer.Option("--clean", help="No deliberately messy values.")] = False,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write realistic example exports (tickets, surveys, credits, customers, agents).
@@ -815,14 +850,12 @@ def demo(
     def body() -> int:
         from .demo import write_demo
 
-        if fmt not in ("csv", "parquet"):
-            _fail("--format: use csv or parquet")
-        written = write_demo(out, tickets, weeks, seed, end, fmt, messy=not clean)
+        written = write_demo(out, tickets, weeks, seed, end, fmt.value, messy=not clean)
         for path, rows in written:
-            note(f"wrote {path} ({rows:,} rows)")
+            note(f"wrote {path} ({rows:,} rows)", quiet)
         return 0
 
-    _guard(debug, body)
+    _guard(debug, body, quiet)
 
 
 @app.callback(invoke_without_command=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from . import progress
 from .errors import UsageError
 from .outputs import write_atomic
 
@@ -422,13 +424,29 @@ def write_demo(
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
     written = []
+    progress.stage(f"generating {n:,} example tickets")
     for name, table in generate(n, weeks, seed, end, messy).items():
         path = os.path.join(out, f"{name}.{fmt}")
         sink = pa.BufferOutputStream()
-        if fmt == "parquet":
-            pq.write_table(table, sink)
-        else:
-            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        with progress.measured(f"writing {path}", table.num_rows, then=f"saving {path}") as wrote:
+            if fmt == "parquet":
+                pq.write_table(table, sink)
+                wrote(table.num_rows)
+            else:
+                _write_csv(table, sink, wrote)
         write_atomic(path, sink.getvalue().to_pybytes(), [], option="")
         written.append((path, table.num_rows))
     return written
+
+
+CSV_SLICE = 1 << 16  # rows written at a time, so progress can count them
+
+
+def _write_csv(table: pa.Table, sink: pa.BufferOutputStream, wrote: Callable[[int], None]) -> None:
+    """As `pacsv.write_csv`, a slice at a time (the same bytes: one header, then rows)."""
+    options = pacsv.WriteOptions(quoting_style="needed")
+    with pacsv.CSVWriter(sink, table.schema, write_options=options) as writer:
+        for start in range(0, max(table.num_rows, 1), CSV_SLICE):
+            part = table.slice(start, CSV_SLICE)
+            writer.write_table(part)
+            wrote(part.num_rows)

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .rowlines import RowLines
 
 # code -> (title, scope). scope: "row" = the row is excluded from every KPI;
 # "value" = only the KPIs that read the column exclude the row; "warning" = nothing is
@@ -158,6 +161,11 @@ class Problem:
     # a value problem that leaves the row of no use to any KPI (a survey without a
     # readable score): the row is rejected, and counted so
     whole_row: bool = False
+    # a CSV file's lines, to name rows as an editor numbers them (the header is line 1);
+    # scanned only when a problem is shown
+    row_lines: RowLines | None = field(default=None, repr=False, compare=False)
+    # the lines themselves, for a problem about lines rather than rows (E026, E008)
+    known_lines: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def scope(self) -> str:
@@ -167,13 +175,35 @@ class Problem:
     def title(self) -> str:
         return title(self.code)
 
+    @property
+    def first_lines(self) -> list[int] | None:
+        """The file line each of `first_rows` starts on (1 = the header); None when the
+        export has no lines (Parquet) or they cannot be told."""
+        if self.known_lines is not None:
+            return self.known_lines
+        return self.row_lines.lines(self.first_rows) if self.row_lines is not None else None
+
+    def lines_of(self, rows: list[int]) -> list[int] | None:
+        """The file line of each data row (for `validate --rejects`), or None."""
+        return self.row_lines.lines(rows) if self.row_lines is not None else None
+
+    def where(self) -> str:
+        """`lines 495, 2570, …` (a CSV export), else `rows 494, 2569, …`; empty when no
+        row is named."""
+        lines = self.first_lines
+        numbers, noun = (lines, "line") if lines is not None else (self.first_rows, "row")
+        if not numbers:
+            return ""
+        shown = ", ".join(str(n) for n in numbers)
+        more = ", …" if self.rows > len(numbers) else ""
+        return f"{noun if len(numbers) == 1 and not more else noun + 's'} {shown}{more}"
+
     def one_line(self) -> str:
-        shown = ", ".join(str(r) for r in self.first_rows)
-        more = ", …" if self.rows > len(self.first_rows) else ""
         where = f"{self.path}: " if self.path else f"{self.input}: "
         col = f"{self.column}: " if self.column else ""
         noun = "row" if self.rows == 1 else "rows"
-        return f"{where}{col}{self.code} {self.message}: {self.rows} {noun} (rows {shown}{more})"
+        at = f" ({where_in})" if (where_in := self.where()) else ""
+        return f"{where}{col}{self.code} {self.message}: {self.rows} {noun}{at}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -186,5 +216,6 @@ class Problem:
             "message": self.message,
             "rows": self.rows,
             "first_rows": self.first_rows,
+            "first_lines": self.first_lines,
             "kpis": list(self.kpis),
         }

@@ -22,6 +22,8 @@ from .timeparse import NAT
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from .rowlines import RowLines
+
 
 @dataclass
 class Dim:
@@ -61,6 +63,8 @@ class Frame:
     # 1-based source row of each kept row, per file: (file index, row) — for messages
     origin_file: np.ndarray | None = None
     origin_row: np.ndarray | None = None
+    # per file of `paths`: where its data rows are (a CSV's lines), for messages
+    row_lines: list[RowLines | None] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         return name in self.cols or name in self.dims or name in self.ids

@@ -21,6 +21,7 @@ from .arrownp import from_np, pc, strings, to_np, valid
 from .config import Config, EventRules, SplitRule
 from .errors import InputError, Problem, scope
 from .frame import Dim, Frame
+from .rowlines import RowLines
 from .schema import INPUTS, TIME_DIMS, UNKNOWN, InputSpec, closest, normalise_name
 from .sources import Malformed, Source, expand, open_source, read_columns
 from .timeparse import NAT, US, AmbiguousDates, DateOrder, from_arrow
@@ -309,6 +310,10 @@ def _build(
     if collapsed is not None:
         frame.intervals = collapsed.intervals
     frame.paths = [raw.src.display for raw in raws]
+    frame.row_lines = [
+        RowLines(raw.src, raw.malformed, raw.table.num_rows) if raw.src.kind == "csv" else None
+        for raw in raws
+    ]
     frame.header = list(dict.fromkeys(h for raw in raws for h in raw.src.header))
     if _ROW in table.column_names:
         frame.origin_row = to_np(table.column(_ROW), np.int64, 0)
@@ -342,7 +347,8 @@ def _build(
                         " ticket's history)", len(rows), [int(r) for r in rows[:FIRST_ROWS]],
                         frame.paths[int(f) - file_index],
                         tuple(dict.fromkeys(k for col in eventlog.provides(rules)
-                                            for k in config.readers(spec.name, col))))
+                                            for k in config.readers(spec.name, col))),
+                        row_lines=_row_lines(frame, int(f) - file_index))
             )  # fmt: skip
     sources = config.columns.get(spec.name, {})
 
@@ -423,6 +429,7 @@ def _malformed_problem(frame: Frame, spec: InputSpec, raw: _Raw) -> None:
             [max(x - 1, 1) for x in malformed.lines],
             raw.src.display,
             ("all",),
+            known_lines=list(malformed.lines),
         )
     )
 
@@ -459,6 +466,7 @@ def _same_name_problem(
                 [1] if n_rows else [],
                 raw.src.display,
                 config.readers(spec.name, canonical) or (f"breakdowns by {canonical}",),
+                known_lines=[1] if raw.src.kind == "csv" else None,  # the header
             )
         )
 
@@ -741,6 +749,7 @@ def _concat(name: str, parts: list[Frame]) -> Frame:
     ).astype(np.int32)
     out.origin_row = np.concatenate([p.origin_row for p in parts if p.origin_row is not None])
     out.paths = [p.paths[0] for p in parts]
+    out.row_lines = [p.row_lines[0] if p.row_lines else None for p in parts]
     return out
 
 
@@ -779,9 +788,14 @@ def record(
                 path,
                 tuple(affected),
                 in_file.tolist() if frame.keep_rows else None,
+                row_lines=_row_lines(frame, int(f)),
             )
         )
     return len(hits)
+
+
+def _row_lines(frame: Frame, file: int) -> RowLines | None:
+    return frame.row_lines[file] if file < len(frame.row_lines) else None
 
 
 def _drop(frame: Frame, reject: np.ndarray) -> None:

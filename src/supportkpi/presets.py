@@ -276,7 +276,7 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> None:
             base[key] = value
 
 
-def describe(fmt: str = "text") -> str:
+def describe(fmt: str = "table") -> str:
     """`supportkpi presets`: each preset, its source, and the columns it reads."""
     rows = []
     for name, preset in PRESETS.items():

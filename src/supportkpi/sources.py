@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from . import progress
 from .config import Limits
 from .errors import InputError, printable
 from .outputs import mark_read, mark_read_stdin
@@ -633,10 +634,12 @@ def _read_csv(
             strings_can_be_null=not text,
             quoted_strings_can_be_null=not text,
         )
-        stream = arrow_file(src.path) if src.data is None and not src.compressed else _stream(src)
+        plain = src.data is None and not src.compressed
+        # a file pyarrow opens itself cannot say how far it is read
+        stream = arrow_file(src.path) if plain and not progress.active() else _stream(src)
         undecodable: list[Any] = []  # a line pyarrow could not hand to on_bad_row
         try:
-            with _unraisable(undecodable), _bounded(stream):
+            with _unraisable(undecodable), _bounded(stream), _measured(src, stream):
                 table = pacsv.read_csv(
                     stream,
                     read_options=read_opts,
@@ -687,6 +690,18 @@ def _read_csv(
             table = table.rename_columns(list(src.header))
         return table, bad
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _measured(src: Source, stream: Any) -> Any:
+    """Progress in bytes while `stream` (of `_stream`) is read: the compressed bytes of
+    a .csv.gz. A no-op unless progress is shown."""
+    if not progress.active() or isinstance(stream, str):
+        return contextlib.nullcontext()
+    raw = stream.raw if isinstance(stream, _Capped) else stream
+    size = len(src.data) if src.data is not None else os.path.getsize(os.fsencode(src.path))
+    return progress.measured(
+        f"reading {src.display}", size, "bytes", raw.tell, then=f"checking {src.display}"
+    )
 
 
 @contextlib.contextmanager

@@ -32,3 +32,13 @@ def console(buf: io.StringIO, plain_width: int) -> Any:
         highlight=False,
         soft_wrap=False,
     )
+
+
+def width(plain_width: int) -> int:
+    """Columns to fill: the terminal's, else `plain_width`."""
+    if _to_terminal:
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            pass
+    return plain_width

@@ -179,8 +179,6 @@ def render_text(v: Validation) -> str:
 
 
 def _problem_line(p: Problem) -> str:
-    rows = ", ".join(str(r) for r in p.first_rows)
-    more = ", …" if p.rows > len(p.first_rows) else ""
     noun = "row" if p.rows == 1 else "rows"
     col = f"{p.column}: " if p.column else ""
     if p.scope == "row":
@@ -189,7 +187,7 @@ def _problem_line(p: Problem) -> str:
         effect = "excluded from " + _kpi_list(p.kpis) if p.kpis else "no KPI reads it"
     else:
         effect = "warning: kept"
-    where = f" (rows {rows}{more})" if rows else ""
+    where = f" ({shown})" if (shown := p.where()) else ""
     return f"{p.code} {col}{p.message}: {p.rows:,} {noun}{where} — {effect}"
 
 
@@ -234,16 +232,19 @@ def rejects_csv(v: Validation) -> str:
                     if h not in columns:
                         columns.append(h)
             for p in problems:
-                if p.code == "E026":
+                if p.code == "E026":  # lines that are no row
                     for line, text in f.malformed_lines:
-                        records.append(_record(c.name, path, line, p, {"_line": text}))
+                        records.append(_record(c.name, path, None, line, p, {"_line": text}))
                     continue
-                for row in p.all_rows or p.first_rows:
+                rows = p.all_rows or p.first_rows
+                known = p.lines_of(rows)
+                starts: list[int | None] = list(known) if known else [None] * len(rows)
+                for row, start in zip(rows, starts, strict=True):
                     values = {}
                     if raw is not None and 0 < row <= len(raw[1]):
                         values = dict(zip(raw[0], raw[1][row - 1], strict=False))
-                    records.append(_record(c.name, path, row, p, values))
-    head = ["input", "file", "row", "code", "column", "reason", *columns]
+                    records.append(_record(c.name, path, row, start, p, values))
+    head = ["input", "file", "line", "row", "code", "column", "reason", *columns]
     if any("_line" in r for r in records):
         head.append("_line")
     buf = io.StringIO()
@@ -255,12 +256,20 @@ def rejects_csv(v: Validation) -> str:
 
 
 def _record(
-    name: str, path: str | None, row: int, p: Problem, values: dict[str, str]
+    name: str,
+    path: str | None,
+    row: int | None,
+    line: int | None,
+    p: Problem,
+    values: dict[str, str],
 ) -> dict[str, str]:
+    """One rejected row: `line` in the file (the header is line 1; none in Parquet),
+    `row` among the data rows (none for a line that is no row)."""
     return {
         "input": name,
         "file": path or "",
-        "row": str(row),
+        "line": "" if line is None else str(line),
+        "row": "" if row is None else str(row),
         "code": p.code,
         "column": p.column,
         "reason": p.message,
