@@ -183,3 +183,24 @@ def test_the_byte_scan_agrees_with_pythons_json(
         src = Source(str(tmp_path / name))
         jsonread.sniff(src, text.encode()[:64])
         assert src.table.to_pylist() == flat, name
+
+
+def test_problems_name_the_line_a_record_starts_on(tmp_path: Path) -> None:
+    """A problem names the file's line, as for a CSV: a record pretty-printed over
+    several lines is named by the line its { is on; NDJSON's empty lines count."""
+    records = [
+        {"ticket_id": 1, "created_at": "2026-11-02T09:00:00Z"},
+        {"ticket_id": 2, "created_at": "2026-11-02T10:00:00Z", "agent": "Ann"},
+        {"ticket_id": 3, "created_at": "soon"},
+    ]
+    pretty = json.dumps(records, indent=2)
+    third = pretty.splitlines().index("  {", pretty.splitlines().index('    "agent": "Ann"')) + 1
+    (tmp_path / "t.json").write_text(pretty)
+    lines = [json.dumps(r) for r in records]
+    (tmp_path / "t.ndjson").write_text(f"{lines[0]}\n\n{lines[1]}\n{lines[2]}\n")
+    for name, line in (("t.json", third), ("t.ndjson", 4)):
+        r = sh("validate", "-t", name, "-f", "json", cwd=tmp_path)
+        assert r.code == 1, r.err
+        (problem,) = r.json()["inputs"][0]["problems"]
+        assert (problem["code"], problem["first_rows"], problem["first_lines"]) == (
+            "E011", [3], [line]), name  # fmt: skip

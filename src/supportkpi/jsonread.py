@@ -72,7 +72,9 @@ def sniff(src: Source, head: bytes) -> None:
     table = _parse(data, lines, src.display)
     if table.num_columns == 0:
         raise InputError("no records in the JSON file", path=src.display, code="E002")
-    src.table = _flat(_unwrapped(table) if start == b"{" else table)
+    records = _unwrapped(table) if start == b"{" else table
+    src.table = _flat(records)
+    src.record_lines = lines if records is table else None  # (a response's: not known)
     src.header = list(src.table.column_names)
     src.types = list(src.table.schema.types)
 

@@ -130,6 +130,7 @@ class Source:
     sample_swallows: bool = False
     types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
     table: Any = None  # JSON: every record, flattened (read whole when sniffed)
+    record_lines: Any = None  # JSON: the line each record starts on (None: not known)
 
     @property
     def display(self) -> str:
