@@ -126,7 +126,7 @@ def test_problems_name_the_file_line_a_row_starts_on(tmp_path: Path) -> None:
     r = sh("validate", "-t", "t.csv", cwd=tmp_path)
     assert r.code == 1, r.err
     line = next(x for x in r.out.splitlines() if "E011" in x)
-    assert "2 rows (lines 6, 9)" in line, line
+    assert "2 rows (t.csv: lines 6, 9)" in line, line
     doc = sh("validate", "-t", "t.csv", "-f", "json", cwd=tmp_path).json()
     e011 = next(p for p in doc["inputs"][0]["problems"] if p["code"] == "E011")
     assert e011["first_lines"] == want
@@ -145,7 +145,7 @@ def test_problems_name_the_file_line_a_row_starts_on(tmp_path: Path) -> None:
 def test_one_problem_row_is_named_line(tmp_path: Path) -> None:
     _export(tmp_path / "t.csv", ["ticket_id,created_at", "1,2026-11-02T09:00:00Z", "2,nope"])
     r = sh("validate", "-t", "t.csv", cwd=tmp_path)
-    assert "1 row (line 3)" in r.out, r.out
+    assert "1 row (t.csv: line 3)" in r.out, r.out
 
 
 def test_parquet_problems_keep_naming_rows(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_parquet_problems_keep_naming_rows(tmp_path: Path) -> None:
         tmp_path / "t.parquet",
     )
     r = sh("validate", "-t", "t.parquet", cwd=tmp_path)
-    assert "2 rows (rows 2, 3)" in r.out, r.out
+    assert "2 rows (t.parquet: rows 2, 3)" in r.out, r.out
 
 
 # ------------------------------------------------------------------ progress that tells how far

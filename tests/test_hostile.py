@@ -151,6 +151,10 @@ def expect_rows(read: int, used: int, index: int = 0) -> Callable[[dict[str, Any
     return check
 
 
+def assert_equal(found: Any, expected: Any) -> None:
+    assert found == expected, (found, expected)
+
+
 def expect_no_code(code: str, index: int = 0) -> Callable[[dict[str, Any]], None]:
     def check(doc: dict[str, Any]) -> None:
         assert code not in [p["code"] for p in doc["inputs"][index]["problems"]]
@@ -718,10 +722,23 @@ CASES: list[Case] = [
             ("csat-negative", "101,1,csat,-1,2026-11-02T13:00:00Z", "E016"),
             ("csat-inf", "101,1,csat,inf,2026-11-02T13:00:00Z", "E021"),  # infinity: no number
             ("nps-1e309", "101,1,nps,1e309,2026-11-02T13:00:00Z", "E021"),  # infinity: no number
-            ("csat-NaN", "101,1,csat,NaN,2026-11-02T13:00:00Z", "E025"),
             ("unknown-type", "101,1,stars,4,2026-11-02T13:00:00Z", "E018"),
             ("duplicate-survey-id", "100,1,csat,4,2026-11-02T13:00:00Z", "E019"),
         )
+    ),
+    Case(  # NaN is no score: no rating was given, which is no fault of the export
+        "survey-csat-NaN-is-no-rating",
+        lambda: {
+            "t.csv": lines(T_HEAD, T1),
+            "s.csv": lines(S_HEAD, S_OK, "101,1,csat,NaN,2026-11-02T13:00:00Z"),
+        },
+        0,
+        args=(*COMPUTE, "-s", "s.csv"),
+        check=lambda doc: (
+            expect_rows(2, 1, index=1)(doc),
+            assert_equal(doc["inputs"][1]["no_rating"], 1),
+            assert_equal(doc["inputs"][1]["problems"], []),
+        ),
     ),
     Case(
         "survey-csat-4.5-is-within-the-scale",
@@ -1147,7 +1164,8 @@ def reconciles(doc: dict[str, Any]) -> None:
     for inp in doc["inputs"]:
         if inp.get("usable", True):
             rejected = sum(inp["rows_rejected"].values())
-            assert inp["rows_read"] == inp["rows_used"] + rejected, inp
+            no_rating = inp.get("no_rating", 0)  # surveys: neither used nor rejected
+            assert inp["rows_read"] == inp["rows_used"] + rejected + no_rating, inp
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
@@ -1371,12 +1389,6 @@ CODE_CASES = [
         "E024",
         {"t.csv": lines("ticket_id,created_at,status", "1,2026-11-02,frobbed")},
         VALIDATE,
-    ),
-    CodeCase(
-        "E025",
-        {**_T, "s.csv": lines(S_HEAD, "1,1,csat,,2026-11-02")},
-        (*VALIDATE, "-s", "s.csv"),
-        input="surveys",
     ),
     CodeCase("E026", {"t.csv": lines(T_HEAD, T1, "2,2026-11-02")}, VALIDATE),
     CodeCase(

@@ -227,7 +227,7 @@ def test_validate_names_values_no_policy_covers(tmp_path: Path) -> None:
     )
     r = sh("validate", "-t", "t.csv", cwd=tmp_path)
     assert "E028 priority: no SLA policy for priority 'P4' (policies: P1)" in r.out
-    assert ": 2 rows (lines 3, 4)" in r.out  # the header is line 1
+    assert ": 2 rows (t.csv: lines 3, 4)" in r.out  # the header is line 1
 
 
 # ----------------------------------------------------------------- 5. resolved, never answered

@@ -113,7 +113,8 @@ def test_zendesk_satisfaction_good_bad(in_tmp: Path) -> None:
     assert csat["n"] == 3
     surveys_in = next(i for i in doc["inputs"] if i["input"] == "surveys")
     assert surveys_in["rows_read"] == 4
-    assert sum(surveys_in["rows_rejected"].values()) == 1  # the unanswered offer, counted
+    # the unanswered offer: no rating, counted apart, not rejected
+    assert (surveys_in["no_rating"], surveys_in["rows_rejected"]) == (1, {})
 
 
 def test_config_file_overrides_the_preset(in_tmp: Path) -> None:

@@ -46,9 +46,9 @@ def test_problems_that_exclude_rows_exit_1(in_tmp: Path) -> None:
     write_csv(in_tmp / "t.csv", HEADER, DIRTY)
     r = run("validate", "-t", "t.csv")
     assert r.code == 1
-    assert "E012 first_response_at: first response before creation: 1 row (line 4)" in r.out
+    assert "E012 first_response_at: first response before creation: 1 row (t.csv: line 4)" in r.out
     assert "excluded from first_response_time*, sla_first_response" in r.out
-    assert "E011 created_at: cannot read the timestamp: 1 row (line 5)" in r.out
+    assert "E011 created_at: cannot read the timestamp: 1 row (t.csv: line 5)" in r.out
 
 
 def test_unusable_input_exit_2_but_the_others_are_reported(in_tmp: Path) -> None:

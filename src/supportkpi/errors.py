@@ -53,7 +53,6 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     "E022": ("unparseable timestamp", "value"),
     "E023": ("naive timestamps mixed with offsets", "warning"),
     "E024": ("unknown status", "warning"),
-    "E025": ("survey without a score (not a response)", "row"),
     "E026": ("wrong number of fields on a CSV line", "row"),
     "E027": ("empty cell filled from the ticket's event history", "warning"),
     "E028": ("value no SLA policy covers (tickets not judged)", "warning"),
@@ -198,13 +197,6 @@ class Problem:
         more = ", …" if self.rows > len(numbers) else ""
         return f"{noun if len(numbers) == 1 and not more else noun + 's'} {shown}{more}"
 
-    def one_line(self) -> str:
-        where = f"{self.path}: " if self.path else f"{self.input}: "
-        col = f"{self.column}: " if self.column else ""
-        noun = "row" if self.rows == 1 else "rows"
-        at = f" ({where_in})" if (where_in := self.where()) else ""
-        return f"{where}{col}{self.code} {self.message}: {self.rows} {noun}{at}"
-
     def to_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
@@ -219,3 +211,13 @@ class Problem:
             "first_lines": self.first_lines,
             "kpis": list(self.kpis),
         }
+
+
+def grouped(problems: list[Problem]) -> list[list[Problem]]:
+    """The problems of an input by what they are (code, column, message, scope), each
+    group holding the files it was found in, in order: the same problem in three monthly
+    exports is one problem, reported once, naming its files."""
+    groups: dict[tuple[str, str, str, str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.input, p.code, p.column, p.message, p.scope), []).append(p)
+    return list(groups.values())

@@ -26,6 +26,7 @@ import pyarrow as pa
 from .arrownp import from_np, pc, to_np
 from .config import EventRules
 from .timeparse import NAT, DateOrder, from_arrow
+from .vocab import snake
 
 
 def provides(rules: EventRules) -> tuple[str, ...]:
@@ -58,6 +59,13 @@ class Collapsed:
     intervals: Intervals | None
     # event-derived times of columns the export does have: they fill its empty cells
     fallback: dict[str, np.ndarray]
+
+
+def _matching(labels: list[str], statuses: tuple[str, ...]) -> list[int]:
+    """Codes of the labels that are one of `statuses`, matched as `values:` are: ignoring
+    case and surrounding spaces (`Closed`, `closed `, `CLOSED`)."""
+    wanted = {snake(s) for s in statuses}
+    return [i for i, label in enumerate(labels) if label.strip() and snake(label) in wanted]
 
 
 def is_event_log(table: pa.Table, rules: EventRules) -> bool:
@@ -115,13 +123,13 @@ def collapse(
         status_labels = [("" if v is None else str(v)) for v in st.dictionary.to_pylist()]
         status_code = to_np(st.indices, np.int32, len(status_labels))[rows]
         status_labels.append("")
-        res_codes = [i for i, s in enumerate(status_labels) if s in rules.resolved]
+        res_codes = _matching(status_labels, rules.resolved)
         resolved_s = np.isin(status_code, res_codes)
     derived: dict[str, np.ndarray] = {"created_at": first_where(np.ones(n, dtype=bool))}
     if rules.resolved:
         derived["resolved_at"] = first_where(resolved_s, last=rules.resolution == "last")
     if rules.first_response:
-        fr_codes = [i for i, s in enumerate(status_labels) if s in rules.first_response]
+        fr_codes = _matching(status_labels, rules.first_response)
         derived["first_response_at"] = first_where(np.isin(status_code, fr_codes))
     synthesized = {
         name: from_np(v, pa.timestamp("us", tz="UTC"), v == NAT)

@@ -58,6 +58,11 @@ class Frame:
     bad: dict[str, np.ndarray] = field(default_factory=dict)
     keep_rows: bool = False  # keep every problem row (validate --rejects)
     events_read: int | None = None  # rows of an event log, before collapsing to tickets
+    # survey rows without a rating (an empty score, `Unoffered`): neither used nor rejected
+    no_rating: int = 0
+    # what the export looks like when it does not read as given (an event log without
+    # `events:`), and the config line that reads it
+    hints: list[str] = field(default_factory=list)
     intervals: Any = None  # eventlog.Intervals: each ticket's status history
     malformed_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, text)
     # 1-based source row of each kept row, per file: (file index, row) — for messages

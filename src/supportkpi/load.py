@@ -100,6 +100,34 @@ def resolve_columns(
     return out
 
 
+def plan_columns(
+    spec: InputSpec, header: list[str], config: Config, src: Source
+) -> tuple[dict[str, str], EventRules | None, tuple[str, ...]]:
+    """canonical name -> export column (`resolve_columns`), the event-log rules that
+    apply to this header (None: none), and the canonical columns the event log derives
+    where no column gives them (mapped to themselves)."""
+    rules = config.events.get(spec.name)
+    if rules is not None and not {rules.id, rules.time} <= set(header):
+        rules = None  # the preset's event log rules do not apply to this export
+    mapping = resolve_columns(spec, header, config, src)
+    provided: tuple[str, ...] = ()
+    if rules is not None:
+        # the columns an event log is keyed by and tracks are the ticket's id and (its last
+        # event's) status: `events: {tickets: {id: Ticket, …}}` needs no `columns:` besides
+        mapping.setdefault(OWN_ID[spec.name], rules.id)
+        if rules.status is not None and spec.column("status") is not None:
+            mapping.setdefault("status", rules.status)
+        # what the event log can supply, where no column does (a column mapped to the
+        # event time itself, `created_at: Timestamp`, would read the last event's)
+        derived = eventlog.provides(rules)
+        for c in derived:
+            if mapping.get(c) == rules.time:
+                del mapping[c]
+        provided = tuple(c for c in derived if c not in mapping)
+        mapping.update({c: c for c in provided})
+    return mapping, rules, provided
+
+
 def _found(header: list[str], hint: str | None) -> str:
     shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
     text = f"columns found: {shown}"
@@ -110,21 +138,49 @@ def _found(header: list[str], hint: str | None) -> str:
     return text
 
 
+def missing_required(spec: InputSpec, mapping: dict[str, str]) -> list[str]:
+    """The required canonical columns this mapping does not find."""
+    return [
+        col.name
+        for col in spec.columns
+        if col.required
+        and col.name not in mapping
+        # a wide survey export has a score column per type instead
+        and not (spec.name == "surveys" and col.name == "score" and _wide_types(mapping))
+    ]
+
+
 def _require(
     spec: InputSpec, mapping: dict[str, str], header: list[str], src: Source, config: Config
 ) -> None:
-    for col in spec.columns:
-        if col.required and col.name not in mapping:
-            if spec.name == "surveys" and col.name == "score" and _wide_types(mapping):
-                continue
-            hint = closest(col.name, header)
-            raise InputError(
-                f"missing required column {col.name}",
-                path=src.display,
-                code="E004",
-                hint=_found(header, hint) + "; map it in the config: columns: "
-                f'{{{spec.name}: {{{col.name}: "Your column"}}}}',
-            )
+    missing = missing_required(spec, mapping)
+    if not missing:
+        return
+    from . import recognise  # the export is not read as given: what would read it?
+
+    message = f"missing required column {missing[0]}"
+    fit = recognise.fitting_preset(spec, header, src)
+    if fit is not None:
+        name, what = fit
+        raise InputError(
+            f"{message}: this looks like {what}: try `--preset {name}`",
+            path=src.display,
+            code="E004",
+        )
+    if spec.name == "tickets" and "tickets" not in config.events:
+        log = recognise.event_log([src], mapping, config)
+        if log is not None:
+            raise InputError(f"{message}: {log.hint(config)}", path=src.display, code="E004")
+    target, likely = missing[0], recognise.likely_column(missing[0], header)
+    if spec.name == "surveys" and target == "score":
+        question = recognise.nps_question(header)  # a wide export's NPS column
+        target, likely = ("nps", question) if question else (target, likely)
+    column = recognise.yaml_scalar(likely) if likely else '"Your column"'
+    hint = _found(header, likely) + "; map it in the config: columns: "
+    hint += f"{{{spec.name}: {{{target}: {column}}}}}"
+    if spec.name == "tickets":
+        hint += recognise.as_surveys(header, mapping, config)
+    raise InputError(message, path=src.display, code="E004", hint=hint)
 
 
 def _wide_types(mapping: dict[str, str]) -> list[str]:
@@ -157,7 +213,17 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_customers(frame)
     name_affected(frame, config)
     frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
+    if name == "tickets" and frame.events_read is None and _repeated_ids(frame):
+        from . import recognise  # ids repeat: an event log read as tickets?
+
+        log = recognise.event_log_of(paths, frame.mapping, config)
+        if log is not None:
+            frame.hints.append(log.hint(config))
     return frame
+
+
+def _repeated_ids(frame: Frame) -> bool:
+    return any(p.code == "E019" and p.column == OWN_ID[frame.name] for p in frame.problems)
 
 
 def name_affected(frame: Frame, config: Config) -> None:
@@ -192,15 +258,8 @@ def _read(
     """Read one export file (only `row_groups` of a Parquet file, when given)."""
     src = open_source(path, config.limits)
     splits = config.split.get(spec.name, ())
-    rules = config.events.get(spec.name)
     header = list(src.header) + [name for rule in splits for name in rule.into]
-    if rules is not None and not {rules.id, rules.time} <= set(header):
-        rules = None  # the preset's event log rules do not apply to this export
-    mapping = resolve_columns(spec, header, config, src)
-    provided: tuple[str, ...] = ()
-    if rules is not None:  # what the event log can supply, where no column does
-        provided = tuple(c for c in eventlog.provides(rules) if c not in mapping)
-        mapping.update({c: c for c in provided})
+    mapping, rules, provided = plan_columns(spec, header, config, src)
     _require(spec, mapping, header, src, config)
     wanted = [c for c in mapping if request.columns is None or c in request.columns]
     for col in spec.columns:
@@ -638,9 +697,13 @@ def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
     labels: list[str] = []
     unknown: list[int] = []
     # a priority the SLA policies are named after is known, whatever the vocabulary says
-    named = config.sla.policies if name == normalise_name(config.sla.key) else {}
+    named = (
+        {normalise_name(k) for k in config.sla.policies}
+        if name == normalise_name(config.sla.key)
+        else set()
+    )
     for i, label in enumerate(dim.labels):  # distinct values only
-        if label == UNKNOWN or label in named:
+        if label == UNKNOWN or normalise_name(label) in named:
             labels.append(label)
             continue
         canon = vocab.normalise(name, label, overrides)
@@ -921,7 +984,9 @@ def _check_surveys(frame: Frame, config: Config) -> None:
     no_score = np.zeros(frame.n, dtype=bool)
     if score is not None:
         no_score = np.isnan(score) & ~frame.bad.get("score", np.zeros(frame.n, dtype=bool))
-        record(frame, "E025", "score", no_score, "no score: not a response")
+        # an empty score, or an answer the values map to none (Zendesk's `Offered`): no
+        # rating was given. Not a response, and no fault of the export: counted apart
+        frame.no_rating = int((no_score & ~no_type & ~bad_type).sum())
         out_of_scale = np.zeros(frame.n, dtype=bool)
         for t, sc in config.scales.items():
             code = _code(type_dim, t)

@@ -50,8 +50,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                 ],
             },
             "surveys": {
-                # a ratings export names the ticket ticket_id; a tickets export (its
-                # satisfaction_rating read as the survey) names it id
+                # a ticket export's ratings are its own: `Id` is the ticket's
                 "ticket_id": ["Ticket ID", "ticket_id", "Id"],
                 "score": ["Satisfaction score", "score", "Rating", "satisfaction_rating.score"],
                 "submitted_at": ["Satisfaction rating - Timestamp", "created_at", "Created at"],
@@ -65,7 +64,14 @@ PRESETS: dict[str, dict[str, Any]] = {
                 "native_messaging": "chat",
                 "any_channel": "other",
             },
-            "score": {"good": "5", "bad": "1", "offered": None, "unoffered": None},
+            # offered (or not) but not answered: no rating
+            "score": {
+                "good": "5",
+                "bad": "1",
+                "offered": None,
+                "unoffered": None,
+                "not offered": None,
+            },
         },
         "survey_type": "csat",  # satisfaction ratings are the only survey Zendesk exports
         "scales": {"csat": {"min": 1, "max": 5, "satisfied": [4, 5], "dissatisfied": [1, 3]}},
@@ -229,6 +235,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "scales": {"csat": {"min": 1, "max": 3, "satisfied": [3], "dissatisfied": [1]}},
         "definitions": {"csat": "net"},
     },
+}
+
+# what each preset's export is, for "this looks like …"
+TITLES = {
+    "zendesk": "a Zendesk ticket export",
+    "zendesk-business": "a Zendesk ticket export (business-hours durations)",
+    "freshdesk": "a Freshdesk ticket export",
+    "servicenow": "a ServiceNow incident export",
+    "helpscout": "a Help Scout conversations export",
 }
 
 SOURCES = {

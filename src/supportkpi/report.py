@@ -27,6 +27,9 @@ class InputSummary:
     problems: list[Problem]
     columns: dict[str, str] = field(default_factory=dict)
     events_read: int | None = None  # an event log: its rows, before one row per ticket
+    # surveys: rows without a rating (empty, `Unoffered`), neither used nor rejected
+    no_rating: int | None = None
+    hints: list[str] = field(default_factory=list)  # what would read the export better
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -38,8 +41,12 @@ class InputSummary:
             "columns": self.columns,
             "problems": [p.to_dict() for p in self.problems],
         }
+        if self.no_rating is not None:
+            out["no_rating"] = self.no_rating
         if self.events_read is not None:
             out["events_read"] = self.events_read
+        if self.hints:
+            out["hints"] = list(self.hints)
         return out
 
 

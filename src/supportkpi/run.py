@@ -257,8 +257,8 @@ def plan_reads(
 def _some_rows_used(frame: Frame) -> None:
     """An export whose every row was rejected is unusable: its KPIs would read as zeros
     (a CSV whose first quote is never closed showed 'Tickets created 0', exit 0)."""
-    if frame.rows_read == 0 or frame.n > 0:
-        return
+    if frame.rows_read == 0 or frame.n > 0 or frame.rows_read == frame.no_rating:
+        return  # (surveys none of which has a rating: no response, which KPIs say)
     worst = max(frame.problems, key=lambda p: p.rows, default=None)
     why = f": {worst.code} {worst.column or ''} {worst.message}".rstrip() if worst else ""
     raise InputError(
@@ -356,6 +356,8 @@ def summaries(frames: dict[str, Frame]) -> list[InputSummary]:
             problems=f.problems,
             columns={k: v for k, v in f.mapping.items()},
             events_read=f.events_read,
+            no_rating=f.no_rating if f.name == "surveys" else None,
+            hints=list(f.hints),
         )
         for f in frames.values()
     ]

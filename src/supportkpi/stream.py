@@ -321,6 +321,7 @@ class _Tally:
     paths: list[str] = dataclasses.field(default_factory=list)
     rows_read: int = 0
     rows_used: int = 0
+    no_rating: int = 0
     problems: list[Problem] = dataclasses.field(default_factory=list)
     columns: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -328,6 +329,7 @@ class _Tally:
         self.paths.extend(p for p in frame.paths if p not in self.paths)
         self.rows_read += frame.rows_read
         self.rows_used += frame.n
+        self.no_rating += frame.no_rating
         for k, v in frame.mapping.items():
             self.columns.setdefault(k, v)
         for p in frame.problems:
@@ -351,6 +353,7 @@ class _Tally:
 
         frame = Frame(self.name, self.rows_used)
         frame.paths, frame.rows_read, frame.mapping = self.paths, self.rows_read, self.columns
+        frame.no_rating = self.no_rating
         frame.problems = sorted(self.problems, key=lambda p: (p.code, p.path or "", p.column))
         return summaries({self.name: frame})[0]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
 from .config import Config
-from .errors import Problem, SupportKpiError, printable
+from .errors import Problem, SupportKpiError, grouped, printable
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .run import INPUT_NAMES, Options, input_paths, resolve_config
@@ -56,8 +57,12 @@ class InputCheck:
                 "problems": [p.to_dict() for p in f.problems],
             }
         )
+        if f.name == "surveys":
+            out["no_rating"] = f.no_rating
         if f.events_read is not None:
             out["events_read"] = f.events_read
+        if f.hints:
+            out["hints"] = list(f.hints)
         return out
 
 
@@ -65,6 +70,7 @@ class InputCheck:
 class Validation:
     checks: list[InputCheck] = field(default_factory=list)
     config_path: str | None = None
+    no_rating_words: list[str] = field(default_factory=list)  # values.score's answers of none
 
     @property
     def exit_code(self) -> int:
@@ -94,7 +100,8 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         raise UsageError(
             "nothing to validate", hint="give -t tickets.csv (or -s, -c, --customers, --agents)"
         )
-    result = Validation(config_path=config.path)
+    no_rating = [word for word, score in config.values.get("score", {}).items() if score == ""]
+    result = Validation(config_path=config.path, no_rating_words=no_rating)
     frames: dict[str, Frame] = {}
     for name in INPUT_NAMES:
         if name not in paths:
@@ -155,6 +162,7 @@ def render_text(v: Validation) -> str:
             f"{c.name}: {', '.join(f.paths)} — {events}{f.rows_read:,}"
             f" {'row' if f.rows_read == 1 else 'rows'} read, {f.n:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
+            + (f", {f.no_rating:,} without a rating" if f.no_rating else "")
         )
         spec = INPUTS[c.name]
         mapped = ", ".join(
@@ -168,18 +176,35 @@ def render_text(v: Validation) -> str:
         missing = [col.name for col in spec.columns if col.name not in f.mapping]
         if missing:
             out.append(f"  not in the export: {', '.join(missing)}")
+        if f.no_rating:
+            words = ", ".join(repr(w) for w in v.no_rating_words)
+            also = f", or an answer that is none: {words}" if words else ""
+            out.append(
+                f"  no rating: {f.no_rating:,} {'row' if f.no_rating == 1 else 'rows'} (an"
+                f" empty score{also}): not responses, left out of every KPI"
+            )
         if not f.problems:
             out.append("  no problems")
-        for p in f.problems:
-            out.append("  " + _problem_line(p))
+        names = _file_names(f.paths)
+        for group in grouped(f.problems):
+            out.append("  " + _problem_line(group, names))
+        out += [f"  hint: {hint}" for hint in f.hints]
     verdict = {0: "clean", 1: "problems exclude some rows from some KPIs", 2: "unusable input"}
     out.append(f"result: {verdict[v.exit_code]} (exit {v.exit_code})")
     # an export's text (a column name, a quoted line) must not drive the terminal
     return "\n".join(printable(line) for line in out) + "\n"
 
 
-def _problem_line(p: Problem) -> str:
-    noun = "row" if p.rows == 1 else "rows"
+# files named in one problem's line; more are counted
+FILES_SHOWN = 3
+
+
+def _problem_line(group: list[Problem], names: dict[str, str]) -> str:
+    """One line for one problem, however many files of the input have it: the rows in
+    all, then each file with its rows and its first rows."""
+    p = group[0]
+    rows = sum(q.rows for q in group)
+    noun = "row" if rows == 1 else "rows"
     col = f"{p.column}: " if p.column else ""
     if p.scope == "row":
         effect = "rows excluded from every KPI"
@@ -187,8 +212,28 @@ def _problem_line(p: Problem) -> str:
         effect = "excluded from " + _kpi_list(p.kpis) if p.kpis else "no KPI reads it"
     else:
         effect = "warning: kept"
-    where = f" ({shown})" if (shown := p.where()) else ""
-    return f"{p.code} {col}{p.message}: {p.rows:,} {noun}{where} — {effect}"
+    files = [_in_file(q, names, len(group) > 1) for q in group[:FILES_SHOWN]]
+    if len(group) > FILES_SHOWN:
+        files.append(f"{len(group) - FILES_SHOWN} more files")
+    where = f" in {len(group)} files" if len(group) > 1 else ""
+    return f"{p.code} {col}{p.message}: {rows:,} {noun}{where} ({'; '.join(files)}) — {effect}"
+
+
+def _in_file(p: Problem, names: dict[str, str], count: bool) -> str:
+    """`input_02.csv: 881, lines 2, 3, 5, …`: where one file has the problem."""
+    name = names.get(p.path, p.path) if p.path else p.input
+    parts = [f"{p.rows:,}"] if count else []
+    if at := p.where():
+        parts.append(at)
+    return f"{name}: {', '.join(parts)}" if parts else name
+
+
+def _file_names(paths: list[str]) -> dict[str, str]:
+    """Each file of an input as a problem names it: its base name, unless two files of
+    the input share one (exports/2026-01/tickets.csv, exports/2026-02/tickets.csv)."""
+    base = {p: os.path.basename(p) or p for p in paths}
+    values = list(base.values())
+    return base if len(set(values)) == len(values) else {p: p for p in paths}
 
 
 def _kpi_list(kpis: tuple[str, ...]) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..durations import format_duration
 from ..engine import Result
-from ..errors import printable
+from ..errors import grouped, printable
 from ..periods import elapsed_share, iso_us
 from ..report import Report
 from ..schema import is_time_dim
@@ -184,11 +184,14 @@ def header_lines(report: Report) -> list[str]:
     for i in report.inputs:
         rejected = sum(i.rows_rejected.values())
         events = f"{i.events_read:,} events → " if i.events_read is not None else ""
+        problems = len(grouped(i.problems))
         lines.append(
             f"{i.name}: {events}{i.rows_read:,} {_rows(i.rows_read)} read, {i.rows_used:,} used"
             + (f", {rejected:,} rejected" if rejected else "")
-            + (f", {len(i.problems)} problem(s) — run `supportkpi validate`" if i.problems else "")
+            + (f", {i.no_rating:,} without a rating" if i.no_rating else "")
+            + (f", {problems} problem(s) — run `supportkpi validate`" if problems else "")
         )
+        lines += [f"Note: {i.name}: {hint}" for hint in i.hints]
     if report.uncovered is not None:
         lines.append(report.uncovered.line())
     lines += [f"Note: {n}" for n in report.notes]

@@ -221,6 +221,7 @@ def document(s: Summary) -> Document:
         meta.append(
             f"{i['input']}: {i['rows_read']:,} {'row' if i['rows_read'] == 1 else 'rows'} read,"
             f" {i['rows_used']:,} used"
+            + (f", {i['no_rating']:,} without a rating" if i.get("no_rating") else "")
             + (f", {rejected:,} rejected (run supportkpi validate)" if rejected else "")
         )
     sections: list[Section] = []
