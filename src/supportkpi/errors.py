@@ -30,7 +30,7 @@ CATALOGUE: dict[str, tuple[str, Literal["row", "value", "warning"]]] = {
     # fatal (the command stops; scope is irrelevant)
     "E001": ("file not found or unreadable", "row"),
     "E002": ("empty file (no header)", "row"),
-    "E003": ("not a readable CSV or Parquet file", "row"),
+    "E003": ("not a readable CSV, JSON or Parquet file", "row"),
     "E004": ("missing required column", "row"),
     "E005": ("ambiguous dates: day-first or month-first", "row"),
     "E006": ("invalid text encoding", "row"),

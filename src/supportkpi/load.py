@@ -382,7 +382,9 @@ def _build(
         frame.intervals = collapsed.intervals
     frame.paths = [raw.src.display for raw in raws]
     frame.row_lines = [
-        RowLines(raw.src, raw.malformed, raw.table.num_rows) if raw.src.kind == "csv" else None
+        RowLines(raw.src, raw.malformed, raw.table.num_rows)
+        if raw.src.kind in ("csv", "json")
+        else None
         for raw in raws
     ]
     frame.header = list(dict.fromkeys(h for raw in raws for h in raw.src.header))

@@ -52,7 +52,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "surveys": {
                 # a ticket export's ratings are its own: `Id` is the ticket's
                 "ticket_id": ["Ticket ID", "ticket_id", "Id"],
-                "score": ["Satisfaction score", "score", "Rating"],
+                "score": ["Satisfaction score", "score", "Rating", "satisfaction_rating.score"],
                 "submitted_at": ["Satisfaction rating - Timestamp", "created_at", "Created at"],
             },
         },

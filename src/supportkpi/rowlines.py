@@ -50,6 +50,9 @@ class RowLines:
 
 def _data_row_lines(file: RowLines) -> np.ndarray | None:
     src = file.src
+    if src.kind == "json":  # found while reading it
+        lines: np.ndarray | None = src.record_lines
+        return lines if lines is not None and len(lines) == file.rows else None
     if src.kind != "csv":
         return None
     try:

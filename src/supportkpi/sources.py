@@ -60,6 +60,7 @@ NULL_VALUES = (
 )
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _DATA_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".pq", ".gz", ".xlsx", ".xls")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")  # (gzip too: .json.gz ends in .gz)
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 # A UTF-8 export with a few lines in cp1252 (a hand-edited file, files concatenated from
@@ -113,7 +114,7 @@ class Source:
     """One export file (or stdin), sniffed."""
 
     path: str  # as the user named it ('-' for stdin)
-    kind: str = "csv"  # csv | parquet | workbook
+    kind: str = "csv"  # csv | parquet | workbook | json
     encoding: str = "utf8"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)  # names trimmed of spaces
@@ -131,6 +132,8 @@ class Source:
     sheet: pa.Table | None = field(default=None, repr=False)  # a workbook: its sheet, read
     sheet_name: str = ""  # a workbook: the sheet read, and every sheet it has
     sheet_names: list[str] = field(default_factory=list)
+    table: Any = None  # JSON: every record, flattened (read whole when sniffed)
+    record_lines: Any = None  # JSON: the line each record starts on (None: not known)
 
     @property
     def display(self) -> str:
@@ -159,11 +162,12 @@ def expand(specs: list[str], input_name: str) -> list[str]:
                 os.path.join(spec, f)
                 for f in names
                 # not hidden files, nor the lock file Excel keeps beside an open workbook
-                if f.lower().endswith(_DATA_SUFFIXES) and not f.startswith((".", "~$"))
+                if f.lower().endswith(_DATA_SUFFIXES + JSON_SUFFIXES)
+                and not f.startswith((".", "~$"))
             )
             if not found:
                 raise InputError(
-                    "folder holds no .csv, .csv.gz, .parquet or .xlsx files",
+                    "folder holds no .csv, .csv.gz, .parquet, .xlsx or .json files",
                     path=spec,
                     code="E001",
                     hint=f"--{input_name} takes a file, a folder of exports or a glob",
@@ -422,6 +426,13 @@ def _sniff(src: Source, head: bytes, limits: Limits, sheet: str | None = None) -
             code="E003",
             hint="give a CSV (.csv, .csv.gz) or Parquet export",
         )
+    from . import jsonread
+
+    if jsonread.looks_like_json(path, head):
+        _drain(src, limits)
+        src.kind = "json"
+        jsonread.sniff(src, head)
+        return
     src.encoding, text = _decode_sample(head, src.display)
     src.delimiter = _sniff_delimiter(text)
     try:  # newline="": CR-only line endings (Excel for Mac) end the header row too
@@ -582,6 +593,11 @@ def read_columns(
                 f"corrupt or truncated Parquet file ({exc})", path=src.display, code="E003"
             ) from exc
         return _text_as_text(src, _first_of_each_name(table)), Malformed()
+    if src.kind == "json":
+        from . import jsonread
+
+        _single_values(src, columns)
+        return jsonread.columns(src, columns, dictionary, text), Malformed()
 
     # First as if no quoted value spans lines (pyarrow parses that ~1.5x faster). A value
     # that does split its record into pieces, and with two or more columns at least one
