@@ -949,7 +949,37 @@ def main(argv: list[str] | None = None) -> Any:
         gc.freeze()
 
 
+_INPUT_FLAGS = ("-t", "--tickets", "-s", "--surveys", "-c", "--credits", "--customers", "--agents")
+
+
+def _expanded_glob(args: list[str]) -> None:
+    """`-t exports/*.csv` unquoted: the shell gives the files one by one, and all but
+    the first are extra arguments, which click calls only 'unexpected'. Say why and
+    how to give them all."""
+    for i, arg in enumerate(args[:-2]):
+        if arg not in _INPUT_FLAGS:
+            continue
+        extra = []
+        for more in args[i + 2 :]:
+            if more.startswith("-") or not os.path.isfile(more):
+                break
+            extra.append(more)
+        if extra:
+            from .errors import printable
+
+            names = [os.path.basename(e) for e in extra]
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            sys.stderr.write(
+                f"supportkpi: error: {arg} takes one file each time, and {len(extra)} more"
+                f" files follow {printable(os.path.basename(args[i + 1]))} ({printable(shown)}):"
+                f" was a glob expanded by the shell? Quote it ({arg} 'exports/*.csv'), give"
+                f" the folder, or give {arg} before each file\n"
+            )
+            raise SystemExit(2)
+
+
 def _dispatch(args: list[str]) -> Any:
+    _expanded_glob(args)
     asked = [c for c in app.registered_commands if args and _command_name(c) == args[0]]
     if not asked:  # --help, --version, a mistyped command: the whole app answers
         return app(args=args, prog_name="supportkpi")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -167,7 +168,11 @@ def draw_terminal(doc: Document, plain_width: int, title: bool = True) -> str:
         console.print()
         for note in doc.notes:
             console.print(f"[dim]{for_terminal(note)}[/]")
-    return buf.getvalue()
+    # rich pads every table and wrapped line to the width: a file or pipe gets none of it
+    return _PADDING.sub("", buf.getvalue())
+
+
+_PADDING = re.compile(r" +$", re.MULTILINE)
 
 
 def _print_hanging(console: Any, bullet: str, text: str) -> None:

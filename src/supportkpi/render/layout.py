@@ -98,8 +98,20 @@ def _without_value(results: Iterable[Result], title: str) -> list[Block]:
             by_reason[r.reason or "no value"].append(r.label)
     if not by_reason:
         return []
-    items = [Item(reason, ", ".join(labels)) for reason, labels in by_reason.items()]
+    items = [Item(reason, _named(reason, labels)) for reason, labels in by_reason.items()]
     return [Items(items, title=title)]
+
+
+_NAMED_FOR_A_MISSING_INPUT = 4
+
+
+def _named(reason: str, labels: list[str]) -> str:
+    """The KPIs a reason leaves without a value: for an input not given, a few and how
+    many more (a survey export alone would list thirty ticket KPIs)."""
+    if not reason.startswith("no ") or len(labels) <= _NAMED_FOR_A_MISSING_INPUT + 1:
+        return ", ".join(labels)
+    shown = ", ".join(labels[:_NAMED_FOR_A_MISSING_INPUT])
+    return f"{shown} and {len(labels) - _NAMED_FOR_A_MISSING_INPUT} more"
 
 
 def _without_empty(
