@@ -78,3 +78,52 @@ def test_an_input_not_given_names_a_few_kpis_not_thirty(tmp_path: Path) -> None:
     assert shown.endswith(f" and {len(lacking) - 4} more"), line
     named = shown.rsplit(" and ", 1)[0].split(", ")
     assert len(named) == 4 and set(named) <= lacking
+
+
+def test_sla_check_reads_whole_on_an_80_column_terminal(tmp_path: Path) -> None:
+    """The on-call view: cells were cut ('compl…', 'breach…', 'priori…', '2026-…') and
+    wrapped over two lines each at 80 columns. Now every cell whole, counts with
+    separators, and the ticket list says which columns gave way."""
+    rows = [
+        [f"t{i}", "2026-11-02T09:00:00Z", "P1" if i % 2 else "P2", "2026-11-02T12:00:00Z"]
+        for i in range(1200)
+    ]
+    tickets = write_csv(
+        tmp_path / "t.csv", ["ticket_id", "created_at", "priority", "first_response_at"], rows
+    )
+    policies = "P1: {first_response: 1h, compliance: 95}, P2: {first_response: 4h, compliance: 90}"
+    (tmp_path / "targets.yaml").write_text(f"sla: {{policies: {{{policies}}}}}\n")
+    args = (
+        "sla-check",
+        "-t",
+        str(tickets),
+        "--as-of",
+        "2026-11-03T00:00:00Z",
+        "--list",
+        "breached",
+    )
+    r = sh(*args, cwd=tmp_path, terminal=80, env={"NO_COLOR": "1"})
+    assert r.code == 1, r.err  # P1 answered after 3 h: every one breached
+    lines = r.out.replace("\r", "").splitlines()
+    table = [line for line in lines if not line.startswith("… ")]  # (… 400 more: use --format csv)
+    assert max(len(line) for line in lines) <= 80 and not any("…" in line for line in table), r.out
+    header = next(line for line in lines if line.startswith("target"))
+    assert header.split() == [
+        "target",
+        "priority",
+        "compliance",
+        "goal",
+        "met",
+        "breached",
+        "at",
+        "risk",
+        "active",
+        "status",
+    ]
+    p1 = next(line for line in lines if line.startswith("first response P1"))
+    assert p1.split()[3:7] == ["0.0%", "95%", "0", "600"] and p1.split()[-1] == "missed"
+    everyone = next(line for line in lines if line.startswith("first response all"))
+    assert everyone.split()[3:6] == ["50.0%", "600", "600"]
+    listed = next(line for line in lines if line.startswith("t1 "))
+    assert "2026-11-02 10:00" in listed and "2h 0" in listed  # due at 10:00, 2 h overdue
+    assert "Not shown at 80 columns: elapsed, goal" in r.out

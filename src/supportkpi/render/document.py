@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import printable
-from .text import for_terminal, markdown
+from .text import for_terminal, markdown, unpadded
 
 if TYPE_CHECKING:
     from ..summary import Bar
@@ -168,11 +167,7 @@ def draw_terminal(doc: Document, plain_width: int, title: bool = True) -> str:
         console.print()
         for note in doc.notes:
             console.print(f"[dim]{for_terminal(note)}[/]")
-    # rich pads every table and wrapped line to the width: a file or pipe gets none of it
-    return _PADDING.sub("", buf.getvalue())
-
-
-_PADDING = re.compile(r" +$", re.MULTILINE)
+    return unpadded(buf.getvalue())
 
 
 def _print_hanging(console: Any, bullet: str, text: str) -> None:

@@ -12,9 +12,10 @@ from ..report import Report
 from ..sla import STATES
 from .common import header_lines
 from .table import STYLE, _console
-from .text import for_terminal, safe_text
+from .text import for_terminal, safe_text, unpadded
 
 MAX_TABLE_TICKETS = 200
+_ROOMY = 110  # columns the ticket list needs with every column
 TICKET_COLUMNS = [
     "ticket_id",
     "target",
@@ -35,10 +36,20 @@ def render_table(report: Report, key: str) -> str:
     console = _console(buf)
     for line in header_lines(report):
         console.print(for_terminal(line))
-    t = Table(title="SLA compliance", box=box.SIMPLE_HEAVY, title_justify="left")
+    # one space between columns and numbers that never wrap: the table fits 80 columns
+    t = Table(
+        title="SLA compliance",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        pad_edge=False,
+        padding=(0, 0),
+        show_edge=False,
+    )
+    keys = {tuple(r.group) for r in report.results if r.group}
+    one_key = len(keys) == 1  # the group column is named by it, its cells hold values
     for col, just in (
         ("target", "left"),
-        ("group", "left"),
+        (" × ".join(next(iter(keys))) if one_key else "group", "left"),
         ("compliance", "right"),
         ("goal", "right"),
         ("met", "right"),
@@ -47,9 +58,12 @@ def render_table(report: Report, key: str) -> str:
         ("active", "right"),
         ("status", "left"),
     ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "status")  # type: ignore[arg-type]
     for r in report.results:
-        group = ", ".join(f"{k} {v}" for k, v in r.group.items()) or "all"
+        if one_key:
+            group = " × ".join(str(v) for v in r.group.values()) or "all"
+        else:
+            group = ", ".join(f"{k} {v}" for k, v in r.group.items()) or "all"
         goal = f"{r.target['min']:g}%" if r.target and "min" in r.target else ""
         style = STYLE.get(r.status)
         status = r.status.replace("_", " ") if r.value is not None else (r.reason or "")
@@ -58,41 +72,54 @@ def render_table(report: Report, key: str) -> str:
             for_terminal(group),
             "—" if r.value is None else f"{r.value:.1f}%",
             goal,
-            *(str(r.extra.get(s, 0)) for s in STATES[:4]),
+            *(f"{r.extra.get(s, 0):,}" for s in STATES[:4]),
             f"[{style}]{status}[/]" if style else for_terminal(status),
         )
     console.print(t)
     if report.tickets is not None:
         shown = report.tickets[:MAX_TABLE_TICKETS]
-        tt = Table(title=f"Tickets ({len(report.tickets):,})", box=box.SIMPLE, title_justify="left")
-        for col in (
-            "ticket",
-            key,
-            "agent",
-            "target",
-            "state",
-            "elapsed",
-            "goal",
-            f"due ({report.timezone})",
-            "overdue by",
-        ):
-            tt.add_column(col)
+        tt = Table(
+            title=f"Tickets ({len(report.tickets):,})",
+            box=box.SIMPLE,
+            title_justify="left",
+            pad_edge=False,
+            padding=(0, 0),
+            show_edge=False,
+        )
+        # the elapsed time and the goal (overdue by = elapsed - goal) give way on a
+        # narrow terminal, as compute's optional columns do; the CSV has them all
+        roomy = console.width >= _ROOMY
+        columns = ["ticket", key, "agent", "target", "state"]
+        columns += ["elapsed", "goal"] if roomy else []
+        columns += [f"due ({report.timezone})", "overdue by"]
+        for col in columns:
+            tt.add_column(col, no_wrap=col not in ("agent", key))  # names may wrap, times not
         for row in shown:
-            tt.add_row(
+            cells = [
                 for_terminal(str(row["ticket_id"])),
                 for_terminal(str(row.get(key, ""))),
                 for_terminal(str(row["agent"] or "")),
-                row["target"],
-                row["state"],
-                format_duration(row["elapsed_seconds"]),
-                format_duration(row["target_seconds"]),
-                local_text(row["due_at"], report.timezone),
+                row["target"].replace("_", " "),
+                row["state"].replace("_", " "),
+            ]
+            if roomy:
+                cells += [
+                    format_duration(row["elapsed_seconds"]),
+                    format_duration(row["target_seconds"]),
+                ]
+            # the offset is the header's zone's; only a DST change would make it differ
+            due = local_text(row["due_at"], report.timezone)
+            cells += [
+                due if roomy else due[:16],
                 format_duration(row["overdue_seconds"]) if row["overdue_seconds"] else "",
-            )
+            ]
+            tt.add_row(*cells)
         console.print(tt)
+        if not roomy:
+            console.print(f"Not shown at {console.width} columns: elapsed, goal (see --format csv)")
         if len(report.tickets) > len(shown):
             console.print(f"… {len(report.tickets) - len(shown):,} more: use --format csv -o FILE")
-    return buf.getvalue()
+    return unpadded(buf.getvalue())
 
 
 def render_tickets_csv(report: Report, key: str) -> str:

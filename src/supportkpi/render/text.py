@@ -41,3 +41,12 @@ def markdown(text: str, number: bool = False) -> str:
     text = text if number else safe_text(text)
     text = printable(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+_PADDING = re.compile(r" +$", re.MULTILINE)
+
+
+def unpadded(text: str) -> str:
+    """rich pads every table row and wrapped line to the width: a file, a pipe or a
+    pasted report gets none of it."""
+    return _PADDING.sub("", text)
