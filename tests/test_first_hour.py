@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import sh, write_csv
+from conftest import ROOT, sh, write_csv
 
 
 def _monthly_files(tmp_path: Path) -> list[Path]:
@@ -127,3 +127,19 @@ def test_sla_check_reads_whole_on_an_80_column_terminal(tmp_path: Path) -> None:
     listed = next(line for line in lines if line.startswith("t1 "))
     assert "2026-11-02 10:00" in listed and "2h 0" in listed  # due at 10:00, 2 h overdue
     assert "Not shown at 80 columns: elapsed, goal" in r.out
+
+
+def test_the_summary_on_an_80_column_terminal_cuts_no_number(tmp_path: Path) -> None:
+    """A manager's terminal: amounts were cut ('$35,743.…', '−$18,877…') and labels
+    wrapped a word a line. Now columns give way (and are named), and every cell that is
+    shown is whole; the same amounts as in the JSON."""
+    r = sh("summary", cwd=ROOT, terminal=80, env={"NO_COLOR": "1"})
+    assert r.code in (0, 1), r.err
+    lines = r.out.replace("\r", "").splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert not [line for line in lines if "…" in line], r.out
+    assert "Not shown at 80 columns:" in r.out
+    doc = json.loads(sh("summary", "-f", "json", cwd=ROOT).out)
+    [retained] = [x for x in doc["financial"] if x["kpi"] == "revenue_retained_total"]
+    shown = f"${retained['value']:,.2f}"
+    assert any(line.startswith("Revenue retained") and shown in line for line in lines), shown

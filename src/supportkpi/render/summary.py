@@ -184,7 +184,8 @@ def _headline_table(s: Summary) -> Table:
     rows = []
     for ln in s.headline:
         rows.append(_line_cells(ln, s))
-    return Table(headers, rows, right={1, 2, 3, 4})
+    # on a narrow terminal the trend, then n, the earlier value and the target give way
+    return Table(headers, rows, right={1, 2, 3, 4}, optional={7: 1, 2: 2, 3: 3, 5: 4})
 
 
 def _line_cells(ln: Line, s: Summary) -> list[Cell]:
@@ -232,7 +233,9 @@ def _personal_table(s: Summary) -> Table:
                 Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
             ]
         )
-    return Table(headers, rows, right={1, 2, 3, 4, 5, 6})
+    return Table(
+        headers, rows, right={1, 2, 3, 4, 5, 6}, optional={9: 1, 2: 2, 6: 3, 3: 4, 5: 5, 7: 6}
+    )
 
 
 def _average(unit: str, value: float | None, currency: str) -> str:
@@ -271,9 +274,9 @@ def _sla_blocks(s: Summary) -> list[Block]:
         Table(
             [
                 key,
-                "First response",
+                "Respond in",
                 "Compliance",
-                "Resolution",
+                "Resolve in",
                 "Compliance",
                 "Goal",
                 "Breached",
@@ -281,6 +284,7 @@ def _sla_blocks(s: Summary) -> list[Block]:
             ],
             rows,
             right={2, 4, 5, 6, 7},
+            optional={7: 1, 1: 2, 3: 3},  # on a narrow terminal, the compliance stays
         )
     ]
     if not sla.rows:
@@ -334,6 +338,7 @@ def _worst_table(s: Summary) -> Table:
         rows,
         right={4},
         title=f"Worst tickets (most overdue, up to {len(s.sla.worst)})",
+        optional={5: 1},
     )
 
 
@@ -356,9 +361,10 @@ def _team_blocks(s: Summary) -> list[Block]:
         ]
         blocks.append(
             Table(
-                ["KPI", "Against target (│ = target)", "Value", "Target", "Status"],
+                ["KPI", "Bar (│ = target)", "Value", "Target", "Status"],
                 rows,
                 right={2},
+                optional={3: 1},
                 title="Against target",
             )
         )
@@ -436,6 +442,7 @@ def _team_blocks(s: Summary) -> list[Block]:
             ],
             rows,
             right={1, 2, 3, 4, 5, 6, 7},
+            keys=1,  # too wide: continued in a second table, each naming the agents
             title="Agents"
             + (f" (team average: {avg:.1f} resolved per agent)" if avg is not None else ""),
         )
@@ -515,6 +522,7 @@ def _financial_blocks(s: Summary) -> list[Block]:
             ["", s.period, s.compare_period, "Change", "Target", "Status", _trend_head(s)],
             rows,
             right={1, 2, 3},
+            optional={6: 1, 2: 2, 4: 3, 3: 4},
         )
     ]
 
