@@ -143,3 +143,41 @@ def test_the_summary_on_an_80_column_terminal_cuts_no_number(tmp_path: Path) -> 
     [retained] = [x for x in doc["financial"] if x["kpi"] == "revenue_retained_total"]
     shown = f"${retained['value']:,.2f}"
     assert any(line.startswith("Revenue retained") and shown in line for line in lines), shown
+
+
+def test_sla_check_on_an_old_export_says_why_its_figures_differ_from_compute(
+    tmp_path: Path,
+) -> None:
+    """sla-check judges at now, compute at the export's latest time: on an export days
+    old they disagreed with nothing on screen to say why. A ticket open since Nov 2, due
+    in 4 h, answered nowhere: breached at now, but at_risk/active as the export saw it."""
+    rows = [
+        ["1", "2026-11-02T09:00:00Z", "P3", "2026-11-02T10:00:00Z"],
+        ["2", "2026-11-02T11:00:00Z", "P3", ""],
+    ]
+    tickets = write_csv(
+        tmp_path / "t.csv", ["ticket_id", "created_at", "priority", "first_response_at"], rows
+    )
+    (tmp_path / "targets.yaml").write_text("sla: {policies: {P3: {first_response: 4h}}}\n")
+    r = sh("sla-check", "-t", str(tickets), "-f", "json", cwd=tmp_path)
+    doc = json.loads(r.out)
+    [note] = [n for n in doc.get("notes", []) if "export's latest time" in n]
+    assert "(2026-11-02T11:00:00Z)" in note and "--as-of 2026-11-02T11:00:00Z" in note
+    [frt] = [x for x in doc["results"] if x["kpi"] == "sla_first_response" and not x["group"]]
+    assert (frt["met"], frt["breached"]) == (1, 1)
+    r = sh(
+        "sla-check",
+        "-t",
+        str(tickets),
+        "-f",
+        "json",
+        "--as-of",
+        "2026-11-02T11:00:00Z",
+        cwd=tmp_path,
+    )
+    doc = json.loads(r.out)
+    assert not [n for n in doc.get("notes", []) if "export's latest time" in n]
+    [frt] = [x for x in doc["results"] if x["kpi"] == "sla_first_response" and not x["group"]]
+    assert (frt["met"], frt["breached"]) == (1, 0)
+    table = sh("sla-check", "-t", str(tickets), cwd=tmp_path)
+    assert "Note: as of now," in table.out and "day(s) after the export's latest time" in table.out

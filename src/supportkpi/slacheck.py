@@ -27,6 +27,7 @@ from .report import Report, Uncovered
 from .run import (
     Loaded,
     Options,
+    default_as_of,
     load_all,
     name_exclusions,
     parse_as_of,
@@ -58,6 +59,24 @@ class SlaCheck:
 
 def _now_us() -> int:
     return to_us(dt.datetime.now(dt.UTC))
+
+
+_DAY_US = 86_400_000_000
+
+
+def _export_older_than_now(now: int, latest: int | None, config: Config) -> list[str]:
+    """sla-check judges open tickets at now, compute at the export's latest time
+    (SPEC §6): on an export days old the two disagree, and every ticket still open in
+    it is late by now. Say so, and how to see the export's own moment."""
+    if latest is None or now - latest < _DAY_US:
+        return []
+    days = (now - latest) // _DAY_US
+    when = iso_us(latest)
+    return [
+        f"as of now, {days:,} day(s) after the export's latest time ({when}): tickets open"
+        f" in it are judged at now, so compute (as of {when}) shows other SLA figures;"
+        f" --as-of {when} judges them as the export saw them"
+    ]
 
 
 def sla_check(
@@ -118,6 +137,8 @@ def sla_check(
         raise UsageError(f"{kpi}: {reason}")
     for kpi, reason in unavailable.items():
         notes.append(f"{kpi} not checked: {reason}")
+    if not options.as_of:
+        notes += _export_older_than_now(as_of, default_as_of(frames), config)
     results = [r for r in results if r.kpi not in unavailable]
     for r in results:  # an empty queue: nothing met, nothing breached
         if not r.extra and r.reason == "no rows":
