@@ -181,3 +181,24 @@ def test_sla_check_on_an_old_export_says_why_its_figures_differ_from_compute(
     assert (frt["met"], frt["breached"]) == (1, 0)
     table = sh("sla-check", "-t", str(tickets), cwd=tmp_path)
     assert "Note: as of now," in table.out and "day(s) after the export's latest time" in table.out
+
+
+def test_compare_on_an_80_column_terminal_keeps_each_kpi_on_one_line() -> None:
+    """`compute --compare previous` at 80 columns wrapped KPI names over two lines
+    ('Tickets per / customer'): the earlier value now gives way too (the change says
+    how far it was), and is named."""
+    args = (
+        "compute",
+        "--period",
+        "2026-W47",
+        "--compare",
+        "previous",
+    )
+    r = sh(*args, cwd=ROOT, terminal=80, env={"NO_COLOR": "1"})
+    assert r.code in (0, 1), r.err
+    lines = r.out.replace("\r", "").splitlines()
+    assert any(line.startswith("Tickets per customer ") for line in lines), r.out
+    assert any(line.startswith("First contact resolution ") for line in lines), r.out
+    assert "Not shown at 80 columns:" in r.out and "2026-W46" in r.out.split("Not shown")[1]
+    wide = sh(*args, cwd=ROOT, terminal=160, env={"NO_COLOR": "1"})
+    assert "2026-W46" in wide.out.split("Overall")[1].splitlines()[1]  # room: it is shown

@@ -157,6 +157,8 @@ def _overall(report: Report, results: list[Result]) -> list[Block]:
     # on a narrow terminal: the benchmark tier goes first, then the interval, then n
     ranks = {"Benchmark": 1, "95% CI": 2, **({"n": 3, "Target": 4} if compare else {})}
     optional = {at[h]: rank for h, rank in ranks.items() if h in at}
+    if compare:  # then the earlier value (the change says how far it was)
+        optional[3] = 5
     right = {i for h, i in at.items() if h not in ("KPI", "Target", "Status", "Benchmark")}
     blocks: list[Block] = [Table(headers, rows, right, optional=optional)] if rows else []
     if not rows:
