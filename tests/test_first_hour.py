@@ -202,3 +202,35 @@ def test_compare_on_an_80_column_terminal_keeps_each_kpi_on_one_line() -> None:
     assert "Not shown at 80 columns:" in r.out and "2026-W46" in r.out.split("Not shown")[1]
     wide = sh(*args, cwd=ROOT, terminal=160, env={"NO_COLOR": "1"})
     assert "2026-W46" in wide.out.split("Overall")[1].splitlines()[1]  # room: it is shown
+
+
+def test_a_series_without_the_time_column_names_the_export_s_time_columns(
+    tmp_path: Path,
+) -> None:
+    """Olist's reviews by month: 'No KPI has a value', the reason 'surveys have no
+    submitted_at column' and nothing more. Now the reason names the columns that hold
+    a time and the map to write; written, the series comes out."""
+    header = ["review_id", "review_score", "review_creation_date", "review_answer_timestamp"]
+    rows = [["a", 5, "2018-01-10 00:00:00", "2018-01-11 10:00:00"],
+            ["b", 2, "2018-01-20 00:00:00", "2018-01-21 10:00:00"],
+            ["c", 4, "2018-02-03 00:00:00", "2018-02-04 10:00:00"]]  # fmt: skip
+    path = write_csv(tmp_path / "reviews.csv", header, rows)
+    config = "survey_type: csat\ncolumns: {surveys: {score: review_score}}\n"
+    (tmp_path / "targets.yaml").write_text(config)
+    r = sh("compute", "-s", str(path), "-k", "csat", "--every", "month", cwd=tmp_path)
+    assert r.code == 0 and "No KPI has a value" in r.out, r.err
+    doc = json.loads(
+        sh(
+            "compute", "-s", str(path), "-k", "csat", "-f", "json", "--every", "month", cwd=tmp_path
+        ).out
+    )
+    [reason] = {x.get("reason") for x in doc["results"]}
+    mapping = "columns: {surveys: {submitted_at: review_creation_date}}"
+    assert "the export has review_creation_date, review_answer_timestamp" in reason
+    assert mapping in reason
+    mapped = "{score: review_score, submitted_at: review_creation_date}"
+    (tmp_path / "targets.yaml").write_text(f"survey_type: csat\ncolumns: {{surveys: {mapped}}}\n")
+    r = sh("compute", "-s", str(path), "-k", "csat", "--every", "month", "-f", "json", cwd=tmp_path)
+    doc = json.loads(r.out)
+    by_month = {x["group"]["period"]: (x["value"], x["n"]) for x in doc["results"] if x["group"]}
+    assert by_month == {"2018-01": (50.0, 2), "2018-02": (100.0, 1)}

@@ -176,7 +176,18 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     if isinstance(kpi.stat, SlaCompliance) and sla.key_dim(frame, config) is None:
         return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
     if kpi.anchor and kpi.anchor not in frame.cols and _needs_time(query):
-        return f"{kpi.source} have no {kpi.anchor} column to place them in a period"
+        from .recognise import time_columns, yaml_scalar
+
+        reason = f"{kpi.source} have no {kpi.anchor} column to place them in a period"
+        found = time_columns(frame.header)
+        if found:  # the export likely has it under its own name
+            column = yaml_scalar(found[0])
+            shown = ", ".join(found[:4])
+            reason += (
+                f" (the export has {shown}: map one, e.g."
+                f" columns: {{{kpi.source}: {{{kpi.anchor}: {column}}}}})"
+            )
+        return reason
     return None
 
 

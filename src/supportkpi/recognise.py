@@ -104,6 +104,15 @@ def likely_column(name: str, header: list[str]) -> str | None:
     return holding[0] if len(holding) == 1 else closest(name, header)
 
 
+_WHEN_WORDS = {"date", "datetime", "time", "timestamp", "created", "submitted", "answered"}
+
+
+def time_columns(header: list[str]) -> list[str]:
+    """The columns whose names say they hold a time (`review_creation_date`,
+    `review_answer_timestamp`), for a hint where a row's time is not mapped."""
+    return [h for h in header if _WHEN_WORDS & set(normalise_name(h).split("_"))]
+
+
 def nps_question(header: list[str]) -> str | None:
     """The one column asking "How likely are you to recommend…": NPS answers, one per
     row (mapped as `nps`, it needs no type column)."""
