@@ -234,3 +234,23 @@ def test_a_series_without_the_time_column_names_the_export_s_time_columns(
     doc = json.loads(r.out)
     by_month = {x["group"]["period"]: (x["value"], x["n"]) for x in doc["results"] if x["group"]}
     assert by_month == {"2018-01": (50.0, 2), "2018-02": (100.0, 1)}
+
+
+def test_a_column_the_preset_leaves_unread_is_not_called_missing(tmp_path: Path) -> None:
+    """ServiceNow's resolved_by names a person, so the preset reads no column for it:
+    validate said 'not in the export: … resolved_by' and compute 'the tickets export has
+    no column resolved_by', while the export plainly has one."""
+    log = ROOT / "tests" / "fixtures" / "servicenow" / "incident_event_log_200.csv"
+    header = log.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "resolved_by" in header and "escalated" not in header
+    r = sh("validate", "-t", str(log), "--preset", "servicenow", cwd=tmp_path)
+    [absent] = [x for x in r.out.splitlines() if "not in the export:" in x]
+    assert "resolved_by" not in absent and "escalated" in absent
+    assert "not read (the config or preset maps it to no column): resolved_by" in r.out
+    args = ("compute", "-t", str(log), "--preset", "servicenow", "-f", "json")
+    r = sh(*args, "-k", "self_service_resolution_rate,escalation_rate", cwd=tmp_path)
+    reasons = {x["kpi"]: x.get("reason") for x in json.loads(r.out)["results"]}
+    assert reasons["self_service_resolution_rate"].startswith(
+        "the tickets export's resolved_by is not read"
+    )
+    assert reasons["escalation_rate"] == "the tickets export has no column escalated"

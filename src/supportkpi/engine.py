@@ -170,6 +170,14 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
         if not group[0].startswith("@") and not any(frame.has(c) for c in group)
     ]
     if missing:
+        from .schema import normalise_name
+
+        present = {normalise_name(h) for h in frame.header}
+        if all(group[0] in present for group in missing):  # there, left unread on purpose
+            return (
+                f"the {kpi.source} export's {needs_text(missing)} is not read (the config or"
+                " preset maps it to no column)"
+            )
         return f"the {kpi.source} export has no column {needs_text(missing)}"
     if kpi.source == "surveys" and "type" not in frame.dims:
         return "surveys have no type column"

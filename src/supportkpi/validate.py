@@ -175,8 +175,16 @@ def render_text(v: Validation) -> str:
             shown = ", ".join(repr(h) for h in other[:10]) + (", …" if len(other) > 10 else "")
             out.append(f"  other columns (usable with --by): {shown}")
         missing = [col.name for col in spec.columns if col.name not in f.mapping]
-        if missing:
-            out.append(f"  not in the export: {', '.join(missing)}")
+        # a column of the canonical name the config or preset leaves unread (ServiceNow's
+        # resolved_by names a person): there, but not what the KPI means by it
+        unread = [m for m in missing if m in {normalise_name(h) for h in f.header}]
+        absent = [m for m in missing if m not in unread]
+        if absent:
+            out.append(f"  not in the export: {', '.join(absent)}")
+        if unread:
+            out.append(
+                f"  not read (the config or preset maps it to no column): {', '.join(unread)}"
+            )
         if f.no_rating:
             words = ", ".join(repr(w) for w in v.no_rating_words)
             also = f", or an answer that is none: {words}" if words else ""
