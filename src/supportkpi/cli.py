@@ -208,10 +208,14 @@ COMPARE_HINT = (
 )
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
+def _say_error(message: str) -> None:
     from .errors import printable  # messages quote exports, paths and values
 
     sys.stderr.write(f"supportkpi: error: {printable(message)}\n")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    _say_error(message)
     raise typer.Exit(code)
 
 
@@ -965,17 +969,15 @@ def _expanded_glob(args: list[str]) -> None:
                 break
             extra.append(more)
         if extra:
-            from .errors import printable
-
             names = [os.path.basename(e) for e in extra]
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-            sys.stderr.write(
-                f"supportkpi: error: {arg} takes one file each time, and {len(extra)} more"
-                f" files follow {printable(os.path.basename(args[i + 1]))} ({printable(shown)}):"
-                f" was a glob expanded by the shell? Quote it ({arg} 'exports/*.csv'), give"
-                f" the folder, or give {arg} before each file\n"
+            _say_error(
+                f"{arg} takes one file each time, and {len(extra)} more files follow"
+                f" {os.path.basename(args[i + 1])} ({shown}): was a glob expanded by the shell?"
+                f" Quote it ({arg} 'exports/*.csv'), give the folder, or give {arg} before"
+                " each file"
             )
-            raise SystemExit(2)
+            raise SystemExit(2)  # (before any command runs: typer.Exit is not caught here)
 
 
 def _dispatch(args: list[str]) -> Any:

@@ -170,10 +170,7 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
         if not group[0].startswith("@") and not any(frame.has(c) for c in group)
     ]
     if missing:
-        from .schema import normalise_name
-
-        present = {normalise_name(h) for h in frame.header}
-        if all(group[0] in present for group in missing):  # there, left unread on purpose
+        if len(frame.left_unread([group[0] for group in missing])) == len(missing):
             return (
                 f"the {kpi.source} export's {needs_text(missing)} is not read (the config or"
                 " preset maps it to no column)"

@@ -74,6 +74,12 @@ class Frame:
     def has(self, name: str) -> bool:
         return name in self.cols or name in self.dims or name in self.ids
 
+    def left_unread(self, names: list[str]) -> list[str]:
+        """Those of these canonical columns the export has under their own name but the
+        config or preset maps to no column (ServiceNow's resolved_by names a person)."""
+        present = {normalise_name(h) for h in self.header}
+        return [name for name in names if name in present and name not in self.mapping]
+
     def ts(self, name: str) -> np.ndarray:
         return self.cols[name]
 

@@ -175,9 +175,7 @@ def render_text(v: Validation) -> str:
             shown = ", ".join(repr(h) for h in other[:10]) + (", …" if len(other) > 10 else "")
             out.append(f"  other columns (usable with --by): {shown}")
         missing = [col.name for col in spec.columns if col.name not in f.mapping]
-        # a column of the canonical name the config or preset leaves unread (ServiceNow's
-        # resolved_by names a person): there, but not what the KPI means by it
-        unread = [m for m in missing if m in {normalise_name(h) for h in f.header}]
+        unread = f.left_unread(missing)  # there, but not what the KPI means by it
         absent = [m for m in missing if m not in unread]
         if absent:
             out.append(f"  not in the export: {', '.join(absent)}")
