@@ -129,10 +129,10 @@ class Source:
     sample_rows: int = 0
     sample_swallows: bool = False
     types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
-    sheet: pa.Table | None = field(default=None, repr=False)  # a workbook: its sheet, read
+    # a source read whole when sniffed: a workbook's sheet, a JSON file's records flattened
+    table: pa.Table | None = field(default=None, repr=False)
     sheet_name: str = ""  # a workbook: the sheet read, and every sheet it has
     sheet_names: list[str] = field(default_factory=list)
-    table: Any = None  # JSON: every record, flattened (read whole when sniffed)
     record_lines: Any = None  # JSON: the line each record starts on (None: not known)
 
     @property
@@ -467,7 +467,7 @@ def _workbook(src: Source, sheet: str | None) -> None:
     src.header = [str(name).strip() for name in table.column_names]
     src.raw_header = list(table.column_names)
     src.types = list(table.schema.types)
-    src.sheet = table.rename_columns(src.header)
+    src.table = table.rename_columns(src.header)
 
 
 def _zip_of_workbook(data: str | bytes) -> bool:
@@ -566,8 +566,8 @@ def read_columns(
     """
 
     if src.kind == "workbook":
-        assert src.sheet is not None
-        sheet = _first_of_each_name(src.sheet)
+        assert src.table is not None
+        sheet = _first_of_each_name(src.table)
         table = sheet.select(columns or sheet.column_names)
         if text:  # as written: every cell as text
             import pyarrow as pa
