@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -43,13 +43,11 @@ from .kpis import (
     resolve,
 )
 from .measures import Measures
+from .model import Result
 from .partials import FactPartial, FineSpace, Values
 from .periods import Buckets, Window, make_buckets
 from .schema import TIME_DIMS, UNKNOWN, is_time_dim, normalise_name
 from .timeparse import NAT
-
-if TYPE_CHECKING:
-    from .change import Previous
 
 Z95 = 1.959963984540054
 # rows for which a fact's measures are computed two at a time (numpy lets go of the GIL
@@ -71,35 +69,6 @@ class Query:
     every: str | None
     as_of: int
     cohort: bool = False  # place every KPI by its ticket's creation time
-
-
-@dataclass
-class Result:
-    kpi: str
-    group: dict[str, str]
-    value: float | None
-    n: int
-    reason: str | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    margin: float | None = None
-    target: dict[str, Any] | None = None
-    status: str = "no_target"
-    extra: dict[str, Any] = field(default_factory=dict)
-    tier: str | None = None
-    unit: str = ""  # from the definition in force (a variant may change it)
-    label: str = ""
-    definition: str = ""  # the named variant, when the KPI has several
-    # the inputs' value problems that left rows out of this KPI (see report.exclusions)
-    excluded: list[dict[str, Any]] = field(default_factory=list)
-    # the share of the row's period (its --every or time-dimension period, else the
-    # report's) elapsed at the as-of time: 1.0 once it is over (None: not over, no start)
-    elapsed_share: float | None = 1.0
-    previous: Previous | None = None  # compute --compare: the same in the earlier period
-
-    @property
-    def period_over(self) -> bool:
-        return self.elapsed_share == 1.0
 
 
 @dataclass

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
-from .engine import Result
 from .errors import Problem, printable
+from .model import Result
 from .periods import Window, elapsed_share, iso_us
 
 

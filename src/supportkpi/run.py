@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from . import kpis as catalogue
 from . import progress
 from .config import NO_CONFIG_NOTE, Config, find_config, load_config
-from .engine import Engine, Query, Result
+from .engine import Engine, Query
 from .errors import InputError, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
+from .model import Result
 from .periods import GRAINS, Window, iso_us, parse_instant, relative_name, window_for_period
 from .report import InputSummary, Report, Uncovered, exclusions
 from .schema import INPUTS, TIME_DIMS, closest, normalise_name

@@ -19,9 +19,10 @@ import pyarrow as pa
 from . import grouping, progress, sla
 from .arrownp import from_np, to_np
 from .config import NO_CONFIG_NOTE, Config
-from .engine import Engine, Query, Result
+from .engine import Engine, Query
 from .errors import InputError, UsageError, printable
 from .frame import Dim, Frame
+from .model import Result
 from .periods import Window, iso_us, to_us
 from .report import Report, Uncovered
 from .run import (

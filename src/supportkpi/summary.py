@@ -46,9 +46,9 @@ from . import __version__
 from . import kpis as catalogue
 from .change import COMPARE_MODES, Side, beyond_noise, difference, last_year, noise_test
 from .config import NO_CONFIG_NOTE, Config
-from .engine import Result
 from .errors import SupportKpiError, UsageError, printable
 from .kpis import Count, OpenAtEnd, Retention, Sum
+from .model import Result
 from .periods import (
     RELATIVE,
     Window,

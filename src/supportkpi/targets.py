@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 
 from .config import Config, Target
-from .engine import Result
 from .errors import UsageError
 from .kpis import Count, Kpi, OpenAtEnd, Sum, resolve
+from .model import Result
 from .periods import Window, elapsed_share, window_for_period
 from .schema import is_time_dim, normalise_name
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..durations import format_duration
-from ..engine import Result
 from ..errors import grouped, printable
+from ..model import Result
 from ..periods import elapsed_share, iso_us, local_date
 from ..report import Report
 from ..schema import is_time_dim

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..engine import Result
+from ..model import Result
 from ..report import Report
 from ..schema import UNKNOWN, is_time_dim
 from .common import (
