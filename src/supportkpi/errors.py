@@ -143,6 +143,14 @@ class UsageError(SupportKpiError):
     code = "U001"
 
 
+class UnknownDimension(UsageError):
+    """A breakdown or filter names a column the export does not have."""
+
+    def __init__(self, message: str, dimension: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.dimension = dimension
+
+
 @dataclass
 class Problem:
     """Rows of one input that share one problem (same code, same column)."""

@@ -14,7 +14,7 @@ from . import kpis as catalogue
 from . import progress
 from .config import NO_CONFIG_NOTE, Config, find_config, load_config
 from .engine import Engine, Query
-from .errors import InputError, UsageError
+from .errors import InputError, UnknownDimension, UsageError
 from .frame import Frame
 from .load import Request, attach_inputs, load_input, reconcile
 from .model import Result
@@ -293,8 +293,9 @@ def _check_dims(
             )
         spec = INPUTS[primary.name]
         hint = closest(d, [*primary.header, *spec.names, *TIME_DIMS])
-        raise UsageError(
+        raise UnknownDimension(
             f"{option} {d}: the {primary.name} export has no such column",
+            d,
             hint=(f"did you mean '{hint}'? " if hint and hint != d else "")
             + "any column of the export, or day/week/month/quarter/year, can be a dimension",
         )

@@ -46,8 +46,7 @@ from . import __version__
 from . import kpis as catalogue
 from .change import COMPARE_MODES, Side, beyond_noise, difference, last_year, noise_test
 from .config import NO_CONFIG_NOTE, Config
-from .errors import SupportKpiError, UsageError, printable
-from .kpis import Count, OpenAtEnd, Retention, Sum
+from .errors import SupportKpiError, UnknownDimension, UsageError, printable
 from .model import Result
 from .periods import (
     RELATIVE,
@@ -568,8 +567,8 @@ class _Builder:
             try:
                 by_agent_options = dataclasses.replace(base, by=[["agent"]])
                 return compute(by_agent_options, self.config, window_at, self.loaded), True
-            except UsageError as exc:
-                if not str(exc).startswith("--by agent"):
+            except UnknownDimension as exc:  # no agent column: the summary without
+                if exc.dimension != "agent":
                     raise
         return compute(base, self.config, window_at, self.loaded), False
 
@@ -644,7 +643,7 @@ class _Builder:
         cells = _cells(series.results)
         # periods in which some input has rows (the others have no data, not zeros);
         # backlog and retention are states, not rows of the period
-        state = {k for k in ALL_KPIS if isinstance(self.defs[k].stat, (OpenAtEnd, Retention))}
+        state = {k for k in ALL_KPIS if self.defs[k].stat.state}
         self.active = {r.group["period"] for r in series.results if r.n and r.kpi not in state}
         if self.compare == "previous":
             compare_label = labels[-2]
@@ -803,7 +802,7 @@ class _Builder:
         if label not in self.active:
             return self._nothing(Result(kpi, group, None, 0), label)
         # nothing of this KPI in a period that has data (or for that agent): as compute
-        zero = isinstance(spec.stat, (Count, Sum)) and kpi not in unavailable
+        zero = spec.stat.zero_when_empty and kpi not in unavailable
         r = Result(kpi, group, 0.0 if zero else None, 0, None if zero else "no rows")
         r.unit, r.label = spec.unit, spec.label
         judge([r], self.config, window_for_period(label, self.config.timezone), self.as_of)
