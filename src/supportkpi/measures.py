@@ -31,6 +31,23 @@ from .timeparse import NAT
 
 MISSING = np.int8(-128)  # an int8 indicator's "does not take part"
 
+# name -> how it is computed: every per-row measure (`m_frt` is "frt"), and every
+# composite key distinct values are counted of (`key_agent_day` is "agent_day")
+MEASURES: dict[str, Callable[[Measures], np.ndarray]] = {}
+KEYS: dict[str, Callable[[Measures], tuple[np.ndarray, int]]] = {}
+
+
+def _measure(fn: Callable[[Measures], np.ndarray]) -> Callable[[Measures], np.ndarray]:
+    MEASURES[fn.__name__.removeprefix("m_")] = fn
+    return fn
+
+
+def _key(
+    fn: Callable[[Measures], tuple[np.ndarray, int]],
+) -> Callable[[Measures], tuple[np.ndarray, int]]:
+    KEYS[fn.__name__.removeprefix("key_")] = fn
+    return fn
+
 
 class Measures:
     def __init__(
@@ -56,7 +73,8 @@ class Measures:
         return self._clock
 
     def get(self, name: str) -> np.ndarray:
-        return self._once(name, getattr(self, "m_" + name))
+        compute = MEASURES[name]
+        return self._once(name, lambda: compute(self))
 
     def _once(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """The cached array, computed by one thread only (a fact's measures may be
@@ -71,8 +89,12 @@ class Measures:
                 self._cache[key] = compute()
             return self._cache[key]
 
+    def key(self, name: str) -> tuple[np.ndarray, int]:
+        """Each row's code of a composite key (e.g. agent × day) and the number of codes."""
+        return KEYS[name](self)
+
     def has(self, name: str) -> bool:
-        return hasattr(self, "m_" + name)
+        return name in MEASURES
 
     def forget(self, name: str) -> None:
         """Let a measure's arrays go (at ten million rows each is 10-80 MB, and memory
@@ -179,45 +201,56 @@ class Measures:
         return out
 
     # ----------------------------------------------------------------- tickets
+    @_measure
     def m_frt(self) -> np.ndarray:
         return self._elapsed("first_response_at")
 
+    @_measure
     def m_res(self) -> np.ndarray:
         return self._elapsed("resolved_at")
 
+    @_measure
     def m_res_first(self) -> np.ndarray:
         return self._elapsed("first_resolved_at")
 
+    @_measure
     def m_one_touch(self) -> np.ndarray:
         """Zendesk: solved or closed with fewer than two public agent replies."""
         r = self.frame.cols["agent_replies"]
         return self._indicator(r < 2, ~np.isnan(r) & self._resolved_rows())
 
+    @_measure
     def m_no_customer_reply(self) -> np.ndarray:
         """Freshservice: no customer interaction after the first message."""
         r = self.frame.cols["customer_replies"]
         return self._indicator(r == 0, ~np.isnan(r) & self._resolved_rows())
 
+    @_measure
     def m_resolved(self) -> np.ndarray:
         return self._indicator(self.event("resolved_at") != NAT, self.known("resolved_at"))
 
+    @_measure
     def m_resolved_by_as_of(self) -> np.ndarray:
         return self.m_resolved()
 
     def _resolved_rows(self) -> np.ndarray:
         return self.event("resolved_at") != NAT
 
+    @_measure
     def m_single_contact(self) -> np.ndarray:
         c = self.frame.cols["contacts"]
         return self._indicator(c == 1, ~np.isnan(c) & self._resolved_rows())
 
+    @_measure
     def m_escalated(self) -> np.ndarray:
         return self._bool("escalated")
 
+    @_measure
     def m_reopened(self) -> np.ndarray:
         r = self.frame.cols["reopens"]
         return self._indicator(r > 0, ~np.isnan(r) & self._resolved_rows())
 
+    @_measure
     def m_handle(self) -> np.ndarray:
         cols = self.frame.cols
         if "talk_seconds" in cols:
@@ -254,9 +287,11 @@ class Measures:
             )
         return self._sla[target]
 
+    @_measure
     def m_sla_first_response(self) -> np.ndarray:
         return self.sla_view("first_response").state
 
+    @_measure
     def m_sla_resolution(self) -> np.ndarray:
         return self.sla_view("resolution").state
 
@@ -266,30 +301,38 @@ class Measures:
         value[self.frame.cols[when] != 1] = MISSING
         return value
 
+    @_measure
     def m_retained(self) -> np.ndarray:
         return self._cond("retained", "cancel_intent")
 
+    @_measure
     def m_upsell_won(self) -> np.ndarray:
         return self._cond("upsell_won", "upsell_offered")
 
+    @_measure
     def m_bot_contained(self) -> np.ndarray:
         handed = self._bool("handed_off")
         contained = np.where(handed == MISSING, MISSING, 1 - handed).astype(np.int8)
         contained[self.frame.cols["bot_handled"] != 1] = MISSING
         return contained
 
+    @_measure
     def m_qa(self) -> np.ndarray:
         return self.frame.cols["qa_score"].copy()
 
+    @_measure
     def m_script_adherent(self) -> np.ndarray:
         return self._bool("script_adherence")
 
+    @_measure
     def m_revenue_retained(self) -> np.ndarray:
         return self.frame.cols["revenue_retained"].copy()
 
+    @_measure
     def m_upsell_amount(self) -> np.ndarray:
         return self.frame.cols["upsell_amount"].copy()
 
+    @_measure
     def m_self_service_resolved(self) -> np.ndarray:
         by = self.frame.dims["resolved_by"]
         codes = [i for i, lbl in enumerate(by.labels) if lbl in ("bot", "self_service")]
@@ -304,6 +347,7 @@ class Measures:
         out[~self.known("resolved_at")] = MISSING  # whether it is resolved is not known
         return out
 
+    @_measure
     def m_has_credit(self) -> np.ndarray:
         credits = self.frames.get("credits")
         counts: np.ndarray = np.zeros(self.frame.n)
@@ -314,6 +358,7 @@ class Measures:
             counts = np.bincount(rows[use], minlength=self.frame.n)
         return (counts > 0).astype(np.int8)
 
+    @_key
     def key_agent_day(self) -> tuple[np.ndarray, int]:
         """(code per row, number of codes) of (agent, local day of resolution); -1 when
         the agent is unknown or the ticket unresolved."""
@@ -344,19 +389,23 @@ class Measures:
         ]
         return np.isin(kind.codes, want)
 
+    @_measure
     def m_credit_amount(self) -> np.ndarray:
         out = self.frame.cols["amount"].copy()
         out[~self._kind_mask(refund=False)] = np.nan
         return out
 
+    @_measure
     def m_refund_amount(self) -> np.ndarray:
         out = self.frame.cols["amount"].copy()
         out[~self._kind_mask(refund=True)] = np.nan
         return out
 
+    @_measure
     def m_recovered(self) -> np.ndarray:
         return self.frame.cols["recovered_amount"].copy()
 
+    @_measure
     def m_authorized(self) -> np.ndarray:
         """1 when the credit's amount is within its approver's limit."""
         amount = self.frame.cols["amount"]
@@ -382,12 +431,15 @@ class Measures:
         return out
 
     # ----------------------------------------------------------------- agents
+    @_measure
     def m_logged(self) -> np.ndarray:
         return self.frame.cols["logged_seconds"].copy()
 
+    @_measure
     def m_scheduled(self) -> np.ndarray:
         return self.frame.cols["scheduled_seconds"].copy()
 
+    @_measure
     def m_adherent(self) -> np.ndarray:
         return self.frame.cols["adherent_seconds"].copy()
 
@@ -411,13 +463,16 @@ class Measures:
         with np.errstate(invalid="ignore"):
             return (score >= band[0]) & (score <= band[1])
 
+    @_measure
     def m_csat_score(self) -> np.ndarray:
         return self._score("csat")
 
+    @_measure
     def m_csat_satisfied(self) -> np.ndarray:
         s = self._score("csat")
         return self._indicator(self._in_band(s, self.config.scales["csat"].good), ~np.isnan(s))
 
+    @_measure
     def m_nps_value(self) -> np.ndarray:
         s = self._score("nps")
         scale = self.config.scales["nps"]
@@ -426,6 +481,7 @@ class Measures:
         branchless.put(out, np.isnan(s), MISSING)
         return out
 
+    @_measure
     def m_csat_net(self) -> np.ndarray:
         """+1 satisfied, −1 dissatisfied, 0 in between (Help Scout's happiness score)."""
         s = self._score("csat")
@@ -435,9 +491,11 @@ class Measures:
         branchless.put(out, np.isnan(s), MISSING)
         return out
 
+    @_measure
     def m_ces_score(self) -> np.ndarray:
         return self._score("ces")
 
+    @_measure
     def m_ces_easy(self) -> np.ndarray:
         s = self._score("ces")
         return self._indicator(self._in_band(s, self.config.scales["ces"].good), ~np.isnan(s))
