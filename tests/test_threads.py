@@ -131,7 +131,7 @@ def test_sla_state_counts_by_slices_equal_one_bincount() -> None:
     """Few groups and many rows: counted a slice at a time, two at a time, the same as
     one bincount of every row's (group, state)."""
     from supportkpi import sla, threads
-    from supportkpi.engine import _state_counts
+    from supportkpi.aggregate import state_counts as _state_counts
 
     rng = np.random.default_rng(7)
     s = len(sla.STATES)

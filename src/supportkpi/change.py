@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Z95
 from .errors import UsageError
-from .kpis import Count, Kpi
+from .kpis import Kpi
 from .periods import label_of, parse_period, previous_period
+from .statistics import Z95
 
 COMPARE_MODES = ("previous", "last-year")
 # units whose change is also shown relative to the earlier value (not rates: their change
@@ -144,7 +144,7 @@ def noise_test(
         return (now.value - before.value) / se, (
             f"NPS margins ± {now.margin:.1f} and ± {before.margin:.1f}"
         )
-    if isinstance(spec.stat, Count):  # events in the period (not backlog, a state)
+    if spec.stat.events:  # events in the period (not backlog, a state)
         total = now.value + before.value
         if total <= 0:
             return None

@@ -11,16 +11,7 @@ from __future__ import annotations
 from .kpis import (
     CATALOGUE,
     VARIANTS,
-    Count,
-    Derived,
     Kpi,
-    Mean,
-    OpenAtEnd,
-    PerDistinct,
-    Quantile,
-    Retention,
-    SlaCompliance,
-    Sum,
 )
 
 VENDOR_NOTES: dict[str, str] = {
@@ -128,44 +119,17 @@ def parts(kpi: Kpi) -> dict[str, str]:
         "customers": "customers",
         "agents": "agent-days",
     }[kpi.source]
-    if isinstance(stat, Mean) and stat.kind == "proportion":
-        out["numerator"] = f"{rows} for which the condition holds ({stat.measure})"
-        out["denominator"] = f"{rows} in the period where the condition can be judged — n"
-    elif isinstance(stat, Mean) and stat.kind == "nps":
-        out["numerator"] = f"{rows} counted +1 or −1 ({stat.measure})"
-        out["denominator"] = f"all {rows} of that type in the period — n"
-    elif isinstance(stat, Mean):
-        out["value"] = f"mean of the per-row value ({stat.measure}) — n rows have one"
-    elif isinstance(stat, Quantile):
-        out["value"] = (
-            f"{int(stat.q * 100)}th percentile of the per-row value ({stat.measure}), linear"
-            " interpolation (type 7) — n rows have one"
-        )
-    elif isinstance(stat, Count):
-        out["value"] = f"number of {rows}" + (f" where {stat.where}" if stat.where else "")
-    elif isinstance(stat, Sum):
-        out["value"] = f"sum over {rows} of {stat.measure} — n rows have one"
-    elif isinstance(stat, PerDistinct):
-        out["value"] = f"{rows} / distinct {stat.key} — n is the number of {rows}"
-    elif isinstance(stat, OpenAtEnd):
-        out["value"] = "tickets open at the end of the period: created before it, not resolved"
-    elif isinstance(stat, SlaCompliance):
-        out["numerator"] = f"tickets whose {stat.target.replace('_', ' ')} met its target"
-        out["denominator"] = "tickets met or breached (at risk and active are not judged) — n"
-    elif isinstance(stat, Retention):
-        out["value"] = "from the customers input: S at the start, E at the end, N new, lost"
-    elif isinstance(stat, Derived):
-        out["value"] = "combines " + ", ".join(stat.parts) + ", each with its own anchor"
+    out.update(stat.describe(rows))
     if kpi.anchor:
         out["placed by"] = (
             f"{kpi.source}.{kpi.anchor}: a row counts in the period its {kpi.anchor} falls in"
             " (--cohort places everything by the ticket's created_at)"
         )
-    elif isinstance(stat, (OpenAtEnd, Retention)):
+    elif stat.state:
         out["placed by"] = "the period's end (a state), or each --every period's end"
     needs = ", ".join(" or ".join(g).replace("@", "the ") for g in kpi.needs)
     out["needs"] = needs or "—"
-    out["missing values"] = _missing(kpi)
+    out["missing values"] = stat.missing_values()
     if kpi.notes:
         out["notes"] = kpi.notes
     if kpi.name in VARIANTS:
@@ -180,29 +144,6 @@ def parts(kpi: Kpi) -> dict[str, str]:
         sign = "≤" if kpi.direction == "lower" else "≥"
         out["benchmark tiers"] = ", ".join(f"{n} {sign} {t:g}" for n, t in kpi.tiers)
     return out
-
-
-def _missing(kpi: Kpi) -> str:
-    stat = kpi.stat
-    if isinstance(stat, (Count, OpenAtEnd)):
-        return "rows without the anchor timestamp cannot be placed and are rejected (counted)"
-    if isinstance(stat, SlaCompliance):
-        return (
-            "tickets no policy covers are n/a, counted as `unmatched`; tickets whose"
-            " timestamps are unreadable or impossible are `invalid` (counted by"
-            " `supportkpi validate`); a resolution ends an unanswered ticket's"
-            " first-response clock"
-        )
-    if isinstance(stat, Derived):
-        return (
-            "a count or amount of which a group has no rows is 0 there (a group without"
-            " credit rows has credits 0); without an input a part needs, not computable (the"
-            " reason says which)"
-        )
-    return (
-        "rows with an empty or unreadable value are left out of numerator and denominator"
-        " (unreadable ones are counted by `supportkpi validate`); never counted as 0"
-    )
 
 
 def explain_text(name: str) -> str:

@@ -15,26 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import sla
-from .arrownp import bools, from_np, literal, strings
+from .arrownp import dim_array, from_np, literal
 from .engine import Engine, Query, computability
 from .errors import UsageError
-from .frame import Dim
-from .kpis import (
-    CATALOGUE,
-    Count,
-    Derived,
-    Kpi,
-    Mean,
-    OpenAtEnd,
-    PerDistinct,
-    Quantile,
-    Retention,
-    SlaCompliance,
-    Sum,
-    resolve,
-)
-from .measures import MISSING
+from .kpis import CATALOGUE, Kpi, resolve
 from .run import (
     Options,
     default_as_of,
@@ -45,6 +29,7 @@ from .run import (
     resolved_window,
 )
 from .schema import TIME_DIMS, closest, normalise_name
+from .statistics import ExplainRows
 from .timeparse import NAT
 
 _ID = {
@@ -74,12 +59,9 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         )
     config = resolve_config(options)
     kpi = resolve(kpi_name, config.definitions)
-    if isinstance(kpi.stat, Derived):
-        raise UsageError(
-            f"{kpi_name} combines other KPIs ({', '.join(kpi.stat.parts)}); explain those"
-        )
-    if isinstance(kpi.stat, Retention):
-        raise UsageError(f"{kpi_name} is computed from customer counts; see `compute --by`")
+    refusal = kpi.stat.explain_refusal(kpi_name)
+    if refusal:
+        raise UsageError(refusal)
     make_window(options, config)  # a period that cannot be read stops before the data is
     dims = tuple(d for d, _ in where)
     frames = load_all(options, config, [kpi_name], [dims] if dims else [], dims_option="--where")
@@ -96,11 +78,9 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         raise UsageError(f"{kpi_name} cannot be computed: {reason}")
     frame = frames[kpi.source]
     m = engine.measures[kpi.source]
-    stat = kpi.stat
-    if isinstance(stat, OpenAtEnd):
+    end = min(window.end, as_of + 1) if window.end is not None else as_of + 1
+    if kpi.stat.state:  # a state at the period end: the tickets created before it
         anchor_ts = m.event("created_at")
-        end = min(window.end, as_of + 1) if window.end is not None else as_of + 1
-        resolved = m.event("resolved_at")
         scope = (anchor_ts != NAT) & (anchor_ts < end) & m.known("resolved_at")
         anchor_col = "created_at"
     else:
@@ -136,7 +116,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     if id_col in frame.ids:
         columns[id_col] = frame.ids[id_col].take(_ints(rows))
     elif id_col in frame.dims:
-        columns[id_col] = _dim_array(frame.dims[id_col], rows)
+        columns[id_col] = dim_array(frame.dims[id_col], rows)
     else:
         columns["row"] = _ints(rows + 1)
     if kpi.source in ("surveys", "credits") and "ticket_id" in frame.ids:
@@ -146,7 +126,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     for dim, _ in where:
         d = engine._dim(kpi.source, dim, rows_ts, buckets)
         assert d is not None
-        columns[dim] = _dim_array(d, rows)
+        columns[dim] = dim_array(d, rows)
     for name in _read_columns(kpi):
         if name in columns:
             continue
@@ -154,32 +134,9 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
             arr = frame.cols[name]
             columns[name] = _ts(arr[rows]) if arr.dtype == np.int64 else _numbers(arr[rows])
         elif name in frame.dims:
-            columns[name] = _dim_array(frame.dims[name], rows)
+            columns[name] = dim_array(frame.dims[name], rows)
 
-    if isinstance(stat, Mean) and stat.kind in ("proportion", "nps"):
-        v = m.get(stat.measure)[rows]
-        den = v != MISSING if v.dtype == np.int8 else ~np.isnan(v)
-        columns["in_denominator"] = bools(den)
-        if stat.kind == "nps":
-            columns["value"] = from_np(np.where(den, v, 0).astype(np.int8), pa.int8(), ~den)
-        else:
-            columns["in_numerator"] = bools(den & (v == 1))
-    elif isinstance(stat, SlaCompliance):
-        state = m.get("sla_" + stat.target)[rows]
-        columns["state"] = _dim_array(Dim(state.astype(np.int32), list(sla.STATES)), slice(None))
-        columns["in_denominator"] = bools((state == sla.MET) | (state == sla.BREACHED))
-        columns["in_numerator"] = bools(state == sla.MET)
-    elif isinstance(stat, (Mean, Quantile, Sum)):
-        v = np.asarray(m.get(stat.measure)[rows], dtype=np.float64)
-        columns["value"] = from_np(v, pa.float64(), np.isnan(v))
-    elif isinstance(stat, Count):
-        counted = np.ones(len(rows), bool) if stat.where is None else m.get(stat.where)[rows] == 1
-        columns["counted"] = bools(counted)
-    elif isinstance(stat, OpenAtEnd):
-        r = resolved[rows]
-        columns["open_at_end"] = bools((r == NAT) | (r >= end))
-    elif isinstance(stat, PerDistinct) and stat.key in frame.dims:
-        columns[stat.key] = _dim_array(frame.dims[stat.key], rows)
+    columns.update(kpi.stat.explain_columns(ExplainRows(frame.dims, m, rows, end)))
     m.release()
     return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
@@ -199,11 +156,6 @@ def _ints(values: np.ndarray) -> pa.Array:
 
 def _numbers(values: np.ndarray) -> pa.Array:
     return from_np(values, pa.from_numpy_dtype(values.dtype))
-
-
-def _dim_array(dim: Dim, rows: np.ndarray | slice) -> pa.Array:
-    codes = from_np(dim.codes[rows].astype(np.int32), pa.int32())
-    return pa.DictionaryArray.from_arrays(codes, strings(dim.labels))
 
 
 # Arrow writes an instant as "2026-11-02 09:00:00.000000Z": the same in ISO 8601 as the

@@ -18,75 +18,41 @@ needs, and its statistic expressed over a per-row *measure* (see `measures.py`):
 * `Derived(parts, f)`  a formula over other KPIs of the same group, each computed with its
                        own anchor (cost per resolution = (credits + agent time) / resolved)
 
-The engine evaluates each measure once as a vectorised column and aggregates every
-KPI for every group in one grouped pass. Nothing here imports numpy or pyarrow, so
-`supportkpi kpis` and `--help` stay instant.
+Each kind of statistic is a class in `statistics.py` that owns what it reads, how it is
+computed, merged, explained and described. The engine evaluates each measure once as a
+vectorised column and aggregates every KPI for every group in one grouped pass. Nothing
+here imports numpy or pyarrow, so `supportkpi kpis` and `--help` stay instant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from .statistics import (
+    FRT_COLS,
+    RES_COLS,
+    A,
+    C,
+    Count,
+    Derived,
+    Mean,
+    OpenAtEnd,
+    PerDistinct,
+    Quantile,
+    Retention,
+    S,
+    SlaCompliance,
+    Statistic,
+    Sum,
+    T,
+    U,
+)
 
 Unit = Literal["count", "seconds", "percent", "ratio", "score", "points", "money"]
 Direction = Literal["higher", "lower", "band", "none"]
-MeanKind = Literal["mean", "proportion", "nps"]
 
-
-@dataclass(frozen=True)
-class Count:
-    where: str | None = None
-
-
-@dataclass(frozen=True)
-class Mean:
-    measure: str
-    scale: float = 1.0
-    kind: MeanKind = "mean"
-
-
-@dataclass(frozen=True)
-class Quantile:
-    measure: str
-    q: float
-
-
-@dataclass(frozen=True)
-class PerDistinct:
-    key: str
-
-
-@dataclass(frozen=True)
-class OpenAtEnd:
-    pass
-
-
-@dataclass(frozen=True)
-class SlaCompliance:
-    target: str  # first_response | resolution
-
-
-@dataclass(frozen=True)
-class Sum:
-    measure: str
-
-
-@dataclass(frozen=True)
-class Retention:
-    kind: Literal["retention", "churn"]
-
-
-@dataclass(frozen=True)
-class Derived:
-    parts: tuple[str, ...]  # other KPIs (hidden components included), same group
-    n_from: str  # the part whose n is this KPI's n
-    formula: Callable[[dict[str, float], float], float | None]  # (values, hourly cost)
-    hourly_cost: bool = False  # needs costs.agent_hourly
-    accumulates: bool = False  # a sum or difference of totals (see Kpi.accumulates)
-
-
-Stat = Count | Mean | Quantile | PerDistinct | OpenAtEnd | SlaCompliance | Sum | Retention | Derived
+Stat = Statistic  # (the name the catalogue's readers know)
 
 
 @dataclass(frozen=True)
@@ -113,24 +79,13 @@ class Kpi:
         """Its value adds up over the period (a count, an amount): a period not over has
         only part of it, so its target is not judged there. Rates, means, durations and
         states (backlog) are judged whatever the period."""
-        if isinstance(self.stat, (Count, Sum)):
-            return True
-        return isinstance(self.stat, Derived) and self.stat.accumulates
+        return self.stat.accumulates
 
     @property
     def is_proportion(self) -> bool:
-        if isinstance(self.stat, SlaCompliance):
-            return True
-        return isinstance(self.stat, Mean) and self.stat.kind == "proportion"
+        return self.stat.proportion
 
 
-T = "tickets"
-S = "surveys"
-C = "credits"
-U = "customers"
-A = "agents"
-FRT_COLS = ("first_response_at", "first_response_minutes")
-RES_COLS = ("resolved_at", "resolution_minutes")
 HANDLE_COLS = ("talk_seconds", "handle_seconds")
 
 _CATALOGUE: list[Kpi] = [
@@ -769,8 +724,6 @@ class Variant:
 
 
 def _variant(base: str, name: str, who: str, summary: str, **changes: object) -> Variant:
-    from dataclasses import replace
-
     return Variant(name, who, summary, replace(ALL[base], variant=name, **changes))  # type: ignore[arg-type]
 
 
@@ -881,7 +834,8 @@ for _name in ("resolution_time", "resolution_time_median", "resolution_time_p90"
             "Zendesk (first resolution time)",
             "creation to the first resolution (first_resolved_at)",
             anchor="first_resolved_at",
-            stat=Quantile("res_first", _q.q) if isinstance(_q, Quantile) else Mean("res_first"),
+            # the same statistic (mean, median, p90) of the first resolution
+            stat=replace(_q, of="res_first"),  # type: ignore[type-var]
             formula=ALL[_name].formula.replace("resolved_at", "first_resolved_at"),
             needs=(("first_resolved_at",),),
         ),
@@ -912,84 +866,23 @@ def definition_set(definitions: dict[str, str] | None = None) -> dict[str, Kpi]:
 
 
 # ------------------------------------------------------------------ what a KPI reads
-# The columns each measure reads, by input, beyond its KPI's anchor and `needs`. With
-# the statistics' own columns (below), this is the one answer to "which columns does a
-# KPI's value depend on": what to read of an export, and what a bad value leaves out.
-_SCORE = ("type", "score")
-_AMOUNT = ("amount", "kind", "currency")
-MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
-    "frt": {T: ("created_at", *FRT_COLS)},
-    "res": {T: ("created_at", *RES_COLS)},
-    "res_first": {T: ("created_at", "first_resolved_at")},
-    "resolved": {T: RES_COLS},
-    "resolved_by_as_of": {T: RES_COLS},
-    "single_contact": {T: (*RES_COLS, "contacts")},
-    "one_touch": {T: (*RES_COLS, "agent_replies")},
-    "no_customer_reply": {T: (*RES_COLS, "customer_replies")},
-    "reopened": {T: (*RES_COLS, "reopens")},
-    "escalated": {T: ("escalated",)},
-    "handle": {T: ("talk_seconds", "hold_seconds", "after_call_work_seconds", "handle_seconds")},
-    "retained": {T: ("cancel_intent", "retained")},
-    "upsell_won": {T: ("upsell_offered", "upsell_won")},
-    "bot_contained": {T: ("bot_handled", "handed_off")},
-    "qa": {T: ("qa_score",)},
-    "script_adherent": {T: ("script_adherence",)},
-    "revenue_retained": {T: ("revenue_retained",)},
-    "upsell_amount": {T: ("upsell_amount",)},
-    "self_service_resolved": {T: (*RES_COLS, "resolved_by")},
-    "has_credit": {T: ("ticket_id",), C: ("ticket_id", *_AMOUNT)},
-    "customer_id": {T: ("customer_id",)},
-    "agent_day": {T: (*RES_COLS, "agent")},
-    "credit_amount": {C: _AMOUNT},
-    "refund_amount": {C: _AMOUNT},
-    "recovered": {C: ("recovered_amount", "currency")},
-    # an approver named by person has the role the agents input gives them
-    "authorized": {C: ("amount", "currency", "approved_by"), A: ("agent", "role")},
-    "logged": {A: ("logged_seconds",)},
-    "scheduled": {A: ("scheduled_seconds",)},
-    "adherent": {A: ("adherent_seconds",)},
-    "csat_score": {S: (*_SCORE, "csat")},
-    "csat_satisfied": {S: (*_SCORE, "csat")},
-    "csat_net": {S: (*_SCORE, "csat")},
-    "nps_value": {S: (*_SCORE, "nps")},
-    "ces_score": {S: (*_SCORE, "ces")},
-    "ces_easy": {S: (*_SCORE, "ces")},
-}
-# the event each SLA target times, from creation
-# a resolution ends an unanswered ticket's first-response clock (SPEC §4)
-SLA_READS: dict[str, tuple[str, ...]] = {
-    "first_response": (*FRT_COLS, *RES_COLS),
-    "resolution": RES_COLS,
-}
-
-
 def reads(
     kpi: Kpi, definitions: dict[str, str] | None = None, sla_keys: tuple[str, ...] = ("priority",)
 ) -> dict[str, set[str]]:
     """input -> the canonical columns the KPI's value depends on (a derived KPI: its
     parts'). `sla_keys`: the columns SLA policies are looked up by (sla.key, overrides)."""
     out: dict[str, set[str]] = {}
-    stat = kpi.stat
-    if isinstance(stat, Derived):
-        for part in stat.parts:
-            for source, cols in reads(resolve(part, definitions), definitions, sla_keys).items():
-                out.setdefault(source, set()).update(cols)
+    for part in kpi.stat.components:  # a formula over other KPIs reads what they read
+        for source, cols in reads(resolve(part, definitions), definitions, sla_keys).items():
+            out.setdefault(source, set()).update(cols)
+    if kpi.stat.components:
         return out
     own = out.setdefault(kpi.source, set())
     own.update(c for group in kpi.needs for c in group if not c.startswith("@"))
     if kpi.anchor:
         own.add(kpi.anchor)
-    if isinstance(stat, OpenAtEnd):
-        own.update(("created_at", *RES_COLS))
-    elif isinstance(stat, Retention):
-        own.update(("customer_id", "started_at", "ended_at"))
-    elif isinstance(stat, SlaCompliance):
-        own.update(("created_at", *SLA_READS[stat.target], *sla_keys))
-    else:
-        measure = stat.key if isinstance(stat, PerDistinct) else getattr(stat, "measure", None)
-        measure = str(measure or getattr(stat, "where", None))
-        for source, columns in MEASURE_READS.get(measure, {}).items():
-            out.setdefault(source, set()).update(columns)
+    for source, columns in kpi.stat.reads(sla_keys).items():
+        out.setdefault(source, set()).update(columns)
     return out
 
 

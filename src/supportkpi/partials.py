@@ -255,18 +255,19 @@ class FactPartial:
     """A fact's per-fine-group aggregates (arrays indexed by global fine id)."""
 
     space: FineSpace
-    counts: dict[str, np.ndarray] = field(default_factory=dict)  # rows (where a flag holds)
-    sums: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
-    states: dict[str, np.ndarray] = field(default_factory=dict)  # fine × SLA state
-    values: dict[str, Values] = field(default_factory=dict)
+    # each statistic's per-fine-group arrays, under its state key (statistics.py): rows
+    # (where a flag holds), (count, sum[, sum of squares]) of a measure, fine × SLA state
+    tallies: dict[tuple, np.ndarray | tuple[np.ndarray, ...]] = field(default_factory=dict)
+    values: dict[str, Values] = field(default_factory=dict)  # a measure's values (quantiles)
     # in-memory runs only: each row's fine group and the rows in the period, for the
     # statistics that need rows (distinct counts)
     row_fine: np.ndarray | None = None
     rows: np.ndarray | slice | None = None
     rollups: tuple[int, list] | None = None  # (fine groups then, breakdowns' groups)
 
-    def add(self, into: dict, key: str, ids: np.ndarray, local: np.ndarray | tuple) -> None:
+    def add(self, key: tuple, ids: np.ndarray, local: np.ndarray | tuple) -> None:
         """Add a chunk's per-local-fine-group array(s) at the global `ids`."""
+        into = self.tallies
         k = len(self.space)
         parts = local if isinstance(local, tuple) else (local,)
         have = into.get(key)
@@ -297,16 +298,10 @@ class FactPartial:
     def merge(self, other: FactPartial) -> None:
         """Add another partial of the same fact (same `space`) to this one."""
         assert other.space is self.space
-        for mine, theirs in (
-            (self.counts, other.counts),
-            (self.sums, other.sums),
-            (self.states, other.states),
-        ):
-            for key, value in theirs.items():
-                parts = value if isinstance(value, tuple) else (value,)
-                ids = np.arange(len(parts[0]))
-                self.add(mine, key, ids, value)
-        for key, values in other.values.items():
-            have = self.values.setdefault(key, Values(micros=values.micros))
+        for key, value in other.tallies.items():
+            parts = value if isinstance(value, tuple) else (value,)
+            self.add(key, np.arange(len(parts[0])), value)
+        for measure, values in other.values.items():
+            have = self.values.setdefault(measure, Values(micros=values.micros))
             have.fine.extend(values.fine)
             have.values.extend(values.values)

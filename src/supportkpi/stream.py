@@ -32,7 +32,7 @@ from .engine import Engine, Query, by_measure_of
 from .engine import expand as expand_kpis
 from .errors import InputError, Problem, UsageError
 from .frame import Dim, Frame
-from .kpis import Derived, Kpi, OpenAtEnd, PerDistinct, Retention, definition_set
+from .kpis import Kpi, definition_set
 from .load import (
     FIRST_ROWS,
     INPUTS,
@@ -145,13 +145,7 @@ def worth_it(paths: dict[str, list[str]], kpi_names: list[str], config: Config) 
         return None
     defs = definition_set(config.definitions)
     names = expand_kpis(kpi_names, config.definitions)
-    return "speed" if all(_mergeable(defs[name], defs) for name in names) else None
-
-
-def _mergeable(kpi: Kpi, defs: dict[str, Kpi]) -> bool:
-    if isinstance(kpi.stat, Derived):
-        return all(_mergeable(defs[p], defs) for p in kpi.stat.parts)
-    return not isinstance(kpi.stat, (PerDistinct, OpenAtEnd, Retention))
+    return "speed" if all(defs[name].stat.can_merge(defs) for name in names) else None
 
 
 _PER_UNIT = {"s": 1_000_000, "ms": 1000, "us": 1}  # microseconds per timestamp unit
@@ -560,7 +554,7 @@ def _streamable(plan: tuple) -> None:
     for key in list(facts):
         keep = []
         for kpi in facts[key]:
-            if not _mergeable(kpi, {}):  # (facts hold no derived KPIs)
+            if not kpi.stat.can_merge({}):  # (facts hold no derived KPIs)
                 unavailable[kpi.name] = _IN_MEMORY_ONLY
             else:
                 keep.append(kpi)
@@ -569,7 +563,7 @@ def _streamable(plan: tuple) -> None:
         else:
             del facts[key]
     for kpi in list(derived):
-        if any(p in unavailable for p in kpi.stat.parts):
+        if any(p in unavailable for p in kpi.stat.components):
             unavailable[kpi.name] = _IN_MEMORY_ONLY
             derived.remove(kpi)
 

@@ -24,7 +24,7 @@ import re
 
 from .config import Config, Target
 from .errors import UsageError
-from .kpis import Count, Kpi, OpenAtEnd, Sum, resolve
+from .kpis import Kpi, resolve
 from .model import Result
 from .periods import Window, elapsed_share, window_for_period
 from .schema import is_time_dim, normalise_name
@@ -127,7 +127,7 @@ def judge(
         r.elapsed_share = elapsed_share(*periods.of(r.group), as_of)
         # a rate or mean of fewer responses than min_sample is marked, target or not,
         # and gets no benchmark tier either: both would read as a verdict
-        few = not isinstance(kpi.stat, (Count, OpenAtEnd, Sum)) and r.n < config.min_sample
+        few = kpi.stat.sampled and r.n < config.min_sample
         r.tier = None if few else tier_of(kpi, r.value)
         t = target_for(r.kpi, r.group, config, window.label)
         r.target = t.to_dict() if t is not None else None
