@@ -95,6 +95,12 @@ def test_docs_errors_md_is_what_the_catalogue_writes() -> None:
         assert c.description in written
 
 
+def test_validate_help_names_each_code() -> None:
+    shown = sh("validate", "--help").out
+    assert "E019 duplicate-id" in shown and "E026 malformed-line" in shown
+    assert "E001 file-not-found" in shown and "docs/errors.md" in shown
+
+
 # ------------------------------------------------------------ messages vs templates
 def template_pattern(template: str) -> re.Pattern[str]:
     """`duplicate {column}; …` -> a regex: `{name}` stands for any text."""
