@@ -95,6 +95,11 @@ def test_docs_errors_md_is_what_the_catalogue_writes() -> None:
         assert c.description in written
 
 
+def test_docs_are_linked() -> None:
+    assert "](docs/errors.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](errors.md)" in (ROOT / "docs" / "definitions.md").read_text(encoding="utf-8")
+
+
 def test_validate_help_names_each_code() -> None:
     shown = sh("validate", "--help").out
     assert "E019 duplicate-id" in shown and "E026 malformed-line" in shown
