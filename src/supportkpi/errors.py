@@ -504,7 +504,7 @@ _define(
             "outside the years {first}–{last} (a typing error? valid_years in the config)"
             " (the event is left out of the ticket's history)",
         ),
-        "A timestamp is outside the config's `valid_years` (a typing error such as 2062"
+        "A timestamp is outside the config's `valid_years` (a typing error such as 0026"
         " for 2026, or 1970 from an empty epoch): read, it would stretch every series"
         " over decades. The row is excluded from the KPIs that read the column; when the"
         " timestamp is the one that places the row, from every KPI.",
