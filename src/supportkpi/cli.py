@@ -669,6 +669,35 @@ def validate(
     _guard(debug, body, quiet, output)
 
 
+def _codes_help() -> str:
+    """The codes `validate` reports, each with its name (`E019 duplicate-id`), by what
+    they do: appended to `validate --help` (as the docstring's lines, indented so)."""
+    import textwrap
+
+    from .errors import CODES
+
+    out = ["", "Problem codes, explained in docs/errors.md (python -m supportkpi.errors):"]
+    for kind, what in (
+        ("row", "rows excluded from every KPI"),
+        ("value", "rows excluded from the KPIs reading the column"),
+        ("warning", "warnings, nothing excluded"),
+        ("fatal", "the input is unusable (exit 2)"),
+    ):
+        # a code and its name stay on one line (a no-break space while wrapping)
+        names = ", ".join(f"{c.code}\xa0{c.name}" for c in CODES.values() if c.kind == kind)
+        out += ["", "\b", f"{what}:"]
+        out += [
+            line.replace("\xa0", " ")
+            for line in textwrap.wrap(
+                names, 74, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+            )
+        ]
+    return "\n".join(f"    {line}" if line else "" for line in out) + "\n"
+
+
+validate.__doc__ = (validate.__doc__ or "").rstrip() + "\n" + _codes_help()
+
+
 # ----------------------------------------------------------------- explain
 @app.command("explain")
 def explain_cmd(

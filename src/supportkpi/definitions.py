@@ -166,6 +166,9 @@ def markdown() -> str:
         " denominator or sample size); rates carry a 95 % Wilson interval and NPS its margin;"
         " below `min_sample` responses a value is shown but not judged; a count or amount of a"
         " period not over at the as-of time is marked `to_date`, not judged.",
+        "",
+        "Rows left out for a bad value are counted by code (`E022`, …):"
+        " [errors.md](errors.md) says what each code means and excludes.",
     ]
     sections: dict[str, list[Kpi]] = {}
     for kpi in CATALOGUE.values():
