@@ -1482,6 +1482,7 @@ def fuzz_once(folder: Path, data: bytes, *commands: tuple[str, ...]) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["t.csv"]
 
 
+@pytest.mark.slow  # ~10-20 s each: `pytest -m "not slow"` skips them
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_fuzz_random_bytes(fuzz_dir: Path, data: bytes) -> None:
@@ -1543,6 +1544,7 @@ FUZZ_COMMANDS = (
 )
 
 
+@pytest.mark.slow  # ~10-20 s each: `pytest -m "not slow"` skips them
 @FUZZ
 @given(ops=st.lists(mutation(STRUCTURE + VALUES, ASCII_NOISE), min_size=1, max_size=6))
 def test_fuzz_mutated_rows(fuzz_dir: Path, demo_tickets: bytes, ops: list) -> None:
@@ -1552,6 +1554,7 @@ def test_fuzz_mutated_rows(fuzz_dir: Path, demo_tickets: bytes, ops: list) -> No
     fuzz_once(fuzz_dir, header + b"\n" + mutate(body, ops), *FUZZ_COMMANDS)
 
 
+@pytest.mark.slow  # ~10-20 s each: `pytest -m "not slow"` skips them
 @FUZZ
 @given(ops=st.lists(mutation(STRUCTURE + VALUES + NOT_ASCII, ANY_NOISE), min_size=1, max_size=6))
 def test_fuzz_mutated_tickets(fuzz_dir: Path, demo_tickets: bytes, ops: list) -> None:

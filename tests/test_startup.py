@@ -179,7 +179,7 @@ def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.Monkey
     user's own GLIBC_TUNABLES decide, or off Linux."""
     import ctypes
 
-    from supportkpi import heap
+    from supportkpi import runtime
 
     calls: list[tuple[int, int]] = []
 
@@ -191,13 +191,13 @@ def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.Monkey
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    heap.one_arena()
+    runtime.one_arena()
     assert calls == [(-8, 1)]  # M_ARENA_MAX = 1
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")
-    heap.one_arena()
+    runtime.one_arena()
     monkeypatch.delenv("GLIBC_TUNABLES")
     monkeypatch.setattr(sys, "platform", "darwin")
-    heap.one_arena()
+    runtime.one_arena()
     assert calls == [(-8, 1)]
 
 

@@ -8,22 +8,18 @@ Heavy modules (numpy, pyarrow, rich) are imported inside the commands, so `--hel
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-# Arrow's allocator (mimalloc) keeps freed pages for a while; at ten million rows that
-# is gigabytes of peak memory, and on small machines memory costs time. Must be set
-# before pyarrow loads, which the commands do lazily.
-os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
 from enum import Enum
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from . import __version__
+from . import __version__, runtime
+
+runtime.arrow_frees_at_once()  # before pyarrow loads, which the commands do lazily
 
 # `--format text`, the human format's name in validate and presets before it was
 # `table` in every command, still reads (not shown in --help)
@@ -235,7 +231,12 @@ def _guard(
     from .progress import shown
 
     try:
-        with _signals_raise(), shown(not quiet and sys.stderr.isatty()), _no_cycle_collection():
+        with (
+            _signals_raise(),
+            shown(not quiet and sys.stderr.isatty()),
+            runtime.no_cycle_collection(),
+        ):
+            runtime.workers()  # a bad $SUPPORTKPI_THREADS is said before any work
             code = body()
     except typer.Exit:
         raise
@@ -293,20 +294,6 @@ def _signals_raise() -> Iterator[None]:
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off while a command runs: a full collection scans every
-    object the imports made (pyarrow's, numpy's: ~13 ms a time), and a command's data
-    are arrays freed by their reference counts, not cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def emit(
@@ -967,19 +954,11 @@ def main_callback(
 
 def main(argv: list[str] | None = None) -> Any:
     """The console script: the command line's command, then the process ends."""
-    from . import heap
-
-    heap.one_arena()  # before numpy loads
-    # numpy's OpenBLAS starts a thread per core that spins for a while once loaded
-    # (≈ 0.1 s of a core per run, a fifth of the CPU a 1M-ticket run takes); no command
-    # does linear algebra. Read when numpy loads, which the commands do lazily.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    runtime.tune_process()  # before numpy loads (runtime.py: what, and why)
     try:
         return _dispatch(sys.argv[1:] if argv is None else list(argv))
     finally:
-        # the interpreter's last act is a full cycle collection over every object left
-        # (~12 ms); the process ends now, so there is nothing worth collecting
-        gc.freeze()
+        runtime.skip_final_collection()
 
 
 _INPUT_FLAGS = ("-t", "--tickets", "-s", "--surveys", "-c", "--credits", "--customers", "--agents")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from . import grouping, progress, threads
+from . import grouping, progress, runtime, threads
 from .arrownp import to_np
 from .config import Config
 from .engine import Engine, Query, by_measure_of
@@ -121,14 +121,8 @@ def in_memory_bytes(paths: list[str]) -> int:
 
 
 def available_memory() -> int:
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 1 << 40  # unknown: assume plenty
+    free = runtime.free_memory()
+    return 1 << 40 if free is None else free  # unknown: assume plenty
 
 
 def worth_it(paths: dict[str, list[str]], kpi_names: list[str], config: Config) -> str | None:
@@ -461,7 +455,7 @@ class _Lanes:
     ) -> None:
         self.facts, self.query, self.config = facts, query, config
         self.partials: list[dict[tuple[str, str | None], FactPartial]] = [{}, {}]
-        self.pools = [threads.executor(1) for _ in range(2)]
+        self.pools = threads.lanes(2)
         self.running: list = []
         self.lock = threading.Lock()
 

@@ -1,0 +1,190 @@
+"""How the process is tuned, and what the machine offers: every setting in one place.
+
+None of this changes a result: only time and memory. What each setting does, and the
+measurement behind it (a 2-core Linux VM, unless said):
+
+- One glibc malloc arena (`one_arena`, the console script, before numpy loads). By
+  default each thread that allocates gets an arena of its own, and a worker thread's
+  arena hands a freed array's pages back to the kernel at once, so the next array that
+  thread makes is faulted in and zeroed again: a tenth of a 1M-ticket run in kernel
+  time. One arena for every thread keeps freed arrays for reuse, as the main thread's
+  heap does. Measured and left: also taking large arrays from the heap (no mmap) and
+  keeping 256 MB of freed top gained 1–2 % at 1M and nothing at 10M, and over a hundred
+  million tickets such a heap peaked at 3.4 GiB instead of 2.9. Only glibc on Linux is
+  tuned, and only when the user's own GLIBC_TUNABLES do not decide. Set before numpy
+  loads: its BLAS starts threads, each of which would take an arena of its own.
+- No OpenBLAS threads (`tune_process`, OPENBLAS_NUM_THREADS=1 unless the user set it):
+  numpy's OpenBLAS starts a thread per core that spins for a while once loaded (≈ 0.1 s
+  of a core per run, a fifth of the CPU a 1M-ticket run takes); no command does linear
+  algebra. Read when numpy loads, which the commands do lazily.
+- Arrow's allocator gives freed pages back at once (`arrow_frees_at_once`,
+  MIMALLOC_PURGE_DELAY=0 unless the user set it, at cli's import): mimalloc keeps
+  freed pages for a while, and at ten million rows that is gigabytes of peak memory;
+  on small machines memory costs time. Read when pyarrow loads.
+- No cycle collection while a command runs (`no_cycle_collection`): a full collection
+  scans every object the imports made (pyarrow's, numpy's: ~13 ms a time), and a
+  command's data are arrays freed by their reference counts, not cycles. And none at
+  exit (`skip_final_collection`): the interpreter's last act is a full collection over
+  every object left (~12 ms), with nothing worth collecting.
+- Threads (`workers`, used by threads.py): the cores this process may run on — Linux
+  (and the BSDs that have it): `os.sched_getaffinity(0)`, which honours `taskset` and
+  cpusets; elsewhere (macOS, Windows) `os.cpu_count()`; at least 1. $SUPPORTKPI_THREADS
+  (a whole number ≥ 1) overrides it. Work is split once, never again inside a split:
+  two levels of two threads on two cores only contend (sla-check on 10M tickets took
+  25 % longer so). A bad $SUPPORTKPI_THREADS is a usage error (exit 2, one line),
+  said before a command does any work: a value that was meant to cap the threads on a
+  shared machine, silently ignored, would take every core instead. Not capped by it:
+  Arrow's own reading threads (its CPU pool, sized by Arrow), and `--low-memory`'s part
+  pipeline (a part read ahead, two lanes of parts: the lanes fix how the partial sums
+  are merged, so their number never follows the machine; with one worker the two
+  lanes share one thread).
+- Free memory (`free_memory`, for the automatic switch to reading in parts):
+  Linux: /proc/meminfo MemAvailable (free plus what the kernel can reclaim at once: the
+  best figure there; a kernel before 3.14 has none, then as below);
+  other POSIX systems with `os.sysconf("SC_AVPHYS_PAGES")` (FreeBSD, Solaris, …): free
+  pages × `SC_PAGE_SIZE` — free only, not cache that could be reclaimed, so it errs
+  toward reading in parts;
+  macOS: neither (its <unistd.h> has no _SC_AVPHYS_PAGES, so Python's sysconf does not
+  know the name), so None;
+  Windows: GlobalMemoryStatusEx's ullAvailPhys (available physical memory) via ctypes;
+  anything else: None. None means unknown: the tickets are then read whole unless
+  --low-memory is given (as before, when unknown meant "assume plenty").
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+THREADS_ENV = "SUPPORTKPI_THREADS"
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
+_MEMINFO = "/proc/meminfo"
+
+
+# ------------------------------------------------------------------ process tuning
+def tune_process() -> None:
+    """The console script's settings, before numpy loads: one malloc arena, no BLAS
+    threads (a user's own GLIBC_TUNABLES / OPENBLAS_NUM_THREADS decide instead)."""
+    one_arena()
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def arrow_frees_at_once() -> None:
+    """mimalloc (Arrow's allocator) purges freed pages at once; before pyarrow loads."""
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
+
+
+def one_arena() -> None:
+    if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in os.environ:
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc, or no such symbol: nothing to tune
+        return
+    mallopt(_M_ARENA_MAX, 1)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a command runs, back as it was after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def skip_final_collection() -> None:
+    """The process ends now: no full collection at exit."""
+    gc.freeze()
+
+
+# ------------------------------------------------------------------ machine facts
+def cores() -> int:
+    """The cores this process may run on (its affinity where the system has one)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows: no affinity to ask
+        n = os.cpu_count() or 1
+    return max(1, n)
+
+
+def workers() -> int:
+    """How many threads a split of work may use: $SUPPORTKPI_THREADS when set (a whole
+    number ≥ 1; else `UsageError`), else the cores available. Empty means unset."""
+    given = os.environ.get(THREADS_ENV, "").strip()
+    if not given:
+        return cores()
+    if not re.fullmatch(r"[0-9]+", given) or int(given) < 1:
+        from .errors import UsageError
+
+        raise UsageError(
+            f"${THREADS_ENV} is {given!r}: give a whole number of threads, 1 or more"
+            f" (or unset it to use the {cores()} cores available)"
+        )
+    return int(given)
+
+
+def free_memory() -> int | None:
+    """Bytes of memory available now, or None when this system does not say (see the
+    module's docstring for the source on each system)."""
+    found = _meminfo_available()
+    if found is None:
+        found = _sysconf_available()
+    if found is None and sys.platform == "win32":
+        found = _windows_available()
+    return found
+
+
+def _meminfo_available() -> int | None:
+    try:
+        with open(_MEMINFO) as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _sysconf_available() -> int | None:
+    try:
+        pages = os.sysconf("SC_AVPHYS_PAGES")
+        size = os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows), no name (macOS)
+        return None
+    return pages * size if pages >= 0 and size > 0 else None
+
+
+def _windows_available() -> int | None:
+    import ctypes
+
+    class MemoryStatusEx(ctypes.Structure):
+        _fields_ = [
+            ("dwLength", ctypes.c_uint32),  # DWORD (a C long is 64 bits off Windows)
+            ("dwMemoryLoad", ctypes.c_uint32),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatusEx()
+    status.dwLength = ctypes.sizeof(MemoryStatusEx)
+    try:
+        ok = ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return None
+    return int(status.ullAvailPhys) if ok else None
