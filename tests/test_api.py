@@ -405,3 +405,22 @@ def test_examples_folder_env_untouched() -> None:
     before = (os.getcwd(), dict(os.environ))
     supportkpi.compute(tickets=TICKETS, kpis=["tickets"])
     assert (os.getcwd(), dict(os.environ)) == before
+
+
+def test_docs_api_examples_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/api.md's Python blocks run, one after the other, in examples/ (a notebook)."""
+    import re
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```$", text, re.M | re.S)
+    assert len(blocks) >= 8
+    monkeypatch.chdir(EXAMPLES)
+    namespace: dict[str, Any] = {"__name__": "docs_api"}
+    for number, block in enumerate(blocks, 1):
+        exec(compile(block, f"docs/api.md block {number}", "exec"), namespace)
+    shown = capsys.readouterr().out
+    assert "2995 tickets;" in shown  # the examples' tickets, less the five rows rejected
+    assert "['<tickets table>']" in shown
+    assert "<config dict>: targets.csat: expected a mapping" in shown
