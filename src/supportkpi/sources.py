@@ -159,7 +159,7 @@ class InMemory(str):
 
 def _in_memory(name: InMemory) -> Source:
     """A source of an in-memory table: read whole already, as a workbook's sheet is."""
-    table = name.table
+    table = _without_views(name.table)
     src = Source(name, kind="table")
     src.header = [str(h).strip() for h in table.column_names]
     src.raw_header = list(table.column_names)
@@ -168,6 +168,34 @@ def _in_memory(name: InMemory) -> Source:
     if not src.header:
         raise InputError("the table has no columns", path=src.display, code="E002")
     return src
+
+
+def _without_views(table: pa.Table) -> pa.Table:
+    """Text and bytes as the loader reads them: Polars hands strings over as Arrow's
+    string_view (binary_view for bytes), which the typing does not take: cast to string
+    (large_string when over 2 GB), also inside a dictionary."""
+    import pyarrow as pa
+
+    def plain(t: pa.DataType, large: bool) -> pa.DataType | None:
+        if pa.types.is_dictionary(t):
+            value = plain(t.value_type, large)
+            return None if value is None else pa.dictionary(t.index_type, value)
+        if pa.types.is_string_view(t):
+            return pa.large_string() if large else pa.string()
+        if pa.types.is_binary_view(t):
+            return pa.large_binary() if large else pa.binary()
+        return None
+
+    for i, field_ in enumerate(table.schema):
+        target = plain(field_.type, large=False)
+        if target is None:
+            continue
+        try:
+            column = table.column(i).cast(target)
+        except pa.ArrowInvalid:  # over 2 GB of text in one column
+            column = table.column(i).cast(plain(field_.type, large=True))
+        table = table.set_column(i, field_.name, column)
+    return table
 
 
 def expand(specs: list[str], input_name: str) -> list[str]:
