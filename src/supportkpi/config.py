@@ -260,6 +260,24 @@ def load_config(path: str | None, preset: str | None = None) -> Config:
         data, lines = yamlsafe.load(text)
     except yamlsafe.YamlError as exc:
         raise ConfigError(str(exc), path=path, line=exc.line) from exc
+    return _validated(path, lines, data, preset)
+
+
+DICT_CONFIG_NAME = "<config dict>"  # a config given as a dict: its name in messages
+
+
+def config_from_dict(data: Any, preset: str | None = None) -> Config:
+    """A config given as a Python dict (the Python API's `config=`), validated exactly as
+    a targets.yaml of the same content is (its messages name `<config dict>` and the
+    key path, with no line); relative `inputs:` paths are from the working directory."""
+    return _validated(DICT_CONFIG_NAME, {}, data, preset)
+
+
+def _validated(
+    path: str, lines: dict[tuple[str | int, ...], int], data: Any, preset: str | None
+) -> Config:
+    from . import presets
+
     if data is None:
         data = {}
     if not isinstance(data, dict):

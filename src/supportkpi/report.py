@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import Problem, printable
 from .model import Result
 from .periods import Window, elapsed_share, iso_us
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 
 @dataclass
@@ -150,6 +154,14 @@ class Report:
             out["tickets"] = self.tickets
         return out
 
+    def to_arrow(self) -> pa.Table:
+        """The results as a pyarrow Table, one row per result (see `results_table`)."""
+        return results_table(self.results, self.currency)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The results as a pandas DataFrame, one row per result (see `results_table`)."""
+        return self.to_arrow().to_pandas()
+
     def period_dict(self) -> dict[str, Any]:
         """The window, and whether it is over at the as-of time (else the share of it
         elapsed: its counts and amounts are so far, not the period's)."""
@@ -206,3 +218,96 @@ def result_dict(r: Result, currency: str = "USD") -> dict[str, Any]:
         if before["value"] is not None and r.unit == "count":
             before["value"] = int(before["value"])
     return out
+
+
+# the columns of `results_table` before the group's dimensions, and after them (with
+# their Arrow types); the CSV's target_min/target_max beside the JSON's target
+_HEAD: tuple[tuple[str, str | None], ...] = (("kpi", "string"), ("label", "string"))
+_TAIL: tuple[tuple[str, str | None], ...] = (
+    ("value", "float64"),
+    ("unit", "string"),
+    ("n", "int64"),
+    ("target", None),  # the JSON's target: {min}, {max} or {between}
+    ("target_min", "float64"),
+    ("target_max", "float64"),
+    ("status", "string"),
+    ("ci_low", "float64"),
+    ("ci_high", "float64"),
+    ("margin", "float64"),
+    ("definition", "string"),
+    ("tier", "string"),
+    ("reason", "string"),
+    ("period_complete", "bool"),
+    ("elapsed_share", "float64"),
+)
+
+
+def result_row(r: Result, currency: str = "USD") -> dict[str, Any]:
+    """One result as a flat row: the JSON's keys (`result_dict`), the group's
+    dimensions as columns, target's bounds beside it, and a compared period's keys
+    (compute --compare) as `previous_value`, `previous_n`, …"""
+    d = result_dict(r, currency)
+    target = d["target"] or {}
+    between = target.get("between") or [None, None]
+    row: dict[str, Any] = {"kpi": d.pop("kpi"), "label": d.pop("label")}
+    row["group"] = d.pop("group")
+    row |= {
+        "target_min": target.get("min", between[0]),
+        "target_max": target.get("max", between[1]),
+        "period_complete": r.period_over,
+        "elapsed_share": r.elapsed_share,
+    }
+    d.pop("period_complete", None)
+    d.pop("elapsed_share", None)
+    previous = d.pop("previous", None)
+    row |= d
+    if previous is not None:
+        row |= {f"previous_{k}": v for k, v in previous.items()}
+    return row
+
+
+def results_table(results: list[Result], currency: str = "USD") -> pa.Table:
+    """Results as a table, one row per result: `kpi`, `label`, one column per group
+    dimension (empty where a row is not of that group: the overall row has none), then
+    `value`, `unit`, `n`, `target` (as in JSON) with `target_min`/`target_max`,
+    `status`, `ci_low`, `ci_high`, `margin`, `definition`, `tier`, `reason`,
+    `period_complete`, `elapsed_share`, and each further key of the JSON rows (sla-check's
+    `met`, `breached` …, NPS's `promoters` …). Values are as in JSON: seconds, 0–100.
+    A dimension named like one of those columns is `group.NAME`."""
+    import pyarrow as pa
+
+    rows = [result_row(r, currency) for r in results]
+    fixed = {name for name, _ in (*_HEAD, *_TAIL)}
+    dims: list[str] = []
+    for row in rows:
+        for k in row["group"]:
+            if k not in dims:
+                dims.append(k)
+    extra: list[str] = []
+    for row in rows:
+        for k in row:
+            if k not in fixed and k != "group" and k not in extra:
+                extra.append(k)
+    columns: dict[str, pa.Array] = {}
+
+    def add(name: str, values: list[Any], kind: str | None) -> None:
+        if kind is not None:
+            columns[name] = pa.array(values, type=pa.type_for_alias(kind))
+            return
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds: each as its JSON
+            import json
+
+            columns[name] = pa.array([None if v is None else json.dumps(v) for v in values])
+
+    for name, kind in _HEAD:
+        add(name, [row[name] for row in rows], kind)
+    for dim in dims:
+        label = f"group.{dim}" if dim in fixed or dim in extra else dim
+        add(label, [row["group"].get(dim) for row in rows], "string")
+    for name, kind in _TAIL:
+        add(name, [row.get(name) for row in rows], kind)
+    for name in extra:
+        add(name, [row.get(name) for row in rows], None)
+    return pa.table(columns)

@@ -86,23 +86,31 @@ class Options:
     low_memory: bool | None = None  # read the tickets in parts; None: when they are large
     compare: str | None = None  # previous | last-year: each result beside the earlier period's
     sheet: str | None = None  # the sheet of the workbooks read (None: the config's, else the first)
+    # a config built already (the Python API's config=): used as it is, no file looked up
+    settings: Config | None = None
 
 
 def resolve_config(options: Options) -> Config:
-    if options.preset is not None:
-        from .presets import PRESETS
-
-        if options.preset not in PRESETS:
-            hint = closest(options.preset, list(PRESETS))
-            raise UsageError(
-                f"--preset: unknown preset {options.preset!r}",
-                hint=(f"did you mean '{hint}'? " if hint else "")
-                + "`supportkpi presets` lists them",
-            )
+    if options.settings is not None:
+        return options.settings
+    check_preset(options.preset)
     config = load_config(find_config(options.config), options.preset)
     if options.sheet is None:
         return config
     return replace(config, sheet=options.sheet, sheets={})  # --sheet: for every input
+
+
+def check_preset(name: str | None) -> None:
+    if name is None:
+        return
+    from .presets import PRESETS
+
+    if name not in PRESETS:
+        hint = closest(name, list(PRESETS))
+        raise UsageError(
+            f"--preset: unknown preset {name!r}",
+            hint=(f"did you mean '{hint}'? " if hint else "") + "`supportkpi presets` lists them",
+        )
 
 
 def select_kpis(names: list[str]) -> list[str]:

@@ -57,6 +57,25 @@ class SlaCheck:
     exit_code: int = 0
     listing: Listing | None = None  # the tickets behind the numbers, when asked
 
+    @property
+    def results(self) -> list[Result]:
+        return self.report.results
+
+    @property
+    def tickets(self) -> list[dict[str, Any]] | None:
+        """With a listing asked (`--list`): the tickets behind the numbers."""
+        return self.report.tickets
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `sla-check -f json`."""
+        return self.report.to_dict()
+
+    def to_arrow(self) -> pa.Table:
+        return self.report.to_arrow()
+
+    def to_pandas(self) -> Any:
+        return self.report.to_pandas()
+
 
 def _now_us() -> int:
     return to_us(dt.datetime.now(dt.UTC))

@@ -114,7 +114,7 @@ class Source:
     """One export file (or stdin), sniffed."""
 
     path: str  # as the user named it ('-' for stdin)
-    kind: str = "csv"  # csv | parquet | workbook | json
+    kind: str = "csv"  # csv | parquet | workbook | json | table (in memory: the Python API)
     encoding: str = "utf8"
     delimiter: str = ","
     header: list[str] = field(default_factory=list)  # names trimmed of spaces
@@ -129,7 +129,8 @@ class Source:
     sample_rows: int = 0
     sample_swallows: bool = False
     types: list[Any] = field(default_factory=list)  # Parquet: each header column's type
-    # a source read whole when sniffed: a workbook's sheet, a JSON file's records flattened
+    # a source read whole when sniffed: a workbook's sheet, a JSON file's records
+    # flattened, a table handed in memory to the Python API
     table: pa.Table | None = field(default=None, repr=False)
     sheet_name: str = ""  # a workbook: the sheet read, and every sheet it has
     sheet_names: list[str] = field(default_factory=list)
@@ -142,11 +143,66 @@ class Source:
         return "<stdin>" if self.path == "-" else printable(self.path)
 
 
+class InMemory(str):
+    """A table handed to the Python API (a pyarrow Table, or what became one) where a
+    path would be: the string is its name in messages and reports (`<tickets table>`),
+    and it goes through the loading as a file does, so the same mapping, typing, row
+    problems and presets apply. Rows in messages are the table's rows (1-based)."""
+
+    table: pa.Table
+
+    def __new__(cls, name: str, table: pa.Table) -> InMemory:
+        self = super().__new__(cls, name)
+        self.table = table
+        return self
+
+
+def _in_memory(name: InMemory) -> Source:
+    """A source of an in-memory table: read whole already, as a workbook's sheet is."""
+    table = _without_views(name.table)
+    src = Source(name, kind="table")
+    src.header = [str(h).strip() for h in table.column_names]
+    src.raw_header = list(table.column_names)
+    src.types = list(table.schema.types)
+    src.table = table.rename_columns(src.header)
+    if not src.header:
+        raise InputError("the table has no columns", path=src.display, code="E002")
+    return src
+
+
+def _without_views(table: pa.Table) -> pa.Table:
+    """Text and bytes as the loader reads them: Polars hands strings over as Arrow's
+    string_view (binary_view for bytes), which the typing does not take: cast to string
+    (large_string when over 2 GB), also inside a dictionary."""
+    import pyarrow as pa
+
+    def plain(t: pa.DataType, large: bool) -> pa.DataType | None:
+        if pa.types.is_dictionary(t):
+            value = plain(t.value_type, large)
+            return None if value is None else pa.dictionary(t.index_type, value)
+        if pa.types.is_string_view(t):
+            return pa.large_string() if large else pa.string()
+        if pa.types.is_binary_view(t):
+            return pa.large_binary() if large else pa.binary()
+        return None
+
+    for i, field_ in enumerate(table.schema):
+        target = plain(field_.type, large=False)
+        if target is None:
+            continue
+        try:
+            column = table.column(i).cast(target)
+        except pa.ArrowInvalid:  # over 2 GB of text in one column
+            column = table.column(i).cast(plain(field_.type, large=True))
+        table = table.set_column(i, field_.name, column)
+    return table
+
+
 def expand(specs: list[str], input_name: str) -> list[str]:
     """Paths named by the user: files, folders (their data files), globs, or '-'."""
     out: list[str] = []
     for spec in specs:
-        if spec == "-":
+        if spec == "-" or isinstance(spec, InMemory):
             out.append(spec)
         elif os.path.isdir(spec):
             try:
@@ -198,6 +254,8 @@ def is_pipe(path: str) -> bool:
     """stdin, a FIFO, a device: what can be read only once, and has no size up front."""
     if path == "-":
         return True
+    if isinstance(path, InMemory):
+        return False
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -379,7 +437,10 @@ def _sniff_delimiter(text: str) -> str:
 def open_source(path: str, limits: Limits | None = None, sheet: str | None = None) -> Source:
     """Sniff one source: Parquet, an Excel workbook (its `sheet`, None: the first, read
     whole here) or CSV; for CSV the encoding, delimiter and header.
-    A pipe is read here, once (after its head passed the checks)."""
+    A pipe is read here, once (after its head passed the checks); an in-memory table
+    (the Python API) is taken as it is."""
+    if isinstance(path, InMemory):
+        return _in_memory(path)
     src = Source(path)
     if path != "-":
         mark_read(path)  # whatever names it, a report may never be written over it
@@ -565,14 +626,18 @@ def read_columns(
     `row_groups` reads only those row groups of a Parquet file.
     """
 
-    if src.kind == "workbook":
+    if src.kind in ("workbook", "table"):
         assert src.table is not None
+        if src.kind == "table":  # typed as Parquet is: one value per row, text as text
+            _single_values(src, columns)
         sheet = _first_of_each_name(src.table)
         table = sheet.select(columns or sheet.column_names)
         if text:  # as written: every cell as text
             import pyarrow as pa
 
             table = pa.table([c.cast(pa.string()) for c in table.columns], names=table.column_names)
+        if src.kind == "table":
+            table = _text_as_text(src, table)
         return table, Malformed()
     if src.kind == "parquet":
         import pyarrow.parquet as pq

@@ -1265,3 +1265,9 @@ __all__ = [
     "notable_changes",
     "trend_labels",
 ]
+
+
+# `supportkpi.summary(…)` calls the Python API's summary (this module shares its name)
+from . import answer_calls  # noqa: E402
+
+answer_calls(__name__)
