@@ -136,7 +136,7 @@ def main() -> int:
         dump = args[i + 1]
         del args[i : i + 2]
     tickets, surveys = args
-    from supportkpi.cli import main as cli_main
+    from supportkpi.cli.app import main as cli_main
 
     if dump is None:
         try:

@@ -16,7 +16,7 @@ from typing import IO, Any
 import pytest
 from typer.testing import CliRunner
 
-from supportkpi.cli import app
+from supportkpi.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from supportkpi.arrownp import mask, to_np
+from supportkpi.io.arrownp import mask, to_np
 
 
 @pytest.mark.parametrize("start", [0, 1, 3, 7, 8, 13])

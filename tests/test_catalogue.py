@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import result, run, value, write_csv
-from supportkpi.aggregate import wilson
+from supportkpi.engine.aggregate import wilson
 
 TICKET_HEADER = [
     "ticket_id",

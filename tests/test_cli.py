@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, result, run, sh, value, write_csv
-from supportkpi.config import load_config
-from supportkpi.kpis import CATALOGUE
+from supportkpi.config.settings import load_config
+from supportkpi.kpis.catalogue import CATALOGUE
 
 HEADER = ["ticket_id", "created_at", "first_response_at", "agent", "escalated"]
 ROWS = [

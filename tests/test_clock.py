@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportkpi.clock import BusinessClock, CalendarClock
-from supportkpi.periods import to_us
+from supportkpi.io.periods import to_us
+from supportkpi.sla.clock import BusinessClock, CalendarClock
 
 WEEKDAYS_9_18 = {d: ((9 * 60, 18 * 60),) for d in ("mon", "tue", "wed", "thu", "fri")}
 H = 3600.0
@@ -112,7 +112,7 @@ def test_a_24x7_calendar_is_plain_time() -> None:
 
 
 def test_missing_instants_stay_missing() -> None:
-    from supportkpi.timeparse import NAT
+    from supportkpi.io.timeparse import NAT
 
     clock = BusinessClock(WEEKDAYS_9_18, "UTC")
     out = clock.elapsed(

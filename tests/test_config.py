@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run, write_csv
-from supportkpi.config import load_config
-from supportkpi.durations import parse_duration
+from supportkpi.config.settings import load_config
+from supportkpi.config.starter import STARTER
+from supportkpi.config.starter import starter as starter_for
 from supportkpi.errors import ConfigError
-from supportkpi.starter import STARTER
-from supportkpi.starter import starter as starter_for
+from supportkpi.io.durations import parse_duration
 
 
 def load_text(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]

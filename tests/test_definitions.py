@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, result, run, value, write_csv
-from supportkpi.kpis import CATALOGUE
+from supportkpi.kpis.catalogue import CATALOGUE
 
 HEADER = [
     "ticket_id",

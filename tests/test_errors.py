@@ -41,8 +41,8 @@ def test_every_code_the_source_uses_is_in_the_catalogue() -> None:
 
 
 def test_every_exception_class_has_a_catalogued_code() -> None:
-    from supportkpi.sources import TooLarge
-    from supportkpi.stream import NotInParts
+    from supportkpi.io.sources import TooLarge
+    from supportkpi.reports.in_parts import NotInParts
 
     classes = [errors.ConfigError, errors.InputError, errors.UsageError, TooLarge, NotInParts]
     assert {c.code for c in classes} == {"C001", "E003", "U001"}

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from supportkpi import branchless, grouping
-from supportkpi.grouping import RollUp, Sample
-from supportkpi.partials import Values
+from supportkpi import branchless
+from supportkpi.engine import grouping
+from supportkpi.engine.grouping import RollUp, Sample
+from supportkpi.engine.partials import Values
 
 QS = [0.1, 0.5, 0.9]
 
@@ -147,7 +148,7 @@ def test_grouped_distinct_by_sort_matches_a_set_per_group() -> None:
 def test_whole_seconds_slice_by_slice() -> None:
     """int32 seconds only when every value is whole and below 2**31, wherever in the
     column (past the first slice) the exception is."""
-    from supportkpi.partials import _whole_seconds
+    from supportkpi.engine.partials import _whole_seconds
     from supportkpi.threads import SLICE as _SLICE
 
     n = 2 * _SLICE + 5

@@ -421,7 +421,7 @@ def test_sigterm_leaves_no_temporary_file_and_the_old_report(project: Path) -> N
 def test_a_failed_write_removes_its_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from supportkpi import outputs
+    from supportkpi.io import outputs
 
     (tmp_path / "out.csv").write_text("the previous report\n")
 

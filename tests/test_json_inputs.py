@@ -164,8 +164,8 @@ def test_the_byte_scan_agrees_with_pythons_json(
     """The vectorised scan that puts one record on a line, against json.loads: strings
     holding brackets, commas, escaped quotes and backslashes (runs of them cut across
     scan chunks), records pretty-printed, in a list or one after another."""
-    from supportkpi import jsonread
-    from supportkpi.sources import Source
+    from supportkpi.io import jsonread
+    from supportkpi.io.sources import Source
 
     texts = ["a,b", "[x]", "{y}", '\\"', "\\\\", '\\\\\\"', 'q"', "\\", "é ü", "x\ny", ""]
     records = [{"id": i, "text": t, "nested": {"t": t[::-1], "n": i}} for i, t in enumerate(texts)]

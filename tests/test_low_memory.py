@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, result, run, write_csv
-from supportkpi import stream
 from supportkpi.render import renderer
-from supportkpi.run import Options, compute
+from supportkpi.reports import in_parts as stream
+from supportkpi.reports.compute import Options, compute
 from test_properties import close, reference, survey, ticket, write
 
 IN_MEMORY_ONLY = "needs every row at once"
@@ -411,7 +411,7 @@ def test_kpis_says_what_compute_in_parts_cannot_give(
     """Tickets too large for half the free memory are computed in parts, where backlog
     and the per-customer and per-agent-day ratios cannot be had: `kpis -t` says so, in
     compute's words."""
-    from supportkpi.catalogue_view import render_catalogue
+    from supportkpi.kpis.catalogue_view import render_catalogue
 
     monkeypatch.chdir(examples_parquet.parent)  # no ./targets.yaml naming other inputs
     monkeypatch.setattr(stream, "available_memory", lambda: 0)

@@ -17,8 +17,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportkpi.config import Config
-from supportkpi.run import Options, compute
+from supportkpi.config.settings import Config
+from supportkpi.reports.compute import Options, compute
 
 T0 = dt.datetime(2026, 10, 5, tzinfo=dt.UTC)  # a Monday
 CHANNELS = ["chat", "email", "phone"]

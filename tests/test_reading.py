@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conftest import result, run
-from supportkpi.coerce import ids
 from supportkpi.errors import printable
+from supportkpi.schema.coerce import ids
 
 HEAD = "ticket_id,created_at,first_response_at,resolved_at,priority,agent,subject"
 
@@ -184,7 +184,7 @@ def test_values_spanning_lines_are_one_value_in_small_and_large_files(in_tmp: Pa
     first as if no value spanned lines, then again with care: either way every ticket
     counts once, with its own agent. 200k rows (~11 MB) put line breaks across pyarrow's
     8 MB read blocks."""
-    from supportkpi.sources import CSV_BLOCK
+    from supportkpi.io.sources import CSV_BLOCK
 
     for n in (3, 200_000):
         lines = [HEAD]

@@ -17,11 +17,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, console_script
-from supportkpi import engine, load, runtime, stream, threads
-from supportkpi.config import load_config
+from supportkpi import runtime, threads
+from supportkpi.config.settings import load_config
+from supportkpi.engine import core as engine
 from supportkpi.errors import UsageError
 from supportkpi.render import renderer
-from supportkpi.run import Options, compute
+from supportkpi.reports import in_parts as stream
+from supportkpi.reports.compute import Options, compute
+from supportkpi.schema import load
 
 
 @pytest.fixture(autouse=True)

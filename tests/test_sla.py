@@ -261,8 +261,8 @@ def test_a_summary_lists_only_the_worst_tickets_yet_counts_them_all() -> None:
     the listing stays arrays, and becomes rows only as far as asked. Counts, order and
     the rows shown are those of the full listing sla-check --list writes."""
     from conftest import ROOT
-    from supportkpi.run import Options
-    from supportkpi.slacheck import sla_check
+    from supportkpi.reports.compute import Options
+    from supportkpi.reports.sla_check import sla_check
 
     opts = Options(
         tickets=[str(ROOT / "examples" / "tickets.csv")],

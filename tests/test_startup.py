@@ -16,7 +16,7 @@ from conftest import ROOT
 
 PROBE = """
 import json, sys
-from supportkpi.cli import main
+from supportkpi.cli.app import main
 sys.argv = ["supportkpi", *{args!r}]
 try:
     main()
@@ -123,7 +123,7 @@ def test_a_command_builds_only_itself(
     command's signature, ~10 ms for all), and answers exactly as the whole app does."""
     import typer.main
 
-    from supportkpi.cli import app, main
+    from supportkpi.cli.app import app, main
 
     built: list[str] = []
     original = typer.main.get_command_from_info
@@ -153,7 +153,7 @@ def test_cycle_collection_is_off_while_a_command_runs() -> None:
 
     import typer
 
-    from supportkpi.cli import _guard
+    from supportkpi.cli.app import _guard
 
     seen: list[bool] = []
 
@@ -210,7 +210,7 @@ def test_blas_threads_off_unless_the_user_sets_them(given: str | None) -> None:
         env["OPENBLAS_NUM_THREADS"] = given
     probe = (
         "import os, sys\n"
-        "from supportkpi.cli import main\n"
+        "from supportkpi.cli.app import main\n"
         "try:\n    main(['kpis'])\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write(os.environ['OPENBLAS_NUM_THREADS'] + ' ' + str('numpy' in sys.modules))\n"
     )

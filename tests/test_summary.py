@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import supportkpi.cli_summary  # noqa: F401  (registers the command on the app)
+import supportkpi.cli.summary  # noqa: F401  (registers the command on the app)
 from conftest import ROOT, run, write_csv
 from supportkpi.render.summary import (
     render_html,
@@ -31,8 +31,8 @@ from supportkpi.render.summary import (
     render_table,
     sparkline,
 )
-from supportkpi.run import Options, compute
-from supportkpi.summary import (
+from supportkpi.reports.compute import Options, compute
+from supportkpi.reports.summary import (
     Line,
     Summary,
     build_summary,
@@ -660,7 +660,7 @@ def test_the_default_period_computes_only_its_trend(monkeypatch: pytest.MonkeyPa
     """Without --period, the summary is the one of the last week before the data's
     as-of time, and only that week's trend is computed (not every week of the data by
     agent: 200k result rows for a year of 200 agents)."""
-    from supportkpi import summary as summary_module
+    from supportkpi.reports import summary as summary_module
 
     periods: list[set[str]] = []
     real = summary_module.compute
@@ -685,7 +685,7 @@ def test_the_default_period_computes_only_its_trend(monkeypatch: pytest.MonkeyPa
 def test_a_summary_reads_each_export_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The series, the comparison period and the SLA check read the same exports: each
     is read once, and the problems it has are reported once."""
-    from supportkpi import run as run_module
+    from supportkpi.reports import compute as run_module
 
     reads: list[str] = []
     real = run_module.load_input

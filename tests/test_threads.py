@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from supportkpi import engine, load, threads
-from supportkpi.config import load_config
-from supportkpi.load import Request, load_input
+from supportkpi import threads
+from supportkpi.config.settings import load_config
+from supportkpi.engine import core as engine
 from supportkpi.render import renderer
-from supportkpi.run import Options, compute
+from supportkpi.reports.compute import Options, compute
+from supportkpi.schema import load
+from supportkpi.schema.load import Request, load_input
 
 
 def _render(monkeypatch: pytest.MonkeyPatch, threads_from: int, **kw: object) -> str:
@@ -130,8 +132,9 @@ def test_work_inside_a_pool_thread_does_not_split_again() -> None:
 def test_sla_state_counts_by_slices_equal_one_bincount() -> None:
     """Few groups and many rows: counted a slice at a time, two at a time, the same as
     one bincount of every row's (group, state)."""
-    from supportkpi import sla, threads
-    from supportkpi.aggregate import state_counts as _state_counts
+    from supportkpi import threads
+    from supportkpi.engine.aggregate import state_counts as _state_counts
+    from supportkpi.sla import policy as sla
 
     rng = np.random.default_rng(7)
     s = len(sla.STATES)

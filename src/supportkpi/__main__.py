@@ -1,3 +1,3 @@
-from .cli import main
+from supportkpi.cli import main
 
 main()

@@ -31,18 +31,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from supportkpi.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from .config import Config
-    from .report import Report
-    from .run import Options
-    from .slacheck import SlaCheck
-    from .summary import Summary
-    from .validate import Validation
+    from supportkpi.config.settings import Config
+    from supportkpi.reports.compute import Options
+    from supportkpi.reports.report import Report
+    from supportkpi.reports.sla_check import SlaCheck
+    from supportkpi.reports.summary import Summary
+    from supportkpi.reports.validate import Validation
 
 __all__ = ["Explanation", "compute", "explain", "sla_check", "summary", "validate"]
 
@@ -77,7 +77,7 @@ def compute(
     `last-week` …) or `from_`/`to`, as a series with `every=` (day, week, month,
     quarter, year). Returns a `Report`: `.results`, `.to_dict()` (the JSON of
     `compute -f json`), `.to_pandas()`, `.to_arrow()`."""
-    from .run import compute as run_compute
+    from supportkpi.reports.compute import compute as run_compute
 
     options = _options(
         dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
@@ -114,7 +114,7 @@ def sla_check(
     behind the numbers (`.tickets`). Returns an `SlaCheck`: `.results`, `.report`,
     `.exit_code` (what the CLI exits with under `fail_on=`), `.failing`, `.to_dict()`,
     `.to_pandas()`, `.to_arrow()`."""
-    from .slacheck import sla_check as run_sla_check
+    from supportkpi.reports.sla_check import sla_check as run_sla_check
 
     options = _options(
         dict(tickets=tickets),
@@ -151,7 +151,7 @@ def summary(
     the same one a year before (`"last-year"`), for the team or one `agent=`. Returns a
     `Summary` (its sections as attributes: `.headline`, `.sla`, `.team`, `.actions`,
     `.notable` …) with `.to_dict()`, the JSON of `summary -f json`."""
-    from .summary import build_summary
+    from supportkpi.reports.summary import build_summary
 
     options = _options(
         dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
@@ -185,7 +185,7 @@ def validate(
     CLI's report does. Returns a `Validation`: `.checks`, `.exit_code` (0 clean, 1
     rows excluded from some KPIs, 2 an input unusable), `.to_dict()` (the JSON of
     `validate -f json`)."""
-    from .validate import validate as run_validate
+    from supportkpi.reports.validate import validate as run_validate
 
     options = _options(
         dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
@@ -240,8 +240,8 @@ def explain(
 ) -> Explanation:
     """`supportkpi explain KPI`: the rows behind one number, of one group with `where=`
     (`{"agent": "Priya B."}`, or `["agent=Priya B."]` as --where takes it)."""
-    from .explain import explain as run_explain
-    from .explain import parse_where
+    from supportkpi.reports.explain import explain as run_explain
+    from supportkpi.reports.explain import parse_where
 
     options = _options(
         dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
@@ -269,7 +269,7 @@ def _options(
 ) -> Options:
     """The library's Options: each input as paths (an in-memory table as a named
     `InMemory`), the config built here (none looked up), and what else was given."""
-    from .run import Options
+    from supportkpi.reports.compute import Options
 
     paths: dict[str, Any] = {name: _paths(name, value) for name, value in inputs.items()}
     in_memory = any(_is_table(p) for ps in paths.values() for p in ps)
@@ -285,8 +285,8 @@ def _options(
 
 
 def _config(config: ConfigArg, preset: str | None) -> Config:
-    from .config import config_from_dict, find_config, load_config
-    from .run import check_preset
+    from supportkpi.config.settings import config_from_dict, find_config, load_config
+    from supportkpi.reports.compute import check_preset
 
     check_preset(preset)
     if config is None:
@@ -332,7 +332,7 @@ def _names(value: Sequence[str] | str | None, what: str) -> list[str]:
 
 
 def _is_table(path: str) -> bool:
-    from .sources import InMemory
+    from supportkpi.io.sources import InMemory
 
     return isinstance(path, InMemory)
 
@@ -359,7 +359,7 @@ def _paths(name: str, value: Input) -> list[str]:
 def _in_memory(label: str, obj: Any, name: str) -> str:
     """A pandas DataFrame, pyarrow Table or RecordBatch, or an Arrow C stream (Polars,
     DuckDB…) as an `InMemory` input. pandas is imported only for a DataFrame."""
-    from .sources import InMemory
+    from supportkpi.io.sources import InMemory
 
     module = type(obj).__module__ or ""
     if module.startswith("pandas"):

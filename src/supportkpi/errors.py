@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from .rowlines import RowLines
+    from supportkpi.io.rowlines import RowLines
 
 Scope = Literal["row", "value", "warning"]
 

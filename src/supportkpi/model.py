@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .change import Previous
+    from supportkpi.reports.change import Previous
 
 
 @dataclass

@@ -125,7 +125,7 @@ def workers() -> int:
     if not given:
         return cores()
     if not re.fullmatch(r"[0-9]+", given) or int(given) < 1:
-        from .errors import UsageError
+        from supportkpi.errors import UsageError
 
         raise UsageError(
             f"${THREADS_ENV} is {given!r}: give a whole number of threads, 1 or more"

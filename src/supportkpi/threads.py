@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from . import runtime
+from supportkpi import runtime
 
 T = TypeVar("T")
 R = TypeVar("R")

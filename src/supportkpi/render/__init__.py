@@ -6,20 +6,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # render.text serves `kpis` and messages: no numpy on import
-    from ..report import Report
+    from supportkpi.reports.report import Report
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def renderer(fmt: str) -> Callable[[Report], str]:
     if fmt == "json":
-        from .json import render
+        from supportkpi.render.json import render
     elif fmt == "csv":
-        from .csv import render
+        from supportkpi.render.csv import render
     elif fmt == "markdown":
-        from .markdown import render
+        from supportkpi.render.markdown import render
     elif fmt == "html":
-        from .html import render
+        from supportkpi.render.html import render
     else:
-        from .table import render
+        from supportkpi.render.table import render
     return render

@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from ..durations import format_duration
-from ..errors import grouped, printable
-from ..model import Result
-from ..periods import elapsed_share, iso_us, local_date
-from ..report import Report
-from ..schema import is_time_dim
+from supportkpi.errors import grouped, printable
+from supportkpi.io.durations import format_duration
+from supportkpi.io.periods import elapsed_share, iso_us, local_date
+from supportkpi.model import Result
+from supportkpi.reports.report import Report
+from supportkpi.schema.inputs import is_time_dim
 
 STATUS_TEXT = {
     "met": "met",

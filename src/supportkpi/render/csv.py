@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ..report import Report, result_dict
-from .text import safe_text
+from supportkpi.render.text import safe_text
+from supportkpi.reports.report import Report, result_dict
 
 _FIXED = ["kpi", "label"]
 _TAIL = [

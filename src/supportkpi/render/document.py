@@ -14,11 +14,11 @@ import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import printable
-from .text import for_terminal, markdown, unpadded
+from supportkpi.errors import printable
+from supportkpi.render.text import for_terminal, markdown, unpadded
 
 if TYPE_CHECKING:
-    from ..summary import Bar
+    from supportkpi.reports.summary import Bar
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 STYLE = {
@@ -125,7 +125,7 @@ def sparkline(values: list[float | None]) -> str:
 def draw_terminal(doc: Document, plain_width: int, title: bool = True) -> str:
     """For `supportkpi.terminal`'s destination: colour and the terminal's width on a
     terminal, plain text `plain_width` wide otherwise."""
-    from ..terminal import console as make_console
+    from supportkpi.render.terminal import console as make_console
 
     buf = io.StringIO()
     console = make_console(buf, plain_width)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from ..report import Report
-from .document import draw_html
-from .layout import layout
+from supportkpi.render.document import draw_html
+from supportkpi.render.layout import layout
+from supportkpi.reports.report import Report
 
 
 def render(report: Report) -> str:

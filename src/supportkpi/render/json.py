@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..report import Report
+from supportkpi.reports.report import Report
 
 
 def render(report: Report) -> str:

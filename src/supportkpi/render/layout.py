@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Result
-from ..report import Report
-from ..schema import UNKNOWN, is_time_dim
-from .common import (
+from supportkpi.model import Result
+from supportkpi.render.common import (
     LEGEND,
     MARK,
     STATUS_TEXT,
@@ -34,7 +32,9 @@ from .common import (
     notable_exclusions,
     to_date_groups,
 )
-from .document import Block, Cell, Document, Item, Items, Para, Section, Table, num
+from supportkpi.render.document import Block, Cell, Document, Item, Items, Para, Section, Table, num
+from supportkpi.reports.report import Report
+from supportkpi.schema.inputs import UNKNOWN, is_time_dim
 
 PIVOT_MAX_GROUPS = 8  # more groups: one row per group and KPI
 BEYOND_NOISE = " *"  # after a change larger than its statistical noise

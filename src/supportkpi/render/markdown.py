@@ -4,9 +4,9 @@ sequence, and no formula (the table may be pasted into a spreadsheet)."""
 
 from __future__ import annotations
 
-from ..report import Report
-from .document import draw_markdown
-from .layout import layout
+from supportkpi.render.document import draw_markdown
+from supportkpi.render.layout import layout
+from supportkpi.reports.report import Report
 
 
 def render(report: Report) -> str:

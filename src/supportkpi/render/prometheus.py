@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import re
 
-from ..report import Report
-from ..schema import normalise_name
-from ..sla import STATES
+from supportkpi.reports.report import Report
+from supportkpi.schema.inputs import normalise_name
+from supportkpi.sla.policy import STATES
 
 
 def _label_value(text: str) -> str:

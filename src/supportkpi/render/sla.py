@@ -6,13 +6,13 @@ import csv
 import io
 from typing import Any
 
-from ..durations import format_duration
-from ..periods import local_text
-from ..report import Report
-from ..sla import STATES
-from .common import header_lines
-from .table import STYLE, _console
-from .text import for_terminal, safe_text, unpadded
+from supportkpi.io.durations import format_duration
+from supportkpi.io.periods import local_text
+from supportkpi.render.common import header_lines
+from supportkpi.render.table import STYLE, _console
+from supportkpi.render.text import for_terminal, safe_text, unpadded
+from supportkpi.reports.report import Report
+from supportkpi.sla.policy import STATES
 
 MAX_TABLE_TICKETS = 200
 _ROOMY = 110  # columns the ticket list needs with every column

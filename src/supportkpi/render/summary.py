@@ -18,11 +18,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..durations import format_duration
-from ..periods import local_text
-from ..summary import Bar, Line, Summary
-from .common import STATUS_TEXT, fmt_change, fmt_target, fmt_value
-from .document import (
+from supportkpi.io.durations import format_duration
+from supportkpi.io.periods import local_text
+from supportkpi.render.common import STATUS_TEXT, fmt_change, fmt_target, fmt_value
+from supportkpi.render.document import (
     Block,
     Cell,
     Document,
@@ -39,6 +38,7 @@ from .document import (
     svg_bar,
     svg_sparkline,
 )
+from supportkpi.reports.summary import Bar, Line, Summary
 
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY

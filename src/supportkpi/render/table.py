@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from ..report import Report
-from .document import STYLE, draw_terminal
-from .layout import layout
+from supportkpi.render.document import STYLE, draw_terminal
+from supportkpi.render.layout import layout
+from supportkpi.reports.report import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,7 +19,7 @@ __all__ = ["STYLE", "render"]
 
 
 def _console(buf: io.StringIO) -> Console:
-    from ..terminal import console
+    from supportkpi.render.terminal import console
 
     return console(buf, PLAIN_WIDTH)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import printable
+from supportkpi.errors import printable
 
 _INJECTION = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,0 +1,183 @@
+"""Human-readable definitions of the catalogue: `supportkpi kpis --explain` and
+docs/definitions.md are both rendered from here, so they cannot drift apart.
+
+Everything except the vendor notes is derived from the KPI definitions themselves
+(`catalogue.py`); the notes summarise how other helpdesks define the same number (sources in
+../shared/ANCHORS.md) and which config switch reproduces theirs.
+"""
+
+from __future__ import annotations
+
+from supportkpi.kpis.catalogue import (
+    CATALOGUE,
+    VARIANTS,
+    Kpi,
+)
+
+VENDOR_NOTES: dict[str, str] = {
+    "first_response_time": (
+        "Zendesk: creation to the first public agent comment, stored in calendar and business"
+        " minutes (reply_time_in_minutes). Freshdesk: first agent reply, private notes excluded,"
+        " business hours honoured. Intercom reports the median by default and counts from the"
+        " customer's first message; Plain charts median and p90 by the date of the reply."
+        " supportkpi: mean, median and p90 side by side, placed by creation;"
+        " `clock: business` gives business time."
+    ),
+    "resolution_time": (
+        "Zendesk has two: first resolution time (to the first solve) and full resolution time"
+        " (to the latest solve, median by default in Explore). Chatwoot measures every resolve"
+        " event from creation; Help Scout only conversations with a user reply. supportkpi:"
+        " `definitions: {resolution_time: first}` uses first_resolved_at (Zendesk's first"
+        " resolution) for the mean, median and p90 together; the default `full` uses"
+        " resolved_at."
+    ),
+    "fcr_rate": (
+        "No two vendors agree. Zendesk's one-touch tickets: solved/closed with fewer than 2"
+        " public agent replies (`definitions: {fcr_rate: one_touch}`, needs agent_replies)."
+        " Freshservice: no customer interaction after the first message (`no_customer_reply`,"
+        " needs customer_replies). Intercom: closed once with one teammate; Zammad's 'first"
+        " solution': closed within 15 minutes. The default `single_contact` follows the seed"
+        " documents: exactly one contact."
+    ),
+    "csat": (
+        "Two incompatible families. % satisfied (Zendesk good/(good+bad), Chatwoot and Front"
+        " % of 4-5, Intercom): the default `percent_satisfied`. Net score (Help Scout's"
+        " happiness = % great − % not good, FreeScout): `definitions: {csat: net}`, the"
+        " dissatisfied band being scales.csat.dissatisfied, by default the mirror of the"
+        " satisfied one (1-2 of 1-5). A mean score appears only in third-party tools:"
+        " `mean_score` (the same number as csat_score)."
+    ),
+    "backlog": (
+        "Zendesk: a daily snapshot of unsolved tickets; Freshdesk: unresolved regardless of"
+        " creation date — both a state, the default `open_at_period_end`. Zammad's backlog"
+        " report is a flow, created − closed per interval, which can be negative:"
+        " `definitions: {backlog: net_flow}`."
+    ),
+    "nps": (
+        "Everyone computes % promoters (9-10) − % detractors (0-6) over all answers;"
+        " Zendesk apps exclude merged tickets. The margin of error is reported because NPS"
+        " moves a lot on small samples."
+    ),
+    "ces": (
+        "Two formulas in use: the mean of 1-7 answers (Nicereply) — ces — or the % agreeing"
+        " (5-7) — ces_easy_rate. Legacy CES 1-5 asks about effort (low is good): set"
+        " scales.ces accordingly."
+    ),
+    "reopen_rate": (
+        "Zendesk counts reopens per ticket (`reopens`); dbt_zendesk derives them from solves"
+        " after the first. Zammad reports state changes from closed to open. supportkpi:"
+        " resolved tickets with reopens > 0."
+    ),
+    "escalation_rate": (
+        "No vendor has this KPI as such: Zammad's 'escalated' means an SLA deadline passed,"
+        " Freshdesk escalation is a notification chain, Zendesk and Intercom count group or"
+        " assignee changes. supportkpi uses the export's own `escalated` flag."
+    ),
+    "sla_first_response": (
+        "Zendesk: achieved vs breached per SLA target and priority; ServiceNow: task_sla"
+        " has_breached; Chatwoot: hit/missed per conversation. supportkpi judges every ticket"
+        " at the as-of time; tickets not yet due (active, at risk) are not counted either way."
+    ),
+    "handle_time": (
+        "Intercom: time teammates spent while the conversation was open and assigned; Zendesk"
+        " has no effort metric (agent work time is status time). supportkpi: talk + hold +"
+        " after-call work from the export (the seeds' call-centre definition)."
+    ),
+}
+VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
+for _n in ("resolution_time_median", "resolution_time_p90"):
+    VENDOR_NOTES[_n] = VENDOR_NOTES["resolution_time"]
+for _n in ("first_response_time_median", "first_response_time_p90"):
+    VENDOR_NOTES[_n] = VENDOR_NOTES["first_response_time"]
+
+_UNIT_WORDS = {
+    "count": "a count",
+    "seconds": "seconds (shown as a duration)",
+    "percent": "percent, 0–100",
+    "ratio": "a ratio",
+    "score": "a score on the survey's scale",
+    "points": "points, −100..100",
+    "money": "money, in the config's currency",
+}
+
+
+def parts(kpi: Kpi) -> dict[str, str]:
+    """The explanation of one KPI as labelled lines (rendered as text or Markdown)."""
+    stat = kpi.stat
+    out: dict[str, str] = {"formula": kpi.formula, "unit": _UNIT_WORDS[kpi.unit]}
+    better = {
+        "higher": "higher",
+        "lower": "lower",
+        "band": "inside the target band",
+        "none": "neither (context)",
+    }[kpi.direction]
+    out["better"] = better
+    rows = {
+        "tickets": "tickets",
+        "surveys": "survey responses",
+        "credits": "credits",
+        "customers": "customers",
+        "agents": "agent-days",
+    }[kpi.source]
+    out.update(stat.describe(rows))
+    if kpi.anchor:
+        out["placed by"] = (
+            f"{kpi.source}.{kpi.anchor}: a row counts in the period its {kpi.anchor} falls in"
+            " (--cohort places everything by the ticket's created_at)"
+        )
+    elif stat.state:
+        out["placed by"] = "the period's end (a state), or each --every period's end"
+    needs = ", ".join(" or ".join(g).replace("@", "the ") for g in kpi.needs)
+    out["needs"] = needs or "—"
+    out["missing values"] = stat.missing_values()
+    if kpi.notes:
+        out["notes"] = kpi.notes
+    if kpi.name in VARIANTS:
+        default = next(iter(VARIANTS[kpi.name]))
+        out["definitions"] = "; ".join(
+            f"{v.name}{' (default)' if v.name == default else ''}: {v.summary} [{v.who}]"
+            for v in VARIANTS[kpi.name].values()
+        )
+    if kpi.name in VENDOR_NOTES:
+        out["other helpdesks"] = VENDOR_NOTES[kpi.name]
+    if kpi.tiers:
+        sign = "≤" if kpi.direction == "lower" else "≥"
+        out["benchmark tiers"] = ", ".join(f"{n} {sign} {t:g}" for n, t in kpi.tiers)
+    return out
+
+
+def explain_text(name: str) -> str:
+    kpi = CATALOGUE[name]
+    lines = [f"{kpi.name} — {kpi.label}"]
+    for key, text in parts(kpi).items():
+        lines.append(f"  {key}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown() -> str:
+    """docs/definitions.md."""
+    out = [
+        "# KPI definitions",
+        "",
+        "Generated from the catalogue (`src/supportkpi/kpis/catalogue.py`) by"
+        " `supportkpi kpis --docs > docs/definitions.md`; a test fails when this file is stale.",
+        "",
+        "Conventions: durations in seconds; percentages 0–100; every value comes with n (its"
+        " denominator or sample size); rates carry a 95 % Wilson interval and NPS its margin;"
+        " below `min_sample` responses a value is shown but not judged; a count or amount of a"
+        " period not over at the as-of time is marked `to_date`, not judged.",
+        "",
+        "Rows left out for a bad value are counted by code (`E022`, …):"
+        " [errors.md](errors.md) says what each code means and excludes.",
+    ]
+    sections: dict[str, list[Kpi]] = {}
+    for kpi in CATALOGUE.values():
+        sections.setdefault(kpi.section, []).append(kpi)
+    for section, kpis in sections.items():
+        out += ["", f"## {section.capitalize()}", ""]
+        for kpi in kpis:
+            out += [f"### `{kpi.name}` — {kpi.label}", ""]
+            for key, text in parts(kpi).items():
+                out.append(f"- **{key}**: {text}")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,1274 @@
+"""`supportkpi summary`: the manager's weekly (or daily, monthly…) summary, as data.
+
+    from supportkpi.run import Options
+    from supportkpi.summary import build_summary
+    s = build_summary(Options(tickets=["t.csv"], surveys=["s.csv"]), "2026-W46", "previous",
+                      None, None)
+    s.to_dict()          # the JSON document; render/summary.py turns it into text
+
+What it holds, in the order the renderers print it:
+
+1. headline — each KPI this period, the comparison period (the previous one, or the same
+   period a year before), the change, target status and the last 8 periods (seed 001's
+   weekly executive summary);
+2. sla — compliance by priority against the policy table, breached counts, the worst
+   tickets (`sla_check … --list breached`);
+3. team — per-KPI bars against target, top performers (seed 000: highest CSAT + FCR, among
+   agents with enough tickets and surveys) and who needs coaching (seed 002's triggers);
+4. actions — for every KPI that missed its target, the config's `actions:` for it, else
+   seed 000's action items by KPI;
+5. financial — revenue retained, credits (and % of revenue retained), recoveries, net
+   impact, ROI (seed 000 dashboard 4);
+6. notable — KPIs whose change is larger than its statistical noise, and only those.
+
+How: ONE engine run with `--every <grain> --by agent` over the window of the 8 trend
+periods gives this period, the previous one, the sparklines and every agent's numbers;
+`--compare last-year` adds one run for the period a year before; `sla_check` with
+`--list breached` gives the SLA tables and the worst tickets. Every run is judged at the
+same as-of time (default: the latest timestamp of the tickets, like `compute`), so a
+summary depends only on its files. Nothing here loops over rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from supportkpi import __version__
+from supportkpi.config.settings import NO_CONFIG_NOTE, Config
+from supportkpi.errors import SupportKpiError, UnknownDimension, UsageError, printable
+from supportkpi.io.periods import (
+    RELATIVE,
+    Window,
+    is_over,
+    iso_us,
+    parse_period,
+    previous_period,
+    relative_name,
+    resolve_period,
+    window_for_period,
+)
+from supportkpi.kpis import catalogue
+from supportkpi.model import Result
+from supportkpi.reports.change import (
+    COMPARE_MODES,
+    Side,
+    beyond_noise,
+    difference,
+    last_year,
+    noise_test,
+)
+from supportkpi.reports.compute import (
+    INPUT_NAMES,
+    Loaded,
+    Options,
+    compute,
+    make_window,
+    parse_as_of,
+    resolve_config,
+)
+from supportkpi.reports.report import InputSummary, Report
+from supportkpi.reports.targets import judge
+from supportkpi.schema.inputs import UNKNOWN, closest
+
+TREND_PERIODS = 8
+MIN_TICKETS = 10  # top performers: resolved tickets behind the agent's FCR, at least
+MIN_SURVEYS = 5  # top performers: CSAT responses, at least
+MIN_QA_REVIEWS = 5  # coaching on QA: reviews, at least (seed 002: 5 calls monitored / month)
+TOP_PERFORMERS = 3
+WORST_TICKETS = 10
+DEFAULT_PERIOD = "last-week"  # the last complete ISO week before the as-of time
+
+# seed 001 (weekly executive summary: cases, CSAT, revenue retained, ROI; the executive
+# dashboard's operational and financial metrics), completed by seeds 000 and 002
+HEADLINE_KPIS = (
+    "tickets",
+    "tickets_resolved",
+    "backlog",
+    "first_response_time",
+    "resolution_time",
+    "resolution_rate",
+    "fcr_rate",
+    "escalation_rate",
+    "reopen_rate",
+    "sla_first_response",
+    "sla_resolution",
+    "csat",
+    "csat_score",
+    "nps",
+    "ces_easy_rate",
+    "qa_score",
+    "agent_utilization",
+    "credit_rate",
+    "cost_per_resolution",
+    "revenue_retained_total",
+    "support_roi",
+)
+# seed 001's daily report template: key metrics
+DAILY_KPIS = (
+    "tickets",
+    "tickets_resolved",
+    "first_response_time",
+    "resolution_rate",
+    "csat",
+    "csat_score",
+    "escalation_rate",
+    "sla_first_response",
+    "sla_resolution",
+)
+# seed 000 dashboard 4 (and seed 001's monthly financial report)
+FINANCIAL_KPIS = (
+    "revenue_retained_total",
+    "upsell_amount_total",
+    "credits_total",
+    "refunds_total",
+    "recoveries_total",
+    "net_financial_impact",
+    "support_roi",
+    "cost_per_resolution",
+    "revenue_retention_rate",
+    "upsell_rate",
+)
+DAILY_FINANCIAL_KPIS = ("revenue_retained_total", "credits_total", "upsell_amount_total")
+# seed 000 dashboard 3: team bars against target
+TEAM_BAR_KPIS = (
+    "first_response_time",
+    "resolution_time",
+    "fcr_rate",
+    "csat",
+    "csat_score",
+    "escalation_rate",
+    "qa_score",
+    "schedule_adherence",
+)
+# the agent table of the team view
+AGENT_TABLE_KPIS = (
+    "tickets_resolved",
+    "fcr_rate",
+    "csat",
+    "qa_score",
+    "schedule_adherence",
+    "first_response_time",
+    "handle_time",
+)
+# seed 000 dashboard 2: personal performance beside the team
+PERSONAL_KPIS = (
+    "tickets_resolved",
+    "handle_time",
+    "first_response_time",
+    "resolution_time",
+    "fcr_rate",
+    "csat",
+    "csat_score",
+    "qa_score",
+    "schedule_adherence",
+    "escalation_rate",
+    "credits_total",
+    "revenue_retention_rate",
+    "upsell_rate",
+    "revenue_retained_total",
+)
+ALL_KPIS = tuple(
+    dict.fromkeys(
+        (
+            *HEADLINE_KPIS,
+            *DAILY_KPIS,
+            *FINANCIAL_KPIS,
+            *TEAM_BAR_KPIS,
+            *AGENT_TABLE_KPIS,
+            *PERSONAL_KPIS,
+        )
+    )
+)
+
+# seed 002: agent performance coaching triggers (kpi, label, threshold)
+COACHING_TRIGGERS = (
+    ("qa_score", "Quality score", 85.0),
+    ("csat", "CSAT", 85.0),
+    ("fcr_rate", "First contact resolution", 65.0),
+    ("tickets_handled", "Tickets resolved", 0.8),  # of the team's average per agent
+    ("schedule_adherence", "Schedule adherence", 90.0),
+)
+
+_CSAT_ACTIONS = ("Review feedback", "Address concerns", "Improve empathy", "Better resolutions")
+# seed 000: action items by KPI (used when the config's `actions:` has none for the KPI)
+DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "first_response_time": (
+        "Review caseload",
+        "Assess help needed",
+        "Scale resources",
+        "Train on efficiency",
+    ),
+    "fcr_rate": (
+        "Review unresolved cases",
+        "Additional training",
+        "Script improvements",
+        "Better tools",
+    ),
+    "csat": _CSAT_ACTIONS,
+    "csat_score": _CSAT_ACTIONS,
+    "credit_rate": (
+        "Review credit policies",
+        "Reduce unnecessary credits",
+        "Better alternative solutions",
+        "Policy update needed",
+    ),
+}
+_TRIGGER_ACTION_KPI = {"qa_score": "qa_score", "csat": "csat", "fcr_rate": "fcr_rate"}
+
+KIND_OF_GRAIN = {
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
+
+
+# --------------------------------------------------------------------------- the data
+@dataclass
+class Line:
+    """One KPI in the period, beside the comparison period and its trend."""
+
+    kpi: str
+    label: str
+    unit: str
+    direction: str  # higher | lower | band | none
+    value: float | None
+    n: int
+    status: str
+    target: dict[str, Any] | None = None
+    reason: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    margin: float | None = None
+    tier: str | None = None
+    previous: float | None = None
+    previous_n: int = 0
+    previous_status: str = "no_data"
+    previous_ci_low: float | None = None
+    previous_ci_high: float | None = None
+    previous_margin: float | None = None
+    change: float | None = None  # value − previous, in the KPI's unit
+    change_pct: float | None = None  # relative change, where meaningful (not for rates)
+    better: bool | None = None  # the change is an improvement (None: no direction)
+    trend: list[float | None] = field(default_factory=list)  # oldest first; last = value
+    team: float | None = None  # personal view: the team's value
+    team_average: float | None = None  # personal view: team average per agent (sums)
+
+
+@dataclass
+class SlaRow:
+    group: str  # "all", or the policy key's value (P1…)
+    first_response_target: float | None  # seconds (the policy)
+    resolution_target: float | None
+    compliance_target: float | None  # percent (the policy)
+    first_response: float | None  # compliance, percent
+    first_response_n: int
+    first_response_status: str
+    first_response_breached: int
+    resolution: float | None
+    resolution_n: int
+    resolution_status: str
+    resolution_breached: int
+    at_risk: int = 0
+    active: int = 0
+
+
+@dataclass
+class SlaSection:
+    key: str = "priority"
+    rows: list[SlaRow] = field(default_factory=list)
+    breached: int = 0  # (ticket, target) pairs breached
+    breached_tickets: int = 0  # distinct tickets with at least one breach
+    worst: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None  # why there is no SLA section
+    unmatched: str | None = None  # tickets no policy covers: how many, which values
+
+
+@dataclass
+class Bar:
+    kpi: str
+    label: str
+    unit: str
+    value: float
+    target: dict[str, Any]
+    status: str
+    fill: float  # 0..1 of the bar
+    marker: float  # 0..1: where the target sits
+
+
+@dataclass
+class Performer:
+    rank: int
+    agent: str
+    score: float  # CSAT + FCR
+    csat: float
+    csat_n: int
+    fcr: float
+    fcr_n: int
+
+
+@dataclass
+class Trigger:
+    kpi: str
+    label: str
+    unit: str
+    value: float
+    threshold: float
+    n: int
+    text: str  # "CSAT 60.0% < 85% (5 responses)"
+
+    @property
+    def detail(self) -> str:
+        """The text without its label: "60.0% < 85% (5 responses)"."""
+        return self.text.removeprefix(self.label).strip()
+
+
+@dataclass
+class Coaching:
+    agent: str
+    triggers: list[Trigger]
+
+
+@dataclass
+class AgentRow:
+    agent: str
+    values: dict[str, float | None]
+    n: dict[str, int]
+
+
+@dataclass
+class Team:
+    bars: list[Bar] = field(default_factory=list)
+    agents: list[AgentRow] = field(default_factory=list)
+    top: list[Performer] = field(default_factory=list)
+    coaching: list[Coaching] = field(default_factory=list)
+    average_resolved: float | None = None
+    rules: list[str] = field(default_factory=list)
+    reason: str | None = None  # why there is no team view
+
+
+@dataclass
+class ActionItem:
+    kpi: str
+    label: str
+    unit: str
+    value: float | None
+    target: dict[str, Any] | None
+    items: list[str]
+    source: str  # "targets.yaml" | "seed 000" | "none"
+    why: str = "missed"  # missed | coaching
+
+
+@dataclass
+class Change:
+    kpi: str
+    label: str
+    unit: str
+    value: float
+    previous: float
+    change: float
+    z: float
+    method: str
+    better: bool | None
+    detail: str
+
+
+@dataclass
+class Alert:
+    kind: str  # escalations | sla | budget | missed
+    text: str
+
+
+@dataclass
+class Summary:
+    kind: str  # weekly | daily | monthly | quarterly | yearly
+    title: str
+    period: str
+    grain: str
+    period_from: str | None
+    period_to: str | None
+    compare: str  # previous | last-year
+    compare_period: str
+    as_of: str | None
+    timezone: str
+    currency: str
+    trend_periods: list[str]
+    agent: str | None = None
+    partial: bool = False  # the period is not over at the as-of time
+    period_asked: str | None = None  # a relative --period as written (last-week)
+    headline: list[Line] = field(default_factory=list)
+    sla: SlaSection = field(default_factory=SlaSection)
+    team: Team | None = None
+    actions: list[ActionItem] = field(default_factory=list)
+    financial: list[Line] = field(default_factory=list)
+    credits_pct_of_revenue: float | None = None
+    notable: list[Change] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    min_tickets: int = MIN_TICKETS
+    min_surveys: int = MIN_SURVEYS
+    config_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body = _clean(asdict(self))
+        if body["period_asked"] is None:  # named periods: `period` is how it was asked
+            del body["period_asked"]
+        return {"tool": "supportkpi", "version": __version__, "command": "summary", **body}
+
+    def input_paths(self) -> list[str]:
+        return [p for i in self.inputs for p in i.get("paths", [])]
+
+
+def _clean(x: Any) -> Any:
+    """NaN and infinities become None (JSON has neither)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+# --------------------------------------------------------------------------- periods
+def default_period(as_of_us: int, tz: str) -> str:
+    """The last complete ISO week before the as-of time."""
+    return resolve_period(DEFAULT_PERIOD, as_of_us, tz)
+
+
+def trend_labels(label: str, count: int = TREND_PERIODS) -> list[str]:
+    """The `count` periods ending with `label`, oldest first."""
+    out = [parse_period(label)[2]]
+    for _ in range(count - 1):  # one step per period of the sparkline
+        out.append(previous_period(out[-1]))
+    return out[::-1]
+
+
+# --------------------------------------------------------------------------- building
+Cells = dict[tuple[str, str | None], dict[str, Result]]
+
+
+def build_summary(
+    options: Options,
+    period: str | None,
+    compare: str = "previous",
+    agent: str | None = None,
+    as_of: str | None = None,
+    *,
+    min_tickets: int = MIN_TICKETS,
+    min_surveys: int = MIN_SURVEYS,
+) -> Summary:
+    """The summary of one period (default: the last complete ISO week before the as-of
+    time), compared with the previous period or the same one a year before."""
+    if compare not in COMPARE_MODES:
+        raise UsageError(f"--compare: unknown choice {compare!r}", hint="previous or last-year")
+    if min_tickets < 1 or min_surveys < 1:
+        raise UsageError("--min-tickets and --min-surveys must be at least 1")
+    config = resolve_config(options)
+    with _pipes_spooled(options, config) as (opts, spooled):
+        builder = _Builder(opts, config, compare, agent, min_tickets, min_surveys, spooled)
+        return builder.build(period or opts.period, as_of or opts.as_of)
+
+
+@contextlib.contextmanager
+def _pipes_spooled(options: Options, config: Config) -> Iterator[tuple[Options, dict[str, str]]]:
+    """Several runs read the inputs: stdin ('-') and pipes, which can be read once, are
+    read once each (checked and bounded as any run reads them) into a temporary file.
+    Also yields the name each temporary file stands for."""
+    from supportkpi.io.sources import is_pipe, open_source
+
+    names = [n for n in INPUT_NAMES if any(is_pipe(p) for p in getattr(options, n))]
+    if not names:
+        yield options, {}
+        return
+    if sum(p == "-" for n in names for p in getattr(options, n)) > 1:
+        raise UsageError("only one input can be read from stdin ('-')")
+    folder = tempfile.mkdtemp(prefix="supportkpi-summary-")
+    try:
+        spooled: dict[str, str] = {}
+        changes: dict[str, Any] = {}
+        for name in names:
+            specs = []
+            for spec in getattr(options, name):
+                if is_pipe(spec):
+                    data = open_source(spec, config.limits, config.sheet_of(name)).data
+                    path = os.path.join(folder, f"input{len(spooled)}")
+                    with open(path, "wb") as fh:
+                        fh.write(data or b"")
+                    spooled[path] = spec
+                    spec = path
+                specs.append(spec)
+            changes[name] = specs
+        try:
+            yield dataclasses.replace(options, **changes), spooled
+        except SupportKpiError as exc:  # name the input, not its temporary copy
+            if exc.path in spooled:
+                exc.path = "<stdin>" if spooled[exc.path] == "-" else spooled[exc.path]
+            raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Builder:
+    def __init__(
+        self,
+        options: Options,
+        config: Config,
+        compare: str,
+        agent: str | None,
+        min_tickets: int,
+        min_surveys: int,
+        spooled: dict[str, str] | None = None,
+    ) -> None:
+        self.options = options
+        self.spooled = spooled or {}  # temporary file -> the pipe or '-' it holds
+        self.config = config
+        self.compare = compare
+        self.agent_query = agent
+        self.min_tickets = min_tickets
+        self.min_surveys = min_surveys
+        self.defs = catalogue.definition_set(config.definitions)
+        self.active: set[str] = set()
+        self.as_of: int | None = None  # the data's as-of time, once read
+        # the series, its comparison period and the SLA check read the same exports once
+        self.loaded = Loaded()
+
+    # -- engine runs
+    def _run(
+        self,
+        kpis: list[str],
+        *,
+        every: str | None,
+        from_: str | None = None,
+        to: str | None = None,
+        period: str | None = None,
+        as_of: str | None,
+        by_agent: bool,
+        window_at: Callable[[int | None], Window] | None = None,
+    ) -> tuple[Report, bool]:
+        """compute(), by agent when the data has an agent column (else without)."""
+        base = dataclasses.replace(
+            self.options,
+            kpis=kpis,
+            by=[],
+            every=every,
+            from_=from_,
+            to=to,
+            period=period,
+            as_of=as_of,
+            cohort=False,
+        )
+        if by_agent:
+            try:
+                by_agent_options = dataclasses.replace(base, by=[["agent"]])
+                return compute(by_agent_options, self.config, window_at, self.loaded), True
+            except UnknownDimension as exc:  # no agent column: the summary without
+                if exc.dimension != "agent":
+                    raise
+        return compute(base, self.config, window_at, self.loaded), False
+
+    def _trend_of(self, asked: str) -> Callable[[int | None], Window]:
+        """The trend periods of a relative period (last-week, the default), once the
+        data's as-of time is known: only those are shown, and a year of weeks by agent
+        is 200k rows."""
+
+        def window(as_of: int | None) -> Window:
+            if as_of is None:  # no timestamps: build() says so
+                return Window(None, None, None)
+            start, end = _window_of(resolve_period(asked, as_of, self.config.timezone))
+            return make_window(
+                dataclasses.replace(self.options, from_=start, to=end, period=None), self.config
+            )
+
+        return window
+
+    def _series(
+        self,
+        kpis: list[str],
+        label: str | None,
+        as_of: str | None,
+        *,
+        by_agent: bool,
+        asked: str = DEFAULT_PERIOD,
+    ) -> _Series:
+        """The KPIs for each of the trend periods ending with `label` (None: the period
+        `asked` names at the data's as-of time), in one `compute --every`; rows keyed by
+        {"period": …}."""
+        grain = parse_period(label)[3] if label else RELATIVE[asked][0]
+        window = _window_of(label) if label else (None, None)
+        report, has_agent = self._run(
+            kpis,
+            every=grain,
+            from_=window[0],
+            to=window[1],
+            as_of=as_of,
+            by_agent=by_agent,
+            window_at=None if label else self._trend_of(asked),
+        )
+        results = [r for r in report.results if "period" in r.group]
+        seen = {r.kpi for r in results}
+        # a KPI the inputs cannot give has only its overall row, with the reason
+        unavailable = {
+            r.kpi: r.reason or "not computable"
+            for r in report.results
+            if not r.group and r.value is None and r.kpi not in seen and r.reason != "no rows"
+        }
+        return _Series(results, report.as_of, report.inputs, has_agent, unavailable)
+
+    def build(self, period: str | None, as_of: str | None) -> Summary:
+        tz = self.config.timezone
+        as_of_us = parse_as_of(as_of, self.config) if as_of else None
+        asked = relative_name(period) if period is not None else DEFAULT_PERIOD
+        label = None
+        if asked is None or as_of_us is not None:
+            label = resolve_period(period or DEFAULT_PERIOD, as_of_us, tz)
+        series = self._series(
+            list(ALL_KPIS), label, as_of, by_agent=True, asked=asked or DEFAULT_PERIOD
+        )
+        if series.as_of is None and label is None:
+            raise UsageError("the inputs hold no timestamps", hint="give --period 2026-W46")
+        if label is None:  # a relative period depends on the data's as-of time
+            label = resolve_period(asked or DEFAULT_PERIOD, series.as_of, tz)
+        start, end, label, grain = parse_period(label)
+        labels = trend_labels(label)
+        as_of_us = self.as_of = series.as_of
+        as_of_text = iso_us(as_of_us) if as_of_us is not None else None
+        has_agent = series.has_agent
+        unavailable = dict(series.unavailable)
+        cells = _cells(series.results)
+        # periods in which some input has rows (the others have no data, not zeros);
+        # backlog and retention are states, not rows of the period
+        state = {k for k in ALL_KPIS if self.defs[k].stat.state}
+        self.active = {r.group["period"] for r in series.results if r.n and r.kpi not in state}
+        if self.compare == "previous":
+            compare_label = labels[-2]
+        else:
+            compare_label = last_year(label)
+            prior, _ = self._run(
+                list(ALL_KPIS),
+                every=None,
+                period=compare_label,
+                as_of=as_of_text,
+                by_agent=has_agent,
+            )
+            for r in prior.results:
+                if r.value is None and not r.group and r.kpi in unavailable:
+                    continue
+                cells.setdefault((compare_label, r.group.get("agent")), {})[r.kpi] = r
+                if r.n > 0:
+                    self.active.add(compare_label)
+
+        kind = KIND_OF_GRAIN[grain]
+        agents = sorted({a for (_p, a) in cells if a is not None and a != UNKNOWN}, key=str.lower)
+        agent = self._match_agent(agents) if self.agent_query is not None else None
+        window_from = iso_us(_midnight(start, tz))
+        window_to = iso_us(_midnight(end, tz))
+        s = Summary(
+            kind=kind,
+            title=_title(kind, label, agent),
+            period=label,
+            grain=grain,
+            period_from=window_from,
+            period_to=window_to,
+            compare=self.compare,
+            compare_period=compare_label,
+            as_of=as_of_text,
+            timezone=tz,
+            currency=self.config.currency,
+            trend_periods=labels,
+            agent=agent,
+            unavailable={k: v for k, v in unavailable.items() if k in catalogue.CATALOGUE},
+            inputs=[i.to_dict() for i in series.inputs],
+            min_tickets=self.min_tickets,
+            min_surveys=self.min_surveys,
+            config_path=printable(self.config.path) if self.config.path else None,
+        )
+        s.partial = not is_over(_midnight(end, tz), as_of_us)
+        s.period_asked = relative_name(period) if period is not None else None
+        self._restore_piped_paths(s)
+        line = self._line_maker(cells, labels, compare_label, unavailable)
+
+        if agent is not None:
+            team_lines = {k: line(k, None) for k in PERSONAL_KPIS if k not in unavailable}
+            roster = self._roster(cells, label, agents)
+            for kpi, team_line in team_lines.items():
+                mine = line(kpi, agent)
+                mine.team = team_line.value
+                if self.defs[kpi].unit in ("count", "money") and roster:
+                    total = sum(_value(cells, label, a, kpi) or 0.0 for a in roster)
+                    mine.team_average = total / len(roster)
+                s.headline.append(mine)
+        else:
+            keys = DAILY_KPIS if kind == "daily" else HEADLINE_KPIS
+            s.headline = [line(k, None) for k in keys if k not in unavailable]
+            fin = DAILY_FINANCIAL_KPIS if kind == "daily" else FINANCIAL_KPIS
+            s.financial = [line(k, None) for k in fin if k not in unavailable]
+            revenue = _find(s.financial, "revenue_retained_total")
+            credits = _find(s.financial, "credits_total")
+            if revenue and credits and revenue.value and credits.value is not None:
+                s.credits_pct_of_revenue = 100.0 * credits.value / revenue.value
+            if not any(x.kpi != "cost_per_resolution" for x in s.financial):
+                s.financial = []
+
+        s.sla = self._sla(label, as_of_text, agent)
+        if has_agent:
+            s.team = self._team(cells, label, agents, line, agent)
+        else:
+            s.team = Team(reason="the exports have no agent column")
+        if agent is not None and s.team is not None:  # a personal view names nobody else
+            s.team.coaching = [c for c in s.team.coaching if c.agent == agent]
+            s.team.top = [p for p in s.team.top if p.agent == agent]
+            s.team.agents = [a for a in s.team.agents if a.agent == agent]
+        s.actions = self._actions(s)
+        s.notable = notable_changes(
+            [*s.headline, *(f for f in s.financial if f.kpi not in {h.kpi for h in s.headline})],
+            self.config.min_sample,
+            self.config.definitions,
+            period_over=not s.partial,
+        )
+        s.alerts = self._alerts(s, cells, label)
+        s.notes = self._notes(s)
+        return s
+
+    def _restore_piped_paths(self, s: Summary) -> None:
+        for item in s.inputs:
+            item["paths"] = [self.spooled.get(p, p) for p in item.get("paths", [])]
+
+    def _match_agent(self, agents: list[str]) -> str:
+        q = self.agent_query or ""
+        if q in agents:
+            return q
+        folded = [a for a in agents if a.casefold() == q.strip().casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        hint = closest(q, agents)
+        raise UsageError(
+            f"--agent: no agent named {q!r} in the data",
+            hint=f"did you mean '{hint}'?" if hint else f"{len(agents)} agents in the data",
+        )
+
+    # -- lines
+    def _line_maker(
+        self, cells: Cells, labels: list[str], compare_label: str, unavailable: dict[str, str]
+    ) -> Any:
+        def make(kpi: str, agent: str | None) -> Line:
+            cur = self._result(cells, labels[-1], agent, kpi, unavailable)
+            prev = self._result(cells, compare_label, agent, kpi, unavailable)
+            spec = self.defs[kpi]
+            out = Line(
+                kpi=kpi,
+                label=cur.label or spec.label,
+                unit=cur.unit or spec.unit,
+                direction=spec.direction,
+                value=cur.value,
+                n=cur.n,
+                status=cur.status,
+                target=cur.target,
+                reason=cur.reason,
+                ci_low=cur.ci_low,
+                ci_high=cur.ci_high,
+                margin=cur.margin,
+                tier=cur.tier,
+                previous=prev.value,
+                previous_n=prev.n,
+                previous_status=prev.status,
+                previous_ci_low=prev.ci_low,
+                previous_ci_high=prev.ci_high,
+                previous_margin=prev.margin,
+            )
+            out.change, out.change_pct, out.better = difference(
+                cur.value, prev.value, out.unit, spec.direction
+            )
+            out.trend = [self._result(cells, lb, agent, kpi, unavailable).value for lb in labels]
+            return out
+
+        return make
+
+    def _result(
+        self, cells: Cells, label: str, agent: str | None, kpi: str, unavailable: dict[str, str]
+    ) -> Result:
+        r = cells.get((label, agent), {}).get(kpi)
+        if r is not None:
+            if label not in self.active:  # rows of a period without any data: no data
+                return self._nothing(r, label)
+            return r
+        spec = self.defs[kpi]
+        group = {"period": label} if agent is None else {"period": label, "agent": agent}
+        if label not in self.active:
+            return self._nothing(Result(kpi, group, None, 0), label)
+        # nothing of this KPI in a period that has data (or for that agent): as compute
+        zero = spec.stat.zero_when_empty and kpi not in unavailable
+        r = Result(kpi, group, 0.0 if zero else None, 0, None if zero else "no rows")
+        r.unit, r.label = spec.unit, spec.label
+        judge([r], self.config, window_for_period(label, self.config.timezone), self.as_of)
+        return r
+
+    def _nothing(self, r: Result, label: str) -> Result:
+        """A period in which no input has a single row: no data (not zero tickets)."""
+        spec = self.defs[r.kpi]
+        out = Result(r.kpi, r.group, None, 0, f"no data in {label}")
+        out.unit, out.label, out.status = spec.unit, spec.label, "no_data"
+        return out
+
+    # -- SLA
+    def _sla(self, label: str, as_of: str | None, agent: str | None) -> SlaSection:
+        from supportkpi.reports.sla_check import sla_check
+
+        o = self.options
+        if not o.tickets and "tickets" not in self.config.inputs:
+            return SlaSection(reason="no tickets input")
+        key = self.config.sla.key
+        by = [[f"{key},agent"], ["agent"]] if agent is not None else []
+        opts = dataclasses.replace(
+            o,
+            surveys=[],
+            credits=[],
+            customers=[],
+            agents=[],
+            kpis=[],
+            by=by,
+            period=label,
+            from_=None,
+            to=None,
+            every=None,
+            as_of=as_of,
+            cohort=False,
+        )
+        try:
+            check = sla_check(
+                opts,
+                "compliance",
+                "breached",
+                list_rows=False,
+                config=self.config,
+                loaded=self.loaded,
+            )
+        except SupportKpiError as exc:  # e.g. no priority column: no SLA section, said why
+            reason = str(exc)
+            return SlaSection(key=key, reason=reason)
+        results = check.report.results
+        if agent is not None:
+            results = [r for r in results if r.group.get("agent") == agent]
+            for r in results:
+                r.group = {k: v for k, v in r.group.items() if k != "agent"}
+        uncovered = check.report.uncovered if agent is None else None  # (the team's count)
+        section = SlaSection(key=key, unmatched=uncovered.line() if uncovered else None)
+        rows: dict[str, dict[str, Result]] = {}
+        for r in results:
+            if set(r.group) - {key}:
+                continue
+            rows.setdefault(r.group.get(key, "all"), {})[r.kpi] = r
+        policies = self.config.sla.policies
+        none = Result("", {}, None, 0, status="no_data")
+        for group, pair in rows.items():
+            # a policy table may set only one kind of target (e.g. resolution only)
+            fr = pair.get("sla_first_response", none)
+            res = pair.get("sla_resolution", none)
+            policy = policies.get(group)
+            compliance = policy.compliance if policy else None
+            if group == "all":
+                t = fr.target or res.target or {}
+                compliance = t.get("min")
+            section.rows.append(
+                SlaRow(
+                    group=group,
+                    first_response_target=policy.first_response if policy else None,
+                    resolution_target=policy.resolution if policy else None,
+                    compliance_target=compliance,
+                    first_response=fr.value,
+                    first_response_n=fr.n,
+                    first_response_status=fr.status,
+                    first_response_breached=int(fr.extra.get("breached", 0)),
+                    resolution=res.value,
+                    resolution_n=res.n,
+                    resolution_status=res.status,
+                    resolution_breached=int(res.extra.get("breached", 0)),
+                    at_risk=int(fr.extra.get("at_risk", 0)) + int(res.extra.get("at_risk", 0)),
+                    active=int(fr.extra.get("active", 0)) + int(res.extra.get("active", 0)),
+                )
+            )
+        section.rows.sort(key=lambda row: row.group != "all")  # overall first
+        listing = check.listing
+        assert listing is not None
+        if agent is not None:
+            listing = listing.of_agent(agent)
+        section.breached = len(listing)
+        section.breached_tickets = listing.tickets()
+        worst = listing.rows(WORST_TICKETS)
+        section.worst = [{**t, "ticket_id": str(t["ticket_id"])} for t in worst]
+        return section
+
+    # -- team
+    def _roster(self, cells: Cells, label: str, agents: list[str]) -> list[str]:
+        """Agents active in the period: tickets created or resolved, or scheduled time."""
+        out = []
+        for a in agents:
+            row = cells.get((label, a), {})
+            created = row.get("tickets")
+            resolved = row.get("tickets_resolved")
+            adherence = row.get("schedule_adherence")
+            if (
+                (created is not None and (created.value or 0) > 0)
+                or (resolved is not None and (resolved.value or 0) > 0)
+                or (adherence is not None and adherence.value is not None)
+            ):
+                out.append(a)
+        return out
+
+    def _team(
+        self, cells: Cells, label: str, agents: list[str], line: Any, agent: str | None
+    ) -> Team:
+        team = Team()
+        roster = self._roster(cells, label, agents)
+        team.rules = [
+            f"Top performers: highest CSAT + FCR (seed 000) among agents with at least "
+            f"{self.min_tickets} resolved tickets behind their FCR and {self.min_surveys} "
+            "CSAT responses in the period.",
+            "Coaching triggers (seed 002): quality score < 85 (from at least "
+            f"{MIN_QA_REVIEWS} reviews), CSAT < 85% (from at least {self.min_surveys} "
+            f"responses), FCR < 65% (from at least {self.min_tickets} resolved tickets), "
+            "tickets resolved < 80% of the team's average per agent, schedule adherence "
+            "< 90%.",
+        ]
+        if agent is None:
+            for kpi in TEAM_BAR_KPIS:
+                if kpi not in self.defs:
+                    continue
+                ln: Line = line(kpi, None)
+                bar = _bar(ln, self.config)
+                if bar is not None:
+                    team.bars.append(bar)
+        if not roster:
+            team.reason = "no agent handled tickets in this period"
+            return team
+        resolved = {a: _value(cells, label, a, "tickets_resolved") or 0.0 for a in roster}
+        team.average_resolved = sum(resolved.values()) / len(roster)
+        for a in roster:
+            row = cells.get((label, a), {})
+            team.agents.append(
+                AgentRow(
+                    agent=a,
+                    values={k: (row[k].value if k in row else None) for k in AGENT_TABLE_KPIS},
+                    n={k: (row[k].n if k in row else 0) for k in AGENT_TABLE_KPIS},
+                )
+            )
+        team.top = top_performers(cells, label, roster, self.min_tickets, self.min_surveys)
+        team.coaching = coaching(
+            cells, label, roster, team.average_resolved, self.min_tickets, self.min_surveys
+        )
+        if len(roster) < 2:
+            team.rules.append(
+                "One agent in the period: the tickets-handled trigger (vs the team's "
+                "average) does not apply."
+            )
+        return team
+
+    # -- actions, alerts, notes
+    def _actions(self, s: Summary) -> list[ActionItem]:
+        out: list[ActionItem] = []
+        seen: set[str] = set()
+        for ln in s.headline + s.financial:
+            if ln.status != "missed" or ln.kpi in seen:
+                continue
+            seen.add(ln.kpi)
+            items, source = self._action_items(ln.kpi)
+            out.append(ActionItem(ln.kpi, ln.label, ln.unit, ln.value, ln.target, items, source))
+        if s.agent is not None and s.team is not None:  # personal view: own coaching
+            for c in s.team.coaching:
+                for t in c.triggers:
+                    kpi = _TRIGGER_ACTION_KPI.get(t.kpi)
+                    if kpi is None or kpi in seen:
+                        continue
+                    seen.add(kpi)
+                    items, source = self._action_items(kpi)
+                    out.append(
+                        ActionItem(kpi, t.label, t.unit, t.value, None, items, source, "coaching")
+                    )
+        return out
+
+    def _action_items(self, kpi: str) -> tuple[list[str], str]:
+        if self.config.actions.get(kpi):
+            return list(self.config.actions[kpi]), "targets.yaml"
+        if kpi in DEFAULT_ACTIONS:
+            return list(DEFAULT_ACTIONS[kpi]), "seed 000"
+        return [], "none"
+
+    def _alerts(self, s: Summary, cells: Cells, label: str) -> list[Alert]:
+        out: list[Alert] = []
+        agent = s.agent
+        esc = cells.get((label, agent), {}).get("escalation_rate")
+        if esc is not None and esc.value is not None and esc.value > 0:
+            count = round(esc.value * esc.n / 100.0)
+            out.append(
+                Alert("escalations", f"{count} escalated ticket(s) of {esc.n} ({esc.value:.1f}%)")
+            )
+        if s.sla.breached_tickets:
+            worst = s.sla.worst[0] if s.sla.worst else None
+            text = f"{s.sla.breached_tickets} ticket(s) breached an SLA target"
+            if worst is not None:
+                text += f"; worst: #{worst['ticket_id']} ({worst['target'].replace('_', ' ')})"
+            out.append(Alert("sla", text))
+        credits = cells.get((label, agent), {}).get("credits_total")
+        if credits is not None and credits.status == "missed" and credits.target:
+            limit = credits.target.get("max")
+            out.append(
+                Alert(
+                    "budget",
+                    f"credits {credits.value:,.2f} {s.currency} over the budget of "
+                    f"{limit:,.2f} {s.currency}"
+                    if limit is not None
+                    else "credits over budget",
+                )
+            )
+        missed = [ln.label for ln in s.headline if ln.status == "missed"]
+        if missed:
+            out.append(Alert("missed", "missed target: " + ", ".join(missed)))
+        return out
+
+    def _notes(self, s: Summary) -> list[str]:
+        notes = []
+        if self.config.path is None and not self.config.targets:
+            notes.append(NO_CONFIG_NOTE[0].upper() + NO_CONFIG_NOTE[1:] + ".")
+        if s.compare_period not in self.active:
+            notes.append(f"No data in {s.compare_period}: nothing to compare with.")
+        if s.period not in self.active:
+            notes.append(f"No data in {s.period}.")
+        elif s.partial:
+            notes.append(
+                f"{s.period} is not over at the as-of time ({s.as_of}): its figures cover "
+                f"only part of it, so the changes against {s.compare_period} are not like "
+                "for like; its counts and amounts are not judged against targets (to date) "
+                "nor tested for notable changes."
+            )
+        if s.unavailable:
+            notes.append(
+                "Not computable from these exports: "
+                + "; ".join(f"{k} ({v})" for k, v in s.unavailable.items())
+                + "."
+            )
+        notes.append(
+            "Notable changes: rates by a two-proportion z-test (95 %), NPS by its margins "
+            "of error, ticket counts by a Poisson test; means and amounts are not tested "
+            f"(no variance is reported for them); samples under min_sample "
+            f"({self.config.min_sample}) are not tested."
+        )
+        if any(ln.status == "low_sample" for ln in s.headline):
+            notes.append(
+                f"~ low sample: fewer than {self.config.min_sample} responses (min_sample), "
+                "shown but not judged."
+            )
+        return notes
+
+
+@dataclass
+class _Series:
+    results: list[Result]  # groups {"period": label[, "agent": name]}
+    as_of: int | None
+    inputs: list[InputSummary]
+    has_agent: bool
+    unavailable: dict[str, str]  # KPI -> why these inputs cannot give it
+
+
+# --------------------------------------------------------------------------- helpers
+def _cells(results: list[Result]) -> Cells:
+    """Results by (period, agent)."""
+    cells: Cells = {}
+    for r in results:
+        p = r.group.get("period")
+        if p is not None:
+            cells.setdefault((p, r.group.get("agent")), {})[r.kpi] = r
+    return cells
+
+
+def _window_of(label: str) -> tuple[str, str]:
+    """[first day of the oldest trend period, day after the period) as ISO dates."""
+    labels = trend_labels(label)
+    return parse_period(labels[0])[0].isoformat(), parse_period(label)[1].isoformat()
+
+
+def _value(cells: Cells, label: str, agent: str | None, kpi: str) -> float | None:
+    r = cells.get((label, agent), {}).get(kpi)
+    return r.value if r is not None else None
+
+
+def _find(lines: list[Line], kpi: str) -> Line | None:
+    return next((ln for ln in lines if ln.kpi == kpi), None)
+
+
+def _midnight(day: dt.date, tz: str) -> int:
+    from supportkpi.io.periods import local_midnight_us
+
+    return local_midnight_us(day, tz)
+
+
+def _title(kind: str, label: str, agent: str | None) -> str:
+    if agent is not None:
+        return f"Personal performance — {agent} — {label}"
+    if kind == "daily":
+        return f"Support daily report — {label}"
+    return f"Support {kind} summary — {label}"
+
+
+def _bar(ln: Line, config: Config) -> Bar | None:
+    """A bar against target (seed 000 dashboard 3): the value on a scale where the target
+    sits at 80 % of the width (percentages: 0–100 %)."""
+    t = ln.target or {}
+    goal = t.get("min", t.get("max"))
+    if ln.value is None or goal is None or "between" in t:
+        return None
+    if ln.unit == "percent" or ln.kpi == "qa_score":
+        scale = 100.0
+    elif ln.kpi == "csat_score":
+        scale = float(config.scales["csat"].max)
+    else:
+        scale = max(goal / 0.8, ln.value) if goal > 0 else max(ln.value, 1.0)
+    scale = max(scale, ln.value, goal, 1e-12)
+    return Bar(ln.kpi, ln.label, ln.unit, ln.value, t, ln.status, ln.value / scale, goal / scale)
+
+
+def top_performers(
+    cells: Cells, label: str, roster: list[str], min_tickets: int, min_surveys: int
+) -> list[Performer]:
+    """Seed 000: highest CSAT + FCR combination, among agents with at least
+    `min_tickets` resolved tickets behind their FCR and `min_surveys` CSAT responses."""
+    eligible: list[tuple[float, str, float, int, float, int]] = []
+    for a in roster:
+        row = cells.get((label, a), {})
+        csat, fcr = row.get("csat"), row.get("fcr_rate")
+        if csat is None or fcr is None or csat.value is None or fcr.value is None:
+            continue
+        if csat.n < min_surveys or fcr.n < min_tickets:
+            continue
+        eligible.append((csat.value + fcr.value, a, csat.value, csat.n, fcr.value, fcr.n))
+    eligible.sort(key=lambda e: (-e[0], -e[2], -e[4], e[1].lower()))
+    return [
+        Performer(i + 1, a, score, c, cn, f, fn)
+        for i, (score, a, c, cn, f, fn) in enumerate(eligible[:TOP_PERFORMERS])
+    ]
+
+
+def coaching(
+    cells: Cells,
+    label: str,
+    roster: list[str],
+    average_resolved: float | None,
+    min_tickets: int,
+    min_surveys: int,
+) -> list[Coaching]:
+    """Seed 002's coaching triggers, each with the numbers that fired it."""
+    out = []
+    minimum = {"qa_score": MIN_QA_REVIEWS, "csat": min_surveys, "fcr_rate": min_tickets}
+    for a in roster:
+        row = cells.get((label, a), {})
+        fired: list[Trigger] = []
+        for kpi, what, threshold in COACHING_TRIGGERS:
+            if kpi == "tickets_handled":
+                r = row.get("tickets_resolved")
+                done = r.value if r is not None and r.value is not None else 0.0
+                if len(roster) < 2 or not average_resolved:
+                    continue
+                limit = threshold * average_resolved
+                if done < limit:
+                    fired.append(
+                        Trigger(
+                            kpi,
+                            what,
+                            "count",
+                            done,
+                            limit,
+                            int(done),
+                            f"{what} {done:.0f} < {limit:.1f} (80% of the team's "
+                            f"average, {average_resolved:.1f} resolved per agent)",
+                        )
+                    )
+                continue
+            r = row.get(kpi)
+            if r is None or r.value is None or r.n < minimum.get(kpi, 1):
+                continue
+            if r.value < threshold:
+                unit = "%" if r.unit == "percent" else ""
+                sample = {
+                    "qa_score": "reviews",
+                    "csat": "responses",
+                    "fcr_rate": "resolved tickets",
+                    "schedule_adherence": "scheduled days",
+                }[kpi]
+                fired.append(
+                    Trigger(
+                        kpi,
+                        what,
+                        r.unit,
+                        r.value,
+                        threshold,
+                        r.n,
+                        f"{what} {r.value:.1f}{unit} < {threshold:g}{unit} ({r.n} {sample})",
+                    )
+                )
+        if fired:
+            out.append(Coaching(a, fired))
+    out.sort(key=lambda c: (-len(c.triggers), c.agent.lower()))
+    return out
+
+
+def notable_changes(
+    lines: list[Line],
+    min_sample: int,
+    definitions: dict[str, str] | None = None,
+    period_over: bool = True,
+) -> list[Change]:
+    """KPIs whose change is larger than its statistical noise (95 %), and only those
+    (`change.noise_test`: the counts and amounts of a period not over are not tested)."""
+    out = []
+    for ln in lines:
+        if ln.kpi not in catalogue.ALL:
+            continue
+        spec = catalogue.resolve(ln.kpi, definitions)
+        test = noise_test(
+            spec,
+            ln.unit,
+            Side(ln.value, ln.n, ln.margin),
+            Side(ln.previous, ln.previous_n, ln.previous_margin),
+            min_sample,
+            period_over,
+        )
+        if test is None or not beyond_noise(test[0]):
+            continue
+        assert ln.value is not None and ln.previous is not None
+        z, method = test
+        out.append(
+            Change(
+                ln.kpi,
+                ln.label,
+                ln.unit,
+                ln.value,
+                ln.previous,
+                ln.value - ln.previous,
+                z,
+                method,
+                ln.better,
+                method + f", z = {z:+.2f}",
+            )
+        )
+    return out
+
+
+__all__ = [
+    "Summary",
+    "build_summary",
+    "default_period",
+    "last_year",
+    "notable_changes",
+    "trend_labels",
+]

@@ -1,0 +1,199 @@
+"""SLA policies -> per-ticket state for each target, at the as-of time, vectorised.
+
+For every ticket and target (first response, resolution):
+* the target comes from the policy of the ticket's key value (priority by default),
+  with per-dimension overrides (`sla.overrides: {channel: {chat: {P1: {…}}}}`) on top;
+* elapsed time runs on the configured clock (calendar or business hours) from creation
+  to the event, or to the as-of time while the event has not happened;
+* state: `met` (done, elapsed ≤ target), `breached` (done late, or not done and already
+  past target), `at_risk` (not done, less than the warning window left), `active`
+  (not done, more time left), `n/a` (no policy covers the ticket: counted as
+  `unmatched`, never dropped silently), `invalid` (a value the target needs is
+  unusable, e.g. a response before creation: the row problem says which).
+
+Compliance = met / (met + breached). A ticket resolved without any first response: the
+resolution ends its first-response clock (as Zendesk and dbt_zendesk do) — met when it
+came within the first-response target, else breached, elapsed = resolution − creation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from supportkpi import branchless, threads
+from supportkpi.config.settings import Config, Policy
+from supportkpi.io.arrownp import gather
+from supportkpi.io.timeparse import NAT
+from supportkpi.schema.frame import Dim, Frame
+from supportkpi.schema.inputs import normalise_name
+from supportkpi.sla.clock import BusinessClock, CalendarClock, Span
+
+STATES = ("met", "breached", "at_risk", "active", "n/a", "invalid")
+MET, BREACHED, AT_RISK, ACTIVE, NA, INVALID = range(6)
+TARGETS = ("first_response", "resolution")
+EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
+
+
+@dataclass
+class TargetView:
+    target: TargetSeconds
+    state: np.ndarray  # int8 codes into STATES
+    created: np.ndarray
+    end: np.ndarray  # the event, or the as-of time while it has not happened
+    clock: CalendarClock | BusinessClock
+
+    def elapsed(self, rows: np.ndarray) -> np.ndarray:
+        """Seconds on the clock from creation to the event (or the as-of time)."""
+        return self.clock.elapsed(self.created[rows], self.end[rows])
+
+    def due(self, rows: np.ndarray) -> np.ndarray:
+        """Due instants (int64 µs, NAT where no policy) of some rows — only listings need
+        them, so they are not computed for every ticket."""
+        return self.clock.add(self.created[rows], self.target[rows])
+
+
+def key_dim(frame: Frame, config: Config) -> Dim | None:
+    return frame.find_dim(normalise_name(config.sla.key))
+
+
+def _policy_of(label: str, config: Config) -> Policy | None:
+    policies = config.sla.policies
+    if label in policies:
+        return policies[label]
+    folded = normalise_name(label)
+    return next((p for k, p in policies.items() if normalise_name(k) == folded), None)
+
+
+def _policy_lookup(dim: Dim, config: Config, field: str) -> np.ndarray:
+    """Target seconds per label of the key dimension (NaN: no policy)."""
+    out = np.full(dim.size, np.nan)
+    for i, label in enumerate(dim.labels):  # distinct values only
+        policy = _policy_of(label, config)
+        value = getattr(policy, field) if policy is not None else None
+        if value is not None:
+            out[i] = value
+    return out
+
+
+def uncovered(frame: Frame, config: Config, scope: np.ndarray) -> dict[str, int]:
+    """Tickets of `scope` (a row mask) whose key value no policy names, by that value,
+    the most frequent first: what `values:` (or more policies) should map."""
+    key = key_dim(frame, config)
+    if key is None or not frame.n:
+        return {}
+    missing = [i for i, label in enumerate(key.labels) if _policy_of(label, config) is None]
+    if not missing:
+        return {}
+    counts = np.bincount(key.codes[scope], minlength=key.size)
+    found = {key.labels[i]: int(counts[i]) for i in missing if counts[i]}
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class TargetSeconds:
+    """Each ticket's target in seconds (NaN: no policy applies), computed for the rows
+    asked for (`targets[rows]`): evaluation goes slice by slice, and a listing needs a
+    few rows — a column for every ticket would be 80 MB of fresh memory at 10M tickets
+    (0.18 s on the project machine, most of it the kernel's)."""
+
+    def __init__(self, frame: Frame, config: Config, field: str) -> None:
+        self.n = frame.n
+        self.key = key_dim(frame, config)
+        self.lookup = (
+            np.full(1, np.nan) if self.key is None else _policy_lookup(self.key, config, field)
+        )
+        # per-dimension overrides as (dimension, its codes, policy key codes, seconds)
+        self.overrides: list[tuple[Dim, list[int], list[int], float]] = []
+        if self.key is None:
+            return
+        for dim_name, by_value in config.sla.overrides.items():
+            other = frame.dims.get(dim_name)
+            if other is None:
+                continue
+            for value, per_key in by_value.items():
+                vcodes = _codes_of(other, value)
+                for pkey, fields in per_key.items():
+                    if field in fields:
+                        self.overrides.append(
+                            (other, vcodes, _codes_of(self.key, pkey), fields[field])
+                        )
+
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        if self.key is None:
+            return np.full(
+                len(range(self.n)[rows]) if isinstance(rows, slice) else len(rows), np.nan
+            )
+        codes = self.key.codes[rows]
+        target = gather(self.lookup, codes)
+        for other, vcodes, kcodes, seconds in self.overrides:
+            mask = np.isin(other.codes[rows], vcodes) & np.isin(codes, kcodes)
+            target[mask] = seconds
+        return target
+
+
+def _codes_of(dim: Dim, value: str) -> list[int]:
+    return [i for i, lbl in enumerate(dim.labels) if normalise_name(lbl) == normalise_name(value)]
+
+
+def evaluate(
+    frame: Frame,
+    event: np.ndarray,
+    bad: np.ndarray | None,
+    target: TargetSeconds,
+    clock: CalendarClock | BusinessClock,
+    as_of: int,
+    config: Config,
+    ends_too: np.ndarray | None = None,
+) -> TargetView:
+    """`ends_too`: a later event that also stops the clock when `event` has not happened
+    (the resolution, for the first-response target)."""
+    created = frame.cols["created_at"]
+    n = frame.n
+    state = np.empty(n, dtype=np.int8)
+    end = np.empty(n, dtype=np.int64)
+    kind, amount = config.sla.warn_before
+    span: Span | None = None
+    if clock.kind == "business" and n:  # the open-hours table, built once for every slice
+        assert isinstance(clock, BusinessClock)
+        ok = created != NAT
+        lo = int(np.min(created, where=ok, initial=np.iinfo(np.int64).max))
+        hi = max(int(np.max(created, where=ok, initial=lo)), int(np.max(event)), as_of)
+        if ends_too is not None:
+            hi = max(hi, int(np.max(ends_too)))
+        span = clock.span(lo, hi)
+
+    def one(rows: slice) -> None:
+        start = created[rows]
+        stop = end[rows]
+        np.copyto(stop, event[rows])
+        if ends_too is not None:
+            np.copyto(stop, ends_too[rows], where=stop == NAT)
+        done = stop != NAT
+        # open tickets run to the as-of time; one created after it has used no time yet
+        stop[~done] = as_of
+        np.maximum(stop, start, out=stop)
+        goal = target[rows]
+        if clock.kind == "calendar":  # microseconds: exact for whole-second targets
+            remaining = goal * 1e6
+            remaining -= stop - start
+            warn = goal * (amount * 1e6) if kind == "fraction" else amount * 1e6
+        else:  # stop is an instant in the span (an event, or the as-of time)
+            assert span is not None
+            # per slice, B(created) too: a full-length copy would be fresh memory
+            remaining = span.before(stop)
+            np.subtract(goal, remaining, out=remaining)
+            remaining += span.before(start)  # NaN where the ticket has no creation time
+            warn = goal * amount if kind == "fraction" else amount
+        st = state[rows]
+        st[:] = ACTIVE
+        with np.errstate(invalid="ignore"):  # (random masks: no branch per ticket)
+            branchless.put(st, remaining < warn, AT_RISK)
+            branchless.put(st, done, MET)
+            branchless.put(st, remaining < 0, BREACHED)  # done late, or open past its target
+        branchless.put(st, np.isnan(goal), NA)
+        if bad is not None:
+            branchless.put(st, bad[rows], INVALID)
+
+    threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
+    return TargetView(target, state, created, end, clock)
