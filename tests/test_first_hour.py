@@ -58,6 +58,17 @@ def test_a_report_in_a_file_has_no_padding_at_line_ends(tmp_path: Path) -> None:
     assert padded == []
 
 
+def test_the_catalogue_with_its_computability_has_no_padding_at_line_ends(
+    tmp_path: Path,
+) -> None:
+    files = _monthly_files(tmp_path)
+    r = sh("kpis", "-t", str(files[0]), cwd=tmp_path)
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert any(line.startswith(" fcr_rate") or " fcr_rate " in line for line in lines)
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
 def test_an_input_not_given_names_a_few_kpis_not_thirty(tmp_path: Path) -> None:
     """A survey export alone: 'no tickets input' listed every ticket KPI over six
     wrapped lines; now four and how many more (the count from `supportkpi kpis`)."""

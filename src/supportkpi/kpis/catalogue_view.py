@@ -81,7 +81,7 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
     from rich.table import Table
 
     from supportkpi.render.terminal import console as terminal_console
-    from supportkpi.render.text import for_terminal
+    from supportkpi.render.text import for_terminal, unpadded
 
     buf = io.StringIO()
     console = terminal_console(buf, 160)
@@ -104,7 +104,7 @@ def render_catalogue(fmt: str, options: Options | None = None) -> str:
             )
         t.add_row(*cells)
     console.print(t)
-    return buf.getvalue()
+    return unpadded(buf.getvalue())
 
 
 TABLE_COLUMNS = (
