@@ -263,6 +263,7 @@ def test_readme_first_command_runs_on_the_shipped_examples() -> None:
         "credits",
         "customers",
         "agents",
+        "events",
     ]
     tickets = doc["inputs"][0]
     assert tickets["rows_read"] == 3000

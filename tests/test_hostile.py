@@ -1416,6 +1416,15 @@ CODE_CASES = [
         (*VALIDATE, "--config", "targets.yaml"),
     ),
     CodeCase("E029", {"t.csv": lines(M_HEAD, "1,2026-11-02,,,1e30,,,")}, VALIDATE),
+    CodeCase(  # ticket 1 was created at 09:00; its history says open from 08:00
+        "E031",
+        {
+            "t.csv": lines(T_HEAD, T1),
+            "e.csv": lines("ticket_id,changed_at,status", "1,2026-11-02T08:00:00Z,open"),
+        },
+        (*VALIDATE, "-e", "e.csv"),
+        input="events",
+    ),
 ]
 
 

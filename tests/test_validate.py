@@ -164,6 +164,7 @@ INPUT_FLAGS = {
     "credits": "-c",
     "customers": "--customers",
     "agents": "--agents",
+    "events": "-e",
 }
 
 

@@ -7,8 +7,9 @@
     df[df.status == "missed"]
 
 Each function takes the command line's inputs as keyword arguments: `tickets=`,
-`surveys=`, `credits=`, `customers=`, `agents=`, each a path, a list of paths (files,
-folders, globs: read as one input, as the CLI reads them), a pandas DataFrame, a
+`surveys=`, `credits=`, `customers=`, `agents=`, `events=` (a status history), each a
+path, a list of paths (files, folders, globs: read as one input, as the CLI reads
+them), a pandas DataFrame, a
 pyarrow Table, or any object with `__arrow_c_stream__` (a Polars DataFrame, a DuckDB
 relation). An in-memory table is read as a file is: the same column mapping, typing,
 presets and row problems (which name its rows: `row 12` of `<tickets table>`).
@@ -60,6 +61,7 @@ def compute(
     credits: Input = None,
     customers: Input = None,
     agents: Input = None,
+    events: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     kpis: Sequence[str] | str | None = None,
@@ -80,7 +82,14 @@ def compute(
     from supportkpi.reports.compute import compute as run_compute
 
     options = _options(
-        dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
+        dict(
+            tickets=tickets,
+            surveys=surveys,
+            credits=credits,
+            customers=customers,
+            agents=agents,
+            events=events,
+        ),
         config,
         preset,
         kpis=_names(kpis, "kpis"),
@@ -99,6 +108,7 @@ def compute(
 def sla_check(
     *,
     tickets: Input = None,
+    events: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     by: By = None,
@@ -117,7 +127,7 @@ def sla_check(
     from supportkpi.reports.sla_check import sla_check as run_sla_check
 
     options = _options(
-        dict(tickets=tickets),
+        dict(tickets=tickets, events=events),
         config,
         preset,
         by=_by(by),
@@ -137,6 +147,7 @@ def summary(
     credits: Input = None,
     customers: Input = None,
     agents: Input = None,
+    events: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     period: str | None = None,
@@ -154,7 +165,14 @@ def summary(
     from supportkpi.reports.summary import build_summary
 
     options = _options(
-        dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
+        dict(
+            tickets=tickets,
+            surveys=surveys,
+            credits=credits,
+            customers=customers,
+            agents=agents,
+            events=events,
+        ),
         config,
         preset,
     )
@@ -177,6 +195,7 @@ def validate(
     credits: Input = None,
     customers: Input = None,
     agents: Input = None,
+    events: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
 ) -> Validation:
@@ -188,7 +207,14 @@ def validate(
     from supportkpi.reports.validate import validate as run_validate
 
     options = _options(
-        dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
+        dict(
+            tickets=tickets,
+            surveys=surveys,
+            credits=credits,
+            customers=customers,
+            agents=agents,
+            events=events,
+        ),
         config,
         preset,
     )
@@ -229,6 +255,7 @@ def explain(
     credits: Input = None,
     customers: Input = None,
     agents: Input = None,
+    events: Input = None,
     where: Mapping[str, str] | Sequence[str] | None = None,
     config: ConfigArg = None,
     preset: str | None = None,
@@ -244,7 +271,14 @@ def explain(
     from supportkpi.reports.explain import parse_where
 
     options = _options(
-        dict(tickets=tickets, surveys=surveys, credits=credits, customers=customers, agents=agents),
+        dict(
+            tickets=tickets,
+            surveys=surveys,
+            credits=credits,
+            customers=customers,
+            agents=agents,
+            events=events,
+        ),
         config,
         preset,
         period=period,

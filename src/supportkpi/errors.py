@@ -510,6 +510,19 @@ _define(
         " timestamp is the one that places the row, from every KPI.",
         "Fix the value; if the years are real, widen `valid_years` in the config.",
     ),
+    Code(
+        "E031",
+        "change-before-creation",
+        "status change before the ticket's creation",
+        "warning",
+        ("status change before its ticket's created_at: counted from the creation",),
+        "A status change in the history is dated before its ticket was created (clocks"
+        " out of step between two exports, or a created_at that is the import date). The"
+        " change is kept and counted from the creation, so no time before the ticket"
+        " existed counts in any status.",
+        "Check which of the two times is right; map created_at to the export's own"
+        " creation time if it has one.",
+    ),
 )
 
 # codes no longer reported, kept here so that an old report can still be read

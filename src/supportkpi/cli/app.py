@@ -118,6 +118,15 @@ CustomersOpt = Annotated[
 AgentsOpt = Annotated[
     list[str] | None, typer.Option("--agents", metavar="PATH", help="Agent schedule/time export.")
 ]
+EventsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--events",
+        "-e",
+        metavar="PATH",
+        help="Status history: one row per status change (ticket_id, changed_at, status).",
+    ),
+]
 PresetOpt = Annotated[
     str | None,
     typer.Option(
@@ -327,17 +336,18 @@ def note(text: str, quiet: bool = False) -> None:
 
 
 def input_options(inputs: tuple[list[str] | None, ...], **settings: Any) -> Any:
-    """The library's `Options` from a command's five input options (tickets, surveys,
-    credits, customers, agents; None when not given) and its other settings."""
+    """The library's `Options` from a command's input options (tickets, surveys,
+    credits, customers, agents, events; None when not given) and its other settings."""
     from supportkpi.reports.compute import Options
 
-    tickets, surveys, credits, customers, agents = (list(i or []) for i in inputs)
+    tickets, surveys, credits, customers, agents, events = (list(i or []) for i in inputs)
     return Options(
         tickets=tickets,
         surveys=surveys,
         credits=credits,
         customers=customers,
         agents=agents,
+        events=events,
         **settings,
     )
 
@@ -358,6 +368,7 @@ def compute(
     credits: CreditsOpt = None,
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
+    events: EventsOpt = None,
     kpi: Annotated[
         list[str] | None,
         typer.Option(
@@ -443,7 +454,7 @@ def compute(
         from supportkpi.reports.compute import compute as run_compute
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents),
+            (tickets, surveys, credits, customers, agents, events),
             config=config,
             kpis=kpi or [],
             by=[[b] for b in (by or [])],
@@ -462,7 +473,7 @@ def compute(
         emit(
             renderer(fmt.value)(report),
             output,
-            _all_inputs(tickets, surveys, credits, customers, agents),
+            _all_inputs(tickets, surveys, credits, customers, agents, events),
         )
         if strict and any(r.status == "missed" for r in report.results):
             return 1
@@ -493,6 +504,7 @@ class FailOn(str, Enum):  # noqa: UP042
 @app.command("sla-check")
 def sla_check_cmd(
     tickets: TicketsOpt = None,
+    events: EventsOpt = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -560,6 +572,7 @@ def sla_check_cmd(
 
         opts = Options(
             tickets=tickets or [],
+            events=events or [],
             config=config,
             preset=preset,
             sheet=sheet,
@@ -584,7 +597,7 @@ def sla_check_cmd(
             text = render_table(report, key)
         if output is not None:
             # the file and the exit code carry the result; --quiet: nothing for cron to mail
-            emit(text, output, _all_inputs(tickets))
+            emit(text, output, _all_inputs(tickets, events))
             if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:
@@ -602,6 +615,7 @@ def validate(
     credits: CreditsOpt = None,
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
+    events: EventsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -637,13 +651,13 @@ def validate(
         from supportkpi.reports.validate import validate as run_validate
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents),
+            (tickets, surveys, credits, customers, agents, events),
             config=config,
             preset=preset,
             sheet=sheet,
         )
         result = run_validate(opts, keep_rows=rejects is not None)
-        inputs = _all_inputs(tickets, surveys, credits, customers, agents)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events)
         inputs += [p for c in result.checks for p in c.specs]
         if rejects is not None:
             if output is not None and output != "-" and _same_file(output, rejects):
@@ -694,6 +708,7 @@ def explain_cmd(
     credits: CreditsOpt = None,
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
+    events: EventsOpt = None,
     where: Annotated[
         list[str] | None,
         typer.Option(
@@ -737,7 +752,7 @@ def explain_cmd(
         from supportkpi.reports.explain import explain, parse_where, write
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents),
+            (tickets, surveys, credits, customers, agents, events),
             config=config,
             preset=preset,
             sheet=sheet,
@@ -749,7 +764,7 @@ def explain_cmd(
         )
         table = explain(opts, kpi, parse_where(where or []))
         data = write(table, output)
-        inputs = _all_inputs(tickets, surveys, credits, customers, agents)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events)
         emit(data, output, inputs)
         if output is not None and output != "-":
             note(f"wrote {output} ({table.num_rows:,} rows)", quiet)
@@ -779,6 +794,7 @@ def kpis_cmd(
     credits: CreditsOpt = None,
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
+    events: EventsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -821,9 +837,9 @@ def kpis_cmd(
             sys.stdout.write(markdown())
             return 0
         options = None
-        if any((tickets, surveys, credits, customers, agents)):
+        if any((tickets, surveys, credits, customers, agents, events)):
             options = input_options(
-                (tickets, surveys, credits, customers, agents),
+                (tickets, surveys, credits, customers, agents, events),
                 config=config,
                 preset=preset,
                 sheet=sheet,
@@ -920,7 +936,7 @@ def demo(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write realistic example exports (tickets, surveys, credits, customers, agents).
+    """Write realistic example exports (tickets, surveys, credits, customers, agents, events).
 
     \b
     Examples:
@@ -961,7 +977,10 @@ def main(argv: list[str] | None = None) -> Any:
         runtime.skip_final_collection()
 
 
-_INPUT_FLAGS = ("-t", "--tickets", "-s", "--surveys", "-c", "--credits", "--customers", "--agents")
+_INPUT_FLAGS = (
+    *("-t", "--tickets", "-s", "--surveys", "-c", "--credits", "--customers", "--agents"),
+    *("-e", "--events"),
+)
 
 
 def _expanded_glob(args: list[str]) -> None:

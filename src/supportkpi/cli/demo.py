@@ -401,13 +401,91 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
             "Adherent Seconds": pa.array(adherent),
         }
     )
+    history = _status_history(
+        np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 4])),
+        ids,
+        created,
+        np.where(has_fr, created + frt, -1),
+        np.where(has_res, resolved, -1),
+        status,
+        reopens,
+        as_of,
+    )
     return {
         "tickets": tickets,
         "surveys": surveys,
         "credits": credits,
         "customers": customers,
         "agents": agents,
+        "events": history,
     }
+
+
+def _status_history(
+    rng: np.random.Generator,
+    ids: np.ndarray,
+    created: np.ndarray,
+    responded: np.ndarray,  # -1: no response yet
+    resolved: np.ndarray,  # -1: not resolved
+    status: np.ndarray,
+    reopens: np.ndarray,
+    as_of: int,
+) -> pa.Table:
+    """Each ticket's status changes, consistent with its times and current status: new at
+    creation, open at the first response, a wait on the customer (pending) or on a third
+    party (on_hold) for some, solved at the resolution (solved, reopened, solved again
+    when it was reopened), closed days later. Its own random stream: the other files do
+    not change."""
+    n = len(ids)
+    fr = responded >= 0
+    done = resolved >= 0
+    end = np.where(done, resolved, as_of)
+    span = np.maximum(end - np.where(fr, responded, created), 0)
+    # a wait for some of the tickets answered: pending (on the customer) or on hold
+    waits = fr & ((rng.random(n) < 0.35) | np.isin(status, ("pending", "on_hold")))
+    kind = np.where(
+        np.isin(status, ("pending", "on_hold")),
+        status,
+        np.where(rng.random(n) < 0.8, "pending", "on_hold"),
+    )
+    wait_from = responded + (span * rng.uniform(0.05, 0.35, n)).astype(np.int64)
+    wait_to = wait_from + (span * rng.uniform(0.1, 0.4, n)).astype(np.int64)
+    waiting_now = ~done & np.isin(status, ("pending", "on_hold"))
+    # a reopened ticket: solved part-way, open again, solved at its resolution
+    again = done & (reopens > 0) & fr
+    first_solve = np.maximum(wait_to, responded) + (
+        (resolved - np.maximum(wait_to, responded)) * 0.5
+    ).astype(np.int64)
+    reopen_at = first_solve + ((resolved - first_solve) * 0.3).astype(np.int64)
+    closed_at = np.minimum(resolved + 3 * 86400, as_of)
+
+    def every(state: str) -> np.ndarray:
+        return np.full(n, state, dtype=object)
+
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+        (np.ones(n, bool), created, every("new")),
+        (fr, responded, every("open")),
+        (waits, wait_from, kind.astype(object)),
+        (waits & ~waiting_now, wait_to, every("open")),
+        (again, first_solve, every("solved")),
+        (again, reopen_at, every("open")),
+        (done, resolved, every("solved")),
+        (done & (status == "closed"), closed_at, every("closed")),
+    ]
+    at = [np.flatnonzero(mask) for mask, _, _ in parts]
+    row = np.concatenate(at)
+    when = np.concatenate([w[i] for (_, w, _), i in zip(parts, at, strict=True)])
+    state = np.concatenate([st[i] for (_, _, st), i in zip(parts, at, strict=True)])
+    step = np.concatenate([np.full(len(i), k) for k, i in enumerate(at)])
+    sort = np.lexsort((step, when, row))
+    row, when, state = row[sort], when[sort], state[sort]
+    return pa.table(
+        {
+            "Ticket ID": pa.array(ids[row]),
+            "Changed At": _iso(when),
+            "Status": pa.array(state.astype(str)),
+        }
+    )
 
 
 def write_demo(

@@ -21,6 +21,7 @@ from supportkpi.cli.app import (
     CreditsOpt,
     CustomersOpt,
     DebugOpt,
+    EventsOpt,
     OutputOpt,
     PresetOpt,
     QuietOpt,
@@ -50,6 +51,7 @@ def summary_cmd(
     credits: CreditsOpt = None,
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
+    events: EventsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -128,7 +130,7 @@ def summary_cmd(
         from supportkpi.reports.summary import build_summary
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents),
+            (tickets, surveys, credits, customers, agents, events),
             config=config,
             preset=preset,
             sheet=sheet,
@@ -144,7 +146,9 @@ def summary_cmd(
         )
         text = renderer(fmt.value)(summary)
         inputs = [p for p in summary.input_paths() if p != "-"]
-        inputs += [p for g in (tickets, surveys, credits, customers, agents) if g for p in g]
+        inputs += [
+            p for g in (tickets, surveys, credits, customers, agents, events) if g for p in g
+        ]
         emit(text, output, inputs)
         if output is not None and output != "-":
             note(f"wrote {output}", quiet)

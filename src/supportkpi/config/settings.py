@@ -19,7 +19,7 @@ from supportkpi.errors import ConfigError
 from supportkpi.io.durations import format_duration, format_duration_spec, parse_duration
 from supportkpi.kpis import catalogue as kpi_catalogue
 from supportkpi.schema.inputs import INPUTS, closest, normalise_name
-from supportkpi.schema.vocab import ENUMS, PRIORITIES
+from supportkpi.schema.vocab import ENUMS, PRIORITIES, STATUSES, normalise
 
 DEFAULT_CONFIG_NAME = "targets.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,7 +52,17 @@ class SlaConfig:
     warn_before: tuple[str, float] = ("fraction", 0.25)  # or ("seconds", 1800)
     key: str = "priority"
     overrides: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
+    # target -> the statuses its clock stops in, given a status history (SPEC §4b)
+    pause: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PAUSE))
 
+
+DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
+    "first_response": (),
+    "next_reply": (),
+    "resolution": ("pending",),
+    "requester_wait": ("pending",),
+    "agent_work": ("pending", "on_hold"),
+}
 
 DEFAULT_POLICIES = {
     "P1": Policy(15 * 60, 4 * 3600, 99.0),
@@ -845,7 +855,7 @@ class _Validator:
 
     def sla(self, value: Any) -> SlaConfig:
         m = self.mapping(value, ("sla",))
-        self.keys(m, ("policies", "warn_before", "key", "overrides"), ("sla",))
+        self.keys(m, ("policies", "warn_before", "key", "overrides", "pause"), ("sla",))
         policies = dict(DEFAULT_POLICIES)
         if "policies" in m:
             pol = self.mapping(m["policies"], ("sla", "policies"))
@@ -871,7 +881,24 @@ class _Validator:
                         p = self.policy(pol, (*okp, val, pkey), partial=True)
                         inner[str(pkey)] = {k: v for k, v in vars(p).items() if v is not None}
                     overrides[normalise_name(dim)][str(val)] = inner
-        return SlaConfig(policies, warn, key, overrides)
+        pause = dict(DEFAULT_PAUSE)
+        if "pause" in m:
+            pm = self.mapping(m["pause"], ("sla", "pause"))
+            self.keys(pm, tuple(DEFAULT_PAUSE), ("sla", "pause"))
+            for target, statuses in pm.items():
+                pause[target] = self.statuses(statuses, ("sla", "pause", target))
+        return SlaConfig(policies, warn, key, overrides, pause)
+
+    def statuses(self, value: Any, kp: tuple) -> tuple[str, ...]:
+        """A list of canonical statuses (`[pending, on_hold]`, or `[]`: never paused)."""
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for item in items:
+            found = normalise("status", str(item))
+            if found not in STATUSES:
+                raise self.fail(kp, f"{item!r} is not a status; expected {', '.join(STATUSES)}")
+            out.append(found)
+        return tuple(dict.fromkeys(out))
 
     def policy(self, value: Any, kp: tuple, partial: bool = False) -> Policy:
         m = self.mapping(value, kp)

@@ -41,6 +41,7 @@ scales:
 
 sla:                     # seed 002: response time SLAs by priority
   warn_before: 25%       # at risk when less than this share of the target is left
+  # pause: {{resolution: [pending]}}   # with a status history (-e): statuses a clock stops in
   policies:
     P1: {{first_response: 15m, resolution: 4h, compliance: 99}}
     P2: {{first_response: 1h, resolution: 8h, compliance: 95}}
@@ -64,6 +65,7 @@ _INPUTS_COMMENTED = """\
 #   credits: exports/credits.csv
 #   customers: exports/customers.csv
 #   agents: exports/agents.csv
+#   events: exports/events.csv   # status history: time in status, SLA pauses
 """
 
 INPUTS_EXAMPLES = """\
@@ -73,6 +75,7 @@ inputs:                  # default paths (relative to this file), so `supportkpi
   credits: examples/credits.csv
   customers: examples/customers.csv
   agents: examples/agents.csv
+  events: examples/events.csv
 """
 
 _GENERAL = """\

@@ -34,6 +34,7 @@ from supportkpi.io.timeparse import NAT
 from supportkpi.kpis.catalogue import Kpi, definition_set, resolve
 from supportkpi.kpis.measures import Measures
 from supportkpi.model import Result
+from supportkpi.schema import history
 from supportkpi.schema.frame import Dim, Frame
 from supportkpi.schema.inputs import TIME_DIMS, UNKNOWN, is_time_dim, normalise_name
 
@@ -71,7 +72,12 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
         return "needs authorization_limits in targets.yaml (approver role -> max amount)"
     for group in kpi.needs:
         inputs = [c[1:] for c in group if c.startswith("@")]
-        if inputs and not any(i in frames for i in inputs):
+        if inputs and not any(_has_input(i, frames) for i in inputs):
+            if inputs[0] == "events":
+                return (
+                    "no status history (give -e/--events, one row per status change; or"
+                    " read an event-log export: a preset or events: in the config)"
+                )
             return f"no {inputs[0]} input (give --{inputs[0]})"
     missing = [
         group
@@ -104,6 +110,13 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
             )
         return reason
     return None
+
+
+def _has_input(name: str, frames: dict[str, Frame]) -> bool:
+    """Whether an input a KPI needs is there (an event-log export is its own history)."""
+    if name == "events":
+        return history.available(frames)
+    return name in frames
 
 
 def needs_text(groups: list[tuple[str, ...]]) -> str:

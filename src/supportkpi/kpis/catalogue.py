@@ -88,6 +88,41 @@ class Kpi:
 
 HANDLE_COLS = ("talk_seconds", "handle_seconds")
 
+
+def _history_trio(name: str, label: str, measure: str, statuses: str, what: str) -> tuple[Kpi, ...]:
+    """Mean, median and p90 of a time in statuses from the status history (SPEC §4b):
+    from creation to the last solve, on the configured clock, placed by resolution."""
+    base = Kpi(
+        name=name,
+        label=f"{label} (mean)",
+        unit="seconds",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Mean(measure),
+        formula=f"mean time in {statuses} from creation to the last solve, over solved tickets",
+        needs=(("@events",),),
+        notes=what + "; on the configured clock (business hours when set)",
+    )
+    return (
+        base,
+        replace(
+            base,
+            name=f"{name}_median",
+            label=f"{label} (median)",
+            stat=Quantile(measure, 0.5),
+            formula=f"median time in {statuses} from creation to the last solve",
+        ),
+        replace(
+            base,
+            name=f"{name}_p90",
+            label=f"{label} (p90)",
+            stat=Quantile(measure, 0.9),
+            formula=f"90th percentile of the time in {statuses} from creation to the last solve",
+        ),
+    )
+
+
 _CATALOGUE: list[Kpi] = [
     Kpi(
         name="tickets",
@@ -258,6 +293,40 @@ _CATALOGUE: list[Kpi] = [
         formula="mean(talk + hold + after-call work) over tickets that have them",
         needs=(HANDLE_COLS,),
         tiers=(("exceptional", 120.0), ("above average", 240.0), ("typical", 480.0)),
+    ),
+    *(
+        kpi
+        for name, label, measure, statuses, formula_note in (
+            (
+                "requester_wait_time",
+                "Requester wait time",
+                "requester_wait",
+                "new + open + on_hold",
+                "the time the customer waited on the team (Zendesk's requester wait)",
+            ),
+            (
+                "agent_work_time",
+                "Agent work time",
+                "agent_work",
+                "new + open",
+                "the time the ticket waited on an agent (Zendesk's agent work time)",
+            ),
+            (
+                "on_hold_time",
+                "On-hold time",
+                "on_hold",
+                "on_hold",
+                "the time waiting on a third party (vendor, another team)",
+            ),
+            (
+                "pending_time",
+                "Pending time",
+                "pending",
+                "pending",
+                "the time waiting on the customer (Zendesk's agent wait time)",
+            ),
+        )
+        for kpi in _history_trio(name, label, measure, statuses, formula_note)
     ),
     Kpi(
         name="sla_first_response",

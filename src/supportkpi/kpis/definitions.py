@@ -83,7 +83,34 @@ VENDOR_NOTES: dict[str, str] = {
         " has no effort metric (agent work time is status time). supportkpi: talk + hold +"
         " after-call work from the export (the seeds' call-centre definition)."
     ),
+    "requester_wait_time": (
+        "Zendesk: total time in New + Open + On-hold (requester wait), in calendar and"
+        " business minutes, each interval on the schedule in force when it began;"
+        " dbt_zendesk: statuses new, open, hold. ServiceNow and Freshdesk report time by"
+        " status instead. supportkpi: new + open + on_hold from creation to the last solve,"
+        " on the configured clock; a ticket not solved at the as-of time has no value yet."
+    ),
+    "agent_work_time": (
+        "Zendesk: time in New + Open (an SLA target that pauses in Pending and On-hold);"
+        " dbt_zendesk: statuses new, open. supportkpi: the same statuses, creation to last"
+        " solve, on the configured clock."
+    ),
+    "on_hold_time": (
+        "Zendesk: time in On-hold (waiting on a third party); Freshdesk 'Waiting on third"
+        " party'; ServiceNow 'Awaiting Vendor/Problem/Evidence' (the servicenow preset maps"
+        " them to on_hold). supportkpi: on_hold from creation to the last solve."
+    ),
+    "pending_time": (
+        "Zendesk: agent wait time = time in Pending (waiting on the customer); dbt_zendesk:"
+        " status pending; ServiceNow 'Awaiting User Info'. supportkpi: pending from creation"
+        " to the last solve. With a status history an SLA's resolution clock stops here by"
+        " default (sla.pause), as Zendesk's, Zammad's (pending states ignore escalation)"
+        " and a ServiceNow SLA with a pause condition do."
+    ),
 }
+for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_time"):
+    for _n in (f"{_k}_median", f"{_k}_p90"):
+        VENDOR_NOTES[_n] = VENDOR_NOTES[_k]
 VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
 for _n in ("resolution_time_median", "resolution_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["resolution_time"]

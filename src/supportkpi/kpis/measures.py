@@ -27,6 +27,17 @@ from supportkpi import branchless
 from supportkpi.config.settings import Config
 from supportkpi.io.timeparse import NAT
 from supportkpi.schema.frame import Frame
+from supportkpi.schema.history import (
+    NEW,
+    ON_HOLD,
+    OPEN,
+    PENDING,
+    History,
+    available,
+    history_of,
+    time_in,
+)
+from supportkpi.schema.vocab import STATUSES
 from supportkpi.sla import policy as sla
 from supportkpi.sla.clock import BusinessClock, CalendarClock, clock_for
 
@@ -63,6 +74,7 @@ class Measures:
         self._locks: dict[str, threading.Lock] = {}
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
+        self._history: History | None = None
         self.keep_sla = False  # sla-check lists tickets from the views after the run
 
     @property
@@ -201,6 +213,38 @@ class Measures:
             branchless.put(out, bad, MISSING)
         return out
 
+    # ----------------------------------------------------------------- status history
+    def history(self) -> History:
+        """The tickets' status history at the as-of time (SPEC §4b), from the events
+        input or from an event-log export."""
+        if self._history is None:
+            with self._guard:
+                if self._history is None:
+                    self._history = history_of(self.frames, self.config).as_of(self.as_of)
+        return self._history
+
+    def _time_in(self, statuses: tuple[int, ...]) -> np.ndarray:
+        """Clock seconds each ticket spent in `statuses` from creation to its last solve
+        (NaN: not solved at the as-of time)."""
+        h = self.history()
+        return time_in(h, statuses, self.event("created_at"), h.last_solve(), self.clock.elapsed)
+
+    @_measure
+    def m_requester_wait(self) -> np.ndarray:
+        return self._time_in((NEW, OPEN, ON_HOLD))
+
+    @_measure
+    def m_agent_work(self) -> np.ndarray:
+        return self._time_in((NEW, OPEN))
+
+    @_measure
+    def m_on_hold(self) -> np.ndarray:
+        return self._time_in((ON_HOLD,))
+
+    @_measure
+    def m_pending(self) -> np.ndarray:
+        return self._time_in((PENDING,))
+
     # ----------------------------------------------------------------- tickets
     @_measure
     def m_frt(self) -> np.ndarray:
@@ -285,8 +329,25 @@ class Measures:
                 self.config,
                 # a resolution ends an unanswered ticket's first-response clock
                 self.event("resolved_at") if target == "first_response" else None,
+                *self._pauses(target),
             )
         return self._sla[target]
+
+    def _pauses(
+        self, target: str
+    ) -> tuple[Callable[[np.ndarray], np.ndarray] | None, np.ndarray | None]:
+        """With a status history, the time each ticket's `target` clock stood still
+        until an instant, and the tickets waiting in a pausing status now."""
+        statuses = tuple(STATUSES.index(s) for s in self.config.sla.pause.get(target, ()))
+        if not statuses or self.frame.name != "tickets" or not available(self.frames):
+            return None, None
+        h = self.history()
+        created = self.event("created_at")
+
+        def pauses(stop: np.ndarray) -> np.ndarray:
+            return time_in(h, statuses, created, stop, self.clock.elapsed)
+
+        return pauses, np.isin(h.current(), statuses)
 
     @_measure
     def m_sla_first_response(self) -> np.ndarray:

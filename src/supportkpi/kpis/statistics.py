@@ -89,6 +89,11 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "nps_value": {S: (*_SCORE, "nps")},
     "ces_score": {S: (*_SCORE, "ces")},
     "ces_easy": {S: (*_SCORE, "ces")},
+    # times in statuses: the history (events, or an event-log export) to the last solve
+    **{
+        m: {T: ("created_at", *RES_COLS), "events": ("ticket_id", "changed_at", "status")}
+        for m in ("requester_wait", "agent_work", "on_hold", "pending")
+    },
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
@@ -491,7 +496,10 @@ class SlaCompliance(Statistic):
             "tickets no policy covers are n/a, counted as `unmatched`; tickets whose"
             " timestamps are unreadable or impossible are `invalid` (counted by"
             " `supportkpi validate`); a resolution ends an unanswered ticket's"
-            " first-response clock"
+            " first-response clock; with a status history (-e/--events, or an event-log"
+            " export), the time in the statuses `sla.pause` names is off the clock"
+            " (resolution: pending by default; first response: never), and a ticket"
+            " waiting in one at the as-of time is `paused`, unless already breached"
         )
 
 

@@ -28,6 +28,10 @@ TICKET_COLUMNS = [
 ]
 
 
+# the compliance table with a paused column fits from here on, goal included
+_ROOMY_PAUSED = 88
+
+
 def render_table(report: Report, key: str) -> str:
     from rich import box
     from rich.table import Table
@@ -47,18 +51,20 @@ def render_table(report: Report, key: str) -> str:
     )
     keys = {tuple(r.group) for r in report.results if r.group}
     one_key = len(keys) == 1  # the group column is named by it, its cells hold values
+    # tickets whose clock stands still in a pausing status: only with a status history;
+    # then the goal gives way on a narrow terminal (the status says met or missed)
+    paused = any(r.extra.get("paused") for r in report.results)
+    counted = (*STATES[:4], *(("paused",) if paused else ()))
+    show_goal = not paused or console.width >= _ROOMY_PAUSED
     for col, just in (
         ("target", "left"),
         (" × ".join(next(iter(keys))) if one_key else "group", "left"),
         ("compliance", "right"),
-        ("goal", "right"),
-        ("met", "right"),
-        ("breached", "right"),
-        ("at risk", "right"),
-        ("active", "right"),
+        *((("goal", "right"),) if show_goal else ()),
+        *((state.replace("_", " "), "right") for state in counted),
         ("status", "left"),
     ):
-        t.add_column(col, justify=just, no_wrap=col != "status")  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "status")
     for r in report.results:
         if one_key:
             group = " × ".join(str(v) for v in r.group.values()) or "all"
@@ -71,11 +77,13 @@ def render_table(report: Report, key: str) -> str:
             r.kpi.removeprefix("sla_").replace("_", " "),
             for_terminal(group),
             "—" if r.value is None else f"{r.value:.1f}%",
-            goal,
-            *(f"{r.extra.get(s, 0):,}" for s in STATES[:4]),
+            *((goal,) if show_goal else ()),
+            *(f"{r.extra.get(s, 0):,}" for s in counted),
             f"[{style}]{status}[/]" if style else for_terminal(status),
         )
     console.print(t)
+    if not show_goal:
+        console.print(f"Not shown at {console.width} columns: goal (see --format json)")
     if report.tickets is not None:
         shown = report.tickets[:MAX_TABLE_TICKETS]
         tt = Table(

@@ -135,7 +135,7 @@ def sla_check(
         config,
         kinds,
         breakdowns,
-        only=("tickets",),
+        only=("tickets", "events"),  # the history pauses the clocks
         also_read=("agent",) if listing is not None else (),  # only listed tickets show it
         sla_key=implicit,
         loaded=loaded,

@@ -49,6 +49,16 @@ class Intervals:
     start: np.ndarray  # int64 µs
     end: np.ndarray  # int64 µs, NAT for the current (last) status
 
+    def take_tickets(self, rows: np.ndarray, n_before: int) -> Intervals:
+        """The intervals of the tickets kept (`rows` of the n_before), renumbered."""
+        new = np.full(n_before, -1, dtype=np.int64)
+        new[rows] = np.arange(len(rows))
+        ticket = new[self.ticket]
+        keep = ticket >= 0
+        return Intervals(
+            ticket[keep], self.status[keep], self.labels, self.start[keep], self.end[keep]
+        )
+
 
 @dataclass
 class Collapsed:

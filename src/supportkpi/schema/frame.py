@@ -110,6 +110,8 @@ class Frame:
         idx = from_np(np.asarray(rows, dtype=np.int64), pa.int64())
         self.ids = {k: v.take(idx) for k, v in self.ids.items()}
         self.bad = {k: v[rows] for k, v in self.bad.items()}
+        if self.intervals is not None:  # an event log's history follows its tickets
+            self.intervals = self.intervals.take_tickets(rows, self.n)
         if self.origin_file is not None and self.origin_row is not None:
             self.origin_file = self.origin_file[rows]
             self.origin_row = self.origin_row[rows]

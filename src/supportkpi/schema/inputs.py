@@ -156,7 +156,21 @@ AGENTS = InputSpec(
     ),
 )
 
-INPUTS: dict[str, InputSpec] = {s.name: s for s in (TICKETS, SURVEYS, CREDITS, CUSTOMERS, AGENTS)}
+EVENTS = InputSpec(
+    "events",
+    "one row per status change of a ticket (its status history)",
+    (
+        Column("ticket_id", "id", True, "the ticket whose status changed"),
+        Column("changed_at", "timestamp", True, "when the new status began"),
+        Column("status", "enum", True, doc="new/open/pending/on_hold/solved/closed"),
+        Column("agent", "dim", doc="the assignee from this change on"),
+        Column("group", "dim", doc="the group from this change on"),
+    ),
+)
+
+INPUTS: dict[str, InputSpec] = {
+    s.name: s for s in (TICKETS, SURVEYS, CREDITS, CUSTOMERS, AGENTS, EVENTS)
+}
 
 # Dimensions derived from a KPI's own period anchor (SPEC §6).
 TIME_DIMS = ("day", "week", "month", "quarter", "year")

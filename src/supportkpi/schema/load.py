@@ -227,6 +227,8 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_credits(frame, config)
     elif name == "customers":
         _check_customers(frame)
+    elif name == "events":
+        _check_events(frame)
     name_affected(frame, config)
     frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
     if name == "tickets" and frame.events_read is None and _repeated_ids(frame):
@@ -1045,6 +1047,15 @@ def _unplaced(frame: Frame, column: str, what: str) -> None:
         _drop(frame, missing)
 
 
+def _check_events(frame: Frame) -> None:
+    """A change that cannot be placed in time or tied to a ticket is of no use."""
+    _unplaced(frame, "changed_at", "status change")
+    if "ticket_id" in frame.ids:
+        absent = ~valid(frame.ids["ticket_id"])
+        record(frame, "E010", "ticket_id", absent, "no ticket_id: the change has no ticket")
+        _drop(frame, absent)
+
+
 def _check_credits(frame: Frame, config: Config) -> None:
     _unplaced(frame, "created_at", "credit")
     _check_ids(frame, OWN_ID["credits"])
@@ -1157,11 +1168,28 @@ def attach_inputs(frames: dict[str, Frame]) -> None:
     """Link surveys and credits to their tickets, and customers' attributes to tickets."""
     if "tickets" not in frames:
         return
-    for child in ("surveys", "credits"):
+    for child in ("surveys", "credits", "events"):
         if child in frames:
             attach_to_tickets(frames[child], frames["tickets"])
+    if "events" in frames:
+        _changes_before_creation(frames["events"], frames["tickets"])
     if "customers" in frames:
         attach_customer_dims(frames["tickets"], frames["customers"])
+
+
+def _changes_before_creation(events: Frame, tickets: Frame) -> None:
+    row = events.cols["ticket_row"]
+    created = tickets.cols["created_at"][np.maximum(row, 0)] if tickets.n else np.zeros(0)
+    when = events.cols["changed_at"]
+    early = (row >= 0) & (when != NAT) & (created != NAT) & (when < created)
+    record(
+        events,
+        "E031",
+        "changed_at",
+        early,
+        "status change before its ticket's created_at: counted from the creation",
+        ("status history KPIs",),
+    )
 
 
 def attach_customer_dims(tickets: Frame, customers: Frame) -> None:

@@ -9,7 +9,11 @@ For every ticket and target (first response, resolution):
   past target), `at_risk` (not done, less than the warning window left), `active`
   (not done, more time left), `n/a` (no policy covers the ticket: counted as
   `unmatched`, never dropped silently), `invalid` (a value the target needs is
-  unusable, e.g. a response before creation: the row problem says which).
+  unusable, e.g. a response before creation: the row problem says which), `paused`
+  (not done, its clock stopped at the as-of time in a status the target pauses in, and
+  not yet past its target: a ticket breached before a pause stays breached);
+* with a status history, the time in the statuses a target pauses in (`sla.pause`:
+  resolution in pending by default; first response never) is not on its clock.
 
 Compliance = met / (met + breached). A ticket resolved without any first response: the
 resolution ends its first-response clock (as Zendesk and dbt_zendesk do) — met when it
@@ -18,6 +22,7 @@ came within the first-response target, else breached, elapsed = resolution − c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +35,8 @@ from supportkpi.schema.frame import Dim, Frame
 from supportkpi.schema.inputs import normalise_name
 from supportkpi.sla.clock import BusinessClock, CalendarClock, Span
 
-STATES = ("met", "breached", "at_risk", "active", "n/a", "invalid")
-MET, BREACHED, AT_RISK, ACTIVE, NA, INVALID = range(6)
+STATES = ("met", "breached", "at_risk", "active", "n/a", "invalid", "paused")
+MET, BREACHED, AT_RISK, ACTIVE, NA, INVALID, PAUSED = range(7)
 TARGETS = ("first_response", "resolution")
 EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
 
@@ -43,15 +48,35 @@ class TargetView:
     created: np.ndarray
     end: np.ndarray  # the event, or the as-of time while it has not happened
     clock: CalendarClock | BusinessClock
+    paused: np.ndarray | None = None  # seconds on the clock in a pausing status (history)
 
     def elapsed(self, rows: np.ndarray) -> np.ndarray:
-        """Seconds on the clock from creation to the event (or the as-of time)."""
-        return self.clock.elapsed(self.created[rows], self.end[rows])
+        """Seconds on the clock from creation to the event (or the as-of time), the
+        paused time excluded."""
+        out = self.clock.elapsed(self.created[rows], self.end[rows])
+        if self.paused is not None:
+            out = out - self.paused[rows]
+        return out
 
     def due(self, rows: np.ndarray) -> np.ndarray:
-        """Due instants (int64 µs, NAT where no policy) of some rows — only listings need
-        them, so they are not computed for every ticket."""
-        return self.clock.add(self.created[rows], self.target[rows])
+        """Due instants (int64 µs, NAT where no policy) of some rows, the pauses so far
+        included — only listings need them, so they are not computed for every ticket."""
+        target = self.target[rows]
+        if self.paused is not None:
+            target = target + self.paused[rows]
+        return self.clock.add(self.created[rows], target)
+
+
+def _stops(
+    created: np.ndarray, event: np.ndarray, ends_too: np.ndarray | None, as_of: int
+) -> np.ndarray:
+    """Where each ticket's clock stops: its event (or `ends_too`), else the as-of time;
+    never before its creation."""
+    stop = event.copy()
+    if ends_too is not None:
+        np.copyto(stop, ends_too, where=stop == NAT)
+    stop[stop == NAT] = as_of
+    return np.maximum(stop, created)
 
 
 def key_dim(frame: Frame, config: Config) -> Dim | None:
@@ -145,9 +170,13 @@ def evaluate(
     as_of: int,
     config: Config,
     ends_too: np.ndarray | None = None,
+    pauses: Callable[[np.ndarray], np.ndarray] | None = None,
+    waiting: np.ndarray | None = None,
 ) -> TargetView:
     """`ends_too`: a later event that also stops the clock when `event` has not happened
-    (the resolution, for the first-response target)."""
+    (the resolution, for the first-response target). `pauses(stop)`: each ticket's clock
+    seconds in a pausing status from creation to `stop` (a status history); `waiting`:
+    the tickets in such a status at the as-of time."""
     created = frame.cols["created_at"]
     n = frame.n
     state = np.empty(n, dtype=np.int8)
@@ -162,6 +191,11 @@ def evaluate(
         if ends_too is not None:
             hi = max(hi, int(np.max(ends_too)))
         span = clock.span(lo, hi)
+
+    paused: np.ndarray | None = None
+    if pauses is not None:  # the time paused until each ticket's stop instant
+        paused = pauses(_stops(created, event, ends_too, as_of))
+        paused[np.isnan(paused)] = 0.0
 
     def one(rows: slice) -> None:
         start = created[rows]
@@ -185,15 +219,19 @@ def evaluate(
             np.subtract(goal, remaining, out=remaining)
             remaining += span.before(start)  # NaN where the ticket has no creation time
             warn = goal * amount if kind == "fraction" else amount
+        if paused is not None:  # paused time is not on the clock
+            remaining += paused[rows] * (1e6 if clock.kind == "calendar" else 1.0)
         st = state[rows]
         st[:] = ACTIVE
         with np.errstate(invalid="ignore"):  # (random masks: no branch per ticket)
             branchless.put(st, remaining < warn, AT_RISK)
             branchless.put(st, done, MET)
             branchless.put(st, remaining < 0, BREACHED)  # done late, or open past its target
+            if waiting is not None:  # its clock stopped now, its target not passed
+                branchless.put(st, waiting[rows] & ~done & (remaining >= 0), PAUSED)
         branchless.put(st, np.isnan(goal), NA)
         if bad is not None:
             branchless.put(st, bad[rows], INVALID)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
-    return TargetView(target, state, created, end, clock)
+    return TargetView(target, state, created, end, clock, paused)

@@ -1,0 +1,277 @@
+"""Status history (SPEC §4b): times in statuses and SLA pauses, by hand through the console
+script, and against a plain-Python reading of random histories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run, write_csv
+from supportkpi.io.timeparse import NAT
+from supportkpi.schema.history import from_changes, time_in
+from supportkpi.schema.vocab import STATUSES
+from supportkpi.sla.clock import CalendarClock
+
+H = 3600.0
+T_HEAD = ["ticket_id", "created_at", "first_response_at", "resolved_at", "priority"]
+E_HEAD = ["ticket_id", "changed_at", "status"]
+POLICY = "sla:\n  policies:\n    P1: {first_response: 1h, resolution: 4h, compliance: 90}\n"
+
+
+def _results(doc: dict) -> dict[str, dict]:
+    return {r["kpi"]: r for r in doc["results"] if r["group"] == {}}
+
+
+def test_the_worked_example(tmp_path: Path) -> None:
+    """Created 09:00; agent reply and pending at 10:00; the customer answers, open at
+    12:00; solved 14:00 (24×7): requester wait 3 h, pending 2 h, resolution 5 h, agent
+    work 3 h; a 4 h resolution target pausing in pending is met (3 h on the clock),
+    breached without the pause."""
+    write_csv(
+        tmp_path / "t.csv",
+        T_HEAD,
+        [["T1", "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "2026-11-02T14:00:00Z", "P1"]],
+    )
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [
+            ["T1", "2026-11-02T10:00:00Z", "pending"],
+            ["T1", "2026-11-02T12:00:00Z", "open"],
+            ["T1", "2026-11-02T14:00:00Z", "solved"],
+        ],
+    )
+    (tmp_path / "pause.yaml").write_text(POLICY)
+    (tmp_path / "no-pause.yaml").write_text(POLICY + "  pause: {resolution: []}\n")
+    kpis = "requester_wait_time,pending_time,agent_work_time,on_hold_time,resolution_time"
+    args = ("compute", "-t", "t.csv", "-e", "e.csv", "-f", "json", "-k", kpis + ",sla_resolution")
+    paused = _results(run(*args, "--config", "pause.yaml", cwd=tmp_path).json())
+    assert paused["requester_wait_time"]["value"] == 3 * H
+    assert paused["pending_time"]["value"] == 2 * H
+    assert paused["agent_work_time"]["value"] == 3 * H
+    assert paused["on_hold_time"]["value"] == 0.0
+    assert paused["resolution_time"]["value"] == 5 * H
+    assert (paused["sla_resolution"]["met"], paused["sla_resolution"]["breached"]) == (1, 0)
+    unpaused = _results(run(*args, "--config", "no-pause.yaml", cwd=tmp_path).json())
+    assert (unpaused["sla_resolution"]["met"], unpaused["sla_resolution"]["breached"]) == (0, 1)
+    # without a history the same ticket is breached, and the history KPIs say why not
+    plain = _results(
+        run("compute", "-t", "t.csv", "-f", "json", "--config", "pause.yaml", cwd=tmp_path).json()
+    )
+    assert plain["sla_resolution"]["breached"] == 1
+    assert "no status history" in plain["requester_wait_time"]["reason"]
+
+
+def test_a_ticket_waiting_on_the_customer_is_paused_not_at_risk(tmp_path: Path) -> None:
+    """At 15:00: T2 pending since 10:00 (1 h on its 4 h clock): paused; T3 open all along
+    (6 h): breached; T4 went pending at 14:00 after 5 h open: breached before the pause,
+    so it stays breached. `--list` says how long each clock ran and when T2 is due."""
+    rows = [[t, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "", "P1"] for t in ("T2", "T3")]
+    rows.append(["T4", "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "", "P1"])
+    write_csv(tmp_path / "t.csv", T_HEAD, rows)
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [
+            ["T2", "2026-11-02T10:00:00Z", "pending"],
+            ["T3", "2026-11-02T10:00:00Z", "open"],
+            ["T4", "2026-11-02T10:00:00Z", "open"],
+            ["T4", "2026-11-02T14:00:00Z", "pending"],
+        ],
+    )
+    (tmp_path / "p.yaml").write_text(POLICY)
+    r = run(
+        "sla-check", "-t", "t.csv", "-e", "e.csv", "--config", "p.yaml",
+        "--as-of", "2026-11-02T15:00:00Z", "--list", "all", "-f", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.code == 1, r.err
+    doc = r.json()
+    overall = next(x for x in doc["results"] if x["kpi"] == "sla_resolution" and x["group"] == {})
+    assert (overall["paused"], overall["breached"], overall["at_risk"]) == (1, 2, 0)
+    listed = {t["ticket_id"]: t for t in doc["tickets"] if t["target"] == "resolution"}
+    assert listed["T2"]["state"] == "paused"
+    assert listed["T2"]["elapsed_seconds"] == 1 * H  # 09:00-10:00; pending since
+    assert listed["T2"]["due_at"] == "2026-11-02T18:00:00Z"  # 4 h on the clock + 5 h paused
+    assert listed["T4"]["state"] == "breached"  # 5 h open > 4 h before it went pending
+    assert listed["T3"]["elapsed_seconds"] == 6 * H
+    prom = run(
+        "sla-check", "-t", "t.csv", "-e", "e.csv", "--config", "p.yaml",
+        "--as-of", "2026-11-02T15:00:00Z", "-f", "prometheus", cwd=tmp_path,
+    )  # fmt: skip
+    assert 'target="resolution",state="paused"} 1' in prom.out
+
+
+def test_a_change_before_creation_counts_from_the_creation(tmp_path: Path) -> None:
+    write_csv(
+        tmp_path / "t.csv",
+        T_HEAD,
+        [["T1", "2026-11-02T09:00:00Z", "", "2026-11-02T11:00:00Z", "P1"]],
+    )
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [["T1", "2026-11-02T07:00:00Z", "open"], ["T1", "2026-11-02T11:00:00Z", "solved"]],
+    )
+    doc = run(
+        "compute", "-t", "t.csv", "-e", "e.csv", "-k", "agent_work_time", "-f", "json",
+        cwd=tmp_path,
+    ).json()  # fmt: skip
+    assert _results(doc)["agent_work_time"]["value"] == 2 * H  # 09:00-11:00, not 07:00
+    events = next(i for i in doc["inputs"] if i["input"] == "events")
+    assert [p["code"] for p in events["problems"]] == ["E031"]
+
+
+# ------------------------------------------------------------------ a second reading
+BASE = int(dt.datetime(2026, 11, 2, tzinfo=dt.UTC).timestamp()) * 1_000_000
+MINUTE = 60_000_000
+
+ticket_changes = st.lists(
+    st.tuples(st.integers(-30, 3000), st.sampled_from(range(len(STATUSES)))), max_size=8
+)
+
+
+def _reference(created: int, changes: list[tuple[int, int]]) -> tuple[dict[int, float], float]:
+    """Plain Python: the ticket's seconds in each status up to its last solve, and the
+    last solve (NaN when not solved at the end)."""
+    timeline = sorted(((max(t, created), k, s) for k, (t, s) in enumerate(changes)))
+    intervals: list[tuple[int, int]] = []  # (start, status)
+    if not timeline or timeline[0][0] > created:
+        intervals.append((created, STATUSES.index("new")))
+    intervals += [(t, s) for t, _, s in timeline]
+    resolved = {STATUSES.index("solved"), STATUSES.index("closed")}
+    solve = None
+    for i, (t, s) in enumerate(intervals):
+        if s in resolved and (i == 0 or intervals[i - 1][1] not in resolved):
+            solve = t
+    if intervals[-1][1] not in resolved:
+        solve = None
+    spent: dict[int, float] = {}
+    if solve is not None:
+        for i, (t, s) in enumerate(intervals):
+            end = intervals[i + 1][0] if i + 1 < len(intervals) else solve
+            lo, hi = t, min(end, solve)
+            if hi > lo:
+                spent[s] = spent.get(s, 0.0) + (hi - lo) / 1e6
+    return spent, (float(solve) if solve is not None else float("nan"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ticket_changes, min_size=1, max_size=6))
+def test_times_in_statuses_match_a_plain_reading(histories: list[list[tuple[int, int]]]) -> None:
+    created = np.array([BASE + 100 * MINUTE * i for i in range(len(histories))], dtype=np.int64)
+    tickets, when, status = [], [], []
+    for i, changes in enumerate(histories):
+        for minute, s in changes:
+            tickets.append(i)
+            when.append(int(created[i]) + minute * MINUTE)
+            status.append(s)
+    history, _ = from_changes(
+        np.array(tickets, dtype=np.int64),
+        np.array(when, dtype=np.int64),
+        np.array(status, dtype=np.int8),
+        created,
+    )
+    solve = history.last_solve()
+    clock = CalendarClock()
+    for i, changes in enumerate(histories):
+        spent, solved = _reference(
+            int(created[i]), [(int(created[i]) + m * MINUTE, s) for m, s in changes]
+        )
+        assert (solve[i] == NAT) == np.isnan(solved)
+        if np.isnan(solved):
+            continue
+        assert solve[i] == solved
+        total = 0.0
+        for s in range(len(STATUSES)):
+            got = time_in(history, (s,), created, solve, clock.elapsed)[i]
+            assert got == spent.get(s, 0.0)
+            total += got
+        # the statuses add up to the full resolution time
+        assert total == (solve[i] - created[i]) / 1e6
+        # a pause (here: the time pending) is never more than the calendar time
+        assert time_in(history, (2,), created, solve, clock.elapsed)[i] <= total
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(ticket_changes, min_size=1, max_size=5), st.integers(30, 600))
+def test_a_pause_never_turns_a_met_ticket_breached(
+    histories: list[list[tuple[int, int]]], target_minutes: int
+) -> None:
+    """The same tickets judged with the resolution clock pausing in pending and with no
+    pause: every ticket met without the pause is met with it, and its clock ran no
+    longer."""
+    import pyarrow as pa
+
+    import supportkpi
+
+    def iso(us: int) -> str:
+        return dt.datetime.fromtimestamp(us / 1e6, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    created = [BASE + 100 * MINUTE * i for i in range(len(histories))]
+    rows = []
+    for i, changes in enumerate(histories):
+        for minute, s in changes:
+            rows.append((f"T{i}", iso(created[i] + minute * MINUTE), STATUSES[s]))
+    events = pa.table(
+        {
+            "ticket_id": [r[0] for r in rows] or pa.array([], pa.string()),
+            "changed_at": [r[1] for r in rows] or pa.array([], pa.string()),
+            "status": [r[2] for r in rows] or pa.array([], pa.string()),
+        }
+    )
+    # resolved at the last solve the history shows (a solved ticket), else open
+    solves = [
+        _reference(c, [(c + m * MINUTE, s) for m, s in h])[1]
+        for c, h in zip(created, histories, strict=True)
+    ]
+    tickets = pa.table(
+        {
+            "ticket_id": [f"T{i}" for i in range(len(histories))],
+            "created_at": [iso(c) for c in created],
+            "resolved_at": [None if np.isnan(s) else iso(int(s)) for s in solves],
+            "priority": ["P1"] * len(histories),
+        }
+    )
+    policy = {"P1": {"resolution": f"{target_minutes}m"}}
+    as_of = iso(created[-1] + 4000 * MINUTE)
+    states = {}
+    for pause in ([], ["pending"]):
+        check = supportkpi.sla_check(
+            tickets=tickets,
+            events=events,
+            config={"sla": {"policies": policy, "pause": {"resolution": pause}}},
+            as_of=as_of,
+            list="all",
+        )
+        states[bool(pause)] = {
+            t["ticket_id"]: t for t in check.tickets if t["target"] == "resolution"
+        }
+    for ticket, unpaused in states[False].items():
+        paused = states[True][ticket]
+        assert paused["elapsed_seconds"] <= unpaused["elapsed_seconds"]
+        if unpaused["state"] == "met":
+            assert paused["state"] == "met"
+
+
+def test_the_sla_table_with_paused_tickets_fits_80_columns() -> None:
+    """The examples have a status history: a paused column joins the table, and on an
+    80-column terminal the goal gives way (said below the table) rather than the status
+    being cut."""
+    import re
+
+    from conftest import ROOT, sh
+
+    args = ("sla-check", "--as-of", "2026-11-24T23:30:23Z")
+    narrow = sh(*args, cwd=ROOT, terminal=80)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", narrow.out)
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert any(" paused " in line for line in lines)
+    assert all(len(line.rstrip()) <= 80 for line in lines if "━" not in line)
+    assert "missed" in shown and "…" not in shown
+    assert "Not shown at 80 columns: goal" in shown
+    wide = re.sub(r"\x1b\[[0-9;]*m", "", sh(*args, cwd=ROOT, terminal=120).out)
+    assert " goal " in wide and "Not shown" not in wide
