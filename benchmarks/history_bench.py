@@ -226,7 +226,8 @@ def main() -> int:
         print(f"  round {i}/{args.n} done (load average {load:.2f})", file=sys.stderr)
     floor = runs["floor"]
     print(f"\n{nt:,} tickets, {ne:,} events; n = {args.n}, interleaved; ratio: median of the")
-    print("per-round ratios to that round's floor; peak: the highest of the n runs (/usr/bin/time %M)\n")
+    print("per-round ratios to that round's floor; peak: the highest of the n runs")
+    print("(/usr/bin/time %M)\n")
     print("| command | wall s median (min–max) | ratio to floor | peak MiB |")
     print("| --- | --- | --- | --- |")
     for name, rs in runs.items():
