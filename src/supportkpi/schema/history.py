@@ -88,7 +88,7 @@ def from_changes(
     c = created[t]
     early = (c != NAT) & (w < c)
     w[early] = c[early]
-    order = np.lexsort((pos, w, t))  # by ticket, then time, then file order
+    order = np.lexsort((w, t))  # by ticket, then time; stable: then file order
     t, w, s = t[order], w[order], s[order]
     # `new` from creation until the first change, for tickets whose first change is later
     first = np.r_[True, t[1:] != t[:-1]] if len(t) else np.zeros(0, bool)
@@ -105,8 +105,9 @@ def from_changes(
     all_s = np.concatenate(
         [np.full(len(lead_t), NEW, np.int8), s.astype(np.int8), np.full(len(quiet), NEW, np.int8)]
     )
-    rank = np.concatenate([np.zeros(len(lead_t)), np.ones(len(t)), np.zeros(len(quiet))])
-    order = np.lexsort((np.arange(len(all_t)), rank, all_w, all_t))
+    # by ticket, stably: a ticket's lead (earlier than its first change) stays before its
+    # changes, which are in order already; three sorted runs, so the sort is about linear
+    order = np.argsort(all_t, kind="stable")
     all_t, all_w, all_s = all_t[order], all_w[order], all_s[order]
     end = np.r_[all_w[1:], NAT] if len(all_w) else np.zeros(0, np.int64)
     last = np.r_[all_t[1:] != all_t[:-1], True] if len(all_t) else np.zeros(0, bool)
