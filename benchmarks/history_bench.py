@@ -4,6 +4,7 @@ pauses against the read floor, in interleaved rounds.
 
     python benchmarks/history_bench.py --n 3            # 2M tickets, ≈ 10M events
     python benchmarks/history_bench.py --tickets 20000 --n 1   # a quick smoke run
+    python benchmarks/history_bench.py --clocks business --ab /other/checkout/.venv/bin/python
 
 Data (written once into benchmarks/data/, unless present): seeded numpy, vectorised, no
 loop per ticket. Tickets have the canonical columns (ticket_id, created_at,
@@ -187,6 +188,15 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=3, help="measured rounds (plus one warm-up)")
     ap.add_argument("--as-of", default="2026-11-23T00:00:00Z")
     ap.add_argument("--generate-only", action="store_true")
+    ap.add_argument(
+        "--ab",
+        metavar="PYTHON",
+        help="A/B: also run compute and sla-check (business clock) with this interpreter's"
+        " supportkpi (another install or checkout), in the same rounds",
+    )
+    ap.add_argument(
+        "--clocks", nargs="+", default=["business", "calendar"], choices=["business", "calendar"]
+    )
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     tickets = os.path.join(DATA, f"hist_tickets_{args.tickets}.parquet")
@@ -205,16 +215,20 @@ def main() -> int:
     py = sys.executable
     kpis = ",".join([*HISTORY_KPIS, "sla_resolution"])
     cmds: dict[str, list[str]] = {"floor": [py, "-c", FLOOR, events, tickets]}
-    for clock in ("business", "calendar"):
+    runs_of = [(py, clock, "") for clock in args.clocks]
+    if args.ab:
+        runs_of += [(args.ab, clock, " (--ab)") for clock in args.clocks]
+    for python, clock, tag in runs_of:
         config = os.path.join(HERE, f"history-{clock}.yaml")
         common = ["-t", tickets, "-e", events, "--config", config, "-f", "json"]
-        cmds[f"compute {clock}"] = [
-            py, "-m", "supportkpi", "compute", *common, "-k", kpis, "--as-of", args.as_of,
-            "-o", os.path.join(out, f"compute-{clock}.json"),
+        stem = f"{clock}{'-ab' if tag else ''}.json"
+        cmds[f"compute {clock}{tag}"] = [
+            python, "-m", "supportkpi", "compute", *common, "-k", kpis, "--as-of", args.as_of,
+            "-o", os.path.join(out, f"compute-{stem}"),
         ]  # fmt: skip
-        cmds[f"sla-check {clock}"] = [
-            py, "-m", "supportkpi", "sla-check", *common, "--as-of", args.as_of,
-            "-o", os.path.join(out, f"sla-{clock}.json"),
+        cmds[f"sla-check {clock}{tag}"] = [
+            python, "-m", "supportkpi", "sla-check", *common, "--as-of", args.as_of,
+            "-o", os.path.join(out, f"sla-{stem}"),
         ]  # fmt: skip
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
     for i in range(args.n + 1):  # the first round warms the page cache and is dropped
