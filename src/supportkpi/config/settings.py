@@ -54,6 +54,8 @@ class SlaConfig:
     overrides: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     # target -> the statuses its clock stops in, given a status history (SPEC §4b)
     pause: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PAUSE))
+    # shares of a target used (0.5, 0.75, 0.9): at risk past the lowest (Freshdesk's levels)
+    escalation_levels: tuple[float, ...] = ()
 
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
@@ -855,7 +857,11 @@ class _Validator:
 
     def sla(self, value: Any) -> SlaConfig:
         m = self.mapping(value, ("sla",))
-        self.keys(m, ("policies", "warn_before", "key", "overrides", "pause"), ("sla",))
+        self.keys(
+            m,
+            ("policies", "warn_before", "key", "overrides", "pause", "escalation_levels"),
+            ("sla",),
+        )
         policies = dict(DEFAULT_POLICIES)
         if "policies" in m:
             pol = self.mapping(m["policies"], ("sla", "policies"))
@@ -887,7 +893,18 @@ class _Validator:
             self.keys(pm, tuple(DEFAULT_PAUSE), ("sla", "pause"))
             for target, statuses in pm.items():
                 pause[target] = self.statuses(statuses, ("sla", "pause", target))
-        return SlaConfig(policies, warn, key, overrides, pause)
+        levels: tuple[float, ...] = ()
+        if "escalation_levels" in m:
+            kp = ("sla", "escalation_levels")
+            given = m["escalation_levels"]
+            items = given if isinstance(given, list) else [given]
+            shares = []
+            for item in items:
+                shares.append(self.number(item, kp, 0, 100, "shares like [50%, 75%, 90%]") / 100)
+            if not shares or any(s <= 0 or s > 1 for s in shares):
+                raise self.fail(kp, "expected shares of the target above 0%, like [50%, 75%, 90%]")
+            levels = tuple(sorted(set(shares)))
+        return SlaConfig(policies, warn, key, overrides, pause, levels)
 
     def statuses(self, value: Any, kp: tuple) -> tuple[str, ...]:
         """A list of canonical statuses (`[pending, on_hold]`, or `[]`: never paused)."""

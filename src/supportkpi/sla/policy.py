@@ -49,6 +49,7 @@ class TargetView:
     end: np.ndarray  # the event, or the as-of time while it has not happened
     clock: CalendarClock | BusinessClock
     paused: np.ndarray | None = None  # seconds on the clock in a pausing status (history)
+    done: np.ndarray | None = None  # the event (or what also stops the clock) happened
 
     def elapsed(self, rows: np.ndarray) -> np.ndarray:
         """Seconds on the clock from creation to the event (or the as-of time), the
@@ -181,7 +182,10 @@ def evaluate(
     n = frame.n
     state = np.empty(n, dtype=np.int8)
     end = np.empty(n, dtype=np.int64)
+    finished = np.empty(n, dtype=bool)
     kind, amount = config.sla.warn_before
+    if config.sla.escalation_levels:  # at risk once past the lowest level of the target used
+        kind, amount = "fraction", 1.0 - min(config.sla.escalation_levels)
     span: Span | None = None
     if clock.kind == "business" and n:  # the open-hours table, built once for every slice
         assert isinstance(clock, BusinessClock)
@@ -204,6 +208,7 @@ def evaluate(
         if ends_too is not None:
             np.copyto(stop, ends_too[rows], where=stop == NAT)
         done = stop != NAT
+        finished[rows] = done
         # open tickets run to the as-of time; one created after it has used no time yet
         stop[~done] = as_of
         np.maximum(stop, start, out=stop)
@@ -234,4 +239,4 @@ def evaluate(
             branchless.put(st, bad[rows], INVALID)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
-    return TargetView(target, state, created, end, clock, paused)
+    return TargetView(target, state, created, end, clock, paused, finished)
