@@ -337,3 +337,45 @@ def test_escalation_levels_say_which_level_an_at_risk_ticket_passed(tmp_path: Pa
     assert res["T3"]["percent_elapsed"] == 75.0 and res["T3"]["remaining_seconds"] == 2 * H
     assert res["T2"]["state"] == "paused" and res["T2"]["paused_seconds"] == 5 * H
     assert res["T2"]["breach_at"] is None and "escalation_level" not in res["T2"]
+
+
+def test_policies_as_a_list_first_match_wins_without_fall_through(tmp_path: Path) -> None:
+    """A chat policy (5 m for P1) before a default one (1 h for P1, 8 h for P4): a chat
+    P1 ticket answered in 10 m is breached, an email P1 one met; a chat P4 ticket matches
+    the chat policy, which has no P4 target: not judged (unmatched), not the default's."""
+    head = [*T_HEAD, "channel"]
+    write_csv(
+        tmp_path / "t.csv",
+        head,
+        [
+            ["T1", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "Chat"],
+            ["T2", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "email"],
+            ["T3", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P4", "chat"],
+            ["T4", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P4", "email"],
+        ],
+    )
+    (tmp_path / "p.yaml").write_text(
+        "sla:\n  policies:\n"
+        "    - name: chat\n      when: {channel: [chat, messaging]}\n"
+        "      targets: {P1: {first_response: 5m, compliance: 99}}\n"
+        "    - name: default\n"
+        "      targets: {P1: {first_response: 1h}, P4: {first_response: 8h, compliance: 80}}\n"
+    )
+    r = run(
+        "sla-check", "-t", "t.csv", "--config", "p.yaml", "--as-of", "2026-11-02T12:00:00Z",
+        "--list", "all", "-f", "json", cwd=tmp_path,
+    )  # fmt: skip
+    doc = r.json()
+    states = {t["ticket_id"]: t["state"] for t in doc["tickets"] if t["target"] == "first_response"}
+    assert states == {"T1": "breached", "T2": "met", "T3": "n/a", "T4": "met"}
+    overall = next(
+        x for x in doc["results"] if x["kpi"] == "sla_first_response" and x["group"] == {}
+    )
+    assert (overall["met"], overall["breached"], overall["unmatched"]) == (2, 1, 1)
+    # each priority's compliance goal is the first policy's that names it
+    goal = {
+        x["group"]["priority"]: x["target"]
+        for x in doc["results"]
+        if x["kpi"] == "sla_first_response" and x["group"]
+    }
+    assert goal["P1"] == {"min": 99.0} and goal["P4"] == {"min": 80.0}
