@@ -362,6 +362,14 @@ class Measures:
     def m_sla_resolution(self) -> np.ndarray:
         return self.sla_view("resolution").state
 
+    @_measure
+    def m_sla_requester_wait(self) -> np.ndarray:
+        return self.sla_view("requester_wait").state
+
+    @_measure
+    def m_sla_agent_work(self) -> np.ndarray:
+        return self.sla_view("agent_work").state
+
     def _cond(self, col: str, when: str) -> np.ndarray:
         """Indicator of bool `col` over the rows where bool `when` is true (else NaN)."""
         value = self._bool(col)

@@ -100,6 +100,8 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
 SLA_READS: dict[str, tuple[str, ...]] = {
     "first_response": (*FRT_COLS, *RES_COLS),
     "resolution": RES_COLS,
+    "requester_wait": RES_COLS,
+    "agent_work": RES_COLS,
 }
 
 _MISSING_VALUE = (
@@ -452,6 +454,11 @@ class SlaCompliance(Statistic):
 
         if sla.key_dim(frame, config) is None:
             return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
+        policies = [*config.sla.policies.values()]
+        policies += [p for rule in config.sla.rules for p in rule.targets.values()]
+        if all(getattr(p, self.target) is None for p in policies):
+            example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
+            return f"no SLA policy sets a {self.target} target ({example})"
         return None
 
     def add(self, part: Part) -> None:
