@@ -145,6 +145,7 @@ def parts(kpi: Kpi) -> dict[str, str]:
         "credits": "credits",
         "customers": "customers",
         "agents": "agent-days",
+        "comments": "reply cycles",
     }[kpi.source]
     out.update(stat.describe(rows))
     if kpi.anchor:
