@@ -275,3 +275,107 @@ def test_the_sla_table_with_paused_tickets_fits_80_columns() -> None:
     assert "Not shown at 80 columns: goal" in shown
     wide = re.sub(r"\x1b\[[0-9;]*m", "", sh(*args, cwd=ROOT, terminal=120).out)
     assert " goal " in wide and "Not shown" not in wide
+
+
+def test_due_times_on_business_hours(tmp_path: Path) -> None:
+    """Mon–Fri 09:00–17:00: Fri 16:30 + 1 h → Mon 09:30; Wed 10:00 + 2 h → Wed 12:00;
+    created Wed 07:00 with 2 h → Wed 11:00. Judged before any response: each is due then,
+    with its whole target remaining."""
+    write_csv(
+        tmp_path / "t.csv",
+        T_HEAD,
+        [
+            ["A", "2026-11-06T16:30:00Z", "", "", "P1"],  # a Friday
+            ["B", "2026-11-04T10:00:00Z", "", "", "P2"],  # a Wednesday
+            ["C", "2026-11-04T07:00:00Z", "", "", "P2"],
+        ],
+    )
+    (tmp_path / "b.yaml").write_text(
+        "timezone: UTC\nclock: business\n"
+        "business_hours: {mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00',"
+        " thu: '09:00-17:00', fri: '09:00-17:00'}\n"
+        "sla:\n  policies:\n    P1: {first_response: 1h}\n    P2: {first_response: 2h}\n"
+    )
+    r = run(
+        "sla-check", "-t", "t.csv", "--config", "b.yaml", "--as-of", "2026-11-04T07:30:00Z",
+        "--list", "all", "-f", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.code in (0, 1), r.err
+    due = {t["ticket_id"]: t for t in r.json()["tickets"] if t["target"] == "first_response"}
+    assert due["C"]["due_at"] == "2026-11-04T11:00:00Z"
+    assert due["C"]["remaining_seconds"] == 2 * H and due["C"]["breach_at"] == due["C"]["due_at"]
+    later = run(
+        "sla-check", "-t", "t.csv", "--config", "b.yaml", "--as-of", "2026-11-06T16:45:00Z",
+        "--list", "all", "-f", "json", cwd=tmp_path,
+    ).json()  # fmt: skip
+    due = {t["ticket_id"]: t for t in later["tickets"] if t["target"] == "first_response"}
+    assert due["A"]["due_at"] == "2026-11-09T09:30:00Z"
+    assert due["A"]["elapsed_seconds"] == 15 * 60  # 16:30-16:45 on the clock
+    assert due["B"]["due_at"] == "2026-11-04T12:00:00Z"
+
+
+def test_escalation_levels_say_which_level_an_at_risk_ticket_passed(tmp_path: Path) -> None:
+    """Levels 50/75/90 % of the target used: at 15:00, a ticket open since 09:00 on an
+    8 h target has used 75 % (at risk, level 75); one pending since 10:00 is paused."""
+    rows = [[t, "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "", "P1"] for t in ("T2", "T3")]
+    write_csv(tmp_path / "t.csv", T_HEAD, rows)
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [["T2", "2026-11-02T10:00:00Z", "pending"], ["T3", "2026-11-02T10:00:00Z", "open"]],
+    )
+    (tmp_path / "l.yaml").write_text(
+        "sla:\n  escalation_levels: [50%, 75%, 90%]\n"
+        "  policies:\n    P1: {first_response: 1h, resolution: 8h}\n"
+    )
+    doc = run(
+        "sla-check", "-t", "t.csv", "-e", "e.csv", "--config", "l.yaml",
+        "--as-of", "2026-11-02T15:00:00Z", "--list", "all", "-f", "json", cwd=tmp_path,
+    ).json()  # fmt: skip
+    res = {t["ticket_id"]: t for t in doc["tickets"] if t["target"] == "resolution"}
+    assert res["T3"]["state"] == "at_risk" and res["T3"]["escalation_level"] == 75
+    assert res["T3"]["percent_elapsed"] == 75.0 and res["T3"]["remaining_seconds"] == 2 * H
+    assert res["T2"]["state"] == "paused" and res["T2"]["paused_seconds"] == 5 * H
+    assert res["T2"]["breach_at"] is None and "escalation_level" not in res["T2"]
+
+
+def test_policies_as_a_list_first_match_wins_without_fall_through(tmp_path: Path) -> None:
+    """A chat policy (5 m for P1) before a default one (1 h for P1, 8 h for P4): a chat
+    P1 ticket answered in 10 m is breached, an email P1 one met; a chat P4 ticket matches
+    the chat policy, which has no P4 target: not judged (unmatched), not the default's."""
+    head = [*T_HEAD, "channel"]
+    write_csv(
+        tmp_path / "t.csv",
+        head,
+        [
+            ["T1", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "Chat"],
+            ["T2", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "email"],
+            ["T3", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P4", "chat"],
+            ["T4", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P4", "email"],
+        ],
+    )
+    (tmp_path / "p.yaml").write_text(
+        "sla:\n  policies:\n"
+        "    - name: chat\n      when: {channel: [chat, messaging]}\n"
+        "      targets: {P1: {first_response: 5m, compliance: 99}}\n"
+        "    - name: default\n"
+        "      targets: {P1: {first_response: 1h}, P4: {first_response: 8h, compliance: 80}}\n"
+    )
+    r = run(
+        "sla-check", "-t", "t.csv", "--config", "p.yaml", "--as-of", "2026-11-02T12:00:00Z",
+        "--list", "all", "-f", "json", cwd=tmp_path,
+    )  # fmt: skip
+    doc = r.json()
+    states = {t["ticket_id"]: t["state"] for t in doc["tickets"] if t["target"] == "first_response"}
+    assert states == {"T1": "breached", "T2": "met", "T3": "n/a", "T4": "met"}
+    overall = next(
+        x for x in doc["results"] if x["kpi"] == "sla_first_response" and x["group"] == {}
+    )
+    assert (overall["met"], overall["breached"], overall["unmatched"]) == (2, 1, 1)
+    # each priority's compliance goal is the first policy's that names it
+    goal = {
+        x["group"]["priority"]: x["target"]
+        for x in doc["results"]
+        if x["kpi"] == "sla_first_response" and x["group"]
+    }
+    assert goal["P1"] == {"min": 99.0} and goal["P4"] == {"min": 80.0}

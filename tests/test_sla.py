@@ -192,7 +192,7 @@ def test_list_breached_as_csv(tickets: Path) -> None:
     lines = r.out.strip().splitlines()
     assert lines[0] == (
         "ticket_id,priority,target,state,agent,target_seconds,elapsed_seconds,"
-        "due_at,overdue_seconds"
+        "due_at,overdue_seconds,paused_seconds,remaining_seconds,percent_elapsed,breach_at"
     )
     # the most overdue first: 6 (first response 1 h late: resolved after 9 h, never
     # answered), 2 (resolution 30 min late), 2 (first response 5 min late)

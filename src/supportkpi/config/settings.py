@@ -47,13 +47,29 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class PolicyRule:
+    """One policy of a list (SPEC §4b): applies to the tickets its `when` matches (every
+    condition: the ticket's column has one of the values, ignoring case), when no policy
+    before it did; its targets per key value (priority)."""
+
+    name: str
+    when: dict[str, tuple[str, ...]]  # canonical column -> values
+    targets: dict[str, Policy]
+
+
+@dataclass(frozen=True)
 class SlaConfig:
+    # key value (priority) -> its policy; with a list of policies (`rules`), the first
+    # policy naming the value: where compliance goals per priority come from
     policies: dict[str, Policy]
     warn_before: tuple[str, float] = ("fraction", 0.25)  # or ("seconds", 1800)
     key: str = "priority"
     overrides: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     # target -> the statuses its clock stops in, given a status history (SPEC §4b)
     pause: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PAUSE))
+    # shares of a target used (0.5, 0.75, 0.9): at risk past the lowest (Freshdesk's levels)
+    escalation_levels: tuple[float, ...] = ()
+    rules: tuple[PolicyRule, ...] = ()  # policies as a list, first match wins
 
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
@@ -187,7 +203,8 @@ class Config:
     @property
     def sla_columns(self) -> tuple[str, ...]:
         """The ticket columns SLA policies are looked up by: the key, the overrides'."""
-        return (normalise_name(self.sla.key), *self.sla.overrides)
+        when = [c for rule in self.sla.rules for c in rule.when]
+        return tuple(dict.fromkeys((normalise_name(self.sla.key), *self.sla.overrides, *when)))
 
     def readers(self, source: str, column: str) -> tuple[str, ...]:
         """The KPIs a bad value in this column of this input affects, with this
@@ -558,6 +575,11 @@ class _Validator:
         for key, policy in sla.policies.items():
             for name in ("first_response", "resolution"):
                 found.append((("sla", "policies", key, name), getattr(policy, name) or 0.0))
+        for i, rule in enumerate(sla.rules):
+            for key, policy in rule.targets.items():
+                for name in ("first_response", "resolution"):
+                    seconds = getattr(policy, name) or 0.0
+                    found.append((("sla", "policies", i, "targets", key, name), seconds))
         for dim, by_value in sla.overrides.items():
             for val, per_key in by_value.items():
                 for pkey, fields in per_key.items():
@@ -855,9 +877,20 @@ class _Validator:
 
     def sla(self, value: Any) -> SlaConfig:
         m = self.mapping(value, ("sla",))
-        self.keys(m, ("policies", "warn_before", "key", "overrides", "pause"), ("sla",))
+        self.keys(
+            m,
+            ("policies", "warn_before", "key", "overrides", "pause", "escalation_levels"),
+            ("sla",),
+        )
         policies = dict(DEFAULT_POLICIES)
-        if "policies" in m:
+        rules: tuple[PolicyRule, ...] = ()
+        if "policies" in m and isinstance(m["policies"], list):
+            rules = self.rules(m["policies"], ("sla", "policies"))
+            policies = {}
+            for rule in rules:  # each priority's compliance goal: the first policy's
+                for k, policy in rule.targets.items():
+                    policies.setdefault(k, policy)
+        elif "policies" in m:
             pol = self.mapping(m["policies"], ("sla", "policies"))
             policies = {str(k): self.policy(v, ("sla", "policies", k)) for k, v in pol.items()}
         warn: tuple[str, float] = ("fraction", 0.25)
@@ -887,7 +920,39 @@ class _Validator:
             self.keys(pm, tuple(DEFAULT_PAUSE), ("sla", "pause"))
             for target, statuses in pm.items():
                 pause[target] = self.statuses(statuses, ("sla", "pause", target))
-        return SlaConfig(policies, warn, key, overrides, pause)
+        levels: tuple[float, ...] = ()
+        if "escalation_levels" in m:
+            kp = ("sla", "escalation_levels")
+            given = m["escalation_levels"]
+            items = given if isinstance(given, list) else [given]
+            shares = []
+            for item in items:
+                shares.append(self.number(item, kp, 0, 100, "shares like [50%, 75%, 90%]") / 100)
+            if not shares or any(s <= 0 or s > 1 for s in shares):
+                raise self.fail(kp, "expected shares of the target above 0%, like [50%, 75%, 90%]")
+            levels = tuple(sorted(set(shares)))
+        return SlaConfig(policies, warn, key, overrides, pause, levels, rules)
+
+    def rules(self, value: list, kp: tuple) -> tuple[PolicyRule, ...]:
+        out = []
+        for i, item in enumerate(value):
+            ikp = (*kp, i)
+            m = self.mapping(item, ikp)
+            self.keys(m, ("name", "when", "targets"), ikp)
+            if "targets" not in m:
+                raise self.fail(ikp, "a policy needs targets: {P1: {first_response: 15m, …}}")
+            when: dict[str, tuple[str, ...]] = {}
+            for column, values in self.mapping(m.get("when") or {}, (*ikp, "when")).items():
+                items = values if isinstance(values, list) else [values]
+                when[normalise_name(str(column))] = tuple(str(v) for v in items)
+            targets = {
+                str(k): self.policy(v, (*ikp, "targets", k))
+                for k, v in self.mapping(m["targets"], (*ikp, "targets")).items()
+            }
+            out.append(PolicyRule(str(m.get("name", f"policy {i + 1}")), when, targets))
+        if not out:
+            raise self.fail(kp, "expected at least one policy")
+        return tuple(out)
 
     def statuses(self, value: Any, kp: tuple) -> tuple[str, ...]:
         """A list of canonical statuses (`[pending, on_hold]`, or `[]`: never paused)."""

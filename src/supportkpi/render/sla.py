@@ -25,6 +25,10 @@ TICKET_COLUMNS = [
     "elapsed_seconds",
     "due_at",
     "overdue_seconds",
+    "paused_seconds",
+    "remaining_seconds",
+    "percent_elapsed",
+    "breach_at",
 ]
 
 
@@ -134,6 +138,8 @@ def render_tickets_csv(report: Report, key: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = ["ticket_id", key, *TICKET_COLUMNS[1:]]
+    if any("escalation_level" in row for row in report.tickets or []):
+        cols.append("escalation_level")
     w.writerow(cols)
     for row in report.tickets or []:
         w.writerow([_cell(row.get(c)) for c in cols])

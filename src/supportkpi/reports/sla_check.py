@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,6 +249,9 @@ class Listing:
     elapsed: np.ndarray
     due: np.ndarray
     overdue: np.ndarray
+    paused: np.ndarray  # seconds the clock stood still (a status history), else 0
+    done: np.ndarray  # the event happened: nothing remains, no breach ahead
+    levels: tuple[float, ...] = ()  # sla.escalation_levels: shares of the target used
 
     def __len__(self) -> int:
         return len(self.ticket)
@@ -274,6 +278,9 @@ class Listing:
             i = int(self.ticket[j])
             breached = self.state[j] == sla.BREACHED
             due = int(self.due[j])
+            seconds, elapsed = self.seconds[j], self.elapsed[j]
+            used = 100 * elapsed / seconds if seconds > 0 else math.nan
+            done, state = bool(self.done[j]), int(self.state[j])
             out.append(
                 {
                     "ticket_id": ids[j],
@@ -285,12 +292,24 @@ class Listing:
                     "elapsed_seconds": _number(self.elapsed[j]),
                     "due_at": iso_us(due) if due != NAT else None,
                     "overdue_seconds": float(self.overdue[j]) if breached else 0.0,
+                    "paused_seconds": float(self.paused[j]),
+                    "remaining_seconds": None if done else _number(seconds - elapsed),
+                    "percent_elapsed": _number(used),
+                    # the instant it breaches if its clock runs on (none when done or paused)
+                    "breach_at": (
+                        iso_us(due) if not done and state != sla.PAUSED and due != NAT else None
+                    ),
                 }
             )
+            if self.levels and state == sla.AT_RISK:  # the highest level it passed
+                passed = [lv for lv in self.levels if used >= 100 * lv]
+                out[-1]["escalation_level"] = round(100 * passed[-1], 6) if passed else None
         return out
 
 
-_ENTRY_FIELDS = ("ticket", "target", "state", "seconds", "elapsed", "due", "overdue")
+_ENTRY_FIELDS = (
+    "ticket", "target", "state", "seconds", "elapsed", "due", "overdue", "paused", "done"
+)  # fmt: skip
 
 
 def _ids_at(ids: pa.Array, rows: np.ndarray) -> list[Any]:
@@ -337,6 +356,10 @@ def listing_of(
         parts["elapsed"].append(elapsed)
         parts["due"].append(view.due(sel))
         parts["overdue"].append(np.where(state == sla.BREACHED, elapsed - seconds, 0.0))
+        paused = view.paused[sel] if view.paused is not None else np.zeros(len(sel))
+        parts["paused"].append(paused)
+        assert view.done is not None
+        parts["done"].append(view.done[sel])
     cols = {f: np.concatenate(v) for f, v in parts.items()}
     # the most overdue first; ties: first response first, then the earliest due, then
     # the export's order
@@ -344,7 +367,11 @@ def listing_of(
         (cols["ticket"], cols["due"], cols["target"], -np.nan_to_num(cols["overdue"]))
     )
     return Listing(
-        frame, key, sla.key_dim(frame, engine.config), **{f: c[order] for f, c in cols.items()}
+        frame,
+        key,
+        sla.key_dim(frame, engine.config),
+        **{f: c[order] for f, c in cols.items()},
+        levels=engine.config.sla.escalation_levels,
     )
 
 

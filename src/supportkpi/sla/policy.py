@@ -49,6 +49,7 @@ class TargetView:
     end: np.ndarray  # the event, or the as-of time while it has not happened
     clock: CalendarClock | BusinessClock
     paused: np.ndarray | None = None  # seconds on the clock in a pausing status (history)
+    done: np.ndarray | None = None  # the event (or what also stops the clock) happened
 
     def elapsed(self, rows: np.ndarray) -> np.ndarray:
         """Seconds on the clock from creation to the event (or the as-of time), the
@@ -84,11 +85,37 @@ def key_dim(frame: Frame, config: Config) -> Dim | None:
 
 
 def _policy_of(label: str, config: Config) -> Policy | None:
-    policies = config.sla.policies
+    return _named(config.sla.policies, label)
+
+
+def _named(policies: dict[str, Policy], label: str) -> Policy | None:
+    """The policy named `label`, matched as `values:` are (ignoring case and separators)."""
     if label in policies:
         return policies[label]
     folded = normalise_name(label)
     return next((p for k, p in policies.items() if normalise_name(k) == folded), None)
+
+
+def rule_of(frame: Frame, config: Config) -> np.ndarray:
+    """Each ticket's policy of the list: the first whose every `when` condition holds
+    (the column has one of the values, ignoring case); the list's length when none does.
+    A condition on a column the tickets lack holds for no ticket."""
+    rules = config.sla.rules
+    out = np.full(frame.n, len(rules), dtype=np.int64)
+    free = np.ones(frame.n, dtype=bool)
+    for r, rule in enumerate(rules):
+        match = free.copy()
+        for column, values in rule.when.items():
+            dim = frame.find_dim(column)
+            if dim is None:
+                match[:] = False
+                break
+            wanted = {normalise_name(v) for v in values}
+            codes = [i for i, label in enumerate(dim.labels) if normalise_name(label) in wanted]
+            match &= np.isin(dim.codes, codes)
+        out[match] = r
+        free &= ~match
+    return out
 
 
 def _policy_lookup(dim: Dim, config: Config, field: str) -> np.ndarray:
@@ -128,6 +155,18 @@ class TargetSeconds:
         self.lookup = (
             np.full(1, np.nan) if self.key is None else _policy_lookup(self.key, config, field)
         )
+        # policies as a list: each ticket's policy (-1: none matches), and each policy's
+        # target per key value (its lookup's last entry, NaN, for a ticket with none)
+        self.rule: np.ndarray | None = None
+        if config.sla.rules and self.key is not None:
+            self.rule = rule_of(frame, config)
+            self.lookup = np.full((len(config.sla.rules) + 1, self.key.size), np.nan)
+            for r, rule in enumerate(config.sla.rules):
+                for i, label in enumerate(self.key.labels):
+                    policy = _named(rule.targets, label)
+                    value = getattr(policy, field) if policy is not None else None
+                    if value is not None:
+                        self.lookup[r, i] = value
         # per-dimension overrides as (dimension, its codes, policy key codes, seconds)
         self.overrides: list[tuple[Dim, list[int], list[int], float]] = []
         if self.key is None:
@@ -150,7 +189,10 @@ class TargetSeconds:
                 len(range(self.n)[rows]) if isinstance(rows, slice) else len(rows), np.nan
             )
         codes = self.key.codes[rows]
-        target = gather(self.lookup, codes)
+        if self.rule is not None:  # the ticket's policy's target for its key value
+            target = self.lookup[self.rule[rows], codes]
+        else:
+            target = gather(self.lookup, codes)
         for other, vcodes, kcodes, seconds in self.overrides:
             mask = np.isin(other.codes[rows], vcodes) & np.isin(codes, kcodes)
             target[mask] = seconds
@@ -181,7 +223,10 @@ def evaluate(
     n = frame.n
     state = np.empty(n, dtype=np.int8)
     end = np.empty(n, dtype=np.int64)
+    finished = np.empty(n, dtype=bool)
     kind, amount = config.sla.warn_before
+    if config.sla.escalation_levels:  # at risk once past the lowest level of the target used
+        kind, amount = "fraction", 1.0 - min(config.sla.escalation_levels)
     span: Span | None = None
     if clock.kind == "business" and n:  # the open-hours table, built once for every slice
         assert isinstance(clock, BusinessClock)
@@ -204,6 +249,7 @@ def evaluate(
         if ends_too is not None:
             np.copyto(stop, ends_too[rows], where=stop == NAT)
         done = stop != NAT
+        finished[rows] = done
         # open tickets run to the as-of time; one created after it has used no time yet
         stop[~done] = as_of
         np.maximum(stop, start, out=stop)
@@ -234,4 +280,4 @@ def evaluate(
             branchless.put(st, bad[rows], INVALID)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
-    return TargetView(target, state, created, end, clock, paused)
+    return TargetView(target, state, created, end, clock, paused, finished)
