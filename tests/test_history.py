@@ -379,3 +379,47 @@ def test_policies_as_a_list_first_match_wins_without_fall_through(tmp_path: Path
         if x["kpi"] == "sla_first_response" and x["group"]
     }
     assert goal["P1"] == {"min": 99.0} and goal["P4"] == {"min": 80.0}
+
+
+def test_each_ticket_on_its_clock(tmp_path: Path) -> None:
+    """clocks: emea on business hours (Mon–Fri 09–17), us on the calendar; clock_by:
+    region; a chat policy on emea's clock whatever the region. Friday 16:30 + 1 h: on
+    emea's clock Monday 09:30, on the calendar Friday 17:30; a region naming no clock
+    (apac) keeps the config's (the calendar)."""
+    head = [*T_HEAD, "region", "channel"]
+    created = "2026-11-06T16:30:00Z"  # a Friday
+    write_csv(
+        tmp_path / "t.csv",
+        head,
+        [
+            ["A", created, "", "", "P1", "emea", "email"],
+            ["B", created, "", "", "P1", "us", "email"],
+            ["C", created, "", "", "P1", "apac", "email"],
+            ["D", created, "", "", "P1", "us", "chat"],
+        ],
+    )
+    (tmp_path / "c.yaml").write_text(
+        "clocks:\n"
+        "  emea: {timezone: UTC, business_hours: {mon: '09:00-17:00', tue: '09:00-17:00',"
+        " wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00'}}\n"
+        "  us: {}\n"
+        "sla:\n  clock_by: region\n  policies:\n"
+        "    - {name: chat, when: {channel: chat}, clock: emea,"
+        " targets: {P1: {first_response: 1h}}}\n"
+        "    - {name: default, targets: {P1: {first_response: 1h}}}\n"
+    )
+    doc = run(
+        "sla-check", "-t", "t.csv", "--config", "c.yaml", "--as-of", "2026-11-06T16:45:00Z",
+        "--list", "all", "-f", "json", cwd=tmp_path,
+    ).json()  # fmt: skip
+    due = {t["ticket_id"]: t for t in doc["tickets"] if t["target"] == "first_response"}
+    assert due["A"]["due_at"] == "2026-11-09T09:30:00Z"
+    assert due["D"]["due_at"] == "2026-11-09T09:30:00Z"
+    assert due["B"]["due_at"] == "2026-11-06T17:30:00Z"
+    assert due["C"]["due_at"] == "2026-11-06T17:30:00Z"
+    assert due["A"]["elapsed_seconds"] == due["B"]["elapsed_seconds"] == 15 * 60
+    (tmp_path / "bad.yaml").write_text(
+        "sla:\n  policies:\n    - {clock: nope, targets: {P1: {first_response: 1h}}}\n"
+    )
+    bad = run("sla-check", "-t", "t.csv", "--config", "bad.yaml", cwd=tmp_path)
+    assert bad.code == 2 and "sla.policies.0.clock: unknown clock 'nope'" in bad.err

@@ -47,6 +47,17 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A named clock (`clocks:`): business hours in a time zone, with holidays; without
+    business hours, the calendar."""
+
+    timezone: str | None  # None: the config's
+    business_hours: dict[str, tuple[tuple[int, int], ...]]
+    holidays: tuple[dt.date, ...] = ()
+    holiday_country: str | None = None
+
+
+@dataclass(frozen=True)
 class PolicyRule:
     """One policy of a list (SPEC §4b): applies to the tickets its `when` matches (every
     condition: the ticket's column has one of the values, ignoring case), when no policy
@@ -55,6 +66,7 @@ class PolicyRule:
     name: str
     when: dict[str, tuple[str, ...]]  # canonical column -> values
     targets: dict[str, Policy]
+    clock: str | None = None  # a name under clocks:
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class SlaConfig:
     # shares of a target used (0.5, 0.75, 0.9): at risk past the lowest (Freshdesk's levels)
     escalation_levels: tuple[float, ...] = ()
     rules: tuple[PolicyRule, ...] = ()  # policies as a list, first match wins
+    clock_by: str | None = None  # a ticket column whose value names its clock
 
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
@@ -160,6 +173,7 @@ class Config:
     business_hours: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     holidays: tuple[dt.date, ...] = ()
     holiday_country: str | None = None
+    clocks: dict[str, Schedule] = field(default_factory=dict)  # named schedules (SPEC §4b)
     min_sample: int = 30
     date_order: str = "auto"
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -202,9 +216,11 @@ class Config:
 
     @property
     def sla_columns(self) -> tuple[str, ...]:
-        """The ticket columns SLA policies are looked up by: the key, the overrides'."""
+        """The ticket columns SLA policies are looked up by: the key, the overrides', the
+        policies' conditions, the column naming a ticket's clock."""
         when = [c for rule in self.sla.rules for c in rule.when]
-        return tuple(dict.fromkeys((normalise_name(self.sla.key), *self.sla.overrides, *when)))
+        by = (self.sla.clock_by,) if self.sla.clock_by else ()
+        return tuple(dict.fromkeys((normalise_name(self.sla.key), *self.sla.overrides, *when, *by)))
 
     def readers(self, source: str, column: str) -> tuple[str, ...]:
         """The KPIs a bad value in this column of this input affects, with this
@@ -418,6 +434,7 @@ class _Validator:
             "clock",
             "business_hours",
             "holidays",
+            "clocks",
             "min_sample",
             "date_order",
             "inputs",
@@ -456,6 +473,8 @@ class _Validator:
             )
         if "holidays" in root:
             kw["holidays"], kw["holiday_country"] = self.holidays(root["holidays"])
+        if "clocks" in root:
+            kw["clocks"] = self.clocks(root["clocks"])
         if "min_sample" in root:
             ms = root["min_sample"]
             if isinstance(ms, bool) or not isinstance(ms, int) or ms < 0:
@@ -532,6 +551,13 @@ class _Validator:
                 kw["sheet"] = self.string(root["sheet"], ("sheet",))
         if kw.get("clock") == "business":
             self.due_in_reach(kw["business_hours"], kw.get("sla", Config().sla))
+        named = kw.get("clocks", {})
+        for i, rule in enumerate(kw["sla"].rules if "sla" in kw else ()):
+            if rule.clock is not None and rule.clock not in named:
+                known = ", ".join(named) or "none: define them under clocks:"
+                raise self.fail(
+                    ("sla", "policies", i, "clock"), f"unknown clock {rule.clock!r} ({known})"
+                )
         return Config(**kw)
 
     def valid_years(self, value: Any) -> tuple[int, int]:
@@ -634,27 +660,27 @@ class _Validator:
                 " mirror); set scales.csat.dissatisfied",
             )
 
-    def timezone(self, value: Any) -> str:
+    def timezone(self, value: Any, at: tuple = ()) -> str:
         import zoneinfo
 
-        name = self.string(value, ("timezone",))
+        name = self.string(value, (*at, "timezone"))
         try:
             zoneinfo.ZoneInfo(name)
         # OSError: a folder of the zone database (Europe), which the tzdata package (a
         # dependency on Windows) opens as a file
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise self.fail(
-                ("timezone",),
+                (*at, "timezone"),
                 f"unknown time zone {_show(value)}; use an IANA name like Europe/Paris",
             ) from None
         return name
 
-    def business_hours(self, value: Any) -> dict[str, tuple[tuple[int, int], ...]]:
-        hours = self.mapping(value, ("business_hours",))
-        self.keys(hours, WEEKDAYS, ("business_hours",))
+    def business_hours(self, value: Any, at: tuple = ()) -> dict[str, tuple[tuple[int, int], ...]]:
+        hours = self.mapping(value, (*at, "business_hours"))
+        self.keys(hours, WEEKDAYS, (*at, "business_hours"))
         out: dict[str, tuple[tuple[int, int], ...]] = {}
         for day, spans in hours.items():
-            kp = ("business_hours", day)
+            kp = (*at, "business_hours", day)
             items = self.strings(spans, kp) if spans else ()
             parsed = []
             for i, span in enumerate(items):
@@ -678,15 +704,31 @@ class _Validator:
             raise self.fail(keypath, f"expected a span within 00:00-24:00, got {_show(text)}")
         return start, end
 
-    def holidays(self, value: Any) -> tuple[tuple[dt.date, ...], str | None]:
+    def holidays(self, value: Any, at: tuple = ()) -> tuple[tuple[dt.date, ...], str | None]:
         if isinstance(value, dict):
-            self.keys(value, ("country", "dates"), ("holidays",))
+            self.keys(value, ("country", "dates"), (*at, "holidays"))
             country = value.get("country")
             if country is not None:
-                country = self.string(country, ("holidays", "country"))
-            dates = self.dates(value.get("dates", []), ("holidays", "dates"))
+                country = self.string(country, (*at, "holidays", "country"))
+            dates = self.dates(value.get("dates", []), (*at, "holidays", "dates"))
             return dates, country
-        return self.dates(value, ("holidays",)), None
+        return self.dates(value, (*at, "holidays")), None
+
+    def clocks(self, value: Any) -> dict[str, Schedule]:
+        """Named schedules (SPEC §4b): each a time zone, business hours (none: the
+        calendar clock) and holidays."""
+        out: dict[str, Schedule] = {}
+        for name, spec in self.mapping(value, ("clocks",)).items():
+            at = ("clocks", name)
+            m = self.mapping(spec, at)
+            self.keys(m, ("timezone", "business_hours", "holidays"), at)
+            hours = self.business_hours(m["business_hours"], at) if "business_hours" in m else {}
+            if "business_hours" in m and not any(hours.values()):
+                raise self.fail((*at, "business_hours"), "the schedule has no open hours")
+            dates, country = self.holidays(m["holidays"], at) if "holidays" in m else ((), None)
+            tz = self.timezone(m["timezone"], at) if "timezone" in m else None
+            out[str(name)] = Schedule(tz, hours, dates, country)
+        return out
 
     def dates(self, value: Any, keypath: tuple) -> tuple[dt.date, ...]:
         if not isinstance(value, list):
@@ -879,7 +921,10 @@ class _Validator:
         m = self.mapping(value, ("sla",))
         self.keys(
             m,
-            ("policies", "warn_before", "key", "overrides", "pause", "escalation_levels"),
+            (
+                *("policies", "warn_before", "key", "overrides", "pause"),
+                *("escalation_levels", "clock_by"),
+            ),
             ("sla",),
         )
         policies = dict(DEFAULT_POLICIES)
@@ -931,14 +976,15 @@ class _Validator:
             if not shares or any(s <= 0 or s > 1 for s in shares):
                 raise self.fail(kp, "expected shares of the target above 0%, like [50%, 75%, 90%]")
             levels = tuple(sorted(set(shares)))
-        return SlaConfig(policies, warn, key, overrides, pause, levels, rules)
+        clock_by = normalise_name(str(m["clock_by"])) if m.get("clock_by") else None
+        return SlaConfig(policies, warn, key, overrides, pause, levels, rules, clock_by)
 
     def rules(self, value: list, kp: tuple) -> tuple[PolicyRule, ...]:
         out = []
         for i, item in enumerate(value):
             ikp = (*kp, i)
             m = self.mapping(item, ikp)
-            self.keys(m, ("name", "when", "targets"), ikp)
+            self.keys(m, ("name", "when", "targets", "clock"), ikp)
             if "targets" not in m:
                 raise self.fail(ikp, "a policy needs targets: {P1: {first_response: 15m, …}}")
             when: dict[str, tuple[str, ...]] = {}
@@ -949,7 +995,9 @@ class _Validator:
                 str(k): self.policy(v, (*ikp, "targets", k))
                 for k, v in self.mapping(m["targets"], (*ikp, "targets")).items()
             }
-            out.append(PolicyRule(str(m.get("name", f"policy {i + 1}")), when, targets))
+            clock = str(m["clock"]) if m.get("clock") is not None else None
+            name = str(m.get("name", f"policy {i + 1}"))
+            out.append(PolicyRule(name, when, targets, clock))
         if not out:
             raise self.fail(kp, "expected at least one policy")
         return tuple(out)

@@ -405,12 +405,14 @@ class Measures:
     def sla_view(self, target: str) -> sla.TargetView:
         if target not in self._sla:
             event_col = sla.EVENT[target]
-            self._sla[target] = sla.evaluate(
+            clocks, clock_of = sla.clocks_of(self.frame, self.config, self.clock)
+            self._sla[target] = sla.evaluate_on_clocks(
                 self.frame,
                 self.event(event_col),
                 self.frame.bad.get(event_col),
                 sla.TargetSeconds(self.frame, self.config, target),
-                self.clock,
+                clocks,
+                clock_of,
                 self.as_of,
                 self.config,
                 # a resolution ends an unanswered ticket's first-response clock
@@ -421,7 +423,10 @@ class Measures:
 
     def _pauses(
         self, target: str
-    ) -> tuple[Callable[[np.ndarray], np.ndarray] | None, np.ndarray | None]:
+    ) -> tuple[
+        Callable[[np.ndarray, CalendarClock | BusinessClock], np.ndarray] | None,
+        np.ndarray | None,
+    ]:
         """With a status history, the time each ticket's `target` clock stood still
         until an instant, and the tickets waiting in a pausing status now."""
         statuses = tuple(STATUSES.index(s) for s in self.config.sla.pause.get(target, ()))
@@ -430,8 +435,8 @@ class Measures:
         h = self.history()
         created = self.event("created_at")
 
-        def pauses(stop: np.ndarray) -> np.ndarray:
-            return time_in(h, statuses, created, stop, self.clock.elapsed)
+        def pauses(stop: np.ndarray, clock: CalendarClock | BusinessClock) -> np.ndarray:
+            return time_in(h, statuses, created, stop, clock.elapsed)
 
         return pauses, np.isin(h.current(), statuses)
 

@@ -274,7 +274,7 @@ def plan_reads(
         need["tickets"].add("customer_id")  # customer attributes become ticket dimensions
     read_dims = list(dims)
     if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
-        read_dims += [config.sla.key, *config.sla.overrides]  # the SLA policies' keys
+        read_dims += list(config.sla_columns)  # what the SLA policies are looked up by
     requests = {name: Request(need[name], tuple(dict.fromkeys(read_dims))) for name in paths}
     return paths, requests
 

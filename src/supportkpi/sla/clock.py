@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from supportkpi import threads
-from supportkpi.config.settings import WEEKDAYS, Config, open_seconds_per_week
+from supportkpi.config.settings import WEEKDAYS, Config, Schedule, open_seconds_per_week
 from supportkpi.errors import ConfigError
 from supportkpi.io.arrownp import from_np, pc, to_np
 from supportkpi.io.timeparse import NAT
@@ -271,6 +271,16 @@ def clock_for(config: Config) -> CalendarClock | BusinessClock:
     if config.holiday_country:
         holidays += _country_holidays(config.holiday_country)
     return BusinessClock(config.business_hours, config.timezone, holidays)
+
+
+def schedule_clock(schedule: Schedule, config: Config) -> CalendarClock | BusinessClock:
+    """The clock of a named schedule (`clocks:`): without business hours, the calendar."""
+    if not schedule.business_hours:
+        return CalendarClock()
+    holidays = tuple(schedule.holidays)
+    if schedule.holiday_country:
+        holidays += _country_holidays(schedule.holiday_country)
+    return BusinessClock(schedule.business_hours, schedule.timezone or config.timezone, holidays)
 
 
 def _country_holidays(country: str) -> tuple[dt.date, ...]:

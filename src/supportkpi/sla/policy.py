@@ -50,11 +50,34 @@ class TargetView:
     clock: CalendarClock | BusinessClock
     paused: np.ndarray | None = None  # seconds on the clock in a pausing status (history)
     done: np.ndarray | None = None  # the event (or what also stops the clock) happened
+    # several clocks (`clocks:`): each ticket's, as an index into `clocks`
+    clocks: list[CalendarClock | BusinessClock] | None = None
+    clock_of: np.ndarray | None = None
+
+    def _per_clock(
+        self,
+        rows: np.ndarray,
+        fn: Callable[[CalendarClock | BusinessClock, np.ndarray], np.ndarray],
+    ) -> np.ndarray:
+        """`fn(clock, at)` for the positions `at` of `rows` on each clock, assembled."""
+        if self.clocks is None or self.clock_of is None:
+            return fn(self.clock, np.arange(len(rows)))
+        out: np.ndarray | None = None
+        which = self.clock_of[rows]
+        for c, clock in enumerate(self.clocks):
+            at = np.flatnonzero(which == c)
+            if len(at):
+                part = fn(clock, at)
+                if out is None:
+                    out = np.empty(len(rows), dtype=part.dtype)
+                out[at] = part
+        return out if out is not None else fn(self.clock, np.arange(len(rows)))
 
     def elapsed(self, rows: np.ndarray) -> np.ndarray:
         """Seconds on the clock from creation to the event (or the as-of time), the
         paused time excluded."""
-        out = self.clock.elapsed(self.created[rows], self.end[rows])
+        created, end = self.created[rows], self.end[rows]
+        out = self._per_clock(rows, lambda c, at: c.elapsed(created[at], end[at]))
         if self.paused is not None:
             out = out - self.paused[rows]
         return out
@@ -65,7 +88,8 @@ class TargetView:
         target = self.target[rows]
         if self.paused is not None:
             target = target + self.paused[rows]
-        return self.clock.add(self.created[rows], target)
+        created = self.created[rows]
+        return self._per_clock(rows, lambda c, at: c.add(created[at], target[at]))
 
 
 def _stops(
@@ -201,6 +225,112 @@ class TargetSeconds:
 
 def _codes_of(dim: Dim, value: str) -> list[int]:
     return [i for i, lbl in enumerate(dim.labels) if normalise_name(lbl) == normalise_name(value)]
+
+
+def clocks_of(
+    frame: Frame, config: Config, default: CalendarClock | BusinessClock
+) -> tuple[list[CalendarClock | BusinessClock], np.ndarray | None]:
+    """The clocks in use and each ticket's (an index; None: the default for all). A
+    policy's `clock:` wins over `sla.clock_by` (a column naming one), which wins over the
+    config's clock; a clock_by value naming no clock keeps the config's."""
+    from supportkpi.sla.clock import schedule_clock
+
+    names = list(config.clocks)
+    rules_with_clock = any(r.clock for r in config.sla.rules)
+    if not names or (config.sla.clock_by is None and not rules_with_clock):
+        return [default], None
+    index = np.zeros(frame.n, dtype=np.int64)
+    if config.sla.clock_by is not None:
+        dim = frame.find_dim(config.sla.clock_by)
+        if dim is not None:
+            folded = {normalise_name(n): k + 1 for k, n in enumerate(names)}
+            per_label = np.array([folded.get(normalise_name(lb), 0) for lb in dim.labels] + [0])
+            index = per_label[dim.codes]
+    if rules_with_clock:
+        rule = rule_of(frame, config)
+        for r, policy in enumerate(config.sla.rules):
+            if policy.clock is not None:
+                index[rule == r] = names.index(policy.clock) + 1
+    used = np.unique(index)
+    clocks = [
+        default if k == 0 else schedule_clock(config.clocks[names[k - 1]], config)
+        for k in range(len(names) + 1)
+    ]
+    if len(used) == 1:  # every ticket on one clock
+        return [clocks[int(used[0])]], None
+    return clocks, index
+
+
+class _RowsOf:
+    """The targets of some tickets, indexed as `TargetSeconds` is (for one clock's)."""
+
+    def __init__(self, target: TargetSeconds | _RowsOf, rows: np.ndarray) -> None:
+        self.target, self.rows = target, rows
+
+    def __getitem__(self, at: slice | np.ndarray) -> np.ndarray:
+        return self.target[self.rows[at]]
+
+
+def evaluate_on_clocks(
+    frame: Frame,
+    event: np.ndarray,
+    bad: np.ndarray | None,
+    target: TargetSeconds,
+    clocks: list[CalendarClock | BusinessClock],
+    clock_of: np.ndarray | None,
+    as_of: int,
+    config: Config,
+    ends_too: np.ndarray | None = None,
+    pauses: Callable[[np.ndarray, CalendarClock | BusinessClock], np.ndarray] | None = None,
+    waiting: np.ndarray | None = None,
+) -> TargetView:
+    """`evaluate` on each ticket's clock: the tickets of each clock judged on it, then
+    put together. `pauses(stop, clock)`: as evaluate's, on that clock."""
+    if clock_of is None:
+        clock = clocks[0]
+        paused_on = None if pauses is None else (lambda stop: pauses(stop, clock))
+        return evaluate(
+            frame, event, bad, target, clock, as_of, config, ends_too, paused_on, waiting
+        )
+    n = frame.n
+    created = frame.cols["created_at"]
+    state = np.empty(n, dtype=np.int8)
+    end = np.empty(n, dtype=np.int64)
+    done = np.empty(n, dtype=bool)
+    paused = np.zeros(n) if pauses is not None else None
+    for c, clock in enumerate(clocks):
+        rows = np.flatnonzero(clock_of == c)
+        if not len(rows):
+            continue
+        part = Frame(frame.name, len(rows))
+        part.cols["created_at"] = created[rows]
+
+        def paused_on(
+            stop: np.ndarray, rows: np.ndarray = rows, clock: CalendarClock | BusinessClock = clock
+        ) -> np.ndarray:
+            assert pauses is not None
+            full = np.full(n, NAT, dtype=np.int64)
+            full[rows] = stop
+            return pauses(full, clock)[rows]
+
+        view = evaluate(
+            part,
+            event[rows],
+            None if bad is None else bad[rows],
+            _RowsOf(target, rows),  # type: ignore[arg-type]
+            clock,
+            as_of,
+            config,
+            None if ends_too is None else ends_too[rows],
+            paused_on if pauses is not None else None,
+            None if waiting is None else waiting[rows],
+        )
+        state[rows], end[rows] = view.state, view.end
+        assert view.done is not None
+        done[rows] = view.done
+        if paused is not None and view.paused is not None:
+            paused[rows] = view.paused
+    return TargetView(target, state, created, end, clocks[0], paused, done, clocks, clock_of)
 
 
 def evaluate(
