@@ -94,6 +94,10 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
         m: {T: ("created_at", *RES_COLS), "events": ("ticket_id", "changed_at", "status")}
         for m in ("requester_wait", "agent_work", "on_hold", "pending")
     },
+    # the conversations (comments) and the assignees in the history
+    "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
+    "replies": {T: RES_COLS, "comments": ("ticket_id", "created_at", "author", "public")},
+    "reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "agent")},
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
