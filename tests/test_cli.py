@@ -264,6 +264,7 @@ def test_readme_first_command_runs_on_the_shipped_examples() -> None:
         "customers",
         "agents",
         "events",
+        "comments",
     ]
     tickets = doc["inputs"][0]
     assert tickets["rows_read"] == 3000

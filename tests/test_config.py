@@ -103,7 +103,15 @@ def test_starter_and_root_config_load() -> None:
         cost = load_text(Path(tmp), starter_for("cost-support"))
     root = load_config(str(ROOT / "targets.yaml"))
     assert starter.targets == root.targets
-    assert root.inputs.keys() == {"tickets", "surveys", "credits", "customers", "agents", "events"}
+    assert root.inputs.keys() == {
+        "tickets",
+        "surveys",
+        "credits",
+        "customers",
+        "agents",
+        "events",
+        "comments",
+    }
     # where the seeds disagree: seed 002 is the default, seed 000 the cost-support profile
     assert (starter.targets["fcr_rate"].min, cost.targets["fcr_rate"].min) == (75, 85)
     assert (starter.targets["escalation_rate"].max, cost.targets["escalation_rate"].max) == (10, 20)

@@ -58,6 +58,19 @@ def test_the_worked_example(tmp_path: Path) -> None:
     assert (paused["sla_resolution"]["met"], paused["sla_resolution"]["breached"]) == (1, 0)
     unpaused = _results(run(*args, "--config", "no-pause.yaml", cwd=tmp_path).json())
     assert (unpaused["sla_resolution"]["met"], unpaused["sla_resolution"]["breached"]) == (0, 1)
+    # the status-time targets: requester wait 3 h of a 3 h target (met: elapsed ≤ target),
+    # agent work 3 h against 2 h 30 m (breached)
+    (tmp_path / "status.yaml").write_text(
+        "sla:\n  policies:\n    P1: {requester_wait: 3h, agent_work: 150m}\n"
+    )
+    status = _results(
+        run(
+            "compute", "-t", "t.csv", "-e", "e.csv", "-f", "json", "--config", "status.yaml",
+            "-k", "sla_requester_wait,sla_agent_work", cwd=tmp_path,
+        ).json()
+    )  # fmt: skip
+    assert (status["sla_requester_wait"]["met"], status["sla_requester_wait"]["breached"]) == (1, 0)
+    assert (status["sla_agent_work"]["met"], status["sla_agent_work"]["breached"]) == (0, 1)
     # without a history the same ticket is breached, and the history KPIs say why not
     plain = _results(
         run("compute", "-t", "t.csv", "-f", "json", "--config", "pause.yaml", cwd=tmp_path).json()

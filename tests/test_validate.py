@@ -165,6 +165,7 @@ INPUT_FLAGS = {
     "customers": "--customers",
     "agents": "--agents",
     "events": "-e",
+    "comments": "--comments",
 }
 
 

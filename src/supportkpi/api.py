@@ -7,12 +7,12 @@
     df[df.status == "missed"]
 
 Each function takes the command line's inputs as keyword arguments: `tickets=`,
-`surveys=`, `credits=`, `customers=`, `agents=`, `events=` (a status history), each a
-path, a list of paths (files, folders, globs: read as one input, as the CLI reads
-them), a pandas DataFrame, a
-pyarrow Table, or any object with `__arrow_c_stream__` (a Polars DataFrame, a DuckDB
-relation). An in-memory table is read as a file is: the same column mapping, typing,
-presets and row problems (which name its rows: `row 12` of `<tickets table>`).
+`surveys=`, `credits=`, `customers=`, `agents=`, `events=` (a status history),
+`comments=` (the conversations), each a path, a list of paths (files, folders, globs:
+read as one input, as the CLI reads them), a pandas DataFrame, a pyarrow Table, or any
+object with `__arrow_c_stream__` (a Polars DataFrame, a DuckDB relation). An in-memory
+table is read as a file is: the same column mapping, typing, presets and row problems
+(which name its rows: `row 12` of `<tickets table>`).
 
 `config=` is a path to a targets.yaml, a dict of the same content, or None: no config.
 Unlike the CLI, nothing is looked up: not ./targets.yaml, not $SUPPORTKPI_CONFIG, so a
@@ -62,6 +62,7 @@ def compute(
     customers: Input = None,
     agents: Input = None,
     events: Input = None,
+    comments: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     kpis: Sequence[str] | str | None = None,
@@ -89,6 +90,7 @@ def compute(
             customers=customers,
             agents=agents,
             events=events,
+            comments=comments,
         ),
         config,
         preset,
@@ -148,6 +150,7 @@ def summary(
     customers: Input = None,
     agents: Input = None,
     events: Input = None,
+    comments: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     period: str | None = None,
@@ -172,6 +175,7 @@ def summary(
             customers=customers,
             agents=agents,
             events=events,
+            comments=comments,
         ),
         config,
         preset,
@@ -196,6 +200,7 @@ def validate(
     customers: Input = None,
     agents: Input = None,
     events: Input = None,
+    comments: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
 ) -> Validation:
@@ -214,6 +219,7 @@ def validate(
             customers=customers,
             agents=agents,
             events=events,
+            comments=comments,
         ),
         config,
         preset,
@@ -256,6 +262,7 @@ def explain(
     customers: Input = None,
     agents: Input = None,
     events: Input = None,
+    comments: Input = None,
     where: Mapping[str, str] | Sequence[str] | None = None,
     config: ConfigArg = None,
     preset: str | None = None,
@@ -278,6 +285,7 @@ def explain(
             customers=customers,
             agents=agents,
             events=events,
+            comments=comments,
         ),
         config,
         preset,

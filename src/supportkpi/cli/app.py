@@ -127,6 +127,14 @@ EventsOpt = Annotated[
         help="Status history: one row per status change (ticket_id, changed_at, status).",
     ),
 ]
+CommentsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--comments",
+        metavar="PATH",
+        help="Conversations: one row per message (ticket_id, created_at, author, public).",
+    ),
+]
 PresetOpt = Annotated[
     str | None,
     typer.Option(
@@ -337,10 +345,11 @@ def note(text: str, quiet: bool = False) -> None:
 
 def input_options(inputs: tuple[list[str] | None, ...], **settings: Any) -> Any:
     """The library's `Options` from a command's input options (tickets, surveys,
-    credits, customers, agents, events; None when not given) and its other settings."""
+    credits, customers, agents, events, comments; None when not given) and its other
+    settings."""
     from supportkpi.reports.compute import Options
 
-    tickets, surveys, credits, customers, agents, events = (list(i or []) for i in inputs)
+    tickets, surveys, credits, customers, agents, events, comments = (list(i or []) for i in inputs)
     return Options(
         tickets=tickets,
         surveys=surveys,
@@ -348,6 +357,7 @@ def input_options(inputs: tuple[list[str] | None, ...], **settings: Any) -> Any:
         customers=customers,
         agents=agents,
         events=events,
+        comments=comments,
         **settings,
     )
 
@@ -369,6 +379,7 @@ def compute(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     kpi: Annotated[
         list[str] | None,
         typer.Option(
@@ -454,7 +465,7 @@ def compute(
         from supportkpi.reports.compute import compute as run_compute
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents, events),
+            (tickets, surveys, credits, customers, agents, events, comments),
             config=config,
             kpis=kpi or [],
             by=[[b] for b in (by or [])],
@@ -473,7 +484,7 @@ def compute(
         emit(
             renderer(fmt.value)(report),
             output,
-            _all_inputs(tickets, surveys, credits, customers, agents, events),
+            _all_inputs(tickets, surveys, credits, customers, agents, events, comments),
         )
         if strict and any(r.status == "missed" for r in report.results):
             return 1
@@ -616,6 +627,7 @@ def validate(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -651,13 +663,13 @@ def validate(
         from supportkpi.reports.validate import validate as run_validate
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents, events),
+            (tickets, surveys, credits, customers, agents, events, comments),
             config=config,
             preset=preset,
             sheet=sheet,
         )
         result = run_validate(opts, keep_rows=rejects is not None)
-        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events, comments)
         inputs += [p for c in result.checks for p in c.specs]
         if rejects is not None:
             if output is not None and output != "-" and _same_file(output, rejects):
@@ -709,6 +721,7 @@ def explain_cmd(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     where: Annotated[
         list[str] | None,
         typer.Option(
@@ -752,7 +765,7 @@ def explain_cmd(
         from supportkpi.reports.explain import explain, parse_where, write
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents, events),
+            (tickets, surveys, credits, customers, agents, events, comments),
             config=config,
             preset=preset,
             sheet=sheet,
@@ -764,7 +777,7 @@ def explain_cmd(
         )
         table = explain(opts, kpi, parse_where(where or []))
         data = write(table, output)
-        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events)
+        inputs = _all_inputs(tickets, surveys, credits, customers, agents, events, comments)
         emit(data, output, inputs)
         if output is not None and output != "-":
             note(f"wrote {output} ({table.num_rows:,} rows)", quiet)
@@ -795,6 +808,7 @@ def kpis_cmd(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -837,9 +851,9 @@ def kpis_cmd(
             sys.stdout.write(markdown())
             return 0
         options = None
-        if any((tickets, surveys, credits, customers, agents, events)):
+        if any((tickets, surveys, credits, customers, agents, events, comments)):
             options = input_options(
-                (tickets, surveys, credits, customers, agents, events),
+                (tickets, surveys, credits, customers, agents, events, comments),
                 config=config,
                 preset=preset,
                 sheet=sheet,
@@ -936,7 +950,8 @@ def demo(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Write realistic example exports (tickets, surveys, credits, customers, agents, events).
+    """Write realistic example exports (tickets, surveys, credits, customers, agents, events,
+    comments).
 
     \b
     Examples:
@@ -979,7 +994,7 @@ def main(argv: list[str] | None = None) -> Any:
 
 _INPUT_FLAGS = (
     *("-t", "--tickets", "-s", "--surveys", "-c", "--credits", "--customers", "--agents"),
-    *("-e", "--events"),
+    *("-e", "--events", "--comments"),
 )
 
 

@@ -410,6 +410,21 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
         status,
         reopens,
         as_of,
+        assigned=(
+            np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 5])),
+            np.where(resolved_by == "agent", agent_names[agent_idx], ""),
+            agent_names,
+        ),
+    )
+    comments = _conversations(
+        np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 6])),
+        ids,
+        created,
+        np.where(has_fr, created + frt, -1),
+        np.where(has_res, resolved, -1),
+        agent_replies,
+        customer_replies,
+        as_of,
     )
     return {
         "tickets": tickets,
@@ -418,6 +433,7 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
         "customers": customers,
         "agents": agents,
         "events": history,
+        "comments": comments,
     }
 
 
@@ -430,6 +446,7 @@ def _status_history(
     status: np.ndarray,
     reopens: np.ndarray,
     as_of: int,
+    assigned: tuple[np.random.Generator, np.ndarray, np.ndarray] | None = None,
 ) -> pa.Table:
     """Each ticket's status changes, consistent with its times and current status: new at
     creation, open at the first response, a wait on the customer (pending) or on a third
@@ -479,11 +496,88 @@ def _status_history(
     step = np.concatenate([np.full(len(i), k) for k, i in enumerate(at)])
     sort = np.lexsort((step, when, row))
     row, when, state = row[sort], when[sort], state[sort]
+    table = {
+        "Ticket ID": pa.array(ids[row]),
+        "Changed At": _iso(when),
+        "Status": pa.array(state.astype(str)),
+    }
+    if assigned is not None:
+        table["Agent"] = _assignees(*assigned, row)
+    return pa.table(table)
+
+
+def _assignees(
+    rng: np.random.Generator, final: np.ndarray, pool: np.ndarray, row: np.ndarray
+) -> pa.Array:
+    """Who each change leaves the ticket with (`row`: the changes' tickets, sorted): no one
+    at creation, its final agent (`final`, "" for none) from the first change on; a
+    quarter of the tickets went to another agent first and were reassigned at their
+    second change, a few once more. Its own random stream: the statuses do not change."""
+    n = len(final)
+    first = rng.choice(pool, n)
+    again = rng.random(n) < 0.25
+    twice = again & (rng.random(n) < 0.15)
+    starts = np.r_[0, np.flatnonzero(row[1:] != row[:-1]) + 1] if len(row) else np.zeros(0, int)
+    k = np.arange(len(row)) - np.repeat(starts, np.diff(np.r_[starts, len(row)]))
+    who = np.where(again[row] & (k == 1), first[row], final[row])
+    who = np.where(twice[row] & (k == 2), first[row], who)  # back to the first, then final
+    who = np.where((k == 0) | (final[row] == ""), "", who)
+    return pa.array(who.astype(str), mask=who == "")
+
+
+def _conversations(
+    rng: np.random.Generator,
+    ids: np.ndarray,
+    created: np.ndarray,
+    responded: np.ndarray,  # -1: no response yet
+    resolved: np.ndarray,  # -1: not resolved
+    agent_replies: np.ndarray,
+    customer_replies: np.ndarray,
+    as_of: int,
+) -> pa.Table:
+    """Each ticket's messages, consistent with its times: the customer's request at
+    creation, the agent's first reply at the first response, then rounds of a customer
+    message and the agent's answer up to the resolution (or the as-of time, where the last
+    may wait unanswered), internal notes on some, a system message at the solve. Authors
+    are written as Zendesk exports them (end-user, agent, system). Its own random stream:
+    the other files do not change."""
+    n = len(ids)
+    fr = responded >= 0
+    done = resolved >= 0
+    end = np.where(done, resolved, as_of)
+    rounds = np.where(fr, np.clip(np.maximum(agent_replies - 1, customer_replies), 0, 6), 0)
+    # round j of a ticket: a customer message in its slot of the time after the first
+    # reply, and the agent's answer later in the slot (not yet given for some open ones)
+    tick = np.repeat(np.arange(n), rounds)
+    j = np.arange(len(tick)) - np.repeat(np.cumsum(rounds) - rounds, rounds)
+    span = np.maximum(end - np.maximum(responded, created), 0)[tick]
+    slot = span / (rounds[tick] + 1)
+    asked = np.maximum(responded, created)[tick] + (slot * (j + 0.2 + 0.5 * rng.random(len(tick))))
+    answered = asked + slot * 0.3 * rng.random(len(tick))
+    last = j == rounds[tick] - 1
+    waiting = last & ~done[tick] & (rng.random(len(tick)) < 0.5)
+    noted = fr & (rng.random(n) < 0.2)
+    note_at = created + ((end - created) * rng.uniform(0.1, 0.9, n))
+    parts: list[tuple[np.ndarray, np.ndarray, str, str]] = [
+        (np.arange(n), created, "end-user", "true"),
+        (np.flatnonzero(fr), responded[fr], "agent", "true"),
+        (tick, asked.astype(np.int64), "end-user", "true"),
+        (tick[~waiting], answered[~waiting].astype(np.int64), "agent", "true"),
+        (np.flatnonzero(noted), note_at[noted].astype(np.int64), "agent", "false"),
+        (np.flatnonzero(done), resolved[done], "system", "true"),
+    ]
+    row = np.concatenate([p[0] for p in parts])
+    when = np.minimum(np.concatenate([p[1] for p in parts]), as_of)
+    author = np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in parts])
+    public = np.concatenate([np.full(len(p[0]), p[3], dtype=object) for p in parts])
+    step = np.concatenate([np.full(len(p[0]), k) for k, p in enumerate(parts)])
+    sort = np.lexsort((step, when, row))
     return pa.table(
         {
-            "Ticket ID": pa.array(ids[row]),
-            "Changed At": _iso(when),
-            "Status": pa.array(state.astype(str)),
+            "Ticket ID": pa.array(ids[row[sort]]),
+            "Created At": _iso(when[sort]),
+            "Author": pa.array(author[sort].astype(str)),
+            "Public": pa.array(public[sort].astype(str)),
         }
     )
 

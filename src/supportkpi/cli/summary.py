@@ -16,6 +16,7 @@ from supportkpi.cli.app import (
     PERIOD_HELP,
     AgentsOpt,
     AsOfOpt,
+    CommentsOpt,
     Compare,
     ConfigOpt,
     CreditsOpt,
@@ -52,6 +53,7 @@ def summary_cmd(
     customers: CustomersOpt = None,
     agents: AgentsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     sheet: SheetOpt = None,
@@ -130,7 +132,7 @@ def summary_cmd(
         from supportkpi.reports.summary import build_summary
 
         opts = input_options(
-            (tickets, surveys, credits, customers, agents, events),
+            (tickets, surveys, credits, customers, agents, events, comments),
             config=config,
             preset=preset,
             sheet=sheet,
@@ -147,7 +149,10 @@ def summary_cmd(
         text = renderer(fmt.value)(summary)
         inputs = [p for p in summary.input_paths() if p != "-"]
         inputs += [
-            p for g in (tickets, surveys, credits, customers, agents, events) if g for p in g
+            p
+            for g in (tickets, surveys, credits, customers, agents, events, comments)
+            if g
+            for p in g
         ]
         emit(text, output, inputs)
         if output is not None and output != "-":

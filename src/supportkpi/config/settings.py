@@ -44,6 +44,9 @@ class Policy:
     first_response: float | None  # seconds
     resolution: float | None
     compliance: float | None  # percent
+    # with a status history (SPEC §4b): time in new + open + on_hold, in new + open
+    requester_wait: float | None = None
+    agent_work: float | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class SlaConfig:
     rules: tuple[PolicyRule, ...] = ()  # policies as a list, first match wins
     clock_by: str | None = None  # a ticket column whose value names its clock
 
+
+# the targets a policy may set (the SLA KPIs are sla_<target>)
+SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work")
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
     "first_response": (),
@@ -599,11 +605,11 @@ class _Validator:
         most = week * MAX_DUE_YEARS * 365.25 / 7
         found: list[tuple[tuple, float]] = []
         for key, policy in sla.policies.items():
-            for name in ("first_response", "resolution"):
+            for name in SLA_TARGETS:
                 found.append((("sla", "policies", key, name), getattr(policy, name) or 0.0))
         for i, rule in enumerate(sla.rules):
             for key, policy in rule.targets.items():
-                for name in ("first_response", "resolution"):
+                for name in SLA_TARGETS:
                     seconds = getattr(policy, name) or 0.0
                     found.append((("sla", "policies", i, "targets", key, name), seconds))
         for dim, by_value in sla.overrides.items():
@@ -1015,7 +1021,11 @@ class _Validator:
 
     def policy(self, value: Any, kp: tuple, partial: bool = False) -> Policy:
         m = self.mapping(value, kp)
-        self.keys(m, ("first_response", "resolution", "compliance"), kp)
+        self.keys(m, (*SLA_TARGETS, "compliance"), kp)
+        more = {
+            name: self.duration(m[name], (*kp, name)) if name in m else None
+            for name in ("requester_wait", "agent_work")
+        }
         fr = (
             self.duration(m["first_response"], (*kp, "first_response"))
             if "first_response" in m
@@ -1027,12 +1037,13 @@ class _Validator:
             if "compliance" in m
             else None
         )
-        if not partial and fr is None and res is None:
+        if not partial and fr is None and res is None and not any(more.values()):
             raise self.fail(kp, "a policy needs first_response or resolution (or both)")
-        for v, name in ((fr, "first_response"), (res, "resolution")):
+        given = {"first_response": fr, "resolution": res, **more}
+        for name, v in given.items():
             if v is not None and v <= 0:
                 raise self.fail((*kp, name), "expected a duration above zero")
-        return Policy(fr, res, comp)
+        return Policy(fr, res, comp, **more)
 
     def kpi_name(self, name: str, kp: tuple) -> kpi_catalogue.Kpi:
         kpi = kpi_catalogue.get(str(name))

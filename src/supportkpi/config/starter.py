@@ -66,6 +66,7 @@ _INPUTS_COMMENTED = """\
 #   customers: exports/customers.csv
 #   agents: exports/agents.csv
 #   events: exports/events.csv   # status history: time in status, SLA pauses
+#   comments: exports/comments.csv   # conversations: next reply time, replies per ticket
 """
 
 INPUTS_EXAMPLES = """\
@@ -76,6 +77,7 @@ inputs:                  # default paths (relative to this file), so `supportkpi
   customers: examples/customers.csv
   agents: examples/agents.csv
   events: examples/events.csv
+  comments: examples/comments.csv
 """
 
 _GENERAL = """\

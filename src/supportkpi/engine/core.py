@@ -73,6 +73,13 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     for group in kpi.needs:
         inputs = [c[1:] for c in group if c.startswith("@")]
         if inputs and not any(_has_input(i, frames) for i in inputs):
+            if inputs[0] == "events.agent":  # an event-log export names no assignee
+                given = (
+                    "the events input has no agent column"
+                    if "events" in frames
+                    else "no events input"
+                )
+                return f"{given} (give -e/--events with who was assigned from each change on)"
             if inputs[0] == "events":
                 return (
                     "no status history (give -e/--events, one row per status change; or"
@@ -116,7 +123,8 @@ def _has_input(name: str, frames: dict[str, Frame]) -> bool:
     """Whether an input a KPI needs is there (an event-log export is its own history)."""
     if name == "events":
         return history.available(frames)
-    return name in frames
+    name, _, column = name.partition(".")  # `events.agent`: that input with that column
+    return name in frames and (not column or frames[name].has(column))
 
 
 def needs_text(groups: list[tuple[str, ...]]) -> str:
@@ -195,7 +203,7 @@ class Engine:
         own = frame.find_dim(key)
         if own is not None and not isinstance(rows, slice):
             own = own.take(rows)
-        if source not in ("surveys", "credits") or "tickets" not in self.frames:
+        if source not in ("surveys", "credits", "comments") or "tickets" not in self.frames:
             return own
         tdim = self.frames["tickets"].find_dim(key)
         if tdim is None:
@@ -266,7 +274,7 @@ class Engine:
         if self.query.cohort and kpi.anchor is not None:
             if kpi.source == "tickets":
                 return "created_at"
-            if kpi.source in ("surveys", "credits") and "tickets" in self.frames:
+            if kpi.source in ("surveys", "credits", "comments") and "tickets" in self.frames:
                 return "@ticket_created"
         return kpi.anchor if kpi.anchor in frame.cols else None
 

@@ -123,6 +123,50 @@ def _history_trio(name: str, label: str, measure: str, statuses: str, what: str)
     )
 
 
+def _next_reply_trio() -> tuple[Kpi, ...]:
+    """Mean, median and p90 of the next reply time (SPEC §4b): one value per reply cycle,
+    from the oldest unanswered public customer comment to the next public agent comment,
+    placed by that reply."""
+    base = Kpi(
+        name="next_reply_time",
+        label="Next reply time (mean)",
+        unit="seconds",
+        direction="lower",
+        source="comments",
+        anchor="created_at",
+        stat=Mean("next_reply"),
+        formula=(
+            "mean, over reply cycles answered in the period, of the time from the oldest"
+            " unanswered public customer comment to the next public agent comment"
+        ),
+        needs=(("author",),),
+        notes=(
+            "a cycle opens at a public customer comment after a public comment not the"
+            " customer's (or none) and closes at the next public agent comment; system"
+            " messages and internal notes neither open nor close one; a cycle not answered"
+            " has no value; on the configured clock (business hours when set)"
+        ),
+    )
+    return (
+        base,
+        replace(
+            base,
+            name="next_reply_time_median",
+            label="Next reply time (median)",
+            stat=Quantile("next_reply", 0.5),
+            formula="median time from the oldest unanswered customer comment to the reply",
+        ),
+        replace(
+            base,
+            name="next_reply_time_p90",
+            label="Next reply time (p90)",
+            stat=Quantile("next_reply", 0.9),
+            formula="90th percentile of the time from the oldest unanswered customer comment"
+            " to the reply",
+        ),
+    )
+
+
 _CATALOGUE: list[Kpi] = [
     Kpi(
         name="tickets",
@@ -328,6 +372,38 @@ _CATALOGUE: list[Kpi] = [
         )
         for kpi in _history_trio(name, label, measure, statuses, formula_note)
     ),
+    *_next_reply_trio(),
+    Kpi(
+        name="replies_per_ticket",
+        label="Replies per ticket",
+        unit="ratio",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Mean("replies"),
+        formula="public agent comments / tickets solved in the period",
+        needs=(("resolved_at",), ("@comments",)),
+        notes=(
+            "every public agent comment on the ticket (the comments input, linked by"
+            " ticket_id); internal notes and system messages do not count"
+        ),
+    ),
+    Kpi(
+        name="reassignments",
+        label="Reassignments per ticket",
+        unit="ratio",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Mean("reassignments"),
+        formula="assignee changes after the first assignment / tickets solved in the period",
+        needs=(("resolved_at",), ("@events.agent",)),
+        notes=(
+            "from the status history's agent column: a change from one known agent to a"
+            " different one (an empty agent between two is skipped); a ticket never"
+            " reassigned counts 0"
+        ),
+    ),
     Kpi(
         name="sla_first_response",
         label="SLA first response",
@@ -353,6 +429,34 @@ _CATALOGUE: list[Kpi] = [
         needs=(RES_COLS,),
         section="sla",
         notes="target by priority from sla.policies; at-risk and active tickets are not judged yet",
+    ),
+    Kpi(
+        name="sla_requester_wait",
+        label="SLA requester wait",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=SlaCompliance("requester_wait"),
+        formula="tickets whose time in new + open + on_hold stayed within target"
+        " / (met + breached)",
+        needs=(RES_COLS, ("@events",)),
+        section="sla",
+        notes="target by priority from sla.policies (requester_wait); the clock stops in pending",
+    ),
+    Kpi(
+        name="sla_agent_work",
+        label="SLA agent work",
+        unit="percent",
+        direction="higher",
+        source=T,
+        anchor="created_at",
+        stat=SlaCompliance("agent_work"),
+        formula="tickets whose time in new + open stayed within target / (met + breached)",
+        needs=(RES_COLS, ("@events",)),
+        section="sla",
+        notes="target by priority from sla.policies (agent_work); the clock stops in pending and"
+        " on_hold",
     ),
     Kpi(
         name="csat",

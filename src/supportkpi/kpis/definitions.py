@@ -107,10 +107,34 @@ VENDOR_NOTES: dict[str, str] = {
         " default (sla.pause), as Zendesk's, Zammad's (pending states ignore escalation)"
         " and a ServiceNow SLA with a pause condition do."
     ),
+    "next_reply_time": (
+        "Zendesk: the SLA metric Next reply time, from the oldest unanswered public"
+        " end-user comment to the next public agent comment (internal notes do not stop"
+        " it); Chatwoot: reply_time = agent message − waiting_since, mean; Intercom:"
+        " reply_times, each visible teammate reply − the contact message before it;"
+        " Zammad keeps only the longest update time per ticket. supportkpi: Zendesk's"
+        " cycles (system messages and private notes neither open nor close one), one value"
+        " per answered cycle, on the configured clock, placed by the reply."
+    ),
+    "replies_per_ticket": (
+        "Zendesk: Agent replies, public agent comments per ticket (one-touch tickets have"
+        " fewer than 2); Help Scout: repliesToResolve, over resolved conversations."
+        " supportkpi: public agent comments per ticket solved in the period, from the"
+        " comments input (internal notes and system messages not counted)."
+    ),
+    "reassignments": (
+        "Zendesk: assignee_stations, the number of assignees a ticket passed through (so"
+        " reassignments = stations − 1); Intercom: Conversations reassigned (assigned more"
+        " than once after a teammate reply). supportkpi: changes from one known assignee"
+        " to a different one in the status history's agent column, per ticket solved in"
+        " the period."
+    ),
 }
 for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_time"):
     for _n in (f"{_k}_median", f"{_k}_p90"):
         VENDOR_NOTES[_n] = VENDOR_NOTES[_k]
+for _n in ("next_reply_time_median", "next_reply_time_p90"):
+    VENDOR_NOTES[_n] = VENDOR_NOTES["next_reply_time"]
 VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
 for _n in ("resolution_time_median", "resolution_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["resolution_time"]
@@ -145,6 +169,7 @@ def parts(kpi: Kpi) -> dict[str, str]:
         "credits": "credits",
         "customers": "customers",
         "agents": "agent-days",
+        "comments": "reply cycles",
     }[kpi.source]
     out.update(stat.describe(rows))
     if kpi.anchor:

@@ -26,6 +26,7 @@ import numpy as np
 from supportkpi import branchless
 from supportkpi.config.settings import Config
 from supportkpi.io.timeparse import NAT
+from supportkpi.schema.conversation import AGENT, author_codes, reply_cycles
 from supportkpi.schema.frame import Frame
 from supportkpi.schema.history import (
     NEW,
@@ -37,6 +38,7 @@ from supportkpi.schema.history import (
     history_of,
     time_in,
 )
+from supportkpi.schema.inputs import UNKNOWN
 from supportkpi.schema.vocab import STATUSES
 from supportkpi.sla import policy as sla
 from supportkpi.sla.clock import BusinessClock, CalendarClock, clock_for
@@ -245,6 +247,90 @@ class Measures:
     def m_pending(self) -> np.ndarray:
         return self._time_in((PENDING,))
 
+    @_measure
+    def m_reassignments(self) -> np.ndarray:
+        """Per solved ticket, the changes of its assignee after the first assignment (the
+        events' agent column: a known agent to a different known one; an empty agent
+        between two is skipped); NaN for a ticket not solved. Changes after the as-of
+        time had not happened."""
+        n = self.frame.n
+        out: np.ndarray = np.zeros(n)
+        events = self.frames.get("events")
+        if events is not None and "agent" in events.dims and "ticket_row" in events.cols:
+            agent = events.dims["agent"]
+            rows, when = events.cols["ticket_row"], events.cols["changed_at"]
+            known = agent.codes != _label(agent.labels, UNKNOWN)
+            pos = np.flatnonzero((rows >= 0) & (when != NAT) & (when <= self.as_of) & known)
+            pos = pos[np.lexsort((pos, when[pos], rows[pos]))]  # ticket, time, file order
+            t, a = rows[pos], agent.codes[pos]
+            change = (t[1:] == t[:-1]) & (a[1:] != a[:-1])
+            out = np.bincount(t[1:][change], minlength=n).astype(np.float64)
+        out[self.event("resolved_at") == NAT] = np.nan
+        return out
+
+    # ----------------------------------------------------------------- comments
+    def _public_of(self, author: int) -> np.ndarray:
+        """The comments (rows of this comments frame) that are public and by `author`."""
+        return self._public() & (self._authors() == author)
+
+    def _authors(self) -> np.ndarray:
+        """Each comment's AUTHORS index (-1: unknown or no author column)."""
+        dim = self.frame.dims.get("author")
+        if dim is None:
+            return np.full(self.frame.n, -1, dtype=np.int8)
+        return author_codes(dim.labels)[dim.codes]
+
+    def _public(self) -> np.ndarray:
+        """Public comments: an empty value, or no public column at all, means public; an
+        unreadable one (counted, E021) neither."""
+        flag = self.frame.cols.get("public")
+        if flag is None:
+            return np.ones(self.frame.n, dtype=bool)
+        return (flag != 0) & self.known("public")
+
+    def _ticket_codes(self) -> np.ndarray:
+        """A code per comment for its ticket_id (-1: none), whether or not the ticket is
+        in the tickets export: a conversation is one ticket's, linked or not."""
+        import pyarrow.compute as pc
+
+        from supportkpi.io.arrownp import to_np
+
+        ids = self.frame.ids.get("ticket_id")
+        if ids is None:
+            return np.full(self.frame.n, -1, dtype=np.int64)
+        encoded = pc.dictionary_encode(ids)
+        if hasattr(encoded, "combine_chunks"):
+            encoded = encoded.combine_chunks()
+        return to_np(encoded.indices, np.int64, -1)
+
+    @_measure
+    def m_next_reply(self) -> np.ndarray:
+        """On the comments input: each agent comment that closes a reply cycle carries
+        the cycle's clock seconds, from its oldest unanswered public customer comment
+        (schema/conversation.py); NaN on every other comment. As surveys, comments are
+        not cut at the as-of time."""
+        out = np.full(self.frame.n, np.nan)
+        rows, opened = reply_cycles(
+            self._ticket_codes(), self.event("created_at"), self._authors(), self._public()
+        )
+        if len(rows):
+            out[rows] = self.clock.elapsed(opened, self.frame.cols["created_at"][rows])
+        return out
+
+    @_measure
+    def m_replies(self) -> np.ndarray:
+        """Per solved ticket, its public agent comments (NaN for a ticket not solved)."""
+        n = self.frame.n
+        out: np.ndarray = np.zeros(n)
+        comments = self.frames.get("comments")
+        if comments is not None and "ticket_row" in comments.cols:
+            c = Measures(comments, self.as_of, self.config, self.frames)
+            rows = comments.cols["ticket_row"]
+            use = (rows >= 0) & c._public_of(AGENT) & (c.event("created_at") != NAT)
+            out = np.bincount(rows[use], minlength=n).astype(np.float64)
+        out[self.event("resolved_at") == NAT] = np.nan
+        return out
+
     # ----------------------------------------------------------------- tickets
     @_measure
     def m_frt(self) -> np.ndarray:
@@ -361,6 +447,14 @@ class Measures:
     @_measure
     def m_sla_resolution(self) -> np.ndarray:
         return self.sla_view("resolution").state
+
+    @_measure
+    def m_sla_requester_wait(self) -> np.ndarray:
+        return self.sla_view("requester_wait").state
+
+    @_measure
+    def m_sla_agent_work(self) -> np.ndarray:
+        return self.sla_view("agent_work").state
 
     def _cond(self, col: str, when: str) -> np.ndarray:
         """Indicator of bool `col` over the rows where bool `when` is true (else NaN)."""

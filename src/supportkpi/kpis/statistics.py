@@ -94,12 +94,18 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
         m: {T: ("created_at", *RES_COLS), "events": ("ticket_id", "changed_at", "status")}
         for m in ("requester_wait", "agent_work", "on_hold", "pending")
     },
+    # the conversations (comments) and the assignees in the history
+    "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
+    "replies": {T: RES_COLS, "comments": ("ticket_id", "created_at", "author", "public")},
+    "reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "agent")},
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
 SLA_READS: dict[str, tuple[str, ...]] = {
     "first_response": (*FRT_COLS, *RES_COLS),
     "resolution": RES_COLS,
+    "requester_wait": RES_COLS,
+    "agent_work": RES_COLS,
 }
 
 _MISSING_VALUE = (
@@ -452,6 +458,11 @@ class SlaCompliance(Statistic):
 
         if sla.key_dim(frame, config) is None:
             return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
+        policies = [*config.sla.policies.values()]
+        policies += [p for rule in config.sla.rules for p in rule.targets.values()]
+        if all(getattr(p, self.target) is None for p in policies):
+            example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
+            return f"no SLA policy sets a {self.target} target ({example})"
         return None
 
     def add(self, part: Part) -> None:

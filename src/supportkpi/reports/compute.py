@@ -31,7 +31,7 @@ from supportkpi.schema.frame import Frame
 from supportkpi.schema.inputs import INPUTS, TIME_DIMS, closest, normalise_name
 from supportkpi.schema.load import Request, attach_inputs, load_input, reconcile
 
-INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents", "events")
+INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents", "events", "comments")
 # the ticket columns whose latest instant is the default as-of time (with the durations
 # some exports give instead of the instants)
 AS_OF_COLUMNS = (
@@ -71,6 +71,7 @@ _ALWAYS = {
     "customers": ("customer_id", "started_at", "ended_at"),
     "agents": ("agent", "team", "role", "date"),
     "events": ("ticket_id", "changed_at", "status", "agent", "group"),
+    "comments": ("ticket_id", "created_at", "author", "public"),
 }
 
 
@@ -82,6 +83,7 @@ class Options:
     customers: list[str] = field(default_factory=list)
     agents: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # a status history (SPEC §4b)
+    comments: list[str] = field(default_factory=list)  # the conversations (SPEC §4b)
     config: str | None = None
     kpis: list[str] = field(default_factory=list)
     by: list[list[str]] = field(default_factory=list)

@@ -38,6 +38,7 @@ _ID = {
     "credits": "credit_id",
     "customers": "customer_id",
     "agents": "agent",
+    "comments": "comment_id",  # none: its row number
 }
 
 
@@ -119,7 +120,7 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         columns[id_col] = dim_array(frame.dims[id_col], rows)
     else:
         columns["row"] = _ints(rows + 1)
-    if kpi.source in ("surveys", "credits") and "ticket_id" in frame.ids:
+    if kpi.source in ("surveys", "credits", "comments") and "ticket_id" in frame.ids:
         columns["ticket_id"] = frame.ids["ticket_id"].take(_ints(rows))
     if anchor_col:
         columns[anchor_col.lstrip("@")] = _ts(anchor_ts[rows])

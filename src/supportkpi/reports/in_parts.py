@@ -64,7 +64,7 @@ class NotInParts(UsageError):
 
 PART_ROWS = 1 << 20  # rows per part: large enough for vectorised work, small in memory
 BYTES_PER_TICKET = 200  # what an in-memory run holds per ticket (measured at 10M)
-_NOT_STREAMED = ("credits", "customers", "agents", "events")
+_NOT_STREAMED = ("credits", "customers", "agents", "events", "comments")
 
 
 @dataclass

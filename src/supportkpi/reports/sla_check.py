@@ -45,7 +45,7 @@ from supportkpi.schema.frame import Dim, Frame
 from supportkpi.schema.inputs import UNKNOWN
 from supportkpi.sla import policy as sla
 
-SLA_KPIS = ["sla_first_response", "sla_resolution"]
+SLA_KPIS = [f"sla_{target}" for target in sla.TARGETS]
 LISTS = {
     "breached": (sla.BREACHED,),
     "at_risk": (sla.AT_RISK,),
@@ -127,7 +127,7 @@ def sla_check(
     # only the kinds of target the policies set (a resolution-only SLA needs no responses)
     kinds = [
         kpi
-        for kpi, field in zip(SLA_KPIS, ("first_response", "resolution"), strict=True)
+        for kpi, field in zip(SLA_KPIS, sla.TARGETS, strict=True)
         if any(getattr(p, field) is not None for p in config.sla.policies.values())
     ]
     implicit = None if any(key in b for b in user_by) else key

@@ -168,8 +168,19 @@ EVENTS = InputSpec(
     ),
 )
 
+COMMENTS = InputSpec(
+    "comments",
+    "one row per message on a ticket (its conversation)",
+    (
+        Column("ticket_id", "id", True, "the ticket the message is on"),
+        Column("created_at", "timestamp", True, "when the message was written"),
+        Column("author", "enum", doc="agent/customer/system: who wrote it"),
+        Column("public", "bool", doc="seen by the customer (empty or no column: yes)"),
+    ),
+)
+
 INPUTS: dict[str, InputSpec] = {
-    s.name: s for s in (TICKETS, SURVEYS, CREDITS, CUSTOMERS, AGENTS, EVENTS)
+    s.name: s for s in (TICKETS, SURVEYS, CREDITS, CUSTOMERS, AGENTS, EVENTS, COMMENTS)
 }
 
 # Dimensions derived from a KPI's own period anchor (SPEC §6).

@@ -229,6 +229,8 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
         _check_customers(frame)
     elif name == "events":
         _check_events(frame)
+    elif name == "comments":
+        _check_comments(frame)
     name_affected(frame, config)
     frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
     if name == "tickets" and frame.events_read is None and _repeated_ids(frame):
@@ -1056,6 +1058,15 @@ def _check_events(frame: Frame) -> None:
         _drop(frame, absent)
 
 
+def _check_comments(frame: Frame) -> None:
+    """A message that cannot be placed in time or tied to a ticket is of no use."""
+    _unplaced(frame, "created_at", "comment")
+    if "ticket_id" in frame.ids:
+        absent = ~valid(frame.ids["ticket_id"])
+        record(frame, "E010", "ticket_id", absent, "no ticket_id: the comment has no ticket")
+        _drop(frame, absent)
+
+
 def _check_credits(frame: Frame, config: Config) -> None:
     _unplaced(frame, "created_at", "credit")
     _check_ids(frame, OWN_ID["credits"])
@@ -1168,7 +1179,7 @@ def attach_inputs(frames: dict[str, Frame]) -> None:
     """Link surveys and credits to their tickets, and customers' attributes to tickets."""
     if "tickets" not in frames:
         return
-    for child in ("surveys", "credits", "events"):
+    for child in ("surveys", "credits", "events", "comments"):
         if child in frames:
             attach_to_tickets(frames[child], frames["tickets"])
     if "events" in frames:

@@ -84,6 +84,32 @@ _RESOLVER = {
     "customer": "self_service",
 }
 
+AUTHORS = ("agent", "customer", "system")
+_AUTHOR = {
+    "agent": "agent",
+    "staff": "agent",
+    "admin": "agent",
+    "administrator": "agent",
+    "support": "agent",
+    "operator": "agent",
+    "teammate": "agent",
+    "customer": "customer",
+    "end_user": "customer",
+    "enduser": "customer",
+    "requester": "customer",
+    "user": "customer",
+    "contact": "customer",
+    "client": "customer",
+    "visitor": "customer",
+    "lead": "customer",
+    "system": "system",
+    "bot": "system",
+    "automation": "system",
+    "trigger": "system",
+    "workflow": "system",
+    "api": "system",
+}
+
 _BOOL_TRUE = {"1", "true", "t", "yes", "y", "si", "sí", "x"}
 _BOOL_FALSE = {"0", "false", "f", "no", "n"}
 
@@ -102,6 +128,7 @@ ENUMS: dict[str, tuple[dict[str, str], bool, str]] = {
     "type": (_SURVEY_TYPE, True, "E018"),
     "kind": (_CREDIT_KIND, True, "E021"),
     "resolved_by": (_RESOLVER, True, "E021"),
+    "author": (_AUTHOR, True, "E021"),
 }
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supportkpi import branchless, threads
-from supportkpi.config.settings import Config, Policy
+from supportkpi.config.settings import SLA_TARGETS, Config, Policy
 from supportkpi.io.arrownp import gather
 from supportkpi.io.timeparse import NAT
 from supportkpi.schema.frame import Dim, Frame
@@ -37,8 +37,14 @@ from supportkpi.sla.clock import BusinessClock, CalendarClock, Span
 
 STATES = ("met", "breached", "at_risk", "active", "n/a", "invalid", "paused")
 MET, BREACHED, AT_RISK, ACTIVE, NA, INVALID, PAUSED = range(7)
-TARGETS = ("first_response", "resolution")
-EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
+TARGETS = SLA_TARGETS
+# the event that stops each target's clock (the resolution ends the status-time ones)
+EVENT = {
+    "first_response": "first_response_at",
+    "resolution": "resolved_at",
+    "requester_wait": "resolved_at",
+    "agent_work": "resolved_at",
+}
 
 
 @dataclass
