@@ -34,6 +34,7 @@ from supportkpi.schema.history import (
     OPEN,
     PENDING,
     History,
+    among,
     available,
     history_of,
     time_in,
@@ -438,7 +439,7 @@ class Measures:
         def pauses(stop: np.ndarray, clock: CalendarClock | BusinessClock) -> np.ndarray:
             return time_in(h, statuses, created, stop, clock.elapsed)
 
-        return pauses, np.isin(h.current(), statuses)
+        return pauses, among(h.current(), statuses)
 
     @_measure
     def m_sla_first_response(self) -> np.ndarray:
