@@ -198,8 +198,9 @@ def _folded(results: list[Result], keys: Iterable[str]) -> tuple[list[Result], l
         what = f"{values}, too few responses to judge" if small else "no value"
         notes.append(
             Para(
-                f"Not shown: {name}: {what} (survey or credit rows whose ticket is not in the"
-                " tickets export, or has no value there); --format json has them.",
+                f"Not shown: {name}: {what} (survey, credit, comment or status rows whose"
+                " ticket is not in the tickets export, or has no value there); --format json"
+                " has them.",
                 muted=True,
             )
         )

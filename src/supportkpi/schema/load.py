@@ -228,9 +228,9 @@ def load_input(name: str, specs: list[str], config: Config, request: Request) ->
     elif name == "customers":
         _check_customers(frame)
     elif name == "events":
-        _check_events(frame)
+        _check_ticket_rows(frame, "changed_at", "status change")
     elif name == "comments":
-        _check_comments(frame)
+        _check_ticket_rows(frame, "created_at", "comment")
     name_affected(frame, config)
     frame.problems.sort(key=lambda p: (p.code, p.path or "", p.column))
     if name == "tickets" and frame.events_read is None and _repeated_ids(frame):
@@ -1049,21 +1049,13 @@ def _unplaced(frame: Frame, column: str, what: str) -> None:
         _drop(frame, missing)
 
 
-def _check_events(frame: Frame) -> None:
-    """A change that cannot be placed in time or tied to a ticket is of no use."""
-    _unplaced(frame, "changed_at", "status change")
+def _check_ticket_rows(frame: Frame, column: str, what: str) -> None:
+    """A status change or a message that cannot be placed in time (`column`) or tied to a
+    ticket is of no use: counted and left out."""
+    _unplaced(frame, column, what)
     if "ticket_id" in frame.ids:
         absent = ~valid(frame.ids["ticket_id"])
-        record(frame, "E010", "ticket_id", absent, "no ticket_id: the change has no ticket")
-        _drop(frame, absent)
-
-
-def _check_comments(frame: Frame) -> None:
-    """A message that cannot be placed in time or tied to a ticket is of no use."""
-    _unplaced(frame, "created_at", "comment")
-    if "ticket_id" in frame.ids:
-        absent = ~valid(frame.ids["ticket_id"])
-        record(frame, "E010", "ticket_id", absent, "no ticket_id: the comment has no ticket")
+        record(frame, "E010", "ticket_id", absent, f"no ticket_id: the {what} has no ticket")
         _drop(frame, absent)
 
 
