@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from supportkpi.engine.aggregate import Block, Finishing, Groups, Part
     from supportkpi.engine.core import Engine
     from supportkpi.kpis.catalogue import Kpi
-    from supportkpi.schema.frame import Frame
+    from supportkpi.kpis.measures import Measures
+    from supportkpi.schema.frame import Dim, Frame
 
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
 MeanKind = Literal["mean", "proportion", "nps"]
@@ -119,8 +120,8 @@ _MISSING_ANCHOR = "rows without the anchor timestamp cannot be placed and are re
 class ExplainRows:
     """What `explain` hands a statistic: the rows in scope and where to read them."""
 
-    frame_dims: dict  # the input's dimensions (name -> Dim)
-    measures: object  # the input's Measures
+    frame_dims: dict[str, Dim]  # the input's dimensions
+    measures: Measures  # the input's
     rows: np.ndarray
     end: int  # the instant a state is measured at (the period end, or the as-of time)
 
@@ -203,7 +204,9 @@ class Statistic:
 
         from supportkpi.io.arrownp import from_np
 
-        v = np.asarray(at.measures.get(self.measure)[at.rows], dtype=np.float64)  # type: ignore[attr-defined]
+        if self.measure is None:  # nothing per row to show beyond the columns read
+            return {}
+        v = np.asarray(at.measures.get(self.measure)[at.rows], dtype=np.float64)
         return {"value": from_np(v, pa.float64(), np.isnan(v))}
 
     # ---------------------------------------------------------------- describing
@@ -253,7 +256,7 @@ class Count(Statistic):
 
         if self.where is None:
             return {"counted": bools(np.ones(len(at.rows), bool))}
-        return {"counted": bools(at.measures.get(self.where)[at.rows] == 1)}  # type: ignore[attr-defined]
+        return {"counted": bools(at.measures.get(self.where)[at.rows] == 1)}
 
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": f"number of {rows}" + (f" where {self.where}" if self.where else "")}
@@ -360,7 +363,7 @@ class Mean(Statistic):
         from supportkpi.io.arrownp import bools, from_np
         from supportkpi.kpis.measures import MISSING
 
-        v = at.measures.get(self.of)[at.rows]  # type: ignore[attr-defined]
+        v = at.measures.get(self.of)[at.rows]
         den = v != MISSING if v.dtype == np.int8 else ~np.isnan(v)
         if self.kind == "nps":
             return {
@@ -489,7 +492,7 @@ class SlaCompliance(Statistic):
         from supportkpi.schema.frame import Dim
         from supportkpi.sla import policy as sla
 
-        state = at.measures.get("sla_" + self.target)[at.rows]  # type: ignore[attr-defined]
+        state = at.measures.get("sla_" + self.target)[at.rows]
         return {
             "state": dim_array(Dim(state.astype(np.int32), list(sla.STATES)), slice(None)),
             "in_denominator": bools((state == sla.MET) | (state == sla.BREACHED)),
@@ -622,7 +625,7 @@ class OpenAtEnd(Statistic):
         from supportkpi.io.arrownp import bools
         from supportkpi.io.timeparse import NAT
 
-        r = at.measures.event("resolved_at")[at.rows]  # type: ignore[attr-defined]
+        r = at.measures.event("resolved_at")[at.rows]
         return {"open_at_end": bools((r == NAT) | (r >= at.end))}
 
     def describe(self, rows: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ Vectorised: one sort of (ticket, time, file order); no loop per event or ticket.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -179,7 +180,7 @@ def time_in(
     statuses: tuple[int, ...],
     start: np.ndarray,
     stop: np.ndarray,
-    elapsed: object,
+    elapsed: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """Per ticket, the clock seconds spent in `statuses` between its `start` and `stop`
     instants (NaN where either is NAT). `elapsed(a, b)` is the clock's."""
@@ -192,7 +193,7 @@ def time_in(
     valid = (start[t] != NAT) & (stop[t] != NAT) & (hi > lo)
     seconds = np.zeros(len(pick))
     if valid.any():
-        seconds[valid] = elapsed(lo[valid], hi[valid])  # type: ignore[operator]
+        seconds[valid] = elapsed(lo[valid], hi[valid])
     out = np.bincount(t, weights=seconds, minlength=n).astype(np.float64)
     out[(start == NAT) | (stop == NAT)] = np.nan
     return out
