@@ -265,3 +265,9 @@ def test_a_column_the_preset_leaves_unread_is_not_called_missing(tmp_path: Path)
         "the tickets export's resolved_by is not read"
     )
     assert reasons["escalation_rate"] == "the tickets export has no column escalated"
+
+
+def test_explain_of_an_unknown_kpi_says_where_the_names_are(tmp_path: Path) -> None:
+    r = sh("explain", "fcr", cwd=tmp_path)
+    assert r.code == 2
+    assert "unknown KPI 'fcr'" in r.err and "`supportkpi kpis` lists them" in r.err

@@ -56,7 +56,8 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     if kpi_name not in CATALOGUE:
         hint = closest(kpi_name, list(CATALOGUE))
         raise UsageError(
-            f"unknown KPI {kpi_name!r}", hint=f"did you mean '{hint}'?" if hint else None
+            f"unknown KPI {kpi_name!r}",
+            hint=f"did you mean '{hint}'?" if hint else "`supportkpi kpis` lists them",
         )
     config = resolve_config(options)
     kpi = resolve(kpi_name, config.definitions)
