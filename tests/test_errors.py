@@ -53,7 +53,7 @@ def test_every_exception_class_has_a_catalogued_code() -> None:
 
 
 def test_each_code_has_one_complete_definition() -> None:
-    assert len(CODES) == 31  # E001–E008 (8), E010–E024 (15), E026–E031 (6), C001, U001
+    assert len(CODES) == 32  # E001–E008 (8), E010–E024 (15), E026–E032 (7), C001, U001
     names = [c.name for c in CODES.values()]
     assert len(set(names)) == len(names)
     for key, c in CODES.items():

@@ -1425,6 +1425,14 @@ CODE_CASES = [
         (*VALIDATE, "-e", "e.csv"),
         input="events",
     ),
+    CodeCase(  # the tickets' region chooses their clock; apac names none
+        "E032",
+        {
+            "targets.yaml": b"clocks:\n  emea: {}\nsla:\n  clock_by: region\n",
+            "t.csv": lines(T_HEAD + ",region", T1 + ",emea", T2 + ",apac"),
+        },
+        (*VALIDATE, "--config", "targets.yaml"),
+    ),
 ]
 
 

@@ -523,6 +523,20 @@ _define(
         "Check which of the two times is right; map created_at to the export's own"
         " creation time if it has one.",
     ),
+    Code(
+        "E032",
+        "clock-not-defined",
+        "value naming no clock (the config's clock applies)",
+        "warning",
+        (
+            "{column} {values} names no clock (clocks: {clocks}): these tickets' SLAs run on"
+            " the config's clock",
+        ),
+        "`sla.clock_by` names a ticket column whose value chooses the ticket's SLA clock"
+        " (a schedule under `clocks:`); these tickets have a value that names none, so"
+        " their SLAs run on the config's own clock. Nothing is excluded.",
+        "Add a clock of that name under `clocks:`, or map the values in `values:`.",
+    ),
 )
 
 # codes no longer reported, kept here so that an old report can still be read

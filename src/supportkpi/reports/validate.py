@@ -109,7 +109,10 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
             continue
         check = InputCheck(name, paths[name])
         try:
-            check.frame = load_input(name, paths[name], config, Request(None, (), keep_rows))
+            # the columns SLA policies are looked up by are read as dimensions (a
+            # clock_by column is no canonical column: else it would not be read)
+            dims = config.sla_columns if name == "tickets" else ()
+            check.frame = load_input(name, paths[name], config, Request(None, dims, keep_rows))
             frames[name] = check.frame
         except SupportKpiError as exc:
             check.fatal = str(exc)
@@ -117,7 +120,38 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
     attach_inputs(frames)
     if "tickets" in frames:
         _uncovered_problem(frames["tickets"], config)
+        _unknown_clock_problem(frames["tickets"], config)
     return result
+
+
+def _unknown_clock_problem(frame: Frame, config: Config) -> None:
+    """Values of `sla.clock_by` that name no clock under `clocks:` (E032): their
+    tickets' SLAs run on the config's own clock, which the user should know."""
+    import numpy as np
+
+    from supportkpi.schema.inputs import UNKNOWN
+    from supportkpi.schema.load import record
+
+    column = config.sla.clock_by
+    dim = frame.find_dim(column) if column else None
+    if column is None or dim is None:
+        return
+    named = {normalise_name(n) for n in config.clocks}
+    strays = [
+        i for i, lb in enumerate(dim.labels) if lb != UNKNOWN and normalise_name(lb) not in named
+    ]
+    mask = np.isin(dim.codes, np.array(strays, dtype=dim.codes.dtype))
+    shown = ", ".join(f"'{dim.labels[i]}'" for i in strays[:5])
+    clocks = ", ".join(config.clocks) or "none"
+    record(
+        frame,
+        "E032",
+        column,
+        mask,
+        f"{column} {shown} names no clock (clocks: {clocks}): these tickets' SLAs run on"
+        " the config's clock",
+        ("sla_first_response", "sla_resolution", "sla_requester_wait", "sla_agent_work"),
+    )
 
 
 def _uncovered_problem(frame: Frame, config: Config) -> None:
