@@ -562,6 +562,7 @@ def sla_check_cmd(
       supportkpi sla-check -t open_tickets.csv
       supportkpi sla-check -t export.csv --list breached
       supportkpi sla-check -t export.csv --by agent --format json
+      supportkpi sla-check -t export.csv -e status_changes.csv   # clocks stop in pending
       */10 * * * * SUPPORTKPI_CONFIG=/etc/supportkpi/targets.yaml supportkpi sla-check \\
           -t /exports/open.csv --quiet --format prometheus --output /var/lib/node_exporter/sla.prom
 
