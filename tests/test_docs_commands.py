@@ -310,6 +310,7 @@ MADE_FROM: dict[str, Callable[[Path], None]] = {
     "credits.csv": copy_of(EXAMPLES / "credits.csv"),
     "customers.csv": copy_of(EXAMPLES / "customers.csv"),
     "agents.csv": copy_of(EXAMPLES / "agents.csv"),
+    "status_changes.csv": copy_of(EXAMPLES / "events.csv"),
     "exports": in_two_files(EXAMPLES / "tickets.csv"),
     "lake/tickets": in_two_files(EXAMPLES / "tickets.csv"),
     "lake/surveys/surveys.parquet": as_parquet(EXAMPLES / "surveys.csv"),
