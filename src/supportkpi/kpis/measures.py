@@ -45,6 +45,8 @@ from supportkpi.sla import policy as sla
 from supportkpi.sla.clock import BusinessClock, CalendarClock, clock_for
 
 MISSING = np.int8(-128)  # an int8 indicator's "does not take part"
+# each ticket's policy of a list, the clocks in use and each ticket's clock (sla.clocks_of)
+SlaSetting = tuple[np.ndarray | None, list[CalendarClock | BusinessClock], np.ndarray | None]
 
 # name -> how it is computed: every per-row measure (`m_frt` is "frt"), and every
 # composite key distinct values are counted of (`key_agent_day` is "agent_day")
@@ -78,6 +80,8 @@ class Measures:
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
         self._history: History | None = None
+        # each ticket's policy of a list and its clock, shared by every SLA target
+        self._sla_setting: SlaSetting | None = None
         self.keep_sla = False  # sla-check lists tickets from the views after the run
 
     @property
@@ -406,12 +410,12 @@ class Measures:
     def sla_view(self, target: str) -> sla.TargetView:
         if target not in self._sla:
             event_col = sla.EVENT[target]
-            clocks, clock_of = sla.clocks_of(self.frame, self.config, self.clock)
+            rule, clocks, clock_of = self._tickets_sla_setting()
             self._sla[target] = sla.evaluate_on_clocks(
                 self.frame,
                 self.event(event_col),
                 self.frame.bad.get(event_col),
-                sla.TargetSeconds(self.frame, self.config, target),
+                sla.TargetSeconds(self.frame, self.config, target, rule),
                 clocks,
                 clock_of,
                 self.as_of,
@@ -421,6 +425,18 @@ class Measures:
                 *self._pauses(target),
             )
         return self._sla[target]
+
+    def _tickets_sla_setting(self) -> SlaSetting:
+        """Each ticket's policy of a list (None: the policies are a map by key) and its
+        clock, worked out once for every SLA target (targets may run in two threads)."""
+        if self._sla_setting is None:
+            default = self.clock  # (takes the guard itself)
+            with self._guard:
+                if self._sla_setting is None:
+                    rule = sla.rule_of(self.frame, self.config) if self.config.sla.rules else None
+                    clocks, clock_of = sla.clocks_of(self.frame, self.config, default, rule)
+                    self._sla_setting = (rule, clocks, clock_of)
+        return self._sla_setting
 
     def _pauses(
         self, target: str

@@ -179,7 +179,10 @@ class TargetSeconds:
     few rows — a column for every ticket would be 80 MB of fresh memory at 10M tickets
     (0.18 s on the project machine, most of it the kernel's)."""
 
-    def __init__(self, frame: Frame, config: Config, field: str) -> None:
+    def __init__(
+        self, frame: Frame, config: Config, field: str, rule: np.ndarray | None = None
+    ) -> None:
+        """`rule`: each ticket's policy of a list (`rule_of`), when the policies are one."""
         self.n = frame.n
         self.key = key_dim(frame, config)
         self.lookup = (
@@ -188,12 +191,12 @@ class TargetSeconds:
         # policies as a list: each ticket's policy (-1: none matches), and each policy's
         # target per key value (its lookup's last entry, NaN, for a ticket with none)
         self.rule: np.ndarray | None = None
-        if config.sla.rules and self.key is not None:
-            self.rule = rule_of(frame, config)
+        if rule is not None and self.key is not None:
+            self.rule = rule
             self.lookup = np.full((len(config.sla.rules) + 1, self.key.size), np.nan)
-            for r, rule in enumerate(config.sla.rules):
+            for r, listed in enumerate(config.sla.rules):
                 for i, label in enumerate(self.key.labels):
-                    policy = _named(rule.targets, label)
+                    policy = _named(listed.targets, label)
                     value = getattr(policy, field) if policy is not None else None
                     if value is not None:
                         self.lookup[r, i] = value
@@ -234,11 +237,15 @@ def _codes_of(dim: Dim, value: str) -> list[int]:
 
 
 def clocks_of(
-    frame: Frame, config: Config, default: CalendarClock | BusinessClock
+    frame: Frame,
+    config: Config,
+    default: CalendarClock | BusinessClock,
+    rule: np.ndarray | None = None,
 ) -> tuple[list[CalendarClock | BusinessClock], np.ndarray | None]:
     """The clocks in use and each ticket's (an index; None: the default for all). A
     policy's `clock:` wins over `sla.clock_by` (a column naming one), which wins over the
-    config's clock; a clock_by value naming no clock keeps the config's."""
+    config's clock; a clock_by value naming no clock keeps the config's. `rule`: each
+    ticket's policy of a list (`rule_of`), when the policies are one."""
     from supportkpi.sla.clock import schedule_clock
 
     names = list(config.clocks)
@@ -252,8 +259,7 @@ def clocks_of(
             folded = {normalise_name(n): k + 1 for k, n in enumerate(names)}
             per_label = np.array([folded.get(normalise_name(lb), 0) for lb in dim.labels] + [0])
             index = per_label[dim.codes]
-    if rules_with_clock:
-        rule = rule_of(frame, config)
+    if rules_with_clock and rule is not None:
         for r, policy in enumerate(config.sla.rules):
             if policy.clock is not None:
                 index[rule == r] = names.index(policy.clock) + 1
