@@ -401,12 +401,14 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
             "Adherent Seconds": pa.array(adherent),
         }
     )
+    # the times the history and the conversations follow (-1: not yet)
+    responded, solved = np.where(has_fr, created + frt, -1), np.where(has_res, resolved, -1)
     history = _status_history(
         np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 4])),
         ids,
         created,
-        np.where(has_fr, created + frt, -1),
-        np.where(has_res, resolved, -1),
+        responded,
+        solved,
         status,
         reopens,
         as_of,
@@ -420,8 +422,8 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
         np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 6])),
         ids,
         created,
-        np.where(has_fr, created + frt, -1),
-        np.where(has_res, resolved, -1),
+        responded,
+        solved,
         agent_replies,
         customer_replies,
         as_of,
