@@ -182,7 +182,7 @@ def test_times_in_statuses_match_a_plain_reading(histories: list[list[tuple[int,
             tickets.append(i)
             when.append(int(created[i]) + minute * MINUTE)
             status.append(s)
-    history, _ = from_changes(
+    history = from_changes(
         np.array(tickets, dtype=np.int64),
         np.array(when, dtype=np.int64),
         np.array(status, dtype=np.int8),

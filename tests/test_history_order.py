@@ -53,7 +53,7 @@ def test_intervals_from_changes_in_any_file_order(tickets: list, rnd: object) ->
     t = np.array([r[0] for r in rows], dtype=np.int64)
     w = np.array([r[1] for r in rows], dtype=np.int64)
     s = np.array([r[2] for r in rows], dtype=np.int8)
-    history, _ = from_changes(t, w, s, np.array(created, dtype=np.int64))
+    history = from_changes(t, w, s, np.array(created, dtype=np.int64))
     got = list(
         zip(
             history.ticket.tolist(),
@@ -73,7 +73,7 @@ def test_equal_instants_keep_the_file_order() -> None:
     w = np.array([BASE + MINUTE, BASE + MINUTE, BASE + MINUTE], dtype=np.int64)
     s = np.array([2, 1, 1], dtype=np.int8)
     created = np.array([BASE, BASE + MINUTE], dtype=np.int64)
-    h, _ = from_changes(t, w, s, created)
+    h = from_changes(t, w, s, created)
     assert h.ticket.tolist() == [0, 0, 0, 1]
     assert h.status.tolist() == [NEW, 2, 1, 1]
     assert h.start.tolist() == [BASE, BASE + MINUTE, BASE + MINUTE, BASE + MINUTE]

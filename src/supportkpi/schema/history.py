@@ -95,13 +95,14 @@ def from_changes(
     when: np.ndarray,
     status: np.ndarray,
     created: np.ndarray,
-) -> tuple[History, np.ndarray]:
+) -> History:
     """The history from changes (ticket row ≥ 0, time, canonical status code), in file
-    order; and the positions of the changes dated before their ticket's creation."""
+    order. A change dated before its ticket's creation counts from the creation (the
+    loader reports those: E031)."""
     n_tickets = len(created)
     ok = (ticket >= 0) & (when != NAT)
     pos = np.flatnonzero(ok)
-    t, w, s = ticket[pos], when[pos].copy(), status[pos]
+    t, w, s = ticket[pos], when[pos], status[pos]  # (copies: w can be changed)
     c = created[t]
     early = (c != NAT) & (w < c)
     w[early] = c[early]
@@ -129,7 +130,7 @@ def from_changes(
     end = np.r_[all_w[1:], NAT] if len(all_w) else np.zeros(0, np.int64)
     last = np.r_[all_t[1:] != all_t[:-1], True] if len(all_t) else np.zeros(0, bool)
     end[last] = NAT
-    return History(all_t, all_s, all_w, end.astype(np.int64), n_tickets), pos[early]
+    return History(all_t, all_s, all_w, end.astype(np.int64), n_tickets)
 
 
 def status_codes(labels: list[str], overrides: dict[str, str] | None) -> np.ndarray:
@@ -146,17 +147,15 @@ def from_events(events: Frame, tickets: Frame, overrides: dict[str, str] | None)
     """From the events input (linked to its tickets: `ticket_row`)."""
     dim = events.dims["status"]
     codes = status_codes(dim.labels, overrides)[dim.codes]
-    history, _ = from_changes(
+    return from_changes(
         events.cols["ticket_row"], events.cols["changed_at"], codes, tickets.cols["created_at"]
     )
-    return history
 
 
 def from_intervals(intervals: Any, tickets: Frame, overrides: dict[str, str] | None) -> History:
     """From an event-log export's intervals (eventlog.Intervals)."""
     codes = status_codes(intervals.labels, overrides)[intervals.status]
-    history, _ = from_changes(intervals.ticket, intervals.start, codes, tickets.cols["created_at"])
-    return history
+    return from_changes(intervals.ticket, intervals.start, codes, tickets.cols["created_at"])
 
 
 def available(frames: dict[str, Frame]) -> bool:
