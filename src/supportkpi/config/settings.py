@@ -87,6 +87,12 @@ class SlaConfig:
     rules: tuple[PolicyRule, ...] = ()  # policies as a list, first match wins
     clock_by: str | None = None  # a ticket column whose value names its clock
 
+    def sets(self, target: str) -> bool:
+        """Whether any policy (of the map, or of the list) sets a `target`."""
+        policies = [*self.policies.values()]
+        policies += [p for rule in self.rules for p in rule.targets.values()]
+        return any(getattr(p, target) is not None for p in policies)
+
 
 # the targets a policy may set (the SLA KPIs are sla_<target>)
 SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work")

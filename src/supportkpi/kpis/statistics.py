@@ -461,9 +461,7 @@ class SlaCompliance(Statistic):
 
         if sla.key_dim(frame, config) is None:
             return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
-        policies = [*config.sla.policies.values()]
-        policies += [p for rule in config.sla.rules for p in rule.targets.values()]
-        if all(getattr(p, self.target) is None for p in policies):
+        if not config.sla.sets(self.target):
             example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
             return f"no SLA policy sets a {self.target} target ({example})"
         return None

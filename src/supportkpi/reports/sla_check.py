@@ -126,9 +126,7 @@ def sla_check(
     window = resolved_window(options, config, as_of)  # last-week: the week before now's
     # only the kinds of target the policies set (a resolution-only SLA needs no responses)
     kinds = [
-        kpi
-        for kpi, field in zip(SLA_KPIS, sla.TARGETS, strict=True)
-        if any(getattr(p, field) is not None for p in config.sla.policies.values())
+        kpi for kpi, target in zip(SLA_KPIS, sla.TARGETS, strict=True) if config.sla.sets(target)
     ]
     implicit = None if any(key in b for b in user_by) else key
     frames = load_all(
