@@ -178,6 +178,27 @@ class EventRules:
 
 
 @dataclass(frozen=True)
+class QueueGoal:
+    """`staffing:` goals of one channel's queue (or of every channel): None = not set."""
+
+    service_level: float | None = None  # percent answered within `answer_within`
+    answer_within: float | None = None  # seconds
+    handle_time: float | None = None  # seconds, when the tickets give none
+
+
+@dataclass(frozen=True)
+class StaffingConfig:
+    """The `staffing:` section (`supportkpi staffing`): goals for every channel, and per
+    channel (normalised names) over them; percentages 0–100, durations in seconds."""
+
+    default: QueueGoal = field(default_factory=QueueGoal)
+    channels: dict[str, QueueGoal] = field(default_factory=dict)
+    max_occupancy: float | None = None
+    shrinkage: float | None = None
+    weeks: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None = None
     timezone: str = "UTC"
@@ -210,6 +231,7 @@ class Config:
     costs: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)
     # timestamps outside these years (inclusive) are typing errors (0026 for 2026), not
     # data: they are rejected (E030), so that no series runs over two thousand years
     valid_years: tuple[int, int] = (1990, 2100)
@@ -462,6 +484,7 @@ class _Validator:
             "valid_years",
             "limits",
             "sheet",
+            "staffing",
         )
         self.keys(root, allowed, ())
         kw: dict[str, Any] = {"path": self.path}
@@ -543,6 +566,8 @@ class _Validator:
             }
         if "costs" in root:
             kw["costs"] = self.costs(root["costs"])
+        if "staffing" in root:
+            kw["staffing"] = self.staffing(root["staffing"])
         if "actions" in root:
             acts = self.mapping(root["actions"], ("actions",))
             out = {}
@@ -1123,6 +1148,58 @@ class _Validator:
                     for val, t in self.mapping(per_value, dkp).items()
                 }
         return Target(lo, hi, between, warn, by)
+
+    def staffing(self, value: Any) -> StaffingConfig:
+        kp: tuple[str | int, ...] = ("staffing",)
+        m = self.mapping(value, kp)
+        goals = ("service_level", "answer_within", "handle_time")
+        self.keys(m, (*goals, "max_occupancy", "shrinkage", "weeks", "channels"), kp)
+        kw: dict[str, Any] = {"default": self.queue_goal(m, kp)}
+        if "max_occupancy" in m:
+            occ = self.percent(m["max_occupancy"], (*kp, "max_occupancy"), "a percentage")
+            if occ <= 0:
+                raise self.fail((*kp, "max_occupancy"), "expected a percentage above 0, got 0")
+            kw["max_occupancy"] = occ
+        if "shrinkage" in m:
+            shrink = self.percent(m["shrinkage"], (*kp, "shrinkage"), "a percentage")
+            if shrink >= 100:
+                raise self.fail((*kp, "shrinkage"), "expected a percentage below 100")
+            kw["shrinkage"] = shrink
+        if "weeks" in m:
+            weeks = m["weeks"]
+            if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520:
+                raise self.fail(
+                    (*kp, "weeks"), f"expected a whole number of weeks 1–520, got {_show(weeks)}"
+                )
+            kw["weeks"] = weeks
+        if "channels" in m:
+            per = self.mapping(m["channels"], (*kp, "channels"))
+            channels = {}
+            for name, goal in per.items():
+                ckp = (*kp, "channels", name)
+                g = self.mapping(goal, ckp)
+                self.keys(g, goals, ckp)
+                channels[normalise_name(str(name))] = self.queue_goal(g, ckp)
+            kw["channels"] = channels
+        return StaffingConfig(**kw)
+
+    def queue_goal(self, m: dict[str, Any], kp: tuple[str | int, ...]) -> QueueGoal:
+        level = within = handle = None
+        if "service_level" in m:
+            level = self.percent(m["service_level"], (*kp, "service_level"), "a percentage")
+            if not 0 < level < 100:
+                raise self.fail(
+                    (*kp, "service_level"),
+                    "expected a percentage above 0 and below 100 (no queue answers every"
+                    f" contact at once), got {_show(m['service_level'])}",
+                )
+        if "answer_within" in m:
+            within = self.duration(m["answer_within"], (*kp, "answer_within"))
+        if "handle_time" in m:
+            handle = self.duration(m["handle_time"], (*kp, "handle_time"))
+            if handle <= 0:
+                raise self.fail((*kp, "handle_time"), "expected a duration above 0, like 6m")
+        return QueueGoal(level, within, handle)
 
     def costs(self, value: Any) -> dict[str, Any]:
         m = self.mapping(value, ("costs",))
