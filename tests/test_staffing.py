@@ -209,3 +209,16 @@ def test_config_goals_and_handle_time_apply(tmp_path: Path) -> None:
     assert doc["shrinkage"] == 20 and doc["weeks"]["count"] == 2
     for row in doc["results"]:
         assert row["agents_rostered"] == math.ceil(row["agents_needed"] / 0.8 - 1e-9)
+
+
+def test_python_api() -> None:
+    import supportkpi
+
+    r = supportkpi.staffing(
+        tickets=str(EXAMPLES / "tickets.csv"), channels="chat", service_level="90%", shrinkage="25%"
+    )
+    assert [q.channel for q in r.queues] == ["chat"] and r.queues[0].service_level == 90
+    for row in r.results:
+        assert row["agents_rostered"] == math.ceil(row["agents_needed"] / 0.75 - 1e-9)
+    with pytest.raises(supportkpi.UsageError, match="did you mean 30%"):
+        supportkpi.staffing(tickets=str(EXAMPLES / "tickets.csv"), shrinkage="0.3")

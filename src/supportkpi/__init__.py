@@ -35,12 +35,21 @@ __all__ = [
     "compute",
     "explain",
     "sla_check",
+    "staffing",
     "summary",
     "validate",
 ]
 
 if TYPE_CHECKING:
-    from supportkpi.api import Explanation, compute, explain, sla_check, summary, validate
+    from supportkpi.api import (
+        Explanation,
+        compute,
+        explain,
+        sla_check,
+        staffing,
+        summary,
+        validate,
+    )
     from supportkpi.errors import ConfigError, InputError, SupportKpiError, UsageError
     from supportkpi.reports.report import Report
 
@@ -51,6 +60,7 @@ _LAZY = {
     "validate": "api",
     "explain": "api",
     "sla_check": "api",
+    "staffing": "api",
     "Explanation": "api",
     "Report": "report",
     "SupportKpiError": "errors",

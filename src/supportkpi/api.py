@@ -42,10 +42,11 @@ if TYPE_CHECKING:
     from supportkpi.reports.compute import Options
     from supportkpi.reports.report import Report
     from supportkpi.reports.sla_check import SlaCheck
+    from supportkpi.reports.staffing import StaffingReport
     from supportkpi.reports.summary import Summary
     from supportkpi.reports.validate import Validation
 
-__all__ = ["Explanation", "compute", "explain", "sla_check", "summary", "validate"]
+__all__ = ["Explanation", "compute", "explain", "sla_check", "staffing", "summary", "validate"]
 
 # what an input may be: a path, a table, or a list of them (read as one input)
 Input = Any
@@ -139,6 +140,59 @@ def sla_check(
         as_of=as_of,
     )
     return run_sla_check(options, fail_on, list)
+
+
+# --------------------------------------------------------------------------- staffing
+def staffing(
+    *,
+    tickets: Input = None,
+    agents: Input = None,
+    config: ConfigArg = None,
+    preset: str | None = None,
+    as_of: str | None = None,
+    weeks: int | None = None,
+    service_level: str | Sequence[str] | None = None,
+    answer_within: str | Sequence[str] | None = None,
+    handle_time: str | Sequence[str] | None = None,
+    max_occupancy: str | None = None,
+    shrinkage: str | None = None,
+    channels: Sequence[str] | str | None = None,
+) -> StaffingReport:
+    """`supportkpi staffing`: agents needed per hour of the week and channel (Erlang C).
+    The goals take the CLI's text: `service_level="80%"` or `["80%", "email=90%"]`,
+    `answer_within="20s"`, `handle_time="email=8m"`, `max_occupancy="85%"`,
+    `shrinkage="30%"`. Returns a `StaffingReport`: `.results` (the rows of SPEC §6b),
+    `.days`, `.queues`, `.to_dict()`."""
+    from supportkpi.reports import staffing as run
+
+    def listed(value: str | Sequence[str] | None) -> list[str]:
+        return [value] if isinstance(value, str) else list(value or [])
+
+    options = _options(dict(tickets=tickets, agents=agents), config, preset, as_of=as_of)
+    settings = run.Settings(
+        weeks=weeks,
+        service_level=run.parse_per_channel(
+            listed(service_level), "service_level", lambda v: run.parse_percent(v, "service_level")
+        ),
+        answer_within=run.parse_per_channel(
+            listed(answer_within),
+            "answer_within",
+            lambda v: run.parse_duration_option(v, "answer_within"),
+        ),
+        handle_time=run.parse_per_channel(
+            listed(handle_time),
+            "handle_time",
+            lambda v: run.parse_duration_option(v, "handle_time", positive=True),
+        ),
+        max_occupancy=None
+        if max_occupancy is None
+        else run.parse_percent(max_occupancy, "max_occupancy", hundred_ok=True),
+        shrinkage=None
+        if shrinkage is None
+        else run.parse_percent(shrinkage, "shrinkage", zero_ok=True),
+        channels=_names(channels, "channels"),
+    )
+    return run.staffing(options, settings)
 
 
 # --------------------------------------------------------------------------- summary
