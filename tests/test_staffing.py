@@ -222,3 +222,34 @@ def test_python_api() -> None:
         assert row["agents_rostered"] == math.ceil(row["agents_needed"] / 0.75 - 1e-9)
     with pytest.raises(supportkpi.UsageError, match="did you mean 30%"):
         supportkpi.staffing(tickets=str(EXAMPLES / "tickets.csv"), shrinkage="0.3")
+
+
+def test_summary_html_has_a_staffing_heat_map_with_the_agents_input() -> None:
+    r = sh("summary", "-t", "tickets.csv", "--agents", "agents.csv", "-f", "html", cwd=EXAMPLES)
+    assert r.code == 0, r.err
+    section = r.out.split('<section id="staffing">', 1)
+    assert len(section) == 2  # without a handle time for email: the reason, not the map
+    assert "Not computed: no handle time for email" in section[1].split("</section>")[0]
+    without = sh("summary", "-t", "tickets.csv", "-f", "html", cwd=EXAMPLES)
+    assert without.code == 0 and 'id="staffing"' not in without.out
+
+
+def test_summary_heat_map_cells(tmp_path: Path) -> None:
+    (tmp_path / "targets.yaml").write_text(
+        "staffing:\n  channels:\n    email: {handle_time: 8m}\n    social: {handle_time: 10m}\n"
+    )
+    r = sh(
+        "summary", "-t", str(EXAMPLES / "tickets.csv"), "--agents", str(EXAMPLES / "agents.csv"),
+        "-f", "html", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    html = r.out.split('<section id="staffing">', 1)[1].split("</section>")[0]
+    for channel in ("email", "chat", "phone", "social"):
+        assert f"<h3>{channel}: agents to roster" in html
+    # the examples schedule a few hours a day: under-staffed hours are marked missed
+    assert '<td class="num missed">2 (-2)</td>' in html or 'class="num missed"' in html
+    js = sh(
+        "summary", "-t", str(EXAMPLES / "tickets.csv"), "--agents", str(EXAMPLES / "agents.csv"),
+        "-f", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert js.code == 0 and "staffing" not in js.json()  # the JSON stays as it was

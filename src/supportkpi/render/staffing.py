@@ -154,3 +154,41 @@ RENDERERS: dict[str, Callable[[StaffingReport], str]] = {
 
 def renderer(fmt: str) -> Callable[[StaffingReport], Any]:
     return RENDERERS[fmt]
+
+
+def summary_section(report: StaffingReport | None, error: str | None) -> Any:
+    """The summary HTML's "Staffing" section: per channel, a heat map of hours × days,
+    each cell the agents to roster and the gap to those scheduled, coloured missed
+    (a gap of a whole agent or more), warn (under by less than one) or met."""
+    from supportkpi.render.document import Cell, Para, Section, Table
+
+    if report is None:
+        return Section("staffing", "Staffing", [Para(f"Not computed: {error}", muted=True)])
+    blocks: list[Any] = [Para(" ".join(_heading(report)), muted=True)]
+    for q in report.queues:
+        grid: dict[tuple[int, int], dict[str, Any]] = {
+            (r["hour"], DAYS.index(r["day"])): r
+            for r in report.results
+            if r["channel"] == q.channel
+        }
+        rows = []
+        for hour in range(HOURS):
+            cells = [Cell(f"{hour:02d}:00")]
+            for day in range(len(DAYS)):
+                r = grid[(hour, day)]
+                gap = r["gap"]
+                text = str(r["agents_rostered"]) if r["agents_rostered"] else "·"
+                status = None
+                if gap is not None and (r["agents_rostered"] or r["agents_scheduled"]):
+                    text += f" ({gap:+.0f})"
+                    status = "missed" if gap <= -1 else "warn" if gap < 0 else "met"
+                cells.append(Cell(text, status=status, number=True))
+            rows.append(cells)
+        title = f"{q.channel}: agents to roster (gap to those scheduled), {describe_goal(q)}"
+        blocks.append(Table(["hour", *DAYS], rows, right=set(range(1, 8)), title=title))
+    days = _day_lines(report)
+    if days:
+        blocks.append(Para(days[0] + " " + "; ".join(d.strip() for d in days[1:]) + "."))
+    for n in report.notes:
+        blocks.append(Para(n, muted=True))
+    return Section("staffing", "Staffing", blocks)

@@ -589,7 +589,12 @@ def render_markdown(s: Summary) -> str:
 
 
 def render_html(s: Summary) -> str:
-    return draw_html(document(s))
+    doc = document(s)
+    if s.staffing is not None or s.staffing_error:  # the agents input is given
+        from supportkpi.render.staffing import summary_section
+
+        doc.sections.append(summary_section(s.staffing, s.staffing_error))
+    return draw_html(doc)
 
 
 # --------------------------------------------------------------------------- JSON

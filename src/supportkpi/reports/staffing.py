@@ -41,6 +41,7 @@ from supportkpi.io.durations import format_duration, parse_duration
 from supportkpi.io.periods import iso_us, local_date, local_midnight_us
 from supportkpi.kpis import erlang
 from supportkpi.reports.compute import (
+    Loaded,
     Options,
     default_as_of,
     load_all,
@@ -266,7 +267,13 @@ def _local_slot(us: np.ndarray, tz: str) -> np.ndarray:
     return dow * HOURS + hour
 
 
-def staffing(options: Options, settings: Settings, config: Config | None = None) -> StaffingReport:
+def staffing(
+    options: Options,
+    settings: Settings,
+    config: Config | None = None,
+    loaded: Loaded | None = None,
+) -> StaffingReport:
+    """`loaded`: frames an earlier run of the process read (the summary's), reused."""
     config = config if config is not None else resolve_config(options)
     st = config.staffing
     if (

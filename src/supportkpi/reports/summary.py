@@ -71,6 +71,7 @@ from supportkpi.reports.compute import (
     Loaded,
     Options,
     compute,
+    input_paths,
     make_window,
     parse_as_of,
     resolve_config,
@@ -420,9 +421,15 @@ class Summary:
     min_tickets: int = MIN_TICKETS
     min_surveys: int = MIN_SURVEYS
     config_path: str | None = None
+    # `supportkpi staffing` on the same exports, when the agents input is given: the
+    # HTML's heat map (not in the JSON); or why it could not be computed
+    staffing: Any = None
+    staffing_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        body = _clean(asdict(self))
+        body = _clean(asdict(dataclasses.replace(self, staffing=None)))
+        body.pop("staffing", None)
+        body.pop("staffing_error", None)
         if body["period_asked"] is None:  # named periods: `period` is how it was asked
             del body["period_asked"]
         return {"tool": "supportkpi", "version": __version__, "command": "summary", **body}
@@ -740,7 +747,22 @@ class _Builder:
         )
         s.alerts = self._alerts(s, cells, label)
         s.notes = self._notes(s)
+        if agent is None and "agents" in input_paths(self.options, self.config):
+            self._staffing(s, as_of_text)
         return s
+
+    def _staffing(self, s: Summary, as_of: str | None) -> None:
+        """The staffing heat map of the HTML (the agents input is given)."""
+        from supportkpi.reports import staffing
+
+        # its inputs are the tickets and the agents (the others are named or not alike)
+        opts = dataclasses.replace(
+            self.options, surveys=[], credits=[], customers=[], events=[], comments=[], as_of=as_of
+        )
+        try:
+            s.staffing = staffing.staffing(opts, staffing.Settings(), self.config, self.loaded)
+        except SupportKpiError as exc:
+            s.staffing_error = str(exc)
 
     def _restore_piped_paths(self, s: Summary) -> None:
         for item in s.inputs:
