@@ -253,3 +253,17 @@ def test_summary_heat_map_cells(tmp_path: Path) -> None:
         "-f", "json", cwd=tmp_path,
     )  # fmt: skip
     assert js.code == 0 and "staffing" not in js.json()  # the JSON stays as it was
+
+
+def test_summary_heat_map_from_stdin(tmp_path: Path) -> None:
+    # the summary spools stdin to a temporary file: the staffing is read while it exists
+    (tmp_path / "targets.yaml").write_text(
+        "staffing:\n  channels:\n    email: {handle_time: 8m}\n    social: {handle_time: 10m}\n"
+    )
+    r = sh(
+        "summary", "-t", "-", "--agents", str(EXAMPLES / "agents.csv"), "-f", "html",
+        cwd=tmp_path, stdin=(EXAMPLES / "tickets.csv").read_bytes(),
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    html = r.out.split('<section id="staffing">', 1)[1].split("</section>")[0]
+    assert "Not computed" not in html and "<h3>chat: agents to roster" in html

@@ -145,6 +145,7 @@ def summary_cmd(
             as_of,
             min_tickets=min_tickets,
             min_surveys=min_surveys,
+            staffing=fmt == SummaryFormat.html,  # its heat map, with the agents input
         )
         text = renderer(fmt.value)(summary)
         inputs = [p for p in summary.input_paths() if p != "-"]

@@ -590,10 +590,10 @@ def render_markdown(s: Summary) -> str:
 
 def render_html(s: Summary) -> str:
     doc = document(s)
-    if s.staffing is not None or s.staffing_error:  # the agents input is given
+    if s.staffing is not None:  # the agents input is given
         from supportkpi.render.staffing import summary_section
 
-        doc.sections.append(summary_section(s.staffing, s.staffing_error))
+        doc.sections.append(summary_section(*s.staffing))
     return draw_html(doc)
 
 

@@ -421,15 +421,13 @@ class Summary:
     min_tickets: int = MIN_TICKETS
     min_surveys: int = MIN_SURVEYS
     config_path: str | None = None
-    # `supportkpi staffing` on the same exports, when the agents input is given: the
-    # HTML's heat map (not in the JSON); or why it could not be computed
-    staffing: Any = None
-    staffing_error: str | None = None
+    # asked for (the HTML's heat map) and the agents input given: `supportkpi staffing`
+    # on the same exports, or None and why it could not be computed; not in the JSON
+    staffing: tuple[Any, str | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         body = _clean(asdict(dataclasses.replace(self, staffing=None)))
         body.pop("staffing", None)
-        body.pop("staffing_error", None)
         if body["period_asked"] is None:  # named periods: `period` is how it was asked
             del body["period_asked"]
         return {"tool": "supportkpi", "version": __version__, "command": "summary", **body}
@@ -476,9 +474,11 @@ def build_summary(
     *,
     min_tickets: int = MIN_TICKETS,
     min_surveys: int = MIN_SURVEYS,
+    staffing: bool = False,
 ) -> Summary:
     """The summary of one period (default: the last complete ISO week before the as-of
-    time), compared with the previous period or the same one a year before."""
+    time), compared with the previous period or the same one a year before.
+    `staffing`: with the agents input, the staffing of the HTML's heat map too."""
     if compare not in COMPARE_MODES:
         raise UsageError(f"--compare: unknown choice {compare!r}", hint="previous or last-year")
     if min_tickets < 1 or min_surveys < 1:
@@ -486,6 +486,7 @@ def build_summary(
     config = resolve_config(options)
     with _pipes_spooled(options, config) as (opts, spooled):
         builder = _Builder(opts, config, compare, agent, min_tickets, min_surveys, spooled)
+        builder.with_staffing = staffing
         return builder.build(period or opts.period, as_of or opts.as_of)
 
 
@@ -551,6 +552,7 @@ class _Builder:
         self.as_of: int | None = None  # the data's as-of time, once read
         # the series, its comparison period and the SLA check read the same exports once
         self.loaded = Loaded()
+        self.with_staffing = False  # the staffing of the HTML's heat map (build_summary)
 
     # -- engine runs
     def _run(
@@ -747,12 +749,13 @@ class _Builder:
         )
         s.alerts = self._alerts(s, cells, label)
         s.notes = self._notes(s)
-        if agent is None and "agents" in input_paths(self.options, self.config):
-            self._staffing(s, as_of_text)
+        wanted = self.with_staffing and agent is None
+        if wanted and "agents" in input_paths(self.options, self.config):
+            s.staffing = self._staffing(as_of_text)
         return s
 
-    def _staffing(self, s: Summary, as_of: str | None) -> None:
-        """The staffing heat map of the HTML (the agents input is given)."""
+    def _staffing(self, as_of: str | None) -> tuple[Any, str | None]:
+        """The staffing of the HTML's heat map (the agents input is given), or why not."""
         from supportkpi.reports import staffing
 
         # its inputs are the tickets and the agents (the others are named or not alike)
@@ -760,9 +763,9 @@ class _Builder:
             self.options, surveys=[], credits=[], customers=[], events=[], comments=[], as_of=as_of
         )
         try:
-            s.staffing = staffing.staffing(opts, staffing.Settings(), self.config, self.loaded)
+            return staffing.staffing(opts, staffing.Settings(), self.config, self.loaded), None
         except SupportKpiError as exc:
-            s.staffing_error = str(exc)
+            return None, str(exc)
 
     def _restore_piped_paths(self, s: Summary) -> None:
         for item in s.inputs:
