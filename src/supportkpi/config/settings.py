@@ -47,6 +47,8 @@ class Policy:
     # with a status history (SPEC §4b): time in new + open + on_hold, in new + open
     requester_wait: float | None = None
     agent_work: float | None = None
+    # with the comments: each reply cycle's, from the customer's message to the reply
+    next_reply: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class SlaConfig:
 
 
 # the targets a policy may set (the SLA KPIs are sla_<target>)
-SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work")
+SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work", "next_reply")
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
     "first_response": (),
@@ -977,6 +979,12 @@ class _Validator:
             self.keys(pm, tuple(DEFAULT_PAUSE), ("sla", "pause"))
             for target, statuses in pm.items():
                 pause[target] = self.statuses(statuses, ("sla", "pause", target))
+            if pause["next_reply"]:  # (a cycle is not a ticket: no history per cycle here)
+                raise self.fail(
+                    ("sla", "pause", "next_reply"),
+                    "the next-reply clock never pauses: it runs from a customer's message to"
+                    " the reply; leave next_reply out of sla.pause",
+                )
         levels: tuple[float, ...] = ()
         if "escalation_levels" in m:
             kp = ("sla", "escalation_levels")
@@ -1030,7 +1038,7 @@ class _Validator:
         self.keys(m, (*SLA_TARGETS, "compliance"), kp)
         more = {
             name: self.duration(m[name], (*kp, name)) if name in m else None
-            for name in ("requester_wait", "agent_work")
+            for name in ("requester_wait", "agent_work", "next_reply")
         }
         fr = (
             self.duration(m["first_response"], (*kp, "first_response"))

@@ -103,7 +103,12 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     lacking = kpi.stat.unavailable(frame, config)
     if lacking:
         return lacking
-    if kpi.anchor and kpi.anchor not in frame.cols and _needs_time(query):
+    if (
+        kpi.anchor
+        and kpi.anchor not in frame.cols
+        and not _worked_out(kpi.anchor)
+        and _needs_time(query)
+    ):
         from supportkpi.schema.recognise import time_columns, yaml_scalar
 
         reason = f"{kpi.source} have no {kpi.anchor} column to place them in a period"
@@ -117,6 +122,11 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
             )
         return reason
     return None
+
+
+def _worked_out(anchor: str) -> bool:
+    """An anchor the measures work out (`@reply_opened`), not a column of the input."""
+    return anchor.startswith("@")
 
 
 def _has_input(name: str, frames: dict[str, Frame]) -> bool:
@@ -276,6 +286,8 @@ class Engine:
                 return "created_at"
             if kpi.source in ("surveys", "credits", "comments") and "tickets" in self.frames:
                 return "@ticket_created"
+        if kpi.anchor is not None and _worked_out(kpi.anchor):
+            return kpi.anchor
         return kpi.anchor if kpi.anchor in frame.cols else None
 
     def window_mask(self, ts: np.ndarray) -> np.ndarray:

@@ -531,6 +531,36 @@ class SlaCompliance(Statistic):
 
 
 @dataclass(frozen=True)
+class ReplySlaCompliance(SlaCompliance):
+    """met / (met + breached) of the reply cycles (the comments input): each from the
+    customer's message to the next public agent reply, against its ticket's next_reply
+    target (SPEC §4b)."""
+
+    target: str = "next_reply"
+
+    def reads(self, sla_keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        return {
+            "comments": ("ticket_id", "created_at", "author", "public"),
+            T: ("created_at", *RES_COLS, *sla_keys),  # a solve ends an unanswered cycle
+        }
+
+    def unavailable(self, frame: Frame, config: Config) -> str | None:
+        if not config.sla.sets(self.target):
+            example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
+            return f"no SLA policy sets a {self.target} target ({example})"
+        return None
+
+    def describe(self, rows: str) -> dict[str, str]:
+        return {
+            "numerator": "reply cycles answered within their ticket's next_reply target",
+            "denominator": (
+                "reply cycles met or breached (a cycle still waiting within its target is"
+                " not judged yet) — n"
+            ),
+        }
+
+
+@dataclass(frozen=True)
 class PerDistinct(Statistic):
     """Rows per distinct value of `key` (tickets per customer). Distinct values do not
     add up across parts, so it is computed with every row at once."""
