@@ -38,7 +38,7 @@ from supportkpi.render.document import (
     svg_bar,
     svg_sparkline,
 )
-from supportkpi.reports.summary import Bar, Line, Summary
+from supportkpi.reports.summary import Bar, Line, Performer, Summary
 
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY
@@ -375,14 +375,7 @@ def _team_blocks(s: Summary) -> list[Block]:
     if team.top:
         blocks.append(
             Items(
-                [
-                    Item(
-                        p.agent,
-                        f"CSAT {p.csat:.1f}% ({p.csat_n:,} responses) + FCR {p.fcr:.1f}% "
-                        f"({p.fcr_n:,} resolved) = {p.score:.1f}",
-                    )
-                    for p in team.top
-                ],
+                [Item(p.agent, _performer_text(p)) for p in team.top],
                 ordered=True,
                 title="Top performers",
             )
@@ -411,7 +404,13 @@ def _team_blocks(s: Summary) -> list[Block]:
             )
         )
     else:
-        blocks.append(Items([Item("Nobody", "no coaching trigger fired")], title="Needs coaching"))
+        blocks.append(
+            Items(
+                [Item("Nobody", "no agent is beyond a coaching trigger beyond doubt")],
+                title="Needs coaching",
+            )
+        )
+    blocks += [Para(n.text + ".", muted=True) for n in team.not_judged]
     rows = []
     for a in team.agents:
         v, n = a.values, a.n
@@ -451,6 +450,18 @@ def _team_blocks(s: Summary) -> list[Block]:
     return blocks
 
 
+def _performer_text(p: Performer) -> str:
+    """'score 66.9: CSAT 100.0% (5 responses, ≥ 56.6%), FCR 100.0% (13 resolved, ≥ 77.2%)'"""
+
+    def low(v: float | None) -> str:
+        return "" if v is None else f", ≥ {v:.1f}%"
+
+    return (
+        f"score {p.score:.1f} — CSAT {p.csat:.1f}% ({p.csat_n:,} responses{low(p.csat_low)}), "
+        f"FCR {p.fcr:.1f}% ({p.fcr_n:,} resolved{low(p.fcr_low)})"
+    )
+
+
 def _with_n(value: float | None, n: int, unit: str = "percent") -> str:
     if value is None:
         return "—"
@@ -470,12 +481,7 @@ def _own_coaching(s: Summary) -> list[Block]:
         blocks.append(Para("No coaching trigger fired."))
     rank = next((p for p in team.top if p.agent == s.agent), None)
     if rank is not None:
-        blocks.append(
-            Para(
-                f"Top performer #{rank.rank}: CSAT {rank.csat:.1f}% + FCR {rank.fcr:.1f}% "
-                f"= {rank.score:.1f}."
-            )
-        )
+        blocks.append(Para(f"Top performer #{rank.rank}: {_performer_text(rank)}."))
     blocks += [Para(r, muted=True) for r in team.rules]
     return blocks
 
@@ -483,17 +489,23 @@ def _own_coaching(s: Summary) -> list[Block]:
 def _action_blocks(s: Summary) -> list[Block]:
     if not s.actions:
         return [Para("No KPI missed its target: nothing to act on.")]
+    lines = {ln.kpi: ln for ln in s.headline + s.financial}
     items = []
     for a in s.actions:
         head = fmt_value(a.unit, a.value, s.currency)
         if a.target:
             head += f" (target {fmt_target(a.unit, a.target, s.currency)})"
+        label = a.label
+        for k in a.also:  # the same actions for another missed KPI: one item
+            other = lines.get(k)
+            if other is not None:
+                label += f" and {other.label}"
+                head += f"; {fmt_value(other.unit, other.value, s.currency)}"
+                if other.target:
+                    head += f" (target {fmt_target(other.unit, other.target, s.currency)})"
         if a.why == "coaching":
             head += " — coaching trigger"
-        children = list(a.items) or [
-            f"No action configured: add one under actions: {a.kpi} in targets.yaml"
-        ]
-        items.append(Item(a.label, head, children, checklist=bool(a.items), status="missed"))
+        items.append(Item(label, head, list(a.items), checklist=True, status="missed"))
     return [Items(items)]
 
 
