@@ -118,7 +118,7 @@ def document(s: Summary) -> Document:
         f"Period: {f'{s.period_asked} = ' if s.period_asked else ''}{s.period}"
         f" ({span}, {s.timezone})" + (" — not over at the as-of time" if s.partial else ""),
         f"Compared with: {compare}",
-        f"As of: {s.as_of or '—'}",
+        f"As of: {local_text(s.as_of, s.timezone) if s.as_of else '—'}",
     ]
     for i in s.inputs:
         rejected = sum(i.get("rows_rejected", {}).values())
@@ -129,6 +129,8 @@ def document(s: Summary) -> Document:
             + (f", {rejected:,} rejected (run supportkpi validate)" if rejected else "")
         )
     sections: list[Section] = []
+    if s.overview:
+        sections.append(Section("overview", "At a glance", [Para(x) for x in s.overview]))
     if s.agent is not None:
         sections.append(Section("personal", "Personal performance", [_personal_table(s)]))
         sections.append(Section("sla", f"SLA — {s.agent}'s tickets", _sla_blocks(s)))
@@ -143,6 +145,8 @@ def document(s: Summary) -> Document:
         sections.append(Section("actions", "Actions needed", _action_blocks(s)))
     else:
         sections.append(Section("headline", "Headline", [_headline_table(s)]))
+        if s.channels:
+            sections.append(Section("channels", "By channel", [_channel_table(s)]))
         sections.append(Section("sla", "SLA compliance", _sla_blocks(s)))
         sections.append(Section("team", "Team", _team_blocks(s)))
         sections.append(Section("actions", "Action items", _action_blocks(s)))
@@ -186,6 +190,43 @@ def _headline_table(s: Summary) -> Table:
         rows.append(_line_cells(ln, s))
     # on a narrow terminal the trend, then n, the earlier value and the target give way
     return Table(headers, rows, right={1, 2, 3, 4}, optional={7: 1, 2: 2, 3: 3, 5: 4})
+
+
+CHANNEL_HEADS = {
+    "tickets": "Tickets",
+    "first_response_time": "First response",
+    "handle_time": "Handle time",
+    "fcr_rate": "FCR",
+    "csat": "CSAT (n)",
+    "sla_resolution": "SLA resolution",
+}
+
+
+def _channel_table(s: Summary) -> Table:
+    """The headline KPIs by channel, each against the channel's own target."""
+    kpis = [k for k in CHANNEL_HEADS if any(k in row.kpis for row in s.channels)]
+    rows = []
+    for row in s.channels:
+        cells = [Cell(row.channel)]
+        for k in kpis:
+            c = row.kpis.get(k)
+            if c is None or c.value is None:
+                cells.append(num("—"))
+                continue
+            text = fmt_value(c.unit, c.value, s.currency)
+            if k == "csat":
+                text += f" ({c.n:,})"
+            mark = MARK.get(c.status)
+            if mark:
+                text += f" {mark}"
+            cells.append(num(text, c.status if c.status in MARK else None))
+        rows.append(cells)
+    return Table(
+        ["Channel", *(CHANNEL_HEADS[k] for k in kpis)],
+        rows,
+        right=set(range(1, len(kpis) + 1)),
+        keys=1,
+    )
 
 
 def _line_cells(ln: Line, s: Summary) -> list[Cell]:

@@ -112,6 +112,15 @@ HEADLINE_KPIS = (
     "revenue_retained_total",
     "support_roi",
 )
+# the channel breakdown of the headline (seed 002's channel table: AHT, response, CSAT)
+CHANNEL_KPIS = (
+    "tickets",
+    "first_response_time",
+    "handle_time",
+    "fcr_rate",
+    "csat",
+    "sla_resolution",
+)
 # seed 001's daily report template: key metrics
 DAILY_KPIS = (
     "tickets",
@@ -482,6 +491,23 @@ class Alert:
 
 
 @dataclass
+class ChannelCell:
+    value: float | None
+    n: int
+    status: str
+    unit: str
+    target: dict[str, Any] | None = None
+
+
+@dataclass
+class ChannelRow:
+    """The headline KPIs of one channel in the period (judged against its targets)."""
+
+    channel: str
+    kpis: dict[str, ChannelCell]
+
+
+@dataclass
 class Summary:
     kind: str  # weekly | daily | monthly | quarterly | yearly
     title: str
@@ -498,7 +524,9 @@ class Summary:
     agent: str | None = None
     partial: bool = False  # the period is not over at the as-of time
     period_asked: str | None = None  # a relative --period as written (last-week)
+    overview: list[str] = field(default_factory=list)  # the three lines at the top
     headline: list[Line] = field(default_factory=list)
+    channels: list[ChannelRow] = field(default_factory=list)
     sla: SlaSection = field(default_factory=SlaSection)
     team: Team | None = None
     actions: list[ActionItem] = field(default_factory=list)
@@ -649,6 +677,7 @@ class _Builder:
         as_of: str | None,
         by_agent: bool,
         window_at: Callable[[int | None], Window] | None = None,
+        by_channel: bool = False,
     ) -> tuple[Report, bool]:
         """compute(), by agent when the data has an agent column (else without)."""
         base = dataclasses.replace(
@@ -662,13 +691,26 @@ class _Builder:
             as_of=as_of,
             cohort=False,
         )
-        if by_agent:
+        extra = [["channel"]] if by_channel else []
+        for attempt in range(2):
+            if by_agent:
+                try:
+                    by_agent_options = dataclasses.replace(base, by=[["agent"], *extra])
+                    return compute(by_agent_options, self.config, window_at, self.loaded), True
+                except UnknownDimension as exc:  # no agent column: the summary without
+                    if exc.dimension == "channel" and extra and not attempt:
+                        extra = []  # no channel column: no channel breakdown
+                        continue
+                    if exc.dimension != "agent":
+                        raise
             try:
-                by_agent_options = dataclasses.replace(base, by=[["agent"]])
-                return compute(by_agent_options, self.config, window_at, self.loaded), True
-            except UnknownDimension as exc:  # no agent column: the summary without
-                if exc.dimension != "agent":
+                return compute(
+                    dataclasses.replace(base, by=extra), self.config, window_at, self.loaded
+                ), False
+            except UnknownDimension as exc:
+                if exc.dimension != "channel" or not extra:
                     raise
+                extra = []
         return compute(base, self.config, window_at, self.loaded), False
 
     def _trend_of(self, asked: str) -> Callable[[int | None], Window]:
@@ -708,8 +750,10 @@ class _Builder:
             as_of=as_of,
             by_agent=by_agent,
             window_at=None if label else self._trend_of(asked),
+            by_channel=True,
         )
-        results = [r for r in report.results if "period" in r.group]
+        results = [r for r in report.results if "period" in r.group and "channel" not in r.group]
+        channels = [r for r in report.results if "channel" in r.group and "period" in r.group]
         seen = {r.kpi for r in results}
         # a KPI the inputs cannot give has only its overall row, with the reason
         unavailable = {
@@ -717,7 +761,7 @@ class _Builder:
             for r in report.results
             if not r.group and r.value is None and r.kpi not in seen and r.reason != "no rows"
         }
-        return _Series(results, report.as_of, report.inputs, has_agent, unavailable)
+        return _Series(results, report.as_of, report.inputs, has_agent, unavailable, channels)
 
     def build(self, period: str | None, as_of: str | None) -> Summary:
         tz = self.config.timezone
@@ -831,8 +875,23 @@ class _Builder:
             period_over=not s.partial,
         )
         s.alerts = self._alerts(s, cells, label)
+        if agent is None:
+            s.channels = self._channels(series.channels, label)
+        s.overview = overview(s)
         s.notes = self._notes(s)
         return s
+
+    def _channels(self, results: list[Result], label: str) -> list[ChannelRow]:
+        rows: dict[str, dict[str, ChannelCell]] = {}
+        for r in results:
+            if r.group.get("period") != label or r.kpi not in CHANNEL_KPIS:
+                continue
+            channel = str(r.group["channel"])
+            rows.setdefault(channel, {})[r.kpi] = ChannelCell(
+                r.value, r.n, r.status, r.unit or self.defs[r.kpi].unit, r.target
+            )
+        order = sorted(rows, key=lambda c: (c == UNKNOWN, -(rows[c].get("tickets") or _NONE).n, c))
+        return [ChannelRow(c, rows[c]) for c in order]
 
     def _restore_piped_paths(self, s: Summary) -> None:
         for item in s.inputs:
@@ -1209,9 +1268,67 @@ class _Series:
     inputs: list[InputSummary]
     has_agent: bool
     unavailable: dict[str, str]  # KPI -> why these inputs cannot give it
+    channels: list[Result] = field(default_factory=list)  # groups {"period", "channel"}
+
+
+_NONE = ChannelCell(None, 0, "no_data", "count")
 
 
 # --------------------------------------------------------------------------- helpers
+def overview(s: Summary) -> list[str]:
+    """Three lines for the top of the page: the targets missed, the changes beyond noise,
+    the SLA state."""
+    lines = {ln.kpi: ln for ln in [*s.headline, *s.financial]}.values()
+    judged = [ln for ln in lines if ln.status in ("met", "warn", "missed")]
+    missed = [ln.label for ln in judged if ln.status == "missed"]
+    if not judged:
+        first = "No KPI with a target had enough data to be judged."
+    elif not missed:
+        first = f"All {len(judged)} KPIs judged against a target met it."
+    else:
+        shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+        first = f"{len(missed)} of {len(judged)} KPIs judged against a target missed: {shown}."
+    if s.notable:
+        top = sorted(s.notable, key=lambda c: -abs(c.z))[:3]
+        parts = []
+        for c in top:
+            word = "" if c.better is None else " (better)" if c.better else " (worse)"
+            if c.unit == "percent":
+                size = f"{c.change:+.1f} pp"
+            elif c.previous:
+                size = f"{100 * c.change / abs(c.previous):+.1f}%"
+            else:
+                size = f"{c.change:+,.2f}"
+            parts.append(f"{c.label} {size}{word}")
+        second = f"Beyond noise vs {s.compare_period}: " + "; ".join(parts) + "."
+    else:
+        second = f"No KPI changed beyond its statistical noise vs {s.compare_period}."
+    sla = s.sla
+    every = next((r for r in sla.rows if r.group == "all"), None)
+    if sla.reason or every is None:
+        third = f"SLA: no figures ({sla.reason or 'no ticket met or breached a target yet'})."
+    else:
+        parts = []
+        for what, v, st in (
+            ("first response", every.first_response, every.first_response_status),
+            ("resolution", every.resolution, every.resolution_status),
+        ):
+            if v is not None:
+                mark = {"met": "met", "missed": "missed", "warn": "warning"}.get(st, "not judged")
+                parts.append(f"{what} {v:.1f}% ({mark})")
+        goal = f" against {every.compliance_target:g}%" if every.compliance_target else ""
+        third = "SLA: " + (" and ".join(parts) or "no compliance figures") + goal
+        worst = [
+            (r.resolution, r.group)
+            for r in sla.rows
+            if r.group != "all" and r.resolution is not None and r.resolution_status == "missed"
+        ]
+        if worst:
+            third += f"; worst {min(worst)[1]} (resolution {min(worst)[0]:.1f}%)"
+        third += f"; {sla.breached_tickets:,} ticket(s) breached."
+    return [first, second, third]
+
+
 def _cells(results: list[Result]) -> Cells:
     """Results by (period, agent)."""
     cells: Cells = {}
@@ -1323,7 +1440,8 @@ SAMPLE_WORD = {
 
 def poisson_interval(k: float, z: float = 1.959963984540054) -> tuple[float, float]:
     """An approximate 95 % interval for a Poisson mean from one count `k` (Byar's
-    approximation of the exact, chi-square interval; within 1 % of it from k = 1)."""
+    approximation of the exact, chi-square interval: its upper end, the one that decides
+    a coaching flag, within 1 % of the exact one; the lower end rougher below k = 5)."""
     if k <= 0:
         return 0.0, 3.688879454113936  # exact: −ln(0.025)
     lo = k * (1 - 1 / (9 * k) - z / (3 * math.sqrt(k))) ** 3
