@@ -1299,7 +1299,7 @@ def overview(s: Summary) -> list[str]:
                 size = f"{100 * c.change / abs(c.previous):+.1f}%"
             else:
                 size = f"{c.change:+,.2f}"
-            parts.append(f"{c.label} {size}{word}")
+            parts.append(f"{c.label} {size.replace('-', '−')}{word}")
         second = f"Beyond noise vs {s.compare_period}: " + "; ".join(parts) + "."
     else:
         second = f"No KPI changed beyond its statistical noise vs {s.compare_period}."
