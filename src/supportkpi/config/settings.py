@@ -107,6 +107,9 @@ DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
     "agent_work": ("pending", "on_hold"),
 }
 
+# the KPIs whose coaching trigger `coaching:` may set (reports/summary.py has seed 002's)
+COACHING_KEYS = ("qa_score", "csat", "fcr_rate", "tickets_handled", "schedule_adherence")
+
 DEFAULT_POLICIES = {
     "P1": Policy(15 * 60, 4 * 3600, 99.0),
     "P2": Policy(3600, 8 * 3600, 95.0),
@@ -211,6 +214,8 @@ class Config:
     authorization_limits: dict[str, float] = field(default_factory=dict)
     costs: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the summary's coaching triggers (seed 002) the config changes, e.g. {csat: 80}
+    coaching: dict[str, float] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
     # timestamps outside these years (inclusive) are typing errors (0026 for 2026), not
     # data: they are rejected (E030), so that no series runs over two thousand years
@@ -435,6 +440,19 @@ class _Validator:
         return tuple(self.string(v, (*keypath, i)) for i, v in enumerate(value))
 
     # -- sections
+    def coaching(self, value: Any) -> dict[str, float]:
+        """The summary's coaching triggers (seed 002's are the defaults): a percentage or
+        score per KPI, and tickets_handled as a share of the team's average (0.8)."""
+        triggers = self.mapping(value, ("coaching",))
+        self.keys(triggers, COACHING_KEYS, ("coaching",))
+        out = {}
+        for k, v in triggers.items():
+            if k == "tickets_handled":
+                out[k] = self.number(v, ("coaching", k), 0, 1, "a share of the team's average")
+            else:
+                out[k] = self.percent(v, ("coaching", k))
+        return out
+
     def config(self, data: Any) -> Config:
         root = self.mapping(data, ())
         allowed = (
@@ -460,6 +478,7 @@ class _Validator:
             "authorization_limits",
             "costs",
             "actions",
+            "coaching",
             "definitions",
             "valid_years",
             "limits",
@@ -552,6 +571,8 @@ class _Validator:
                 self.kpi_name(k, ("actions", k))
                 out[k] = self.strings(v, ("actions", k))
             kw["actions"] = out
+        if "coaching" in root:
+            kw["coaching"] = self.coaching(root["coaching"])
         if "valid_years" in root:
             kw["valid_years"] = self.valid_years(root["valid_years"])
         if "limits" in root:
