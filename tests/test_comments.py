@@ -174,6 +174,32 @@ def test_reassignments_by_hand(tmp_path: Path) -> None:
     assert "no agent column" in no_agent["reassignments"]["reason"]
 
 
+def test_group_reassignments_by_hand(tmp_path: Path) -> None:
+    """T1: billing, (none), tier 2, billing: two moves after the first group (the empty one
+    skipped); T2: tier 1 throughout: 0; T3 moves but is not solved. (2 + 0) / 2 = 1.0."""
+    _tickets(tmp_path / "t.csv")
+    write_csv(
+        tmp_path / "e.csv",
+        ["ticket_id", "changed_at", "status", "group"],
+        [
+            ["T1", DAY + "09:00:00Z", "open", "billing"],
+            ["T2", DAY + "09:00:00Z", "open", "tier 1"],
+            ["T1", DAY + "10:00:00Z", "open", ""],
+            ["T1", DAY + "10:30:00Z", "open", "tier 2"],
+            ["T3", DAY + "10:30:00Z", "open", "tier 1"],
+            ["T3", DAY + "10:40:00Z", "open", "tier 2"],
+            ["T1", DAY + "11:10:00Z", "open", "billing"],
+            ["T2", DAY + "12:00:00Z", "solved", "tier 1"],
+            ["T1", DAY + "13:00:00Z", "solved", "billing"],
+        ],
+    )
+    kpis = "group_reassignments,reassignments"
+    args = ("compute", "-t", "t.csv", "-e", "e.csv", "-k", kpis, "-f", "json")
+    got = _overall(sh(*args, cwd=tmp_path).json())
+    assert (got["group_reassignments"]["value"], got["group_reassignments"]["n"]) == (1.0, 2)
+    assert "no agent column" in got["reassignments"]["reason"]  # and the other way round
+
+
 # ------------------------------------------------------------ against a plain reading
 BASE = int(dt.datetime(2026, 11, 2, tzinfo=dt.UTC).timestamp() * 1_000_000)
 comment = st.tuples(

@@ -73,13 +73,15 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     for group in kpi.needs:
         inputs = [c[1:] for c in group if c.startswith("@")]
         if inputs and not any(_has_input(i, frames) for i in inputs):
-            if inputs[0] == "events.agent":  # an event-log export names no assignee
+            if inputs[0] in ("events.agent", "events.group"):  # an event log may name neither
+                column = inputs[0].partition(".")[2]
                 given = (
-                    "the events input has no agent column"
+                    f"the events input has no {column} column"
                     if "events" in frames
                     else "no events input"
                 )
-                return f"{given} (give -e/--events with who was assigned from each change on)"
+                who = "who" if column == "agent" else "which group"
+                return f"{given} (give -e/--events with {who} was assigned from each change on)"
             if inputs[0] == "events":
                 return (
                     "no status history (give -e/--events, one row per status change; or"

@@ -451,6 +451,22 @@ _CATALOGUE: list[Kpi] = [
         ),
     ),
     Kpi(
+        name="group_reassignments",
+        label="Group reassignments per ticket",
+        unit="ratio",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Mean("group_reassignments"),
+        formula="group changes after the first assignment / tickets solved in the period",
+        needs=(("resolved_at",), ("@events.group",)),
+        notes=(
+            "from the status history's group column: a change from one known group to a"
+            " different one (an empty group between two is skipped); a ticket never moved"
+            " counts 0"
+        ),
+    ),
+    Kpi(
         name="sla_first_response",
         label="SLA first response",
         unit="percent",

@@ -129,6 +129,12 @@ VENDOR_NOTES: dict[str, str] = {
         " to a different one in the status history's agent column, per ticket solved in"
         " the period."
     ),
+    "group_reassignments": (
+        "Zendesk: group_stations, the number of groups a ticket passed through (moves ="
+        " stations − 1); ServiceNow: reassignment_count counts changes of assignment group."
+        " supportkpi: changes from one known group to a different one in the status"
+        " history's group column, per ticket solved in the period."
+    ),
 }
 for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_time"):
     for _n in (f"{_k}_median", f"{_k}_p90"):

@@ -300,15 +300,22 @@ class Measures:
 
     @_measure
     def m_reassignments(self) -> np.ndarray:
-        """Per solved ticket, the changes of its assignee after the first assignment (the
-        events' agent column: a known agent to a different known one; an empty agent
-        between two is skipped); NaN for a ticket not solved. Changes after the as-of
-        time had not happened."""
+        return self._changes_of("agent")
+
+    @_measure
+    def m_group_reassignments(self) -> np.ndarray:
+        return self._changes_of("group")
+
+    def _changes_of(self, column: str) -> np.ndarray:
+        """Per solved ticket, the changes of its assignee (`agent`) or group after the
+        first assignment (the events' column: a known value to a different known one; an
+        empty value between two is skipped); NaN for a ticket not solved. Changes after
+        the as-of time had not happened."""
         n = self.frame.n
         out: np.ndarray = np.zeros(n)
         events = self.frames.get("events")
-        if events is not None and "agent" in events.dims and "ticket_row" in events.cols:
-            agent = events.dims["agent"]
+        if events is not None and column in events.dims and "ticket_row" in events.cols:
+            agent = events.dims[column]
             rows, when = events.cols["ticket_row"], events.cols["changed_at"]
             known = agent.codes != _label(agent.labels, UNKNOWN)
             pos = np.flatnonzero((rows >= 0) & (when != NAT) & (when <= self.as_of) & known)

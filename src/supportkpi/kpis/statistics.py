@@ -107,6 +107,7 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
     "replies": {T: RES_COLS, "comments": ("ticket_id", "created_at", "author", "public")},
     "reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "agent")},
+    "group_reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "group")},
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
