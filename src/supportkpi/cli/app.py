@@ -517,6 +517,7 @@ def sla_check_cmd(
     tickets: TicketsOpt = None,
     events: EventsOpt = None,
     comments: CommentsOpt = None,
+    customers: CustomersOpt = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -588,6 +589,7 @@ def sla_check_cmd(
             tickets=tickets or [],
             events=events or [],
             comments=comments or [],
+            customers=customers or [],
             config=config,
             preset=preset,
             sheet=sheet,
@@ -612,7 +614,7 @@ def sla_check_cmd(
             text = render_table(report, key)
         if output is not None:
             # the file and the exit code carry the result; --quiet: nothing for cron to mail
-            emit(text, output, _all_inputs(tickets, events, comments))
+            emit(text, output, _all_inputs(tickets, events, comments, customers))
             if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:

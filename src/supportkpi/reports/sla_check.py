@@ -115,8 +115,11 @@ def sla_check(
     config = config if config is not None else resolve_config(options)
     if not options.tickets and "tickets" not in config.inputs:
         raise UsageError("sla-check needs a tickets export", hint="give -t tickets.csv")
-    if options.surveys or options.credits or options.customers or options.agents:
-        raise UsageError("sla-check reads only tickets (-t)")
+    if options.surveys or options.credits or options.agents:
+        raise UsageError(
+            "sla-check reads tickets (-t), and with them status changes (-e), comments"
+            " (--comments) and customers (--customers) only"
+        )
     if listing is not None and listing not in LISTS:
         raise UsageError(f"--list: unknown choice {listing!r}", hint="breached, at_risk or all")
     key = config.sla.key
@@ -134,7 +137,8 @@ def sla_check(
         config,
         kinds,
         breakdowns,
-        only=("tickets", "events", "comments"),  # history pauses clocks; replies: next_reply
+        # the history pauses clocks; replies have next_reply; a policy may match customers
+        only=("tickets", "events", "comments", *(("customers",) if config.sla.rules else ())),
         also_read=("agent",) if listing is not None else (),  # only listed tickets show it
         sla_key=implicit,
         loaded=loaded,
