@@ -78,7 +78,7 @@ def signal_codes(
     sid_b = series[base]
     points = np.bincount(sid_b, minlength=s)
     # XmR: centre and mean moving range over consecutive baseline points of a series
-    centre = np.bincount(sid_b, weights=values[base], minlength=s)
+    totals = np.bincount(sid_b, weights=values[base], minlength=s)
     at = np.flatnonzero(base)
     same = series[at[1:]] == series[at[:-1]]
     mr = np.abs(values[at[1:]] - values[at[:-1]])[same]
@@ -90,7 +90,7 @@ def signal_codes(
     x_sum = np.bincount(sid_b, weights=x, minlength=s)
     n_sum = np.bincount(sid_b, weights=n[base], minlength=s)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = centre / points
+        centre = totals / points
         mr_bar = mr_sum / ranges
         p_bar = x_sum / n_sum
         p_sigma = np.sqrt(p_bar[series] * (1.0 - p_bar[series]) / n) * 100.0
