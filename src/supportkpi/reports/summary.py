@@ -58,6 +58,7 @@ from supportkpi.io.periods import (
 )
 from supportkpi.kpis import catalogue
 from supportkpi.model import Result
+from supportkpi.reports import signals
 from supportkpi.reports.change import (
     COMPARE_MODES,
     Side,
@@ -261,6 +262,9 @@ class Line:
     change_pct: float | None = None  # relative change, where meaningful (not for rates)
     better: bool | None = None  # the change is an improvement (None: no direction)
     trend: list[float | None] = field(default_factory=list)  # oldest first; last = value
+    # each trend point's signal (reports/signals.py: above_limit | below_limit | run | None)
+    trend_signals: list[str | None] = field(default_factory=list)
+    trend_range: list[float] = field(default_factory=list)  # [lowest, highest] drawn
     team: float | None = None  # personal view: the team's value
     team_average: float | None = None  # personal view: team average per agent (sums)
 
@@ -791,10 +795,31 @@ class _Builder:
             out.change, out.change_pct, out.better = difference(
                 cur.value, prev.value, out.unit, spec.direction
             )
-            out.trend = [self._result(cells, lb, agent, kpi, unavailable).value for lb in labels]
+            points = [self._result(cells, lb, agent, kpi, unavailable) for lb in labels]
+            out.trend = [r.value for r in points]
+            out.trend_signals = signals.series_signals(
+                out.trend,
+                [r.n for r in points],
+                spec.stat.proportion,
+                [r.period_over for r in points],
+                spec.stat.accumulates,
+            )
+            out.trend_range = list(self._trend_range(kpi, out.unit, out.trend, out.target))
             return out
 
         return make
+
+    def _trend_range(
+        self, kpi: str, unit: str, trend: list[float | None], target: dict[str, Any] | None
+    ) -> tuple[float, float]:
+        """The range a trend is drawn in (signals.natural_range): a rating on its
+        config scale (CSAT score 1–5, CES 1–7)."""
+        t = target or {}
+        goal = t.get("min", t.get("max"))
+        rated = {"csat_score": "csat", "ces": "ces"}.get(kpi)
+        scale = self.config.scales.get(rated) if rated else None
+        bounds = (float(scale.min), float(scale.max)) if scale is not None else None
+        return signals.natural_range(unit, trend, goal, bounds)
 
     def _result(
         self, cells: Cells, label: str, agent: str | None, kpi: str, unavailable: dict[str, str]
