@@ -367,7 +367,9 @@ def test_output_file_and_terminal(in_tmp: Path, monkeypatch: pytest.MonkeyPatch)
     r = run("summary", "-t", "tickets.csv", "-s", "surveys.csv", "--period", "2026-W46")
     assert r.code == 0 and "\x1b[" not in r.out
     assert "Headline" in r.out and "Top performers" in r.out
-    assert "·······▄" in r.out  # a trend: no data for 7 weeks, then this one
+    # a trend: no data for 7 weeks, then this one: a count at the top of its range (0 to
+    # its largest value), not the middle of a min-to-max scale
+    assert "·······█" in r.out
 
 
 # --------------------------------------------------------------------------- statistics

@@ -258,6 +258,8 @@ class Line:
     previous_ci_low: float | None = None
     previous_ci_high: float | None = None
     previous_margin: float | None = None
+    sd: float | None = None  # a mean duration's per-row standard deviation (Welch test)
+    previous_sd: float | None = None
     change: float | None = None  # value − previous, in the KPI's unit
     change_pct: float | None = None  # relative change, where meaningful (not for rates)
     better: bool | None = None  # the change is an improvement (None: no direction)
@@ -791,6 +793,8 @@ class _Builder:
                 previous_ci_low=prev.ci_low,
                 previous_ci_high=prev.ci_high,
                 previous_margin=prev.margin,
+                sd=cur.sd,
+                previous_sd=prev.sd,
             )
             out.change, out.change_pct, out.better = difference(
                 cur.value, prev.value, out.unit, spec.direction
@@ -813,12 +817,14 @@ class _Builder:
         self, kpi: str, unit: str, trend: list[float | None], target: dict[str, Any] | None
     ) -> tuple[float, float]:
         """The range a trend is drawn in (signals.natural_range): a rating on its
-        config scale (CSAT score 1–5, CES 1–7)."""
+        config scale (CSAT score 1–5, CES 1–7), the quality score on 0–100 (as its bar)."""
         t = target or {}
         goal = t.get("min", t.get("max"))
         rated = {"csat_score": "csat", "ces": "ces"}.get(kpi)
         scale = self.config.scales.get(rated) if rated else None
         bounds = (float(scale.min), float(scale.max)) if scale is not None else None
+        if kpi == "qa_score":
+            bounds = (0.0, 100.0)
         return signals.natural_range(unit, trend, goal, bounds)
 
     def _result(
@@ -1085,8 +1091,9 @@ class _Builder:
             )
         notes.append(
             "Notable changes: rates by a two-proportion z-test (95 %), NPS by its margins "
-            "of error, ticket counts by a Poisson test; means and amounts are not tested "
-            f"(no variance is reported for them); samples under min_sample "
+            "of error, ticket counts by a Poisson test, mean first response and resolution "
+            "times by Welch's test (normal approximation); other means, medians, "
+            "percentiles and amounts are not tested; samples under min_sample "
             f"({self.config.min_sample}) are not tested."
         )
         if any(ln.status == "low_sample" for ln in s.headline):
@@ -1254,7 +1261,8 @@ def notable_changes(
     period_over: bool = True,
 ) -> list[Change]:
     """KPIs whose change is larger than its statistical noise (95 %), and only those
-    (`change.noise_test`: the counts and amounts of a period not over are not tested)."""
+    (`change.noise_test`: the counts and amounts of a period not over are not tested;
+    mean durations by Welch's statistic; medians and percentiles are not tested)."""
     out = []
     for ln in lines:
         if ln.kpi not in catalogue.ALL:
@@ -1263,10 +1271,11 @@ def notable_changes(
         test = noise_test(
             spec,
             ln.unit,
-            Side(ln.value, ln.n, ln.margin),
-            Side(ln.previous, ln.previous_n, ln.previous_margin),
+            Side(ln.value, ln.n, ln.margin, ln.sd),
+            Side(ln.previous, ln.previous_n, ln.previous_margin, ln.previous_sd),
             min_sample,
             period_over,
+            means=True,
         )
         if test is None or not beyond_noise(test[0]):
             continue
