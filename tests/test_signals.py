@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import result, sh, write_csv
 
+from conftest import result, sh, write_csv
 from supportkpi.render.document import sparkline, svg_sparkline
 from supportkpi.reports.signals import natural_range, series_signals, signal_codes
 from supportkpi.reports.summary import Line, notable_changes
