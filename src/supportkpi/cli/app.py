@@ -520,6 +520,7 @@ class FailOn(str, Enum):  # noqa: UP042
 def sla_check_cmd(
     tickets: TicketsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -567,6 +568,7 @@ def sla_check_cmd(
       supportkpi sla-check -t export.csv --list breached
       supportkpi sla-check -t export.csv --by agent --format json
       supportkpi sla-check -t export.csv -e status_changes.csv   # clocks stop in pending
+      supportkpi sla-check -t export.csv --comments comments.csv # next_reply targets
       */10 * * * * SUPPORTKPI_CONFIG=/etc/supportkpi/targets.yaml supportkpi sla-check \\
           -t /exports/open.csv --quiet --format prometheus --output /var/lib/node_exporter/sla.prom
 
@@ -589,6 +591,7 @@ def sla_check_cmd(
         opts = Options(
             tickets=tickets or [],
             events=events or [],
+            comments=comments or [],
             config=config,
             preset=preset,
             sheet=sheet,
@@ -613,7 +616,7 @@ def sla_check_cmd(
             text = render_table(report, key)
         if output is not None:
             # the file and the exit code carry the result; --quiet: nothing for cron to mail
-            emit(text, output, _all_inputs(tickets, events))
+            emit(text, output, _all_inputs(tickets, events, comments))
             if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:
