@@ -93,7 +93,7 @@ VENDOR_NOTES: dict[str, str] = {
     "agent_work_time": (
         "Zendesk: time in New + Open (an SLA target that pauses in Pending and On-hold);"
         " dbt_zendesk: statuses new, open. supportkpi: the same statuses, creation to last"
-        " solve, on the configured clock."
+        " solve, on the the configured clock."
     ),
     "on_hold_time": (
         "Zendesk: time in On-hold (waiting on a third party); Freshdesk 'Waiting on third"
@@ -129,13 +129,40 @@ VENDOR_NOTES: dict[str, str] = {
         " to a different one in the status history's agent column, per ticket solved in"
         " the period."
     ),
+    "group_reassignments": (
+        "Zendesk: group_stations, the number of groups a ticket passed through (moves ="
+        " stations − 1); ServiceNow: reassignment_count counts changes of assignment group."
+        " supportkpi: changes from one known group to a different one in the status"
+        " history's group column, per ticket solved in the period."
+    ),
 }
 for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_time"):
     for _n in (f"{_k}_median", f"{_k}_p90"):
         VENDOR_NOTES[_n] = VENDOR_NOTES[_k]
 for _n in ("next_reply_time_median", "next_reply_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["next_reply_time"]
+VENDOR_NOTES["time_in_status"] = (
+    "Zendesk: requester wait, agent wait (pending), on-hold and agent work times are sums"
+    " of statuses, and full resolution time is new + open + pending + on-hold; Freshdesk:"
+    " 'time spent by business hours grouped by status'; ServiceNow: a metric definition"
+    " (field value duration) on the state field times each state; dbt_zendesk's"
+    " zendesk__ticket_metrics has requester wait, agent wait and on-hold minutes. supportkpi:"
+    " one figure per canonical status until the ticket's last solve (time in solved between"
+    " a solve and a reopen counted), so the statuses add up to the full resolution time; on"
+    " the configured clock."
+)
+for _n in ("time_in_status_median", "time_in_status_p90"):
+    VENDOR_NOTES[_n] = VENDOR_NOTES["time_in_status"]
 VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
+VENDOR_NOTES["sla_next_reply"] = (
+    "Zendesk: the SLA metric Next reply time, per cycle from the oldest unanswered public"
+    " end-user comment to the next public agent comment, by the target of the ticket's"
+    " policy; Freshdesk: the 'every response' target (Estate+); Chatwoot:"
+    " next_response_time_threshold, a miss recorded per incoming message. supportkpi:"
+    " each cycle judged on its own (met, breached, at risk, active), on its ticket's clock,"
+    " never paused; a solve ends an unanswered cycle, as it ends the first-response clock"
+    " (SPEC §4), and a message after the solve opens none."
+)
 for _n in ("resolution_time_median", "resolution_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["resolution_time"]
 for _n in ("first_response_time_median", "first_response_time_p90"):
@@ -172,7 +199,12 @@ def parts(kpi: Kpi) -> dict[str, str]:
         "comments": "reply cycles",
     }[kpi.source]
     out.update(stat.describe(rows))
-    if kpi.anchor:
+    if kpi.anchor == "@reply_opened":
+        out["placed by"] = (
+            "the customer comment that opened the reply cycle: a cycle counts in the period"
+            " it opened in (--cohort places everything by the ticket's created_at)"
+        )
+    elif kpi.anchor:
         out["placed by"] = (
             f"{kpi.source}.{kpi.anchor}: a row counts in the period its {kpi.anchor} falls in"
             " (--cohort places everything by the ticket's created_at)"

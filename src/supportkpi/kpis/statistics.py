@@ -107,6 +107,7 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
     "replies": {T: RES_COLS, "comments": ("ticket_id", "created_at", "author", "public")},
     "reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "agent")},
+    "group_reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "group")},
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
@@ -322,6 +323,9 @@ class Mean(Statistic):
     of: str
     scale: float = 1.0
     kind: MeanKind = "mean"
+    # keep the sum of squares too, for the per-row standard deviation (`Result.sd`): the
+    # summary tests a change of the mean by it (Welch); off where nothing reads it
+    spread: bool = False
 
     @property
     def measure(self) -> str | None:
@@ -332,14 +336,18 @@ class Mean(Statistic):
         return self.kind == "proportion"
 
     @property
+    def squares(self) -> bool:
+        return self.kind == "nps" or self.spread
+
+    @property
     def state_key(self) -> tuple:
-        return ("sums", self.of, self.kind == "nps")
+        return ("sums", self.of, self.squares)
 
     def add(self, part: Part) -> None:
         from supportkpi.engine.aggregate import fine_sums
 
         values = part.scoped(part.measures.get(self.of))
-        part.tally(self.state_key, fine_sums(part.fine, values, part.k, self.kind == "nps"))
+        part.tally(self.state_key, fine_sums(part.fine, values, part.k, self.squares))
 
     def finish(self, done: Finishing, bi: int, groups: Groups) -> Block:
         import numpy as np
@@ -351,6 +359,10 @@ class Mean(Statistic):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, total / n, np.nan)
         block = Block(mean * self.scale, n)
+        if self.spread and self.kind == "mean":  # the sample variance (n − 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                var = np.maximum(sums[2] - total * np.where(n > 0, mean, 0.0), 0.0) / (n - 1)
+            block.sd = np.where(n > 1, np.sqrt(var), np.nan) * self.scale
         if self.kind == "proportion":
             lo, hi = wilson_arrays(total, n)
             block.ci = (lo * self.scale, hi * self.scale)
@@ -528,6 +540,36 @@ class SlaCompliance(Statistic):
             " (resolution: pending by default; first response: never), and a ticket"
             " waiting in one at the as-of time is `paused`, unless already breached"
         )
+
+
+@dataclass(frozen=True)
+class ReplySlaCompliance(SlaCompliance):
+    """met / (met + breached) of the reply cycles (the comments input): each from the
+    customer's message to the next public agent reply, against its ticket's next_reply
+    target (SPEC §4b)."""
+
+    target: str = "next_reply"
+
+    def reads(self, sla_keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        return {
+            "comments": ("ticket_id", "created_at", "author", "public"),
+            T: ("created_at", *RES_COLS, *sla_keys),  # a solve ends an unanswered cycle
+        }
+
+    def unavailable(self, frame: Frame, config: Config) -> str | None:
+        if not config.sla.sets(self.target):
+            example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
+            return f"no SLA policy sets a {self.target} target ({example})"
+        return None
+
+    def describe(self, rows: str) -> dict[str, str]:
+        return {
+            "numerator": "reply cycles answered within their ticket's next_reply target",
+            "denominator": (
+                "reply cycles met or breached (a cycle still waiting within its target is"
+                " not judged yet) — n"
+            ),
+        }
 
 
 @dataclass(frozen=True)

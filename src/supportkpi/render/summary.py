@@ -38,7 +38,8 @@ from supportkpi.render.document import (
     svg_bar,
     svg_sparkline,
 )
-from supportkpi.reports.summary import Bar, Line, Summary
+from supportkpi.reports.signals import LEGEND as SIGNAL_LEGEND
+from supportkpi.reports.summary import Bar, Line, Performer, Summary
 
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY
@@ -94,6 +95,39 @@ def _goal(target: dict[str, Any] | None) -> float | None:
     return float(v) if v is not None else None
 
 
+def _trend_cell(ln: Line, s: Summary) -> Cell:
+    """A KPI's trend: drawn in its natural range, the target dashed (HTML), each point's
+    period and value on hover, a point with a signal marked (the latest one also in
+    text)."""
+    scale, titles = _trend_parts(ln, s)
+    return Cell(
+        sparkline(ln.trend, scale, ln.trend_signals),
+        spark=ln.trend,
+        target_value=_goal(ln.target),
+        spark_range=scale,
+        spark_titles=titles,
+        spark_marks=ln.trend_signals or None,
+    )
+
+
+def _trend_parts(ln: Line, s: Summary) -> tuple[tuple[float, float] | None, list[str]]:
+    """(the range drawn, each point's hover text)."""
+    scale = (ln.trend_range[0], ln.trend_range[1]) if len(ln.trend_range) == 2 else None
+    titles = [
+        f"{p}: {fmt_value(ln.unit, v, s.currency)}"
+        for p, v in zip(s.trend_periods, ln.trend, strict=False)
+    ]
+    return scale, titles
+
+
+def _signal_legend(s: Summary) -> list[str]:
+    """The legend of the trends' marks, when a latest point has one."""
+    lines = [*s.headline, *s.financial]
+    if any(ln.trend_signals and ln.trend_signals[-1] for ln in lines):
+        return [f"Trends: {SIGNAL_LEGEND} (the mark after a trend: its latest period)"]
+    return []
+
+
 def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.1f}%"
 
@@ -118,7 +152,7 @@ def document(s: Summary) -> Document:
         f"Period: {f'{s.period_asked} = ' if s.period_asked else ''}{s.period}"
         f" ({span}, {s.timezone})" + (" — not over at the as-of time" if s.partial else ""),
         f"Compared with: {compare}",
-        f"As of: {s.as_of or '—'}",
+        f"As of: {local_text(s.as_of, s.timezone) if s.as_of else '—'}",
     ]
     for i in s.inputs:
         rejected = sum(i.get("rows_rejected", {}).values())
@@ -129,6 +163,8 @@ def document(s: Summary) -> Document:
             + (f", {rejected:,} rejected (run supportkpi validate)" if rejected else "")
         )
     sections: list[Section] = []
+    if s.overview:
+        sections.append(Section("overview", "At a glance", [Para(x) for x in s.overview]))
     if s.agent is not None:
         sections.append(Section("personal", "Personal performance", [_personal_table(s)]))
         sections.append(Section("sla", f"SLA — {s.agent}'s tickets", _sla_blocks(s)))
@@ -143,13 +179,15 @@ def document(s: Summary) -> Document:
         sections.append(Section("actions", "Actions needed", _action_blocks(s)))
     else:
         sections.append(Section("headline", "Headline", [_headline_table(s)]))
+        if s.channels:
+            sections.append(Section("channels", "By channel", [_channel_table(s)]))
         sections.append(Section("sla", "SLA compliance", _sla_blocks(s)))
         sections.append(Section("team", "Team", _team_blocks(s)))
         sections.append(Section("actions", "Action items", _action_blocks(s)))
         if s.financial:
             sections.append(Section("financial", "Financial impact", _financial_blocks(s)))
         sections.append(Section("notable", "Notable changes", _notable_blocks(s)))
-    return Document(s.title, meta, sections, list(s.notes))
+    return Document(s.title, meta, sections, list(s.notes) + _signal_legend(s))
 
 
 def _weekday(day: str) -> str:
@@ -188,6 +226,43 @@ def _headline_table(s: Summary) -> Table:
     return Table(headers, rows, right={1, 2, 3, 4}, optional={7: 1, 2: 2, 3: 3, 5: 4})
 
 
+CHANNEL_HEADS = {
+    "tickets": "Tickets",
+    "first_response_time": "First response",
+    "handle_time": "Handle time",
+    "fcr_rate": "FCR",
+    "csat": "CSAT (n)",
+    "sla_resolution": "SLA resolution",
+}
+
+
+def _channel_table(s: Summary) -> Table:
+    """The headline KPIs by channel, each against the channel's own target."""
+    kpis = [k for k in CHANNEL_HEADS if any(k in row.kpis for row in s.channels)]
+    rows = []
+    for row in s.channels:
+        cells = [Cell(row.channel)]
+        for k in kpis:
+            c = row.kpis.get(k)
+            if c is None or c.value is None:
+                cells.append(num("—"))
+                continue
+            text = fmt_value(c.unit, c.value, s.currency)
+            if k == "csat":
+                text += f" ({c.n:,})"
+            mark = MARK.get(c.status)
+            if mark:
+                text += f" {mark}"
+            cells.append(num(text, c.status if c.status in MARK else None))
+        rows.append(cells)
+    return Table(
+        ["Channel", *(CHANNEL_HEADS[k] for k in kpis)],
+        rows,
+        right=set(range(1, len(kpis) + 1)),
+        keys=1,
+    )
+
+
 def _line_cells(ln: Line, s: Summary) -> list[Cell]:
     cur = s.currency
     return [
@@ -198,7 +273,7 @@ def _line_cells(ln: Line, s: Summary) -> list[Cell]:
         change_cell(ln, cur),
         num(fmt_target(ln.unit, ln.target, cur)),
         Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-        Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+        _trend_cell(ln, s),
     ]
 
 
@@ -230,7 +305,7 @@ def _personal_table(s: Summary) -> Table:
                 num(_average(ln.unit, ln.team_average, cur)),
                 num(fmt_target(ln.unit, ln.target, cur)),
                 Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-                Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+                _trend_cell(ln, s),
             ]
         )
     return Table(
@@ -375,14 +450,7 @@ def _team_blocks(s: Summary) -> list[Block]:
     if team.top:
         blocks.append(
             Items(
-                [
-                    Item(
-                        p.agent,
-                        f"CSAT {p.csat:.1f}% ({p.csat_n:,} responses) + FCR {p.fcr:.1f}% "
-                        f"({p.fcr_n:,} resolved) = {p.score:.1f}",
-                    )
-                    for p in team.top
-                ],
+                [Item(p.agent, _performer_text(p)) for p in team.top],
                 ordered=True,
                 title="Top performers",
             )
@@ -411,7 +479,13 @@ def _team_blocks(s: Summary) -> list[Block]:
             )
         )
     else:
-        blocks.append(Items([Item("Nobody", "no coaching trigger fired")], title="Needs coaching"))
+        blocks.append(
+            Items(
+                [Item("Nobody", "no agent is beyond a coaching trigger beyond doubt")],
+                title="Needs coaching",
+            )
+        )
+    blocks += [Para(n.text + ".", muted=True) for n in team.not_judged]
     rows = []
     for a in team.agents:
         v, n = a.values, a.n
@@ -451,6 +525,18 @@ def _team_blocks(s: Summary) -> list[Block]:
     return blocks
 
 
+def _performer_text(p: Performer) -> str:
+    """'score 66.9: CSAT 100.0% (5 responses, ≥ 56.6%), FCR 100.0% (13 resolved, ≥ 77.2%)'"""
+
+    def low(v: float | None) -> str:
+        return "" if v is None else f", ≥ {v:.1f}%"
+
+    return (
+        f"score {p.score:.1f} — CSAT {p.csat:.1f}% ({p.csat_n:,} responses{low(p.csat_low)}), "
+        f"FCR {p.fcr:.1f}% ({p.fcr_n:,} resolved{low(p.fcr_low)})"
+    )
+
+
 def _with_n(value: float | None, n: int, unit: str = "percent") -> str:
     if value is None:
         return "—"
@@ -470,12 +556,7 @@ def _own_coaching(s: Summary) -> list[Block]:
         blocks.append(Para("No coaching trigger fired."))
     rank = next((p for p in team.top if p.agent == s.agent), None)
     if rank is not None:
-        blocks.append(
-            Para(
-                f"Top performer #{rank.rank}: CSAT {rank.csat:.1f}% + FCR {rank.fcr:.1f}% "
-                f"= {rank.score:.1f}."
-            )
-        )
+        blocks.append(Para(f"Top performer #{rank.rank}: {_performer_text(rank)}."))
     blocks += [Para(r, muted=True) for r in team.rules]
     return blocks
 
@@ -483,17 +564,23 @@ def _own_coaching(s: Summary) -> list[Block]:
 def _action_blocks(s: Summary) -> list[Block]:
     if not s.actions:
         return [Para("No KPI missed its target: nothing to act on.")]
+    lines = {ln.kpi: ln for ln in s.headline + s.financial}
     items = []
     for a in s.actions:
         head = fmt_value(a.unit, a.value, s.currency)
         if a.target:
             head += f" (target {fmt_target(a.unit, a.target, s.currency)})"
+        label = a.label
+        for k in a.also:  # the same actions for another missed KPI: one item
+            other = lines.get(k)
+            if other is not None:
+                label += f" and {other.label}"
+                head += f"; {fmt_value(other.unit, other.value, s.currency)}"
+                if other.target:
+                    head += f" (target {fmt_target(other.unit, other.target, s.currency)})"
         if a.why == "coaching":
             head += " — coaching trigger"
-        children = list(a.items) or [
-            f"No action configured: add one under actions: {a.kpi} in targets.yaml"
-        ]
-        items.append(Item(a.label, head, children, checklist=bool(a.items), status="missed"))
+        items.append(Item(label, head, list(a.items), checklist=True, status="missed"))
     return [Items(items)]
 
 
@@ -514,7 +601,7 @@ def _financial_blocks(s: Summary) -> list[Block]:
                 change_cell(ln, cur),
                 num(fmt_target(ln.unit, ln.target, cur)),
                 Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-                Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+                _trend_cell(ln, s),
             ]
         )
     return [
@@ -554,7 +641,17 @@ def _trend_blocks(s: Summary) -> list[Block]:
                 f"({fmt_value(ln.unit, ln.previous, s.currency)})"
             )
         text += f"; last {len(ln.trend)} {GRAIN_WORD.get(s.grain, 'periods')}:"
-        items.append(Item(ln.label, text, spark=ln.trend))
+        scale, titles = _trend_parts(ln, s)
+        items.append(
+            Item(
+                ln.label,
+                text,
+                spark=ln.trend,
+                spark_range=scale,
+                spark_titles=titles,
+                spark_marks=ln.trend_signals or None,
+            )
+        )
     blocks: list[Block] = [Items(items)] if items else [Para("No data in this period.")]
     blocks += _notable_blocks(s, title="Beyond noise")
     return blocks
