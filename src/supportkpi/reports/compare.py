@@ -230,9 +230,7 @@ def _by_column(options: Options, config: Config, spec: Spec) -> Comparison:
     query = Query(kpi_names, breakdowns, window, None, as_of or 0, options.cohort)
     engine = Engine(frames, query, config)
     results = engine.run()
-    found = list(
-        dict.fromkeys(r.group[col] for r in results if list(r.group) == [col] and r.n > 0)
-    )
+    found = list(dict.fromkeys(r.group[col] for r in results if list(r.group) == [col] and r.n > 0))
     values = [v for v in found if v != UNKNOWN]
     a, b = _pick(col, values, spec)
 
@@ -253,7 +251,8 @@ def _by_column(options: Options, config: Config, spec: Spec) -> Comparison:
         options, config, window, [], as_of, summaries(frames), [], engine.unavailable
     )
     rows = _rows(kpi_names, config, group(a), group(b), engine.unavailable)
-    return _finish(envelope, spec, a, b, rows, {}, config, engine.unavailable)
+    lacking = {k: engine.unavailable[k] for k in kpi_names if k in engine.unavailable}
+    return _finish(envelope, spec, a, b, rows, {}, config, lacking)
 
 
 def _pick(col: str, values: list[str], spec: Spec) -> tuple[str, str]:
@@ -298,9 +297,7 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
     }
     groups = {}
     for key, w in windows.items():
-        engine = Engine(
-            frames, Query(kpi_names, [], w, None, as_of or 0, options.cohort), config
-        )
+        engine = Engine(frames, Query(kpi_names, [], w, None, as_of or 0, options.cohort), config)
         results = {r.kpi: r for r in engine.run() if not r.group}
 
         def rows_of(kpi: Kpi, engine: Engine = engine) -> tuple[np.ndarray, int]:
@@ -321,7 +318,11 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         [],
         groups["b"].engine.unavailable,
     )
-    unavailable = groups["b"].engine.unavailable
+    unavailable = {
+        k: groups["b"].engine.unavailable[k]
+        for k in kpi_names
+        if k in groups["b"].engine.unavailable
+    }
     rows = _rows(kpi_names, config, groups["a"], groups["b"], unavailable)
     return _finish(
         envelope, spec, groups["a"].label, groups["b"].label, rows, windows, config, unavailable
@@ -330,11 +331,10 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
 
 def _span(window: Window, as_of: int | None) -> float:
     """The time a window covers up to the as-of time (µs); nan when open-ended."""
-    if window.start is None:
+    if window.start is None or (window.end is None and as_of is None):
         return math.nan
-    end = as_of + 1 if window.end is None else window.end
-    if as_of is not None:
-        end = min(end, as_of + 1)
+    ends = [e for e in (window.end, None if as_of is None else as_of + 1) if e is not None]
+    end = min(ends)
     return float(max(0, end - window.start))
 
 
@@ -349,13 +349,13 @@ def _finish(
     unavailable: dict[str, str],
 ) -> Comparison:
     envelope.command = "compare"
-    tested = [r for r in rows if r.p_value is not None]
-    for r, p in zip(tested, sig.holm([r.p_value for r in tested if r.p_value is not None])):
+    tested = [(r, r.p_value) for r in rows if r.p_value is not None]
+    for (r, _), p in zip(tested, sig.holm([p for _, p in tested]), strict=True):
         r.p_adjusted = p
     for r in rows:
         r.verdict = _verdict(r)
     if unavailable:
-        names = ", ".join(sorted(unavailable))
+        names = ", ".join(unavailable)
         envelope.notes.append(f"not computable from these inputs, so not compared: {names}")
     return Comparison(envelope, spec, a, b, rows, windows, config.min_sample)
 
@@ -404,7 +404,7 @@ def _no_test(kpi: Kpi) -> str | None:
     if isinstance(stat, PerDistinct):
         return f"rows per distinct {stat.key}: a ratio with no per-row test"
     if isinstance(stat, OpenAtEnd):
-        return "a state at the period end (tickets still open), not events: not tested"
+        return "a state at the period end (tickets still open), not events"
     if isinstance(stat, (Count, Sum, Mean, Quantile)) or stat.proportion:
         return None
     return "no test fits this statistic"

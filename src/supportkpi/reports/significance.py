@@ -148,7 +148,7 @@ def quantile_resamples(
     x = np.sort(values)
     n = len(x)
     h = (n - 1) * q
-    lo = int(math.floor(h))
+    lo = math.floor(h)
     frac = h - lo
     u1 = rng.beta(lo + 1, n - lo, resamples)
     first = x[np.minimum((n * u1).astype(np.int64), n - 1)]
