@@ -108,7 +108,7 @@ def compare_cmd(
     Examples:
       supportkpi compare -t tickets.csv -s surveys.csv --by channel --a email --b chat
       supportkpi compare -t tickets.csv -s surveys.csv --period 2026-11 --vs 2026-10
-      supportkpi compare -t tickets.csv --by channel --a email --b chat -k sla_resolution --strict
+      supportkpi compare -t tickets.csv --by channel --a email --b chat -k fcr_rate --strict
       supportkpi compare -t tickets.csv --by priority --a P1 --b P2 -k fcr_rate -f json -o ab.json
 
     For each KPI: A's and B's value with n, the difference B − A with its 95 % interval,
