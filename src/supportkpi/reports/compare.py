@@ -36,17 +36,7 @@ from supportkpi.engine.core import Engine, Query
 from supportkpi.errors import UsageError
 from supportkpi.io.periods import Window, iso_us
 from supportkpi.kpis.catalogue import Kpi, resolve
-from supportkpi.kpis.statistics import (
-    Count,
-    Derived,
-    ExplainRows,
-    Mean,
-    OpenAtEnd,
-    PerDistinct,
-    Quantile,
-    Retention,
-    Sum,
-)
+from supportkpi.kpis.statistics import ExplainRows
 from supportkpi.model import Result
 from supportkpi.reports import significance as sig
 from supportkpi.reports.compute import (
@@ -394,34 +384,17 @@ def _rows(
     return out
 
 
-def _no_test(kpi: Kpi) -> str | None:
-    """Why a KPI has no test of its own, or None."""
-    stat = kpi.stat
-    if isinstance(stat, Derived):
-        return f"a formula over other KPIs ({', '.join(stat.parts)}): compare those"
-    if isinstance(stat, Retention):
-        return "customer counts at the period's ends: no per-row values to test"
-    if isinstance(stat, PerDistinct):
-        return f"rows per distinct {stat.key}: a ratio with no per-row test"
-    if isinstance(stat, OpenAtEnd):
-        return "a state at the period end (tickets still open), not events"
-    if isinstance(stat, (Count, Sum, Mean, Quantile)) or stat.proportion:
-        return None
-    return "no test fits this statistic"
-
-
 def _test(row: Row, kpi: Kpi, a: Group, b: Group, min_sample: int) -> None:
     """Fill the row's interval, p-value, test and detectable difference."""
-    why = _no_test(kpi)
-    if why is not None:
-        row.reason = why
+    how = kpi.stat.comparable()
+    if not how.test:
+        row.reason = how.reason
         return
     if row.a.value is None or row.b.value is None:
         missing = [g.label for g, s in ((a, row.a), (b, row.b)) if s.value is None]
         row.reason = f"no value in {' and '.join(missing)}"
         return
-    stat = kpi.stat
-    if isinstance(stat, Count):
+    if how.test == "count":
         if not (a.exposure > 0 and b.exposure > 0):
             row.reason = "a period with no time before the as-of time"
             return
@@ -439,24 +412,23 @@ def _test(row: Row, kpi: Kpi, a: Group, b: Group, min_sample: int) -> None:
 
 
 def _sampled_test(kpi: Kpi, va: dict[str, np.ndarray], vb: dict[str, np.ndarray]) -> Any:
-    stat = kpi.stat
-    if stat.proportion:
+    how = kpi.stat.comparable()
+    if how.test == "proportion":
         na, nb = int(va["in_denominator"].sum()), int(vb["in_denominator"].sum())
         if na == 0 or nb == 0:
             return None
         sa, sb = int(va["in_numerator"].sum()), int(vb["in_numerator"].sum())
-        return sig.proportions(sa, na, sb, nb)
+        return sig.proportions(sa, na, sb, nb, how.scale)
     xa, xb = _known(va["value"]), _known(vb["value"])
     if len(xa) < 2 or len(xb) < 2:
         return None
-    if isinstance(stat, Quantile):
-        return sig.bootstrap_quantile(xa, xb, stat.q)
-    if isinstance(stat, Sum):
+    if how.test == "quantile":
+        return sig.bootstrap_quantile(xa, xb, how.q)
+    if how.test == "total":
         return sig.totals(xa, xb)
-    assert isinstance(stat, Mean)
-    if stat.kind == "nps":
-        return sig.scores(xa, xb, stat.scale)
-    return sig.means(xa * stat.scale, xb * stat.scale)
+    if how.test == "scores":
+        return sig.scores(xa, xb, how.scale)
+    return sig.means(xa * how.scale, xb * how.scale)
 
 
 def _fill_detectable(row: Row, kpi: Kpi, a: Group, b: Group) -> None:
