@@ -227,13 +227,19 @@ def _by_column(options: Options, config: Config, spec: Spec) -> Comparison:
     def group(label: str) -> Group:
         mine = {r.kpi: r for r in results if r.group == {col: label}}
 
+        seen: dict[tuple, tuple[np.ndarray, int]] = {}  # KPIs of one input and anchor
+
         def rows_of(kpi: Kpi) -> tuple[np.ndarray, int]:
-            at = in_scope(engine, kpi)
-            d = engine._dim(kpi.source, col, at.anchor_ts, at.buckets)
-            if d is None:  # (the KPI's input has no such column: no rows)
-                return np.zeros(0, np.int64), at.end
-            codes = [i for i, lb in enumerate(d.labels) if lb == label]
-            return np.flatnonzero(at.scope & np.isin(d.codes, codes)), at.end
+            key = (kpi.source, engine._anchor(kpi), kpi.stat.state)
+            if key not in seen:
+                at = in_scope(engine, kpi)
+                d = engine._dim(kpi.source, col, at.anchor_ts, at.buckets)
+                if d is None:  # (the KPI's input has no such column: no rows)
+                    seen[key] = np.zeros(0, np.int64), at.end
+                else:
+                    codes = [i for i, lb in enumerate(d.labels) if lb == label]
+                    seen[key] = np.flatnonzero(at.scope & np.isin(d.codes, codes)), at.end
+            return seen[key]
 
         return Group(label, engine, mine, rows_of, 1.0)  # one period: the same time
 
@@ -290,12 +296,8 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         engine = Engine(frames, Query(kpi_names, [], w, None, as_of or 0, options.cohort), config)
         results = {r.kpi: r for r in engine.run() if not r.group}
 
-        def rows_of(kpi: Kpi, engine: Engine = engine) -> tuple[np.ndarray, int]:
-            at = in_scope(engine, kpi)
-            return np.flatnonzero(at.scope), at.end
-
         label = w.label or (spec.period if key == "b" else spec.vs)
-        groups[key] = Group(str(label), engine, results, rows_of, _span(w, as_of))
+        groups[key] = Group(str(label), engine, results, _in_period(engine), _span(w, as_of))
     if groups["a"].label == groups["b"].label:
         raise UsageError(f"--period and --vs are the same period ({groups['a'].label})")
     envelope = compute_report(
@@ -317,6 +319,20 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
     return _finish(
         envelope, spec, groups["a"].label, groups["b"].label, rows, windows, config, unavailable
     )
+
+
+def _in_period(engine: Engine) -> RowsOf:
+    """Every row in the engine's period, for each KPI."""
+    seen: dict[tuple, tuple[np.ndarray, int]] = {}  # KPIs of one input and anchor
+
+    def rows_of(kpi: Kpi) -> tuple[np.ndarray, int]:
+        key = (kpi.source, engine._anchor(kpi), kpi.stat.state)
+        if key not in seen:
+            at = in_scope(engine, kpi)
+            seen[key] = np.flatnonzero(at.scope), at.end
+        return seen[key]
+
+    return rows_of
 
 
 def _span(window: Window, as_of: int | None) -> float:
