@@ -93,8 +93,12 @@ def test_holm_by_hand():
 def test_exact_poisson_by_hand():
     # 0 vs 10 at equal time: p = 2 × 0.5^10
     assert sig.counts(0, 10).p_value == pytest.approx(2 * 0.5**10)
-    # B's share of the time is 2/3: 10 vs 20 is exactly as expected
-    assert sig.counts(10, 20, 1.0, 2.0).p_value == pytest.approx(1.0)
+    # B's share of the time is 2/3: 10 vs 20 is exactly as expected, and the interval
+    # of 20 − 10 × 2 is centred on 0 with se = sqrt(20 + 10 × 4)
+    t = sig.counts(10, 20, 1.0, 2.0)
+    assert t.p_value == pytest.approx(1.0)
+    assert t.difference == 10
+    assert (t.ci_low, t.ci_high) == pytest.approx((-1.959964 * 60**0.5, 1.959964 * 60**0.5))
 
 
 def test_totals_by_hand():

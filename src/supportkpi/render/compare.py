@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Callable
 
+from supportkpi.io.periods import elapsed_share
 from supportkpi.render.common import fmt_change, fmt_value, header_lines
 from supportkpi.render.document import Cell, Document, Items, Para, Section, Table, num
 from supportkpi.render.json import _lines
@@ -125,7 +126,7 @@ def layout(c: Comparison) -> Document:
         optional={7: 1, 4: 2, 5: 3},
         keys=1,
     )
-    meta = [] if not c.spec.by else header_lines(c.report)[:1]
+    meta = header_lines(c.report)[:1] if c.spec.by else _periods(c)
     blocks: list[Table | Items | Para] = [table]
     untested = [r for r in c.rows if r.reason]
     if untested:
@@ -139,7 +140,20 @@ def layout(c: Comparison) -> Document:
         " detect (80 % power); 'too few': fewer rows than min_sample, or no test.",
         *c.report.notes,
     ]
-    return Document(title(c), meta, [Section("compare", "", blocks)], notes)
+    return Document(title(c), meta, [Section("compare", "KPIs", blocks)], notes)
+
+
+def _periods(c: Comparison) -> list[str]:
+    """Each period, and whether it is over at the as-of time (its counts are so far)."""
+    out = []
+    for side in ("a", "b"):
+        w = c.windows[side]
+        share = elapsed_share(w.start, w.end, c.report.as_of)
+        line = f"{side.upper()}: {period_text(w)}"
+        if share is not None and share < 1.0:
+            line += f" — to date, {100 * share:.0f} % of it elapsed at the as-of time"
+        out.append(line)
+    return out
 
 
 def _cells(c: Comparison, r: Row) -> list[Cell]:

@@ -179,22 +179,26 @@ def totals(a: np.ndarray, b: np.ndarray) -> Test:
 
 def counts(ka: int, kb: int, exposure_a: float = 1.0, exposure_b: float = 1.0) -> Test:
     """B − A of two counts of events: the exact conditional (binomial) test of two
-    Poisson rates, each weighted by the time it covers; a normal interval (± 1.96 √(A+B))."""
+    Poisson rates, each weighted by the time it covers; a normal interval. When the
+    times differ (a period to date, months of 30 and 31 days), the interval and the
+    detectable difference are of B − A × (B's time / A's time): A at B's length."""
     from scipy import stats
 
     d = float(kb - ka)
     total = ka + kb
     share = exposure_b / (exposure_a + exposure_b)
     p = 1.0 if total == 0 else float(stats.binomtest(kb, total, share).pvalue)
-    se = math.sqrt(total)
+    ratio = exposure_b / exposure_a
+    centre = kb - ka * ratio
+    se = math.sqrt(kb + ka * ratio * ratio)
     same = exposure_a == exposure_b
+    scaled = f", B's share of the time {share:.3f}; interval: B − A × {ratio:.3f})"
     return Test(
         d,
-        d - Z95 * se,
-        d + Z95 * se,
+        centre - Z95 * se,
+        centre + Z95 * se,
         p,
-        "exact Poisson test (binomial given the sum"
-        + (")" if same else f", B's share of the time {share:.3f})"),
+        "exact Poisson test (binomial given the sum" + (")" if same else scaled),
         POWER_FACTOR * se,
     )
 
