@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import run, write_csv
 from supportkpi.io.timeparse import NAT
-from supportkpi.schema.history import from_changes, time_in
+from supportkpi.schema.history import from_changes, time_by_status, time_in
 from supportkpi.schema.vocab import STATUSES
 from supportkpi.sla.clock import CalendarClock
 
@@ -77,6 +77,75 @@ def test_the_worked_example(tmp_path: Path) -> None:
     )
     assert plain["sla_resolution"]["breached"] == 1
     assert "no status history" in plain["requester_wait_time"]["reason"]
+
+
+def test_time_in_status_is_one_row_per_status_adding_up_to_the_resolution_time(
+    tmp_path: Path,
+) -> None:
+    """The worked example's ticket, and a second one reopened: created 08:00, open 08:30,
+    solved 09:00, reopened (open) 10:00, on hold 10:30, closed 11:00. By hand: T1 new 1 h,
+    pending 2 h, open 2 h (5 h); T2 new 30 m, open 30 m + 30 m, solved 1 h (between the
+    solve and the reopen), on hold 30 m (3 h). Means over the two solved tickets."""
+    write_csv(
+        tmp_path / "t.csv",
+        T_HEAD,
+        [
+            ["T1", "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "2026-11-02T14:00:00Z", "P1"],
+            ["T2", "2026-11-02T08:00:00Z", "2026-11-02T08:30:00Z", "2026-11-02T11:00:00Z", "P1"],
+            ["T3", "2026-11-02T08:00:00Z", "", "", "P1"],  # never solved: in no figure
+        ],
+    )
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [
+            ["T1", "2026-11-02T10:00:00Z", "pending"],
+            ["T1", "2026-11-02T12:00:00Z", "open"],
+            ["T1", "2026-11-02T14:00:00Z", "solved"],
+            ["T2", "2026-11-02T08:30:00Z", "open"],
+            ["T2", "2026-11-02T09:00:00Z", "solved"],
+            ["T2", "2026-11-02T10:00:00Z", "open"],
+            ["T2", "2026-11-02T10:30:00Z", "on_hold"],
+            ["T2", "2026-11-02T11:00:00Z", "closed"],
+            ["T3", "2026-11-02T09:00:00Z", "open"],
+        ],
+    )
+    (tmp_path / "c.yaml").write_text("timezone: UTC\n")
+    doc = run(
+        "compute", "-t", "t.csv", "-e", "e.csv", "--config", "c.yaml", "-f", "json",
+        "-k", "time_in_status,time_in_status_median,resolution_time", cwd=tmp_path,
+    ).json()  # fmt: skip
+    means = {
+        r["group"]["status"]: (r["value"], r["n"])
+        for r in doc["results"]
+        if r["kpi"] == "time_in_status"
+    }
+    assert means == {
+        "new": ((1 * H + 0.5 * H) / 2, 2),
+        "open": ((2 * H + 1 * H) / 2, 2),
+        "pending": (2 * H / 2, 2),
+        "on_hold": (0.5 * H / 2, 2),
+        "solved": (1 * H / 2, 2),
+        "closed": (0.0, 2),
+    }
+    resolution = next(r for r in doc["results"] if r["kpi"] == "resolution_time")
+    assert sum(v for v, _ in means.values()) == resolution["value"] == 4 * H
+    medians = [r for r in doc["results"] if r["kpi"] == "time_in_status_median"]
+    assert [r["group"] for r in medians] == [{"status": s} for s in STATUSES]
+    # the table: one column per status
+    table = run(
+        "compute", "-t", "t.csv", "-e", "e.csv", "--config", "c.yaml", "-k", "time_in_status",
+        cwd=tmp_path,
+    ).out  # fmt: skip
+    assert "new" in table and "on_hold" in table and "1h 30m" in table  # open: 1 h 30 m
+    # explain: the tickets behind one status's figure
+    rows = run(
+        "explain", "time_in_status", "--where", "status=open", "-t", "t.csv", "-e", "e.csv",
+        "--config", "c.yaml", cwd=tmp_path,
+    ).out.splitlines()  # fmt: skip
+    assert rows[1:] == ['"T1","2026-11-02T14:00:00Z",7200', '"T2","2026-11-02T11:00:00Z",3600']
+    refused = run("explain", "time_in_status", "-t", "t.csv", "-e", "e.csv", cwd=tmp_path)
+    assert refused.code == 2 and "--where status=" in refused.err
 
 
 def test_a_ticket_waiting_on_the_customer_is_paused_not_at_risk(tmp_path: Path) -> None:
@@ -190,6 +259,7 @@ def test_times_in_statuses_match_a_plain_reading(histories: list[list[tuple[int,
     )
     solve = history.last_solve()
     clock = CalendarClock()
+    by_status = time_by_status(history, created, solve, clock.elapsed)
     for i, changes in enumerate(histories):
         spent, solved = _reference(
             int(created[i]), [(int(created[i]) + m * MINUTE, s) for m, s in changes]
@@ -202,6 +272,7 @@ def test_times_in_statuses_match_a_plain_reading(histories: list[list[tuple[int,
         for s in range(len(STATUSES)):
             got = time_in(history, (s,), created, solve, clock.elapsed)[i]
             assert got == spent.get(s, 0.0)
+            assert by_status[i, s] == got
             total += got
         # the statuses add up to the full resolution time
         assert total == (solve[i] - created[i]) / 1e6

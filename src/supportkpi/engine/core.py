@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -592,12 +592,23 @@ class Engine:
                             )
                         )
                     continue
-                res = have.get(name) or self.zero(bi, name)
                 kpi = self.defs[name]
-                if res is None:
-                    res = Result(name, {}, None, 0, self.skipped.get((bi, name), "no rows"))
-                res.group = dict(group)
-                out.append(_described(res, kpi))
+                split = kpi.stat.split
+                parts = split[1] if split else (("", name),)
+                if split and split[0] in group:  # --by status: the split's own key
+                    why = f"one figure per {split[0]} already; leave {split[0]} out of --by"
+                    out.append(_described(Result(name, dict(group), None, 0, why), kpi))
+                    continue
+                for value, part in parts:
+                    res = have.get(part) or self.zero(bi, part)
+                    if res is None:
+                        res = Result(part, {}, None, 0, self.skipped.get((bi, part), "no rows"))
+                    if split:  # reported under the split KPI's name, its key in the group
+                        res = replace(res, kpi=name, group={}, extra=dict(res.extra))
+                    res.group = dict(group)
+                    if split:
+                        res.group[split[0]] = value
+                    out.append(_described(res, kpi))
         return out
 
 

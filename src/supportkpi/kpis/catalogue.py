@@ -43,11 +43,13 @@ from supportkpi.kpis.statistics import (
     Retention,
     S,
     SlaCompliance,
+    Split,
     Statistic,
     Sum,
     T,
     U,
 )
+from supportkpi.schema.vocab import STATUSES
 
 Unit = Literal["count", "seconds", "percent", "ratio", "score", "points", "money"]
 Direction = Literal["higher", "lower", "band", "none"]
@@ -121,6 +123,48 @@ def _history_trio(name: str, label: str, measure: str, statuses: str, what: str)
             formula=f"90th percentile of the time in {statuses} from creation to the last solve",
         ),
     )
+
+
+def _time_in_status() -> tuple[Kpi, ...]:
+    """`time_in_status` (+ median, p90): one figure per canonical status (group
+    `{status: …}`), each a hidden KPI over its own measure (SPEC §4b), so a solved
+    ticket's times in its statuses add up to its full resolution time."""
+    hidden: list[Kpi] = []
+    public: list[Kpi] = []
+    for suffix in ("", "_median", "_p90"):
+        parts = []
+        for status in STATUSES:
+            trio = _history_trio(
+                f"time_in_{status}", f"Time in {status}", f"time_in_{status}", status, ""
+            )
+            kpi = {"": trio[0], "_median": trio[1], "_p90": trio[2]}[suffix]
+            hidden.append(replace(kpi, hidden=True))
+            parts.append((status, kpi.name))
+        what = {"": "mean", "_median": "median", "_p90": "90th percentile of the"}[suffix]
+        public.append(
+            Kpi(
+                name=f"time_in_status{suffix}",
+                label="Time in status"
+                + {"": " (mean)", "_median": " (median)", "_p90": " (p90)"}[suffix],
+                unit="seconds",
+                direction="none",
+                source=T,
+                anchor="resolved_at",
+                stat=Split("status", tuple(parts)),
+                formula=(
+                    f"{what} time in each status from creation to the last solve, over"
+                    " solved tickets (one row per status)"
+                ),
+                needs=(("@events",),),
+                notes=(
+                    "one figure per canonical status (new, open, pending, on_hold, solved,"
+                    " closed), group {status: …}; a status never entered counts 0, so a"
+                    " solved ticket's times add up to its full resolution time (time in"
+                    " solved between a solve and a reopen included); on the configured clock"
+                ),
+            )
+        )
+    return (*hidden, *public)
 
 
 def _next_reply_trio() -> tuple[Kpi, ...]:
@@ -372,6 +416,7 @@ _CATALOGUE: list[Kpi] = [
         )
         for kpi in _history_trio(name, label, measure, statuses, formula_note)
     ),
+    *_time_in_status(),
     *_next_reply_trio(),
     Kpi(
         name="replies_per_ticket",

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from supportkpi.schema.vocab import STATUSES
+
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
@@ -93,7 +95,13 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     # times in statuses: the history (events, or an event-log export) to the last solve
     **{
         m: {T: ("created_at", *RES_COLS), "events": ("ticket_id", "changed_at", "status")}
-        for m in ("requester_wait", "agent_work", "on_hold", "pending")
+        for m in (
+            "requester_wait",
+            "agent_work",
+            "on_hold",
+            "pending",
+            *(f"time_in_{status}" for status in STATUSES),
+        )
     },
     # the conversations (comments) and the assignees in the history
     "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
@@ -155,6 +163,13 @@ class Statistic:
     def components(self) -> tuple[str, ...]:
         """The other KPIs it is a formula over (computed first, in the same groups)."""
         return ()
+
+    @property
+    def split(self) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        """(key, ((value, KPI), …)) for a KPI reported once per value of a key that is no
+        column (time in each status): each value's figure is that hidden KPI's, reported
+        under this KPI's name with `key: value` added to the group. None for the rest."""
+        return None
 
     @property
     def measure(self) -> str | None:
@@ -838,3 +853,44 @@ class Derived(Statistic):
             " credit rows has credits 0); without an input a part needs, not computable (the"
             " reason says which)"
         )
+
+
+@dataclass(frozen=True)
+class Split(Statistic):
+    """One figure per value of a key that no input has as a column (time in status:
+    `{status: pending}`), each that value's hidden KPI (time_in_pending): computed as any
+    KPI, then reported under this one's name with the key in the group."""
+
+    key: str
+    parts: tuple[tuple[str, str], ...]  # (value of the key, hidden KPI)
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return tuple(kpi for _, kpi in self.parts)
+
+    @property
+    def split(self) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        return self.key, self.parts
+
+    def can_merge(self, defs: dict[str, Kpi]) -> bool:
+        return all(defs[p].stat.can_merge(defs) for p in self.components)
+
+    def reads(self, sla_keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        return {}  # its parts' (kpis.reads follows them)
+
+    def fact(self, source: str, anchor: str | None) -> FactKey | None:
+        return None
+
+    def derive(self, engine: Engine, kpi: Kpi) -> None:
+        """Nothing beyond its parts: the engine reports them under this KPI's name."""
+
+    def explain_refusal(self, name: str) -> str | None:
+        values = ", ".join(v for v, _ in self.parts)
+        return (
+            f"{name} is one figure per {self.key}: say which with --where"
+            f" {self.key}={self.parts[0][0]} (one of {values})"
+        )
+
+    def describe(self, rows: str) -> dict[str, str]:
+        values = ", ".join(v for v, _ in self.parts)
+        return {"value": f"one figure per {self.key} ({values}), each over the same {rows}"}

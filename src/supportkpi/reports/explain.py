@@ -64,12 +64,26 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         )
     config = resolve_config(options)
     kpi = resolve(kpi_name, config.definitions)
+    asked = kpi_name  # what the inputs are read for (a split KPI's part is no public KPI)
+    split = kpi.stat.split
+    if split and any(normalise_name(d) == split[0] for d, _ in where):
+        # one figure of a split KPI (time in status, --where status=pending): its own KPI's
+        value = next(v for d, v in where if normalise_name(d) == split[0])
+        parts = dict(split[1])
+        if normalise_name(value) not in parts:
+            raise UsageError(
+                f"--where {split[0]}={value}: {kpi_name} has no such {split[0]}",
+                hint="one of " + ", ".join(parts),
+            )
+        kpi_name = parts[normalise_name(value)]
+        kpi = resolve(kpi_name, config.definitions)
+        where = [(d, v) for d, v in where if normalise_name(d) != split[0]]
     refusal = kpi.stat.explain_refusal(kpi_name)
     if refusal:
         raise UsageError(refusal)
     make_window(options, config)  # a period that cannot be read stops before the data is
     dims = tuple(d for d, _ in where)
-    frames = load_all(options, config, [kpi_name], [dims] if dims else [], dims_option="--where")
+    frames = load_all(options, config, [asked], [dims] if dims else [], dims_option="--where")
     as_of = parse_as_of(options.as_of, config) if options.as_of else default_as_of(frames)
     window = resolved_window(options, config, as_of)
     as_of = as_of or 0

@@ -196,3 +196,29 @@ def time_in(
     out = np.bincount(t, weights=seconds, minlength=n).astype(np.float64)
     out[(start == NAT) | (stop == NAT)] = np.nan
     return out
+
+
+def time_by_status(
+    history: History,
+    start: np.ndarray,
+    stop: np.ndarray,
+    elapsed: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Per ticket and canonical status (columns in STATUSES order), the clock seconds
+    spent in it between the ticket's `start` and `stop` instants; a row of NaN where
+    either is NAT. A status outside the canonical ones is in no column."""
+    n = history.n_tickets
+    width = len(STATUSES)
+    pick = np.flatnonzero(history.status >= 0)
+    t = history.ticket[pick]
+    lo = np.maximum(history.start[pick], start[t])
+    hi_end = history.end[pick]
+    hi = np.where(hi_end == NAT, stop[t], np.minimum(hi_end, stop[t]))
+    valid = (start[t] != NAT) & (stop[t] != NAT) & (hi > lo)
+    seconds = np.zeros(len(pick))
+    if valid.any():
+        seconds[valid] = elapsed(lo[valid], hi[valid])
+    cell = t * width + history.status[pick].astype(np.int64)
+    out = np.bincount(cell, weights=seconds, minlength=n * width).reshape(n, width)
+    out[(start == NAT) | (stop == NAT)] = np.nan
+    return out
