@@ -335,3 +335,20 @@ def test_compute_never_imports_scipy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.endswith("NO-SCIPY")
+
+
+def test_a_kpi_per_status_is_compared_per_status():
+    """time_in_status is one figure per status: one row each, its group naming it, its
+    values compute's."""
+    E = str(EXAMPLES / "events.csv")
+    c = supportkpi.compare(
+        tickets=T, events=E, by="channel", a="email", b="chat", kpis="time_in_status"
+    )
+    report = supportkpi.compute(tickets=T, events=E, by=["channel"], kpis="time_in_status")
+    value = {(r.group.get("channel"), r.group.get("status")): r.value for r in report.results}
+    statuses = [r.group["status"] for r in c.rows]
+    assert statuses == ["new", "open", "pending", "on_hold", "solved", "closed"]
+    for row in c.rows:
+        assert row.a.value == value[("email", row.group["status"])]
+        assert row.b.value == value[("chat", row.group["status"])]
+        assert row.test is not None and row.test.startswith("Welch")

@@ -120,6 +120,7 @@ class Row:
     direction: str
     a: Side
     b: Side
+    group: dict[str, str] = field(default_factory=dict)  # a split KPI's {status: …}
     difference: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -133,7 +134,7 @@ class Row:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kpi": self.kpi,
-            "group": {},
+            "group": dict(self.group),
             "a": self.a.to_dict(self.unit),
             "b": self.b.to_dict(self.unit),
             "difference": _num(self.difference),
@@ -194,7 +195,7 @@ RowsOf = Callable[[Kpi], tuple[np.ndarray, int]]
 class Group:
     label: str
     engine: Engine
-    results: dict[str, Result]
+    results: dict[tuple[str, tuple], Result]  # (KPI, a split KPI's (key, value) or ())
     rows_of: RowsOf
     exposure: float  # the time it covers (µs), for counts of events
 
@@ -220,12 +221,12 @@ def _by_column(options: Options, config: Config, spec: Spec) -> Comparison:
     query = Query(kpi_names, breakdowns, window, None, as_of or 0, options.cohort)
     engine = Engine(frames, query, config)
     results = engine.run()
-    found = list(dict.fromkeys(r.group[col] for r in results if list(r.group) == [col] and r.n > 0))
+    found = list(dict.fromkeys(r.group[col] for r in results if col in r.group and r.n > 0))
     values = [v for v in found if v != UNKNOWN]
     a, b = _pick(col, values, spec)
 
     def group(label: str) -> Group:
-        mine = {r.kpi: r for r in results if r.group == {col: label}}
+        mine = {_key(r, col): r for r in results if r.group.get(col) == label}
 
         seen: dict[tuple, tuple[np.ndarray, int]] = {}  # KPIs of one input and anchor
 
@@ -294,7 +295,7 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
     groups = {}
     for key, w in windows.items():
         engine = Engine(frames, Query(kpi_names, [], w, None, as_of or 0, options.cohort), config)
-        results = {r.kpi: r for r in engine.run() if not r.group}
+        results = {_key(r, ""): r for r in engine.run()}
 
         label = w.label or (spec.period if key == "b" else spec.vs)
         groups[key] = Group(str(label), engine, results, _in_period(engine), _span(w, as_of))
@@ -376,6 +377,12 @@ def _verdict(r: Row) -> str:
     return "b_better" if (r.difference > 0) == (r.direction == "higher") else "a_better"
 
 
+def _key(r: Result, col: str) -> tuple[str, tuple]:
+    """A result's KPI and the rest of its group beyond the compared column: () or a
+    split KPI's own key (time in status: ("status", "pending"))."""
+    return r.kpi, tuple(sorted((k, v) for k, v in r.group.items() if k != col))
+
+
 def _rows(
     names: list[str], config: Config, a: Group, b: Group, unavailable: dict[str, str]
 ) -> list[Row]:
@@ -384,19 +391,24 @@ def _rows(
         if name in unavailable:
             continue
         kpi = resolve(name, config.definitions)
-        ra, rb = a.results.get(name), b.results.get(name)
-        row = Row(
-            name,
-            kpi.label,
-            kpi.unit,
-            kpi.direction,
-            Side(a.label, ra.value if ra else None, ra.n if ra else 0),
-            Side(b.label, rb.value if rb else None, rb.n if rb else 0),
-        )
-        if row.a.value is not None and row.b.value is not None:
-            row.difference = row.b.value - row.a.value
-        _test(row, kpi, a, b, config.min_sample)
-        out.append(row)
+        split = kpi.stat.split
+        # a split KPI (time in status): one row per value, each its hidden part's test
+        parts = [(((split[0], v),), p) for v, p in split[1]] if split else [((), name)]
+        for extra, part in parts:
+            ra, rb = a.results.get((name, extra)), b.results.get((name, extra))
+            row = Row(
+                name,
+                kpi.label + "".join(f" — {v}" for _, v in extra),
+                kpi.unit,
+                kpi.direction,
+                Side(a.label, ra.value if ra else None, ra.n if ra else 0),
+                Side(b.label, rb.value if rb else None, rb.n if rb else 0),
+                dict(extra),
+            )
+            if row.a.value is not None and row.b.value is not None:
+                row.difference = row.b.value - row.a.value
+            _test(row, resolve(part, config.definitions), a, b, config.min_sample)
+            out.append(row)
     return out
 
 
