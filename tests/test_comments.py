@@ -174,6 +174,32 @@ def test_reassignments_by_hand(tmp_path: Path) -> None:
     assert "no agent column" in no_agent["reassignments"]["reason"]
 
 
+def test_group_reassignments_by_hand(tmp_path: Path) -> None:
+    """T1: billing, (none), tier 2, billing: two moves after the first group (the empty one
+    skipped); T2: tier 1 throughout: 0; T3 moves but is not solved. (2 + 0) / 2 = 1.0."""
+    _tickets(tmp_path / "t.csv")
+    write_csv(
+        tmp_path / "e.csv",
+        ["ticket_id", "changed_at", "status", "group"],
+        [
+            ["T1", DAY + "09:00:00Z", "open", "billing"],
+            ["T2", DAY + "09:00:00Z", "open", "tier 1"],
+            ["T1", DAY + "10:00:00Z", "open", ""],
+            ["T1", DAY + "10:30:00Z", "open", "tier 2"],
+            ["T3", DAY + "10:30:00Z", "open", "tier 1"],
+            ["T3", DAY + "10:40:00Z", "open", "tier 2"],
+            ["T1", DAY + "11:10:00Z", "open", "billing"],
+            ["T2", DAY + "12:00:00Z", "solved", "tier 1"],
+            ["T1", DAY + "13:00:00Z", "solved", "billing"],
+        ],
+    )
+    kpis = "group_reassignments,reassignments"
+    args = ("compute", "-t", "t.csv", "-e", "e.csv", "-k", kpis, "-f", "json")
+    got = _overall(sh(*args, cwd=tmp_path).json())
+    assert (got["group_reassignments"]["value"], got["group_reassignments"]["n"]) == (1.0, 2)
+    assert "no agent column" in got["reassignments"]["reason"]  # and the other way round
+
+
 # ------------------------------------------------------------ against a plain reading
 BASE = int(dt.datetime(2026, 11, 2, tzinfo=dt.UTC).timestamp() * 1_000_000)
 comment = st.tuples(
@@ -252,3 +278,83 @@ def test_next_reply_time_matches_a_plain_reading(
         assert got.value == sum(expected) / len(expected)
     else:
         assert got.value is None
+
+
+def test_next_reply_sla_judges_each_reply_cycle(tmp_path: Path) -> None:
+    """A next_reply target of 1 h on P1, by hand. T1, the day before (solved 15:00): cycle
+    A 09:00 (a second customer message 09:10 joins it) → reply 09:40: 40 m, met; B 11:00 → a private
+    note 11:30 (no reply) → public reply 12:30: 1 h 30 m, breached; C 14:00, unanswered,
+    ended by the solve at 15:00: 1 h, met (elapsed ≤ target); a "thanks" at 16:00 after
+    the solve is no cycle. T2 (open): D 09:00 → 09:20 met; E 10:00 unanswered at the as-of
+    time 10:50: 50 m used, 10 m left, less than the default quarter → at risk. T9 is not
+    in the tickets export: not judged. Compliance 3 / (3 + 1) = 75 %."""
+    EVE = "2026-11-01T"
+    write_csv(
+        tmp_path / "t.csv",
+        ["ticket_id", "created_at", "first_response_at", "resolved_at", "priority"],
+        [
+            ["T1", EVE + "09:00:00Z", EVE + "09:40:00Z", EVE + "15:00:00Z", "P1"],
+            ["T2", DAY + "09:00:00Z", DAY + "09:20:00Z", "", "P1"],
+        ],
+    )
+    write_csv(
+        tmp_path / "c.csv",
+        C_HEAD,
+        [
+            ["T1", EVE + "09:00:00Z", "customer", "true"],
+            ["T1", EVE + "09:10:00Z", "customer", "true"],
+            ["T1", EVE + "09:40:00Z", "agent", "true"],
+            ["T1", EVE + "11:00:00Z", "customer", "true"],
+            ["T1", EVE + "11:30:00Z", "agent", "false"],
+            ["T1", EVE + "12:30:00Z", "agent", "true"],
+            ["T1", EVE + "14:00:00Z", "customer", "true"],
+            ["T1", EVE + "16:00:00Z", "customer", "true"],
+            ["T2", DAY + "09:00:00Z", "customer", "true"],
+            ["T2", DAY + "09:20:00Z", "agent", "true"],
+            ["T2", DAY + "10:00:00Z", "customer", "true"],
+            ["T9", DAY + "09:00:00Z", "customer", "true"],
+        ],
+    )
+    (tmp_path / "sla.yaml").write_text(
+        "timezone: UTC\nmin_sample: 1\nsla:\n  policies:\n"
+        "    P1: {first_response: 1h, next_reply: 1h, compliance: 80}\n"
+    )
+    common = ("-t", "t.csv", "--comments", "c.csv", "--config", "sla.yaml")
+    as_of = ("--as-of", DAY + "10:50:00Z")
+    doc = run("compute", *common, "--as-of", DAY + "23:00:00Z", "-k", "sla_next_reply",
+              "-f", "json", cwd=tmp_path).json()  # fmt: skip
+    # at 23:00 T2's cycle E has waited 13 h: breached too
+    later = _overall(doc)["sla_next_reply"]
+    assert (later["met"], later["breached"], later["value"]) == (3, 2, 60.0)
+    check = run("sla-check", *common, *as_of, "--list", "all", "-f", "json", cwd=tmp_path)
+    assert check.code == 1  # 75 % against a goal of 80 %
+    doc = check.json()
+    overall = _overall(doc)["sla_next_reply"]
+    assert (overall["met"], overall["breached"], overall["at_risk"]) == (3, 1, 1)
+    assert overall["value"] == 75.0 and overall["n"] == 4
+    cycles = [t for t in doc["tickets"] if t["target"] == "next_reply"]
+    assert len(cycles) == 5
+    risky = next(t for t in cycles if t["state"] == "at_risk")
+    assert risky["ticket_id"] == "T2"
+    assert (risky["elapsed_seconds"], risky["remaining_seconds"]) == (50 * MIN, 10 * MIN)
+    assert risky["due_at"] == risky["breach_at"] == DAY + "11:00:00Z"
+    late = next(t for t in cycles if t["state"] == "breached")
+    assert (late["ticket_id"], late["overdue_seconds"]) == ("T1", 30 * MIN)
+    assert late["due_at"] == EVE + "12:00:00Z"
+    # Prometheus counts the cycles
+    prom = run("sla-check", *common, *as_of, "-f", "prometheus", cwd=tmp_path).out
+    assert 'supportkpi_sla_tickets{target="next_reply",state="at_risk"} 1' in prom
+    # without the comments, the target cannot be checked, and says why
+    alone = run("sla-check", "-t", "t.csv", "--config", "sla.yaml", *as_of, "-f", "json",
+                cwd=tmp_path)  # fmt: skip
+    assert any("sla_next_reply not checked" in n and "--comments" in n
+               for n in alone.json()["notes"])  # fmt: skip
+
+
+def test_the_next_reply_clock_cannot_pause(tmp_path: Path) -> None:
+    (tmp_path / "sla.yaml").write_text(
+        "sla:\n  pause: {next_reply: [pending]}\n  policies:\n    P1: {next_reply: 1h}\n"
+    )
+    _tickets(tmp_path / "t.csv")
+    r = sh("compute", "-t", "t.csv", "--config", "sla.yaml", cwd=tmp_path)
+    assert r.code == 2 and "next_reply" in r.err and "never pauses" in r.err

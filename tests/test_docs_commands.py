@@ -311,6 +311,7 @@ MADE_FROM: dict[str, Callable[[Path], None]] = {
     "customers.csv": copy_of(EXAMPLES / "customers.csv"),
     "agents.csv": copy_of(EXAMPLES / "agents.csv"),
     "status_changes.csv": copy_of(EXAMPLES / "events.csv"),
+    "comments.csv": copy_of(EXAMPLES / "comments.csv"),
     "exports": in_two_files(EXAMPLES / "tickets.csv"),
     "lake/tickets": in_two_files(EXAMPLES / "tickets.csv"),
     "lake/surveys/surveys.parquet": as_parquet(EXAMPLES / "surveys.csv"),

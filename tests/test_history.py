@@ -465,6 +465,44 @@ def test_policies_as_a_list_first_match_wins_without_fall_through(tmp_path: Path
     assert goal["P1"] == {"min": 99.0} and goal["P4"] == {"min": 80.0}
 
 
+def test_a_policy_may_match_any_customer_column(tmp_path: Path) -> None:
+    """`when: {plan: enterprise}`, a column of the customers export only: T1 (customer
+    C1, enterprise) answered in 10 m is breached against 5 m; T2 (C2, basic) is met
+    against the default's 1 h. Without the customers the policy could match no ticket:
+    exit 2, saying so, rather than every ticket silently on the default."""
+    write_csv(
+        tmp_path / "t.csv",
+        [*T_HEAD, "customer_id"],
+        [
+            ["T1", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "C1"],
+            ["T2", "2026-11-02T09:00:00Z", "2026-11-02T09:10:00Z", "", "P1", "C2"],
+        ],
+    )
+    write_csv(
+        tmp_path / "c.csv",
+        ["customer_id", "started_at", "Plan"],
+        [["C1", "2025-01-01", "Enterprise"], ["C2", "2025-01-01", "basic"]],
+    )
+    (tmp_path / "p.yaml").write_text(
+        "sla:\n  policies:\n"
+        "    - name: enterprise\n      when: {plan: enterprise}\n"
+        "      targets: {P1: {first_response: 5m}}\n"
+        "    - name: default\n      targets: {P1: {first_response: 1h}}\n"
+    )
+    common = ("-t", "t.csv", "--config", "p.yaml", "--as-of", "2026-11-02T12:00:00Z")
+    doc = run("sla-check", *common, "--customers", "c.csv", "--list", "all", "-f", "json",
+              cwd=tmp_path).json()  # fmt: skip
+    assert {t["ticket_id"]: t["state"] for t in doc["tickets"]} == {"T1": "breached", "T2": "met"}
+    by_plan = run("compute", *common, "--customers", "c.csv", "-k", "sla_first_response",
+                  "--by", "plan", "-f", "json", cwd=tmp_path).json()  # fmt: skip
+    values = {r["group"].get("plan"): r["value"] for r in by_plan["results"]}
+    assert values == {None: 50.0, "Enterprise": 0.0, "basic": 100.0}
+    for command in ("sla-check", "compute"):
+        alone = run(command, *common, cwd=tmp_path)
+        assert alone.code == 2
+        assert "'enterprise' matches on plan" in alone.err and "--customers" in alone.err
+
+
 def test_each_ticket_on_its_clock(tmp_path: Path) -> None:
     """clocks: emea on business hours (Mon–Fri 09–17), us on the calendar; clock_by:
     region; a chat policy on emea's clock whatever the region. Friday 16:30 + 1 h: on

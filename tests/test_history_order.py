@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supportkpi.io.timeparse import NAT
-from supportkpi.schema.history import from_changes
+from supportkpi.schema.history import by_ticket_then_time, from_changes
 
 MINUTE = 60_000_000
 BASE = 1_780_000_000_000_000
@@ -78,3 +78,24 @@ def test_equal_instants_keep_the_file_order() -> None:
     assert h.status.tolist() == [NEW, 2, 1, 1]
     assert h.start.tolist() == [BASE, BASE + MINUTE, BASE + MINUTE, BASE + MINUTE]
     assert h.end.tolist() == [BASE + MINUTE, BASE + MINUTE, NAT, NAT]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5)), max_size=40),
+    st.sampled_from(["file", "time", "ticket"]),
+    st.sampled_from([0, 65_530, 1 << 20]),  # ticket rows across the 16-bit halves
+)
+def test_the_order_by_ticket_then_time_is_lexsorts(
+    rows: list[tuple[int, int]], arranged: str, offset: int
+) -> None:
+    """Whatever the export's arrangement (as written, in time order as an audit export,
+    grouped by ticket), the order is a stable (ticket, time) sort's: plain sorted()."""
+    if arranged == "time":
+        rows = sorted(rows, key=lambda r: r[1])
+    elif arranged == "ticket":
+        rows = sorted(rows)
+    ticket = np.array([offset + 7 * t for t, _ in rows], dtype=np.int64)
+    when = np.array([w for _, w in rows], dtype=np.int64)
+    expected = sorted(range(len(rows)), key=lambda i: (ticket[i], when[i], i))
+    assert by_ticket_then_time(ticket, when).tolist() == expected

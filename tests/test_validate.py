@@ -225,7 +225,14 @@ def affects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     for name, extra in (("default", ""), ("variants", VARIANTS)):
         configs[name] = folder / f"{name}.yaml"
         configs[name].write_text(
-            "costs: {agent_hourly: 35}\nauthorization_limits: {agent: 200, lead: 1000}\n" + extra
+            "costs: {agent_hourly: 35}\nauthorization_limits: {agent: 200, lead: 1000}\n"
+            # seed 002's policies, and a next-reply target (which a solve ends)
+            "sla:\n  policies:\n"
+            "    P1: {first_response: 15m, resolution: 4h, next_reply: 30m, compliance: 99}\n"
+            "    P2: {first_response: 1h, resolution: 8h, next_reply: 2h, compliance: 95}\n"
+            "    P3: {first_response: 4h, resolution: 24h, next_reply: 8h, compliance: 90}\n"
+            "    P4: {first_response: 8h, resolution: 72h, next_reply: 16h, compliance: 85}\n"
+            + extra
         )
     listed: dict[tuple[str, str, str], set[str]] = {}
     for name, config in configs.items():

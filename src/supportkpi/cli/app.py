@@ -516,6 +516,8 @@ class FailOn(str, Enum):  # noqa: UP042
 def sla_check_cmd(
     tickets: TicketsOpt = None,
     events: EventsOpt = None,
+    comments: CommentsOpt = None,
+    customers: CustomersOpt = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -563,6 +565,7 @@ def sla_check_cmd(
       supportkpi sla-check -t export.csv --list breached
       supportkpi sla-check -t export.csv --by agent --format json
       supportkpi sla-check -t export.csv -e status_changes.csv   # clocks stop in pending
+      supportkpi sla-check -t export.csv --comments comments.csv # next_reply targets
       */10 * * * * SUPPORTKPI_CONFIG=/etc/supportkpi/targets.yaml supportkpi sla-check \\
           -t /exports/open.csv --quiet --format prometheus --output /var/lib/node_exporter/sla.prom
 
@@ -585,6 +588,8 @@ def sla_check_cmd(
         opts = Options(
             tickets=tickets or [],
             events=events or [],
+            comments=comments or [],
+            customers=customers or [],
             config=config,
             preset=preset,
             sheet=sheet,
@@ -609,7 +614,7 @@ def sla_check_cmd(
             text = render_table(report, key)
         if output is not None:
             # the file and the exit code carry the result; --quiet: nothing for cron to mail
-            emit(text, output, _all_inputs(tickets, events))
+            emit(text, output, _all_inputs(tickets, events, comments, customers))
             if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:

@@ -417,6 +417,11 @@ def generate(n: int, weeks: int, seed: int, end: str, messy: bool = True) -> dic
             np.where(resolved_by == "agent", agent_names[agent_idx], ""),
             agent_names,
         ),
+        grouped=(
+            np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 7])),
+            np.where(resolved_by == "agent", agent_team[agent_idx], ""),
+            np.array(TEAMS),
+        ),
     )
     comments = _conversations(
         np.random.default_rng(np.random.SeedSequence([seed, n, weeks, 6])),
@@ -449,6 +454,7 @@ def _status_history(
     reopens: np.ndarray,
     as_of: int,
     assigned: tuple[np.random.Generator, np.ndarray, np.ndarray] | None = None,
+    grouped: tuple[np.random.Generator, np.ndarray, np.ndarray] | None = None,
 ) -> pa.Table:
     """Each ticket's status changes, consistent with its times and current status: new at
     creation, open at the first response, a wait on the customer (pending) or on a third
@@ -505,6 +511,8 @@ def _status_history(
     }
     if assigned is not None:
         table["Agent"] = _assignees(*assigned, row)
+    if grouped is not None:  # the team it is with: some went to another team first
+        table["Group"] = _assignees(*grouped, row)
     return pa.table(table)
 
 

@@ -90,7 +90,8 @@ def summary_cmd(
             "--min-tickets",
             min=1,
             metavar="N",
-            help="Top performers (and the FCR coaching trigger) need at least N resolved tickets.",
+            help="Top performers (and the FCR coaching trigger, with min_sample) need at least"
+            " N resolved tickets.",
         ),
     ] = 10,
     min_surveys: Annotated[
@@ -99,7 +100,8 @@ def summary_cmd(
             "--min-surveys",
             min=1,
             metavar="N",
-            help="Top performers (and the CSAT coaching trigger) need at least N CSAT responses.",
+            help="Top performers (and the CSAT coaching trigger, with min_sample) need at least"
+            " N CSAT responses.",
         ),
     ] = 5,
     fmt: Annotated[
@@ -120,11 +122,14 @@ def summary_cmd(
       supportkpi summary -f html -o weekly.html         # one self-contained file to mail
       supportkpi summary -f markdown | pbcopy           # paste into chat or a wiki
 
-    Sections: headline KPIs with the change and an 8-period trend; SLA compliance by
-    priority and the worst tickets; team bars against target, top performers (highest
-    CSAT + FCR) and who needs coaching (seed 002 triggers); action items for every
-    missed KPI (the config's actions:, else seed 000's); financial impact; and the
-    changes larger than their statistical noise.
+    Sections: three lines at a glance (targets missed, changes beyond noise, SLA);
+    headline KPIs with the change and an 8-period trend; the headline by channel; SLA
+    compliance by priority and the worst tickets; team bars against target, top
+    performers (score: the mean of the lower ends of the CSAT and FCR 95 % intervals)
+    and who needs coaching (seed 002 triggers, or coaching: in the config; flagged only
+    when the 95 % interval lies past the trigger, from at least min_sample responses);
+    action items for every missed KPI (the config's actions:, else seed 000's, else
+    defaults); financial impact; and the changes larger than their statistical noise.
     """
 
     def body() -> int:

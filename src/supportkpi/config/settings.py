@@ -47,6 +47,8 @@ class Policy:
     # with a status history (SPEC §4b): time in new + open + on_hold, in new + open
     requester_wait: float | None = None
     agent_work: float | None = None
+    # with the comments: each reply cycle's, from the customer's message to the reply
+    next_reply: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class SlaConfig:
 
 
 # the targets a policy may set (the SLA KPIs are sla_<target>)
-SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work")
+SLA_TARGETS = ("first_response", "resolution", "requester_wait", "agent_work", "next_reply")
 
 DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
     "first_response": (),
@@ -104,6 +106,9 @@ DEFAULT_PAUSE: dict[str, tuple[str, ...]] = {
     "requester_wait": ("pending",),
     "agent_work": ("pending", "on_hold"),
 }
+
+# the KPIs whose coaching trigger `coaching:` may set (reports/summary.py has seed 002's)
+COACHING_KEYS = ("qa_score", "csat", "fcr_rate", "tickets_handled", "schedule_adherence")
 
 DEFAULT_POLICIES = {
     "P1": Policy(15 * 60, 4 * 3600, 99.0),
@@ -209,6 +214,8 @@ class Config:
     authorization_limits: dict[str, float] = field(default_factory=dict)
     costs: dict[str, Any] = field(default_factory=dict)
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the summary's coaching triggers (seed 002) the config changes, e.g. {csat: 80}
+    coaching: dict[str, float] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
     # timestamps outside these years (inclusive) are typing errors (0026 for 2026), not
     # data: they are rejected (E030), so that no series runs over two thousand years
@@ -433,6 +440,19 @@ class _Validator:
         return tuple(self.string(v, (*keypath, i)) for i, v in enumerate(value))
 
     # -- sections
+    def coaching(self, value: Any) -> dict[str, float]:
+        """The summary's coaching triggers (seed 002's are the defaults): a percentage or
+        score per KPI, and tickets_handled as a share of the team's average (0.8)."""
+        triggers = self.mapping(value, ("coaching",))
+        self.keys(triggers, COACHING_KEYS, ("coaching",))
+        out = {}
+        for k, v in triggers.items():
+            if k == "tickets_handled":
+                out[k] = self.number(v, ("coaching", k), 0, 1, "a share of the team's average")
+            else:
+                out[k] = self.percent(v, ("coaching", k))
+        return out
+
     def config(self, data: Any) -> Config:
         root = self.mapping(data, ())
         allowed = (
@@ -458,6 +478,7 @@ class _Validator:
             "authorization_limits",
             "costs",
             "actions",
+            "coaching",
             "definitions",
             "valid_years",
             "limits",
@@ -550,6 +571,8 @@ class _Validator:
                 self.kpi_name(k, ("actions", k))
                 out[k] = self.strings(v, ("actions", k))
             kw["actions"] = out
+        if "coaching" in root:
+            kw["coaching"] = self.coaching(root["coaching"])
         if "valid_years" in root:
             kw["valid_years"] = self.valid_years(root["valid_years"])
         if "limits" in root:
@@ -977,6 +1000,12 @@ class _Validator:
             self.keys(pm, tuple(DEFAULT_PAUSE), ("sla", "pause"))
             for target, statuses in pm.items():
                 pause[target] = self.statuses(statuses, ("sla", "pause", target))
+            if pause["next_reply"]:  # (a cycle is not a ticket: no history per cycle here)
+                raise self.fail(
+                    ("sla", "pause", "next_reply"),
+                    "the next-reply clock never pauses: it runs from a customer's message to"
+                    " the reply; leave next_reply out of sla.pause",
+                )
         levels: tuple[float, ...] = ()
         if "escalation_levels" in m:
             kp = ("sla", "escalation_levels")
@@ -1030,7 +1059,7 @@ class _Validator:
         self.keys(m, (*SLA_TARGETS, "compliance"), kp)
         more = {
             name: self.duration(m[name], (*kp, name)) if name in m else None
-            for name in ("requester_wait", "agent_work")
+            for name in ("requester_wait", "agent_work", "next_reply")
         }
         fr = (
             self.duration(m["first_response"], (*kp, "first_response"))

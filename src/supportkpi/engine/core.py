@@ -73,13 +73,15 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     for group in kpi.needs:
         inputs = [c[1:] for c in group if c.startswith("@")]
         if inputs and not any(_has_input(i, frames) for i in inputs):
-            if inputs[0] == "events.agent":  # an event-log export names no assignee
+            if inputs[0] in ("events.agent", "events.group"):  # an event log may name neither
+                column = inputs[0].partition(".")[2]
                 given = (
-                    "the events input has no agent column"
+                    f"the events input has no {column} column"
                     if "events" in frames
                     else "no events input"
                 )
-                return f"{given} (give -e/--events with who was assigned from each change on)"
+                who = "who" if column == "agent" else "which group"
+                return f"{given} (give -e/--events with {who} was assigned from each change on)"
             if inputs[0] == "events":
                 return (
                     "no status history (give -e/--events, one row per status change; or"
@@ -103,7 +105,12 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
     lacking = kpi.stat.unavailable(frame, config)
     if lacking:
         return lacking
-    if kpi.anchor and kpi.anchor not in frame.cols and _needs_time(query):
+    if (
+        kpi.anchor
+        and kpi.anchor not in frame.cols
+        and not _worked_out(kpi.anchor)
+        and _needs_time(query)
+    ):
         from supportkpi.schema.recognise import time_columns, yaml_scalar
 
         reason = f"{kpi.source} have no {kpi.anchor} column to place them in a period"
@@ -117,6 +124,11 @@ def computability(kpi: Kpi, frames: dict[str, Frame], query: Query, config: Conf
             )
         return reason
     return None
+
+
+def _worked_out(anchor: str) -> bool:
+    """An anchor the measures work out (`@reply_opened`), not a column of the input."""
+    return anchor.startswith("@")
 
 
 def _has_input(name: str, frames: dict[str, Frame]) -> bool:
@@ -276,6 +288,8 @@ class Engine:
                 return "created_at"
             if kpi.source in ("surveys", "credits", "comments") and "tickets" in self.frames:
                 return "@ticket_created"
+        if kpi.anchor is not None and _worked_out(kpi.anchor):
+            return kpi.anchor
         return kpi.anchor if kpi.anchor in frame.cols else None
 
     def window_mask(self, ts: np.ndarray) -> np.ndarray:

@@ -40,6 +40,7 @@ from supportkpi.kpis.statistics import (
     OpenAtEnd,
     PerDistinct,
     Quantile,
+    ReplySlaCompliance,
     Retention,
     S,
     SlaCompliance,
@@ -450,6 +451,22 @@ _CATALOGUE: list[Kpi] = [
         ),
     ),
     Kpi(
+        name="group_reassignments",
+        label="Group reassignments per ticket",
+        unit="ratio",
+        direction="lower",
+        source=T,
+        anchor="resolved_at",
+        stat=Mean("group_reassignments"),
+        formula="group changes after the first assignment / tickets solved in the period",
+        needs=(("resolved_at",), ("@events.group",)),
+        notes=(
+            "from the status history's group column: a change from one known group to a"
+            " different one (an empty group between two is skipped); a ticket never moved"
+            " counts 0"
+        ),
+    ),
+    Kpi(
         name="sla_first_response",
         label="SLA first response",
         unit="percent",
@@ -502,6 +519,23 @@ _CATALOGUE: list[Kpi] = [
         section="sla",
         notes="target by priority from sla.policies (agent_work); the clock stops in pending and"
         " on_hold",
+    ),
+    Kpi(
+        name="sla_next_reply",
+        label="SLA next reply",
+        unit="percent",
+        direction="higher",
+        source="comments",
+        anchor="@reply_opened",
+        stat=ReplySlaCompliance(),
+        formula="reply cycles answered within target / (met + breached)",
+        needs=(("@tickets",),),
+        section="sla",
+        notes=(
+            "one judgement per reply cycle (the comments input), from the customer's message"
+            " to the next public agent reply, against the next_reply target of its ticket's"
+            " policy, on its ticket's clock; never paused; placed by the customer's message"
+        ),
     ),
     Kpi(
         name="csat",
@@ -1097,7 +1131,7 @@ def reads(
         return out
     own = out.setdefault(kpi.source, set())
     own.update(c for group in kpi.needs for c in group if not c.startswith("@"))
-    if kpi.anchor:
+    if kpi.anchor and not kpi.anchor.startswith("@"):  # ("@…": worked out, not read)
         own.add(kpi.anchor)
     for source, columns in kpi.stat.reads(sla_keys).items():
         out.setdefault(source, set()).update(columns)

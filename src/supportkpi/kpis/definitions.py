@@ -129,6 +129,12 @@ VENDOR_NOTES: dict[str, str] = {
         " to a different one in the status history's agent column, per ticket solved in"
         " the period."
     ),
+    "group_reassignments": (
+        "Zendesk: group_stations, the number of groups a ticket passed through (moves ="
+        " stations − 1); ServiceNow: reassignment_count counts changes of assignment group."
+        " supportkpi: changes from one known group to a different one in the status"
+        " history's group column, per ticket solved in the period."
+    ),
 }
 for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_time"):
     for _n in (f"{_k}_median", f"{_k}_p90"):
@@ -136,6 +142,15 @@ for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_ti
 for _n in ("next_reply_time_median", "next_reply_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["next_reply_time"]
 VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
+VENDOR_NOTES["sla_next_reply"] = (
+    "Zendesk: the SLA metric Next reply time, per cycle from the oldest unanswered public"
+    " end-user comment to the next public agent comment, by the target of the ticket's"
+    " policy; Freshdesk: the 'every response' target (Estate+); Chatwoot:"
+    " next_response_time_threshold, a miss recorded per incoming message. supportkpi:"
+    " each cycle judged on its own (met, breached, at risk, active), on its ticket's clock,"
+    " never paused; a solve ends an unanswered cycle, as it ends the first-response clock"
+    " (SPEC §4), and a message after the solve opens none."
+)
 for _n in ("resolution_time_median", "resolution_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["resolution_time"]
 for _n in ("first_response_time_median", "first_response_time_p90"):
@@ -172,7 +187,12 @@ def parts(kpi: Kpi) -> dict[str, str]:
         "comments": "reply cycles",
     }[kpi.source]
     out.update(stat.describe(rows))
-    if kpi.anchor:
+    if kpi.anchor == "@reply_opened":
+        out["placed by"] = (
+            "the customer comment that opened the reply cycle: a cycle counts in the period"
+            " it opened in (--cohort places everything by the ticket's created_at)"
+        )
+    elif kpi.anchor:
         out["placed by"] = (
             f"{kpi.source}.{kpi.anchor}: a row counts in the period its {kpi.anchor} falls in"
             " (--cohort places everything by the ticket's created_at)"

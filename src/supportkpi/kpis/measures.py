@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from supportkpi import branchless
 from supportkpi.config.settings import Config
 from supportkpi.io.timeparse import NAT
-from supportkpi.schema.conversation import AGENT, author_codes, reply_cycles
+from supportkpi.schema.conversation import AGENT, author_codes, cycle_times, reply_cycles
 from supportkpi.schema.frame import Frame
 from supportkpi.schema.history import (
     CLOSED,
@@ -83,6 +84,9 @@ class Measures:
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
         self._history: History | None = None
+        self._tickets_measures: Measures | None = None  # (comments: their tickets' SLA)
+        # comments: the reply cycles (positions) and their judged view (sla-check lists)
+        self.reply_cycles_judged: tuple[np.ndarray, sla.TargetView] | None = None
         # each ticket's policy of a list and its clock, shared by every SLA target
         self._sla_setting: SlaSetting | None = None
         self.keep_sla = False  # sla-check lists tickets from the views after the run
@@ -140,6 +144,10 @@ class Measures:
         return self._once("event:" + col, lambda: self._event(col))
 
     def _event(self, col: str) -> np.ndarray:
+        if col == "@reply_opened":  # the comment that opened a reply cycle (else NAT)
+            opened = self.reply_cycle_times()[0].copy()
+            opened[opened > self.as_of] = NAT  # not yet written at the as-of time
+            return opened
         if col == "@ticket_created":  # the creation time of the row's ticket
             tickets = Measures(self.frames["tickets"], self.as_of, self.config, self.frames)
             created = tickets.event("created_at")
@@ -292,15 +300,22 @@ class Measures:
 
     @_measure
     def m_reassignments(self) -> np.ndarray:
-        """Per solved ticket, the changes of its assignee after the first assignment (the
-        events' agent column: a known agent to a different known one; an empty agent
-        between two is skipped); NaN for a ticket not solved. Changes after the as-of
-        time had not happened."""
+        return self._changes_of("agent")
+
+    @_measure
+    def m_group_reassignments(self) -> np.ndarray:
+        return self._changes_of("group")
+
+    def _changes_of(self, column: str) -> np.ndarray:
+        """Per solved ticket, the changes of its assignee (`agent`) or group after the
+        first assignment (the events' column: a known value to a different known one; an
+        empty value between two is skipped); NaN for a ticket not solved. Changes after
+        the as-of time had not happened."""
         n = self.frame.n
         out: np.ndarray = np.zeros(n)
         events = self.frames.get("events")
-        if events is not None and "agent" in events.dims and "ticket_row" in events.cols:
-            agent = events.dims["agent"]
+        if events is not None and column in events.dims and "ticket_row" in events.cols:
+            agent = events.dims[column]
             rows, when = events.cols["ticket_row"], events.cols["changed_at"]
             known = agent.codes != _label(agent.labels, UNKNOWN)
             pos = np.flatnonzero((rows >= 0) & (when != NAT) & (when <= self.as_of) & known)
@@ -312,6 +327,39 @@ class Measures:
         return out
 
     # ----------------------------------------------------------------- comments
+    def _tickets(self) -> Measures:
+        """The tickets' measures, for another input's rows (their SLA policy and clock)."""
+        if self._tickets_measures is None:
+            with self._guard:
+                if self._tickets_measures is None:
+                    self._tickets_measures = Measures(
+                        self.frames["tickets"], self.as_of, self.config, self.frames
+                    )
+        return self._tickets_measures
+
+    def reply_cycle_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """On the comments: per comment, when it opened a reply cycle (NAT on others), and
+        when that cycle closed (NAT while unanswered at the as-of time). Left out: cycles
+        of tickets not in the tickets export (no SLA target to judge them by), and cycles
+        opened once their ticket was solved (a "thanks" on a solved ticket asks for no
+        reply; a reopened ticket's resolution is after it)."""
+
+        def compute() -> np.ndarray:
+            rows = self.frame.cols["ticket_row"]
+            codes = np.where(rows >= 0, self._ticket_codes(), -1)
+            opened, closed = cycle_times(
+                codes, self.frame.cols["created_at"], self._authors(), self._public()
+            )
+            closed[closed > self.as_of] = NAT
+            resolved = np.append(self._tickets().event("resolved_at"), NAT)[rows]
+            after = (opened != NAT) & (resolved != NAT) & (opened >= resolved)
+            opened[after] = NAT
+            closed[after] = NAT
+            return np.stack([opened, closed])
+
+        both = self._once("reply_cycle_times", compute)
+        return both[0], both[1]
+
     def _public_of(self, author: int) -> np.ndarray:
         """The comments (rows of this comments frame) that are public and by `author`."""
         return self._public() & (self._authors() == author)
@@ -446,6 +494,8 @@ class Measures:
         return cols["handle_seconds"].copy()
 
     def sla_view(self, target: str) -> sla.TargetView:
+        if target == "next_reply":
+            return self._reply_sla_view()
         if target not in self._sla:
             event_col = sla.EVENT[target]
             rule, clocks, clock_of = self._tickets_sla_setting()
@@ -463,6 +513,39 @@ class Measures:
                 *self._pauses(target),
             )
         return self._sla[target]
+
+    def _reply_sla_view(self) -> sla.TargetView:
+        """On the comments: each reply cycle judged against its ticket's next_reply
+        target, on its ticket's clock, from the opening comment to the reply — or to the
+        ticket's solve, which ends an unanswered cycle as it ends an unanswered ticket's
+        first-response clock (SPEC §4) — or the as-of time; state n/a on comments that
+        open no cycle (out of scope: the KPI is placed by `@reply_opened`). Never paused."""
+        if "next_reply" not in self._sla:
+            tickets = self._tickets()
+            rule, clocks, clock_of = tickets._tickets_sla_setting()
+            _, closed = self.reply_cycle_times()
+            opened = self.event("@reply_opened")
+            cycles = np.flatnonzero(opened != NAT)
+            ticket = self.frame.cols["ticket_row"][cycles]
+            part = Frame(self.frame.name, len(cycles))
+            part.cols["created_at"] = opened[cycles]
+            targets = sla.TargetSeconds(tickets.frame, self.config, "next_reply", rule)
+            view = sla.evaluate_on_clocks(
+                part,
+                closed[cycles],
+                None,
+                sla.rows_of(targets, ticket),
+                clocks,
+                None if clock_of is None else clock_of[ticket],
+                self.as_of,
+                self.config,
+                tickets.event("resolved_at")[ticket],  # a solve ends an unanswered cycle
+            )
+            state = np.full(self.frame.n, sla.NA, dtype=np.int8)
+            state[cycles] = view.state
+            self._sla["next_reply"] = replace(view, state=state)
+            self.reply_cycles_judged = (cycles, view)
+        return self._sla["next_reply"]
 
     def _tickets_sla_setting(self) -> SlaSetting:
         """Each ticket's policy of a list (None: the policies are a map by key) and its
@@ -506,6 +589,10 @@ class Measures:
     @_measure
     def m_sla_requester_wait(self) -> np.ndarray:
         return self.sla_view("requester_wait").state
+
+    @_measure
+    def m_sla_next_reply(self) -> np.ndarray:
+        return self.sla_view("next_reply").state
 
     @_measure
     def m_sla_agent_work(self) -> np.ndarray:

@@ -107,6 +107,7 @@ MEASURE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "next_reply": {"comments": ("ticket_id", "created_at", "author", "public")},
     "replies": {T: RES_COLS, "comments": ("ticket_id", "created_at", "author", "public")},
     "reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "agent")},
+    "group_reassignments": {T: RES_COLS, "events": ("ticket_id", "changed_at", "group")},
 }
 # the event each SLA target times, from creation
 # a resolution ends an unanswered ticket's first-response clock (SPEC §4)
@@ -561,6 +562,36 @@ class SlaCompliance(Statistic):
             " (resolution: pending by default; first response: never), and a ticket"
             " waiting in one at the as-of time is `paused`, unless already breached"
         )
+
+
+@dataclass(frozen=True)
+class ReplySlaCompliance(SlaCompliance):
+    """met / (met + breached) of the reply cycles (the comments input): each from the
+    customer's message to the next public agent reply, against its ticket's next_reply
+    target (SPEC §4b)."""
+
+    target: str = "next_reply"
+
+    def reads(self, sla_keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        return {
+            "comments": ("ticket_id", "created_at", "author", "public"),
+            T: ("created_at", *RES_COLS, *sla_keys),  # a solve ends an unanswered cycle
+        }
+
+    def unavailable(self, frame: Frame, config: Config) -> str | None:
+        if not config.sla.sets(self.target):
+            example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
+            return f"no SLA policy sets a {self.target} target ({example})"
+        return None
+
+    def describe(self, rows: str) -> dict[str, str]:
+        return {
+            "numerator": "reply cycles answered within their ticket's next_reply target",
+            "denominator": (
+                "reply cycles met or breached (a cycle still waiting within its target is"
+                " not judged yet) — n"
+            ),
+        }
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from supportkpi.render.document import (
     svg_bar,
     svg_sparkline,
 )
-from supportkpi.reports.summary import Bar, Line, Summary
+from supportkpi.reports.summary import Bar, Line, Performer, Summary
 
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY
@@ -118,7 +118,7 @@ def document(s: Summary) -> Document:
         f"Period: {f'{s.period_asked} = ' if s.period_asked else ''}{s.period}"
         f" ({span}, {s.timezone})" + (" — not over at the as-of time" if s.partial else ""),
         f"Compared with: {compare}",
-        f"As of: {s.as_of or '—'}",
+        f"As of: {local_text(s.as_of, s.timezone) if s.as_of else '—'}",
     ]
     for i in s.inputs:
         rejected = sum(i.get("rows_rejected", {}).values())
@@ -129,6 +129,8 @@ def document(s: Summary) -> Document:
             + (f", {rejected:,} rejected (run supportkpi validate)" if rejected else "")
         )
     sections: list[Section] = []
+    if s.overview:
+        sections.append(Section("overview", "At a glance", [Para(x) for x in s.overview]))
     if s.agent is not None:
         sections.append(Section("personal", "Personal performance", [_personal_table(s)]))
         sections.append(Section("sla", f"SLA — {s.agent}'s tickets", _sla_blocks(s)))
@@ -143,6 +145,8 @@ def document(s: Summary) -> Document:
         sections.append(Section("actions", "Actions needed", _action_blocks(s)))
     else:
         sections.append(Section("headline", "Headline", [_headline_table(s)]))
+        if s.channels:
+            sections.append(Section("channels", "By channel", [_channel_table(s)]))
         sections.append(Section("sla", "SLA compliance", _sla_blocks(s)))
         sections.append(Section("team", "Team", _team_blocks(s)))
         sections.append(Section("actions", "Action items", _action_blocks(s)))
@@ -186,6 +190,43 @@ def _headline_table(s: Summary) -> Table:
         rows.append(_line_cells(ln, s))
     # on a narrow terminal the trend, then n, the earlier value and the target give way
     return Table(headers, rows, right={1, 2, 3, 4}, optional={7: 1, 2: 2, 3: 3, 5: 4})
+
+
+CHANNEL_HEADS = {
+    "tickets": "Tickets",
+    "first_response_time": "First response",
+    "handle_time": "Handle time",
+    "fcr_rate": "FCR",
+    "csat": "CSAT (n)",
+    "sla_resolution": "SLA resolution",
+}
+
+
+def _channel_table(s: Summary) -> Table:
+    """The headline KPIs by channel, each against the channel's own target."""
+    kpis = [k for k in CHANNEL_HEADS if any(k in row.kpis for row in s.channels)]
+    rows = []
+    for row in s.channels:
+        cells = [Cell(row.channel)]
+        for k in kpis:
+            c = row.kpis.get(k)
+            if c is None or c.value is None:
+                cells.append(num("—"))
+                continue
+            text = fmt_value(c.unit, c.value, s.currency)
+            if k == "csat":
+                text += f" ({c.n:,})"
+            mark = MARK.get(c.status)
+            if mark:
+                text += f" {mark}"
+            cells.append(num(text, c.status if c.status in MARK else None))
+        rows.append(cells)
+    return Table(
+        ["Channel", *(CHANNEL_HEADS[k] for k in kpis)],
+        rows,
+        right=set(range(1, len(kpis) + 1)),
+        keys=1,
+    )
 
 
 def _line_cells(ln: Line, s: Summary) -> list[Cell]:
@@ -375,14 +416,7 @@ def _team_blocks(s: Summary) -> list[Block]:
     if team.top:
         blocks.append(
             Items(
-                [
-                    Item(
-                        p.agent,
-                        f"CSAT {p.csat:.1f}% ({p.csat_n:,} responses) + FCR {p.fcr:.1f}% "
-                        f"({p.fcr_n:,} resolved) = {p.score:.1f}",
-                    )
-                    for p in team.top
-                ],
+                [Item(p.agent, _performer_text(p)) for p in team.top],
                 ordered=True,
                 title="Top performers",
             )
@@ -411,7 +445,13 @@ def _team_blocks(s: Summary) -> list[Block]:
             )
         )
     else:
-        blocks.append(Items([Item("Nobody", "no coaching trigger fired")], title="Needs coaching"))
+        blocks.append(
+            Items(
+                [Item("Nobody", "no agent is beyond a coaching trigger beyond doubt")],
+                title="Needs coaching",
+            )
+        )
+    blocks += [Para(n.text + ".", muted=True) for n in team.not_judged]
     rows = []
     for a in team.agents:
         v, n = a.values, a.n
@@ -451,6 +491,18 @@ def _team_blocks(s: Summary) -> list[Block]:
     return blocks
 
 
+def _performer_text(p: Performer) -> str:
+    """'score 66.9: CSAT 100.0% (5 responses, ≥ 56.6%), FCR 100.0% (13 resolved, ≥ 77.2%)'"""
+
+    def low(v: float | None) -> str:
+        return "" if v is None else f", ≥ {v:.1f}%"
+
+    return (
+        f"score {p.score:.1f} — CSAT {p.csat:.1f}% ({p.csat_n:,} responses{low(p.csat_low)}), "
+        f"FCR {p.fcr:.1f}% ({p.fcr_n:,} resolved{low(p.fcr_low)})"
+    )
+
+
 def _with_n(value: float | None, n: int, unit: str = "percent") -> str:
     if value is None:
         return "—"
@@ -470,12 +522,7 @@ def _own_coaching(s: Summary) -> list[Block]:
         blocks.append(Para("No coaching trigger fired."))
     rank = next((p for p in team.top if p.agent == s.agent), None)
     if rank is not None:
-        blocks.append(
-            Para(
-                f"Top performer #{rank.rank}: CSAT {rank.csat:.1f}% + FCR {rank.fcr:.1f}% "
-                f"= {rank.score:.1f}."
-            )
-        )
+        blocks.append(Para(f"Top performer #{rank.rank}: {_performer_text(rank)}."))
     blocks += [Para(r, muted=True) for r in team.rules]
     return blocks
 
@@ -483,17 +530,23 @@ def _own_coaching(s: Summary) -> list[Block]:
 def _action_blocks(s: Summary) -> list[Block]:
     if not s.actions:
         return [Para("No KPI missed its target: nothing to act on.")]
+    lines = {ln.kpi: ln for ln in s.headline + s.financial}
     items = []
     for a in s.actions:
         head = fmt_value(a.unit, a.value, s.currency)
         if a.target:
             head += f" (target {fmt_target(a.unit, a.target, s.currency)})"
+        label = a.label
+        for k in a.also:  # the same actions for another missed KPI: one item
+            other = lines.get(k)
+            if other is not None:
+                label += f" and {other.label}"
+                head += f"; {fmt_value(other.unit, other.value, s.currency)}"
+                if other.target:
+                    head += f" (target {fmt_target(other.unit, other.target, s.currency)})"
         if a.why == "coaching":
             head += " — coaching trigger"
-        children = list(a.items) or [
-            f"No action configured: add one under actions: {a.kpi} in targets.yaml"
-        ]
-        items.append(Item(a.label, head, children, checklist=bool(a.items), status="missed"))
+        items.append(Item(label, head, list(a.items), checklist=True, status="missed"))
     return [Items(items)]
 
 

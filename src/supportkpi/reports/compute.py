@@ -217,7 +217,31 @@ def load_all(
                 loaded.keep(name, paths[name], config, requests[name], frames[name])
         attach_inputs(frames)
     check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key, dims_option)
+    if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names if k in catalogue.CATALOGUE):
+        check_policy_columns(frames, config)
     return frames
+
+
+def check_policy_columns(frames: dict[str, Frame], config: Config) -> None:
+    """Every column an SLA policy's `when` names is a ticket column (or a customer's,
+    through customer_id): a condition on a column nobody has would match no ticket, and
+    every ticket would silently fall to a later policy."""
+    tickets = frames.get("tickets")
+    if tickets is None:
+        return
+    for rule in config.sla.rules:
+        for column in rule.when:
+            if tickets.find_dim(column) is not None:
+                continue
+            given = "customers" in frames
+            raise UsageError(
+                f"SLA policy {rule.name!r} matches on {column}, which the tickets export"
+                + (" and the customers export have not" if given else " has not"),
+                hint=(
+                    f'map it (columns: {{tickets: {{{column}: "Your column"}}}})'
+                    + ("" if given else f", or give --customers with a {column} column")
+                ),
+            )
 
 
 @dataclass

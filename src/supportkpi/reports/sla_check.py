@@ -115,8 +115,11 @@ def sla_check(
     config = config if config is not None else resolve_config(options)
     if not options.tickets and "tickets" not in config.inputs:
         raise UsageError("sla-check needs a tickets export", hint="give -t tickets.csv")
-    if options.surveys or options.credits or options.customers or options.agents:
-        raise UsageError("sla-check reads only tickets (-t)")
+    if options.surveys or options.credits or options.agents:
+        raise UsageError(
+            "sla-check reads tickets (-t), and with them status changes (-e), comments"
+            " (--comments) and customers (--customers) only"
+        )
     if listing is not None and listing not in LISTS:
         raise UsageError(f"--list: unknown choice {listing!r}", hint="breached, at_risk or all")
     key = config.sla.key
@@ -134,13 +137,15 @@ def sla_check(
         config,
         kinds,
         breakdowns,
-        only=("tickets", "events"),  # the history pauses the clocks
+        # the history pauses clocks; replies have next_reply; a policy may match customers
+        only=("tickets", "events", "comments", *(("customers",) if config.sla.rules else ())),
         also_read=("agent",) if listing is not None else (),  # only listed tickets show it
         sla_key=implicit,
         loaded=loaded,
     )
     engine = Engine(frames, Query(kinds, breakdowns, window, None, as_of), config)
-    engine.measures["tickets"].keep_sla = listing is not None
+    for m in engine.measures.values():  # (the comments': the reply cycles judged)
+        m.keep_sla = listing is not None
     progress.stage("computing KPIs")
     results = engine.run()
     notes: list[str] = []
@@ -342,12 +347,27 @@ def listing_of(
     for t, target in enumerate(sla.TARGETS):
         if target not in targets:
             continue
-        view = measures.sla_view(target)
-        sel = np.flatnonzero(scope & np.isin(view.state, states))
+        rows: np.ndarray | None = None  # each entry's ticket row, when entries are not tickets
+        if target == "next_reply":  # entries are reply cycles, placed by their opening
+            comments = engine.measures["comments"]
+            comments.sla_view(target)
+            assert comments.reply_cycles_judged is not None
+            cycles, view = comments.reply_cycles_judged
+            opened = view.created
+            in_window = opened != NAT
+            if window.start is not None:
+                in_window &= opened >= window.start
+            if window.end is not None:
+                in_window &= opened < window.end
+            sel = np.flatnonzero(in_window & np.isin(view.state, states))
+            rows = comments.frame.cols["ticket_row"][cycles[sel]]
+        else:
+            view = measures.sla_view(target)
+            sel = np.flatnonzero(scope & np.isin(view.state, states))
         state = view.state[sel]
         elapsed = view.elapsed(sel)
         seconds = view.target[sel]
-        parts["ticket"].append(sel)
+        parts["ticket"].append(sel if rows is None else rows)
         parts["target"].append(np.full(len(sel), t, dtype=np.int8))
         parts["state"].append(state)
         parts["seconds"].append(seconds)

@@ -112,6 +112,15 @@ HEADLINE_KPIS = (
     "revenue_retained_total",
     "support_roi",
 )
+# the channel breakdown of the headline (seed 002's channel table: AHT, response, CSAT)
+CHANNEL_KPIS = (
+    "tickets",
+    "first_response_time",
+    "handle_time",
+    "fcr_rate",
+    "csat",
+    "sla_resolution",
+)
 # seed 001's daily report template: key metrics
 DAILY_KPIS = (
     "tickets",
@@ -198,6 +207,12 @@ COACHING_TRIGGERS = (
     ("schedule_adherence", "Schedule adherence", 90.0),
 )
 
+_CREDIT_ACTIONS = (
+    "Review credit policies",
+    "Reduce unnecessary credits",
+    "Better alternative solutions",
+    "Policy update needed",
+)
 _CSAT_ACTIONS = ("Review feedback", "Address concerns", "Improve empathy", "Better resolutions")
 # seed 000: action items by KPI (used when the config's `actions:` has none for the KPI)
 DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -215,13 +230,80 @@ DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "csat": _CSAT_ACTIONS,
     "csat_score": _CSAT_ACTIONS,
-    "credit_rate": (
-        "Review credit policies",
-        "Reduce unnecessary credits",
-        "Better alternative solutions",
-        "Policy update needed",
-    ),
+    "credit_rate": _CREDIT_ACTIONS,
 }
+# supportkpi's defaults, in seed 000's manner, for the other KPIs a target may be set on
+# (source "default"); a KPI of a family (first_response_time_p90) takes its family's
+MORE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "resolution_time": (
+        "Review the oldest open tickets",
+        "Unblock tickets waiting on other teams",
+        "Balance the caseload",
+    ),
+    "resolution_rate": (
+        "Review the open backlog",
+        "Close tickets waiting on the customer",
+        "Scale resources",
+    ),
+    "escalation_rate": (
+        "Review escalated cases",
+        "Additional training on the escalated topics",
+        "Update the knowledge base",
+    ),
+    "reopen_rate": (
+        "Review reopened tickets",
+        "Confirm the fix with the customer before resolving",
+        "Script improvements",
+    ),
+    "handle_time": ("Review the longest contacts", "Train on efficiency", "Better tools"),
+    "sla_first_response": (
+        "Review the breached tickets",
+        "Rebalance the queues by priority",
+        "Scale resources at peak hours",
+    ),
+    "sla_resolution": (
+        "Review the breached tickets",
+        "Escalate tickets close to breach",
+        "Scale resources",
+    ),
+    "nps": ("Review detractors' comments", "Close the loop with detractors", "Address concerns"),
+    "ces_easy_rate": (
+        "Review high-effort contacts",
+        "Simplify the steps customers repeat",
+        "Improve self-service",
+    ),
+    "self_service_resolution_rate": ("Update the knowledge base", "Promote self-service"),
+    "bot_containment_rate": ("Review the bot's hand-offs", "Train the bot on top intents"),
+    "qa_score": ("Review monitored calls", "Calibration session", "Additional training"),
+    "schedule_adherence": ("Review schedules", "Address concerns", "Adjust shifts"),
+    "script_adherence": ("Review cases at random", "Script improvements", "Additional training"),
+    "agent_utilization": (
+        "Review staffing against volume",
+        "Rebalance schedules",
+        "Adjust shifts",
+    ),
+    "cost_per_resolution": (
+        "Review costly cases",
+        "Reduce unnecessary credits",
+        "Train on efficiency",
+    ),
+    "authorization_compliance": (
+        "Review credits over the authorization limits",
+        "Remind approvers of the limits",
+    ),
+    "revenue_retention_rate": (
+        "Review lost customers",
+        "Better alternative solutions",
+        "Additional training",
+    ),
+    "upsell_rate": ("Review upsell opportunities", "Script improvements", "Additional training"),
+    "customer_retention_rate": ("Review churned customers", "Address concerns"),
+    "credits_total": _CREDIT_ACTIONS,
+}
+GENERIC_ACTIONS = (
+    "Find the tickets behind it (supportkpi explain KPI)",
+    "Name an owner and a date",
+)
 _TRIGGER_ACTION_KPI = {"qa_score": "qa_score", "csat": "csat", "fcr_rate": "fcr_rate"}
 
 KIND_OF_GRAIN = {
@@ -310,11 +392,13 @@ class Bar:
 class Performer:
     rank: int
     agent: str
-    score: float  # CSAT + FCR
+    score: float  # the mean of the lower ends of the CSAT and FCR 95 % intervals
     csat: float
     csat_n: int
     fcr: float
     fcr_n: int
+    csat_low: float | None = None  # the lower end of the CSAT's 95 % (Wilson) interval
+    fcr_low: float | None = None
 
 
 @dataclass
@@ -325,7 +409,10 @@ class Trigger:
     value: float
     threshold: float
     n: int
-    text: str  # "CSAT 60.0% < 85% (5 responses)"
+    text: str  # "CSAT 70.0% < 85% (200 responses, 95% CI 63.3–75.9%)"
+    ci_low: float | None = None  # the 95 % interval behind the flag (None: no interval)
+    ci_high: float | None = None
+    basis: str = "interval"  # interval (wholly beyond the trigger) | sample (n ≥ min_sample)
 
     @property
     def detail(self) -> str:
@@ -337,6 +424,18 @@ class Trigger:
 class Coaching:
     agent: str
     triggers: list[Trigger]
+
+
+@dataclass
+class NotJudged:
+    """Agents a coaching trigger did not judge, and why (too few responses, or a value
+    beyond the trigger whose interval still reaches it)."""
+
+    kpi: str
+    label: str
+    agents: int
+    reason: str  # too_few | within_noise
+    text: str  # "7 agents with fewer than 30 CSAT responses not judged on CSAT"
 
 
 @dataclass
@@ -352,6 +451,7 @@ class Team:
     agents: list[AgentRow] = field(default_factory=list)
     top: list[Performer] = field(default_factory=list)
     coaching: list[Coaching] = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)
     average_resolved: float | None = None
     rules: list[str] = field(default_factory=list)
     reason: str | None = None  # why there is no team view
@@ -365,8 +465,9 @@ class ActionItem:
     value: float | None
     target: dict[str, Any] | None
     items: list[str]
-    source: str  # "targets.yaml" | "seed 000" | "none"
+    source: str  # "targets.yaml" | "seed 000" | "default" | "none"
     why: str = "missed"  # missed | coaching
+    also: list[str] = field(default_factory=list)  # other missed KPIs with the same items
 
 
 @dataclass
@@ -390,6 +491,23 @@ class Alert:
 
 
 @dataclass
+class ChannelCell:
+    value: float | None
+    n: int
+    status: str
+    unit: str
+    target: dict[str, Any] | None = None
+
+
+@dataclass
+class ChannelRow:
+    """The headline KPIs of one channel in the period (judged against its targets)."""
+
+    channel: str
+    kpis: dict[str, ChannelCell]
+
+
+@dataclass
 class Summary:
     kind: str  # weekly | daily | monthly | quarterly | yearly
     title: str
@@ -406,7 +524,9 @@ class Summary:
     agent: str | None = None
     partial: bool = False  # the period is not over at the as-of time
     period_asked: str | None = None  # a relative --period as written (last-week)
+    overview: list[str] = field(default_factory=list)  # the three lines at the top
     headline: list[Line] = field(default_factory=list)
+    channels: list[ChannelRow] = field(default_factory=list)
     sla: SlaSection = field(default_factory=SlaSection)
     team: Team | None = None
     actions: list[ActionItem] = field(default_factory=list)
@@ -557,6 +677,7 @@ class _Builder:
         as_of: str | None,
         by_agent: bool,
         window_at: Callable[[int | None], Window] | None = None,
+        by_channel: bool = False,
     ) -> tuple[Report, bool]:
         """compute(), by agent when the data has an agent column (else without)."""
         base = dataclasses.replace(
@@ -570,13 +691,26 @@ class _Builder:
             as_of=as_of,
             cohort=False,
         )
-        if by_agent:
+        extra = [["channel"]] if by_channel else []
+        for attempt in range(2):
+            if by_agent:
+                try:
+                    by_agent_options = dataclasses.replace(base, by=[["agent"], *extra])
+                    return compute(by_agent_options, self.config, window_at, self.loaded), True
+                except UnknownDimension as exc:  # no agent column: the summary without
+                    if exc.dimension == "channel" and extra and not attempt:
+                        extra = []  # no channel column: no channel breakdown
+                        continue
+                    if exc.dimension != "agent":
+                        raise
             try:
-                by_agent_options = dataclasses.replace(base, by=[["agent"]])
-                return compute(by_agent_options, self.config, window_at, self.loaded), True
-            except UnknownDimension as exc:  # no agent column: the summary without
-                if exc.dimension != "agent":
+                return compute(
+                    dataclasses.replace(base, by=extra), self.config, window_at, self.loaded
+                ), False
+            except UnknownDimension as exc:
+                if exc.dimension != "channel" or not extra:
                     raise
+                extra = []
         return compute(base, self.config, window_at, self.loaded), False
 
     def _trend_of(self, asked: str) -> Callable[[int | None], Window]:
@@ -616,8 +750,10 @@ class _Builder:
             as_of=as_of,
             by_agent=by_agent,
             window_at=None if label else self._trend_of(asked),
+            by_channel=True,
         )
-        results = [r for r in report.results if "period" in r.group]
+        results = [r for r in report.results if "period" in r.group and "channel" not in r.group]
+        channels = [r for r in report.results if "channel" in r.group and "period" in r.group]
         seen = {r.kpi for r in results}
         # a KPI the inputs cannot give has only its overall row, with the reason
         unavailable = {
@@ -625,7 +761,7 @@ class _Builder:
             for r in report.results
             if not r.group and r.value is None and r.kpi not in seen and r.reason != "no rows"
         }
-        return _Series(results, report.as_of, report.inputs, has_agent, unavailable)
+        return _Series(results, report.as_of, report.inputs, has_agent, unavailable, channels)
 
     def build(self, period: str | None, as_of: str | None) -> Summary:
         tz = self.config.timezone
@@ -739,8 +875,23 @@ class _Builder:
             period_over=not s.partial,
         )
         s.alerts = self._alerts(s, cells, label)
+        if agent is None:
+            s.channels = self._channels(series.channels, label)
+        s.overview = overview(s)
         s.notes = self._notes(s)
         return s
+
+    def _channels(self, results: list[Result], label: str) -> list[ChannelRow]:
+        rows: dict[str, dict[str, ChannelCell]] = {}
+        for r in results:
+            if r.group.get("period") != label or r.kpi not in CHANNEL_KPIS:
+                continue
+            channel = str(r.group["channel"])
+            rows.setdefault(channel, {})[r.kpi] = ChannelCell(
+                r.value, r.n, r.status, r.unit or self.defs[r.kpi].unit, r.target
+            )
+        order = sorted(rows, key=lambda c: (c == UNKNOWN, -(rows[c].get("tickets") or _NONE).n, c))
+        return [ChannelRow(c, rows[c]) for c in order]
 
     def _restore_piped_paths(self, s: Summary) -> None:
         for item in s.inputs:
@@ -932,15 +1083,24 @@ class _Builder:
     ) -> Team:
         team = Team()
         roster = self._roster(cells, label, agents)
+        triggers = coaching_triggers(self.config)
+        t = {k: v for k, _w, v in triggers}
+        ms = self.config.min_sample
         team.rules = [
-            f"Top performers: highest CSAT + FCR (seed 000) among agents with at least "
-            f"{self.min_tickets} resolved tickets behind their FCR and {self.min_surveys} "
-            "CSAT responses in the period.",
-            "Coaching triggers (seed 002): quality score < 85 (from at least "
-            f"{MIN_QA_REVIEWS} reviews), CSAT < 85% (from at least {self.min_surveys} "
-            f"responses), FCR < 65% (from at least {self.min_tickets} resolved tickets), "
-            "tickets resolved < 80% of the team's average per agent, schedule adherence "
-            "< 90%.",
+            "Top performers (seed 000's CSAT + FCR, made fair to small samples): score = the "
+            "mean of the lower ends of the 95% (Wilson) intervals of CSAT and FCR — the level "
+            "each is at least, with 95% confidence; among agents with at least "
+            f"{self.min_tickets} resolved tickets and {self.min_surveys} CSAT responses, "
+            "and never an agent flagged for coaching.",
+            f"Coaching triggers (seed 002; coaching: in targets.yaml): quality score < "
+            f"{t['qa_score']:g}, CSAT < {t['csat']:g}%, FCR < {t['fcr_rate']:g}%, schedule "
+            f"adherence < {t['schedule_adherence']:g}%, each only from at least "
+            f"{max(ms, self.min_surveys)} responses ({max(ms, self.min_tickets)} resolved "
+            f"tickets, {max(ms, MIN_QA_REVIEWS)} reviews, {max(ms, 1)} scheduled days; "
+            "min_sample) and flagged only when the 95% interval lies wholly below the "
+            "trigger (a mean without an interval: its value); tickets resolved < "
+            f"{t['tickets_handled']:.0%} of the team's average per agent, when the upper "
+            "end of the count's 95% Poisson interval is below it.",
         ]
         if agent is None:
             for kpi in TEAM_BAR_KPIS:
@@ -964,9 +1124,24 @@ class _Builder:
                     n={k: (row[k].n if k in row else 0) for k in AGENT_TABLE_KPIS},
                 )
             )
-        team.top = top_performers(cells, label, roster, self.min_tickets, self.min_surveys)
-        team.coaching = coaching(
-            cells, label, roster, team.average_resolved, self.min_tickets, self.min_surveys
+        team.coaching, team.not_judged = coaching(
+            cells,
+            label,
+            roster,
+            team.average_resolved,
+            self.min_tickets,
+            self.min_surveys,
+            self.config.min_sample,
+            triggers,
+            {k: self.defs[k].direction for k, _w, _t in triggers if k in self.defs},
+        )
+        team.top = top_performers(
+            cells,
+            label,
+            roster,
+            self.min_tickets,
+            self.min_surveys,
+            {c.agent for c in team.coaching},
         )
         if len(roster) < 2:
             team.rules.append(
@@ -977,14 +1152,23 @@ class _Builder:
 
     # -- actions, alerts, notes
     def _actions(self, s: Summary) -> list[ActionItem]:
+        """Every missed KPI once, with its actions (the config's, else seed 000's, else
+        supportkpi's defaults); KPIs with the same list (CSAT % and mean) share one item."""
         out: list[ActionItem] = []
         seen: set[str] = set()
+        by_items: dict[tuple[str, ...], ActionItem] = {}
         for ln in s.headline + s.financial:
             if ln.status != "missed" or ln.kpi in seen:
                 continue
             seen.add(ln.kpi)
             items, source = self._action_items(ln.kpi)
-            out.append(ActionItem(ln.kpi, ln.label, ln.unit, ln.value, ln.target, items, source))
+            key = tuple(items)
+            if items and key in by_items and source != "default":
+                by_items[key].also.append(ln.kpi)
+                continue
+            item = ActionItem(ln.kpi, ln.label, ln.unit, ln.value, ln.target, items, source)
+            by_items.setdefault(key, item)
+            out.append(item)
         if s.agent is not None and s.team is not None:  # personal view: own coaching
             for c in s.team.coaching:
                 for t in c.triggers:
@@ -1003,7 +1187,12 @@ class _Builder:
             return list(self.config.actions[kpi]), "targets.yaml"
         if kpi in DEFAULT_ACTIONS:
             return list(DEFAULT_ACTIONS[kpi]), "seed 000"
-        return [], "none"
+        family = kpi.removesuffix("_median").removesuffix("_p90")
+        if family != kpi:
+            return self._action_items(family)
+        if kpi in MORE_ACTIONS:
+            return list(MORE_ACTIONS[kpi]), "default"
+        return [GENERIC_ACTIONS[0].replace("KPI", kpi), GENERIC_ACTIONS[1]], "default"
 
     def _alerts(self, s: Summary, cells: Cells, label: str) -> list[Alert]:
         out: list[Alert] = []
@@ -1079,9 +1268,67 @@ class _Series:
     inputs: list[InputSummary]
     has_agent: bool
     unavailable: dict[str, str]  # KPI -> why these inputs cannot give it
+    channels: list[Result] = field(default_factory=list)  # groups {"period", "channel"}
+
+
+_NONE = ChannelCell(None, 0, "no_data", "count")
 
 
 # --------------------------------------------------------------------------- helpers
+def overview(s: Summary) -> list[str]:
+    """Three lines for the top of the page: the targets missed, the changes beyond noise,
+    the SLA state."""
+    lines = {ln.kpi: ln for ln in [*s.headline, *s.financial]}.values()
+    judged = [ln for ln in lines if ln.status in ("met", "warn", "missed")]
+    missed = [ln.label for ln in judged if ln.status == "missed"]
+    if not judged:
+        first = "No KPI with a target had enough data to be judged."
+    elif not missed:
+        first = f"All {len(judged)} KPIs judged against a target met it."
+    else:
+        shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+        first = f"{len(missed)} of {len(judged)} KPIs judged against a target missed: {shown}."
+    if s.notable:
+        top = sorted(s.notable, key=lambda c: -abs(c.z))[:3]
+        parts = []
+        for c in top:
+            word = "" if c.better is None else " (better)" if c.better else " (worse)"
+            if c.unit == "percent":
+                size = f"{c.change:+.1f} pp"
+            elif c.previous:
+                size = f"{100 * c.change / abs(c.previous):+.1f}%"
+            else:
+                size = f"{c.change:+,.2f}"
+            parts.append(f"{c.label} {size.replace('-', '−')}{word}")
+        second = f"Beyond noise vs {s.compare_period}: " + "; ".join(parts) + "."
+    else:
+        second = f"No KPI changed beyond its statistical noise vs {s.compare_period}."
+    sla = s.sla
+    every = next((r for r in sla.rows if r.group == "all"), None)
+    if sla.reason or every is None:
+        third = f"SLA: no figures ({sla.reason or 'no ticket met or breached a target yet'})."
+    else:
+        parts = []
+        for what, v, st in (
+            ("first response", every.first_response, every.first_response_status),
+            ("resolution", every.resolution, every.resolution_status),
+        ):
+            if v is not None:
+                mark = {"met": "met", "missed": "missed", "warn": "warning"}.get(st, "not judged")
+                parts.append(f"{what} {v:.1f}% ({mark})")
+        goal = f" against {every.compliance_target:g}%" if every.compliance_target else ""
+        third = "SLA: " + (" and ".join(parts) or "no compliance figures") + goal
+        worst = [
+            (r.resolution, r.group)
+            for r in sla.rows
+            if r.group != "all" and r.resolution is not None and r.resolution_status == "missed"
+        ]
+        if worst:
+            third += f"; worst {min(worst)[1]} (resolution {min(worst)[0]:.1f}%)"
+        third += f"; {sla.breached_tickets:,} ticket(s) breached."
+    return [first, second, third]
+
+
 def _cells(results: list[Result]) -> Cells:
     """Results by (period, agent)."""
     cells: Cells = {}
@@ -1139,24 +1386,73 @@ def _bar(ln: Line, config: Config) -> Bar | None:
 
 
 def top_performers(
-    cells: Cells, label: str, roster: list[str], min_tickets: int, min_surveys: int
+    cells: Cells,
+    label: str,
+    roster: list[str],
+    min_tickets: int,
+    min_surveys: int,
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[Performer]:
-    """Seed 000: highest CSAT + FCR combination, among agents with at least
-    `min_tickets` resolved tickets behind their FCR and `min_surveys` CSAT responses."""
-    eligible: list[tuple[float, str, float, int, float, int]] = []
+    """Seed 000's highest CSAT + FCR, made defensible: each agent's score is the mean of
+    the lower ends of the 95 % (Wilson) intervals of their CSAT and FCR — the level each
+    rate is at least, with 95 % confidence — so that 5 perfect surveys (lower end 56.6 %)
+    do not beat 60 surveys at 95 % (lower end 86.3 %). Among agents with at least
+    `min_tickets` resolved tickets behind their FCR and `min_surveys` CSAT responses, and
+    never an agent in `exclude` (those flagged for coaching)."""
+    eligible: list[tuple[float, str, Result, Result]] = []
     for a in roster:
+        if a in exclude:
+            continue
         row = cells.get((label, a), {})
         csat, fcr = row.get("csat"), row.get("fcr_rate")
         if csat is None or fcr is None or csat.value is None or fcr.value is None:
             continue
         if csat.n < min_surveys or fcr.n < min_tickets:
             continue
-        eligible.append((csat.value + fcr.value, a, csat.value, csat.n, fcr.value, fcr.n))
-    eligible.sort(key=lambda e: (-e[0], -e[2], -e[4], e[1].lower()))
+        if csat.ci_low is None or fcr.ci_low is None:
+            continue
+        eligible.append(((csat.ci_low + fcr.ci_low) / 2, a, csat, fcr))
+    eligible.sort(key=lambda e: (-e[0], -(e[2].value or 0), -(e[3].value or 0), e[1].lower()))
     return [
-        Performer(i + 1, a, score, c, cn, f, fn)
-        for i, (score, a, c, cn, f, fn) in enumerate(eligible[:TOP_PERFORMERS])
+        Performer(
+            i + 1,
+            a,
+            score,
+            c.value or 0.0,
+            c.n,
+            f.value or 0.0,
+            f.n,
+            c.ci_low,
+            f.ci_low,
+        )
+        for i, (score, a, c, f) in enumerate(eligible[:TOP_PERFORMERS])
     ]
+
+
+# what a trigger's n counts, per KPI
+SAMPLE_WORD = {
+    "qa_score": "reviews",
+    "csat": "responses",
+    "fcr_rate": "resolved tickets",
+    "schedule_adherence": "scheduled days",
+}
+
+
+def poisson_interval(k: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """An approximate 95 % interval for a Poisson mean from one count `k` (Byar's
+    approximation of the exact, chi-square interval: its upper end, the one that decides
+    a coaching flag, within 1 % of the exact one; the lower end rougher below k = 5)."""
+    if k <= 0:
+        return 0.0, 3.688879454113936  # exact: −ln(0.025)
+    lo = k * (1 - 1 / (9 * k) - z / (3 * math.sqrt(k))) ** 3
+    k1 = k + 1
+    hi = k1 * (1 - 1 / (9 * k1) + z / (3 * math.sqrt(k1))) ** 3
+    return max(0.0, lo), hi
+
+
+def coaching_triggers(config: Config) -> list[tuple[str, str, float]]:
+    """Seed 002's triggers, as the config's `coaching:` changes them."""
+    return [(k, what, config.coaching.get(k, t)) for k, what, t in COACHING_TRIGGERS]
 
 
 def coaching(
@@ -1166,21 +1462,41 @@ def coaching(
     average_resolved: float | None,
     min_tickets: int,
     min_surveys: int,
-) -> list[Coaching]:
-    """Seed 002's coaching triggers, each with the numbers that fired it."""
+    min_sample: int = 30,
+    triggers: list[tuple[str, str, float]] | None = None,
+    directions: dict[str, str] | None = None,
+) -> tuple[list[Coaching], list[NotJudged]]:
+    """Seed 002's coaching triggers, fired only where the evidence says the agent is on
+    the wrong side of the trigger: a rate's 95 % interval wholly beyond it (its upper end
+    below a higher-is-better trigger); a mean without an interval beyond it; and never
+    on fewer than `min_sample` responses (nor `min_surveys` / `min_tickets` / 5 QA
+    reviews). Tickets resolved: the upper end of the count's Poisson interval under the
+    share of the team's average. Also says, per trigger, how many agents it did not
+    judge (too few) or did not flag (beyond the trigger, within noise)."""
     out = []
-    minimum = {"qa_score": MIN_QA_REVIEWS, "csat": min_surveys, "fcr_rate": min_tickets}
+    minimum = {
+        "qa_score": max(MIN_QA_REVIEWS, min_sample),
+        "csat": max(min_surveys, min_sample),
+        "fcr_rate": max(min_tickets, min_sample),
+        "schedule_adherence": max(1, min_sample),
+    }
+    directions = directions or {}
+    too_few: dict[str, int] = {}
+    noise: dict[str, int] = {}
+    labels: dict[str, str] = {}
     for a in roster:
         row = cells.get((label, a), {})
         fired: list[Trigger] = []
-        for kpi, what, threshold in COACHING_TRIGGERS:
+        for kpi, what, threshold in triggers or list(COACHING_TRIGGERS):
+            labels[kpi] = what
             if kpi == "tickets_handled":
                 r = row.get("tickets_resolved")
                 done = r.value if r is not None and r.value is not None else 0.0
                 if len(roster) < 2 or not average_resolved:
                     continue
                 limit = threshold * average_resolved
-                if done < limit:
+                lo, hi = poisson_interval(done)
+                if hi < limit:
                     fired.append(
                         Trigger(
                             kpi,
@@ -1189,37 +1505,87 @@ def coaching(
                             done,
                             limit,
                             int(done),
-                            f"{what} {done:.0f} < {limit:.1f} (80% of the team's "
-                            f"average, {average_resolved:.1f} resolved per agent)",
+                            f"{what} {done:.0f} < {limit:.1f} ({threshold:.0%} of the team's "
+                            f"average, {average_resolved:.1f} per agent; 95% CI "
+                            f"{lo:.1f}–{hi:.1f})",
+                            lo,
+                            hi,
                         )
                     )
+                elif done < limit:
+                    noise[kpi] = noise.get(kpi, 0) + 1
                 continue
             r = row.get(kpi)
-            if r is None or r.value is None or r.n < minimum.get(kpi, 1):
+            if r is None or r.value is None:
                 continue
-            if r.value < threshold:
-                unit = "%" if r.unit == "percent" else ""
-                sample = {
-                    "qa_score": "reviews",
-                    "csat": "responses",
-                    "fcr_rate": "resolved tickets",
-                    "schedule_adherence": "scheduled days",
-                }[kpi]
-                fired.append(
-                    Trigger(
-                        kpi,
-                        what,
-                        r.unit,
-                        r.value,
-                        threshold,
-                        r.n,
-                        f"{what} {r.value:.1f}{unit} < {threshold:g}{unit} ({r.n} {sample})",
-                    )
+            lower = directions.get(kpi, "higher") == "lower"
+            beyond = r.value > threshold if lower else r.value < threshold
+            if r.n < minimum.get(kpi, min_sample):
+                too_few[kpi] = too_few.get(kpi, 0) + 1
+                continue
+            if r.ci_low is not None and r.ci_high is not None:
+                far = r.ci_low if lower else r.ci_high
+                sure = far > threshold if lower else far < threshold
+                basis = "interval"
+            else:
+                sure, basis = beyond, "sample"
+            if not sure:
+                if beyond:
+                    noise[kpi] = noise.get(kpi, 0) + 1
+                continue
+            unit = "%" if r.unit == "percent" else ""
+            sign = ">" if lower else "<"
+            sample = f"{r.n:,} {SAMPLE_WORD.get(kpi, 'rows')}"
+            if basis == "interval":
+                assert r.ci_low is not None and r.ci_high is not None
+                sample += f", 95% CI {r.ci_low:.1f}–{r.ci_high:.1f}{unit}"
+            else:
+                sample += ", no interval"
+            fired.append(
+                Trigger(
+                    kpi,
+                    what,
+                    r.unit,
+                    r.value,
+                    threshold,
+                    r.n,
+                    f"{what} {r.value:.1f}{unit} {sign} {threshold:g}{unit} ({sample})",
+                    r.ci_low,
+                    r.ci_high,
+                    basis,
                 )
+            )
         if fired:
             out.append(Coaching(a, fired))
     out.sort(key=lambda c: (-len(c.triggers), c.agent.lower()))
-    return out
+    skipped = []
+    for kpi, what, _t in triggers or list(COACHING_TRIGGERS):
+        k = too_few.get(kpi, 0)
+        if k:
+            need = minimum.get(kpi, min_sample)
+            skipped.append(
+                NotJudged(
+                    kpi,
+                    what,
+                    k,
+                    "too_few",
+                    f"{k} {'agent' if k == 1 else 'agents'} with fewer than {need} "
+                    f"{SAMPLE_WORD.get(kpi, 'rows')} not judged on {what}",
+                )
+            )
+        k = noise.get(kpi, 0)
+        if k:
+            skipped.append(
+                NotJudged(
+                    kpi,
+                    what,
+                    k,
+                    "within_noise",
+                    f"{k} {'agent' if k == 1 else 'agents'} past the {what} trigger but "
+                    "within noise (the 95% interval reaches it): not flagged",
+                )
+            )
+    return out, skipped
 
 
 def notable_changes(

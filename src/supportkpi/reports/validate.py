@@ -131,6 +131,7 @@ def _unknown_clock_problem(frame: Frame, config: Config) -> None:
 
     from supportkpi.schema.inputs import UNKNOWN
     from supportkpi.schema.load import record
+    from supportkpi.sla import policy as sla
 
     column = config.sla.clock_by
     dim = frame.find_dim(column) if column else None
@@ -150,7 +151,7 @@ def _unknown_clock_problem(frame: Frame, config: Config) -> None:
         mask,
         f"{column} {shown} names no clock (clocks: {clocks}): these tickets' SLAs run on"
         " the config's clock",
-        ("sla_first_response", "sla_resolution", "sla_requester_wait", "sla_agent_work"),
+        tuple(f"sla_{target}" for target in sla.TARGETS),
     )
 
 

@@ -33,6 +33,32 @@ def author_codes(labels: list[str]) -> np.ndarray:
     return out
 
 
+def cycle_times(
+    ticket: np.ndarray, when: np.ndarray, author: np.ndarray, public: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per comment (file order): when it opened a reply cycle, its own time (NAT on every
+    other comment); and for those, when the cycle closed (the reply's time; NAT while no
+    agent has replied). The next-reply SLA's clock runs from one to the other."""
+    n = len(when)
+    opened = np.full(n, NAT, dtype=np.int64)
+    closed = np.full(n, NAT, dtype=np.int64)
+    use = (ticket >= 0) & (when != NAT) & public & ((author == AGENT) | (author == CUSTOMER))
+    pos = np.flatnonzero(use)
+    if not len(pos):
+        return opened, closed
+    pos = pos[np.lexsort((pos, when[pos], ticket[pos]))]  # ticket, time, file order
+    t, w = ticket[pos], when[pos]
+    customer = author[pos] == CUSTOMER
+    same = np.r_[False, t[1:] == t[:-1]]
+    after_customer = np.r_[False, customer[:-1]] & same
+    opens = customer & ~after_customer
+    opener = np.maximum.accumulate(np.where(opens, np.arange(len(pos)), -1))
+    closing = np.flatnonzero(~customer & after_customer)
+    opened[pos[opens]] = w[opens]
+    closed[pos[opener[closing - 1]]] = w[closing]
+    return opened, closed
+
+
 def reply_cycles(
     ticket: np.ndarray, when: np.ndarray, author: np.ndarray, public: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

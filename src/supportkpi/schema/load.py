@@ -1196,17 +1196,17 @@ def _changes_before_creation(events: Frame, tickets: Frame) -> None:
 
 
 def attach_customer_dims(tickets: Frame, customers: Frame) -> None:
-    """Customer attributes (segment, industry) become ticket dimensions through
-    customer_id; a ticket whose customer is unknown lands in `(unknown)`."""
+    """Customer attributes (segment, industry, and any other column read: a --by or an SLA
+    policy's `when`) become ticket dimensions through customer_id, unless the tickets have
+    their own; a ticket whose customer is unknown lands in `(unknown)`."""
     cdim = tickets.dims.get("customer_id")
     if cdim is None or "customer_id" not in customers.ids:
         return
     labels = strings(cdim.labels)
     row_of_label = lookup_rows(labels, pc.cast(customers.ids["customer_id"], pa.string()))
     row_of_label[np.asarray(cdim.labels, dtype=object) == UNKNOWN] = -1
-    for name in ("segment", "industry"):
-        attr = customers.dims.get(name)
-        if attr is None or name in tickets.dims:
+    for name, attr in customers.dims.items():  # segment, industry, any column asked for
+        if name == "customer_id" or name in tickets.dims:
             continue
         if not len(attr.codes):  # no usable customer: every ticket's is unknown
             row_of_label = np.full(len(row_of_label), -1)

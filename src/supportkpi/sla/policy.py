@@ -44,6 +44,7 @@ EVENT = {
     "resolution": "resolved_at",
     "requester_wait": "resolved_at",
     "agent_work": "resolved_at",
+    "next_reply": "reply_closed_at",  # on the comments: a reply cycle's closing reply
 }
 
 
@@ -271,6 +272,12 @@ def clocks_of(
     if len(used) == 1:  # every ticket on one clock
         return [clocks[int(used[0])]], None
     return clocks, index
+
+
+def rows_of(target: TargetSeconds, rows: np.ndarray) -> TargetSeconds:
+    """The targets of the tickets at `rows` (e.g. each reply cycle's ticket), indexed as
+    `TargetSeconds` is."""
+    return _RowsOf(target, rows)  # type: ignore[return-value]
 
 
 class _RowsOf:
