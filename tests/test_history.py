@@ -501,6 +501,9 @@ def test_a_policy_may_match_any_customer_column(tmp_path: Path) -> None:
         alone = run(command, *common, cwd=tmp_path)
         assert alone.code == 2
         assert "'enterprise' matches on plan" in alone.err and "--customers" in alone.err
+    checked = run("validate", "-t", "t.csv", "--config", "p.yaml", cwd=tmp_path)
+    assert checked.code == 2 and "'enterprise' matches on plan" in checked.out
+    assert run("validate", *common[:4], "--customers", "c.csv", cwd=tmp_path).code == 0
 
 
 def test_each_ticket_on_its_clock(tmp_path: Path) -> None:

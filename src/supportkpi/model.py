@@ -33,6 +33,9 @@ class Result:
     # report's) elapsed at the as-of time: 1.0 once it is over (None: not over, no start)
     elapsed_share: float | None = 1.0
     previous: Previous | None = None  # compute --compare: the same in the earlier period
+    # a mean's per-row standard deviation (n − 1), where the statistic keeps it (not in
+    # the JSON: the summary's test of a change of mean duration reads it)
+    sd: float | None = None
 
     @property
     def period_over(self) -> bool:

@@ -404,7 +404,11 @@ def compute(
     to: ToOpt = None,
     every: Annotated[
         Grain | None,
-        typer.Option("--every", help="A series: one period per day/week/month/quarter/year."),
+        typer.Option(
+            "--every",
+            help="A series: one period per day/week/month/quarter/year; each point outside"
+            " its control limits or in a run of 8 is marked (JSON `signal`).",
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     compare: Annotated[

@@ -36,6 +36,7 @@ class Block:
     margin: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)
     empty_reason: str = "no rows"
+    sd: np.ndarray | None = None  # a mean's per-row standard deviation (Mean.spread)
 
 
 @dataclass

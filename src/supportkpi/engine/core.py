@@ -566,6 +566,7 @@ class Engine:
         ns = np.rint(block.n).astype(np.int64).tolist()
         ci = (block.ci[0].tolist(), block.ci[1].tolist()) if block.ci is not None else None
         margin = block.margin.tolist() if block.margin is not None else None
+        sd = block.sd.tolist() if block.sd is not None else None
         extra = {name: np.rint(arr).astype(np.int64).tolist() for name, arr in block.extra.items()}
         for g, labels in enumerate(groups.labels):  # result rows, one per group
             raw = values[g]
@@ -580,6 +581,8 @@ class Engine:
                     res.ci_low, res.ci_high = ci[0][g], ci[1][g]
                 if margin is not None:
                     res.margin = margin[g]
+                if sd is not None and not math.isnan(sd[g]):
+                    res.sd = sd[g]
             for name, column in extra.items():
                 res.extra[name] = column[g]
             key = (bi, labels)

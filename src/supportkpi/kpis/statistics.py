@@ -349,6 +349,9 @@ class Mean(Statistic):
     of: str
     scale: float = 1.0
     kind: MeanKind = "mean"
+    # keep the sum of squares too, for the per-row standard deviation (`Result.sd`): the
+    # summary tests a change of the mean by it (Welch); off where nothing reads it
+    spread: bool = False
 
     @property
     def measure(self) -> str | None:
@@ -359,14 +362,18 @@ class Mean(Statistic):
         return self.kind == "proportion"
 
     @property
+    def squares(self) -> bool:
+        return self.kind == "nps" or self.spread
+
+    @property
     def state_key(self) -> tuple:
-        return ("sums", self.of, self.kind == "nps")
+        return ("sums", self.of, self.squares)
 
     def add(self, part: Part) -> None:
         from supportkpi.engine.aggregate import fine_sums
 
         values = part.scoped(part.measures.get(self.of))
-        part.tally(self.state_key, fine_sums(part.fine, values, part.k, self.kind == "nps"))
+        part.tally(self.state_key, fine_sums(part.fine, values, part.k, self.squares))
 
     def finish(self, done: Finishing, bi: int, groups: Groups) -> Block:
         import numpy as np
@@ -378,6 +385,10 @@ class Mean(Statistic):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, total / n, np.nan)
         block = Block(mean * self.scale, n)
+        if self.spread and self.kind == "mean":  # the sample variance (n − 1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                var = np.maximum(sums[2] - total * np.where(n > 0, mean, 0.0), 0.0) / (n - 1)
+            block.sd = np.where(n > 1, np.sqrt(var), np.nan) * self.scale
         if self.kind == "proportion":
             lo, hi = wilson_arrays(total, n)
             block.ci = (lo * self.scale, hi * self.scale)

@@ -46,7 +46,8 @@ def render(report: Report) -> str:
     w = csv.writer(buf, lineterminator="\n")
     # column names come from the export (--by dimensions): protect them like values
     compare = _COMPARE if report.compare is not None else []
-    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL, *compare]])
+    series = ["signal"] if report.every else []  # reports/signals.py; empty: none
+    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL, *compare, *series]])
     for r in report.results:
         d = result_dict(r, report.currency)
         t = d["target"] or {}
@@ -73,6 +74,8 @@ def render(report: Report) -> str:
             row += [before.get("period", ""), _num(before.get("value")), before.get("n", "")]
             row += [_num(d.get("change")), _num(d.get("change_pct"))]
             row += [_bool(d.get("better")), _bool(d.get("beyond_noise"))]
+        if series:
+            row.append(d.get("signal") or "")
         w.writerow(row)
     return buf.getvalue()
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from supportkpi.errors import printable
 from supportkpi.render.text import for_terminal, markdown, unpadded
+from supportkpi.reports.signals import MARK as SIGNAL_MARK
 
 if TYPE_CHECKING:
     from supportkpi.reports.summary import Bar
@@ -40,6 +41,9 @@ class Cell:
     spark: list[float | None] | None = None  # a trend: HTML draws an SVG line
     bar: Bar | None = None  # a bar against target: HTML draws an SVG bar
     target_value: float | None = None  # the target line of a sparkline
+    spark_range: tuple[float, float] | None = None  # the trend's scale (None: its values')
+    spark_titles: list[str] | None = None  # each point's hover text (HTML <title>)
+    spark_marks: list[str | None] | None = None  # each point's signal (reports/signals)
     strong: bool = False
     number: bool = False  # text we formatted from a number: no formula protection needed
     tone: str | None = None  # better | worse: a change for the better or the worse
@@ -66,6 +70,9 @@ class Item:
     checklist: bool = False  # children are to-dos
     status: str | None = None
     spark: list[float | None] | None = None  # a trend after the text
+    spark_range: tuple[float, float] | None = None  # as Cell's
+    spark_titles: list[str] | None = None
+    spark_marks: list[str | None] | None = None
 
 
 @dataclass
@@ -104,12 +111,19 @@ def num(text: str, status: str | None = None) -> Cell:
     return Cell(text, status, number=True)
 
 
-def sparkline(values: list[float | None]) -> str:
-    """▁▂▃▄▅▆▇█ scaled between the lowest and highest value; · where there is none."""
+def sparkline(
+    values: list[float | None],
+    scale: tuple[float, float] | None = None,
+    signals: list[str | None] | None = None,
+) -> str:
+    """▁▂▃▄▅▆▇█ scaled in `scale` (lowest, highest: a KPI's natural range, so that
+    100 % → 99 % stays near the top), else between the lowest and highest value; · where
+    there is none; then the mark of the latest point's signal (▲ ▼ ◆), if it has one."""
     known = [v for v in values if v is not None]
     if not known:
         return ""
-    lo, hi = min(known), max(known)
+    lo, hi = scale if scale is not None else (min(known), max(known))
+    lo, hi = min(lo, *known), max(hi, *known)
     out = []
     for v in values:
         if v is None:
@@ -118,7 +132,8 @@ def sparkline(values: list[float | None]) -> str:
             out.append(BLOCKS[3])
         else:
             out.append(BLOCKS[round((v - lo) / (hi - lo) * (len(BLOCKS) - 1))])
-    return "".join(out)
+    last = signals[-1] if signals else None
+    return "".join(out) + (f" {SIGNAL_MARK.get(last, '')}" if last else "")
 
 
 # --------------------------------------------------------------------------- terminal
@@ -152,7 +167,9 @@ def draw_terminal(doc: Document, plain_width: int, title: bool = True) -> str:
                     else:
                         lead, text = "", for_terminal(item.text)
                     if item.spark is not None:
-                        text += " " + sparkline(item.spark)
+                        text += " " + for_terminal(
+                            sparkline(item.spark, item.spark_range, item.spark_marks)
+                        )
                     _print_hanging(console, f"  {bullet}", lead + text)
                     for child in item.children:
                         box_ = "[ ]" if item.checklist else "-"
@@ -311,7 +328,7 @@ def draw_markdown(doc: Document) -> str:
                     bullet = f"{i}." if block.ordered else "-"
                     text = f": {markdown(item.text)}" if item.text else ""
                     if item.spark is not None:
-                        text += " " + sparkline(item.spark)
+                        text += " " + sparkline(item.spark, item.spark_range, item.spark_marks)
                     if item.lead:
                         out.append(f"{bullet} **{markdown(item.lead)}**{text}")
                     else:
@@ -376,18 +393,32 @@ def h(text: str) -> str:
     return html.escape(printable(text), quote=True)
 
 
+SIGNAL_TEXT = {
+    "above_limit": "above its upper control limit",
+    "below_limit": "below its lower control limit",
+    "run": "in a run on one side of the centre line",
+}
+
+
 def svg_sparkline(
     values: list[float | None],
     target: float | None = None,
     width: int = 140,
     height: int = 30,
     label: str = "",
+    scale: tuple[float, float] | None = None,
+    titles: list[str] | None = None,
+    marks: list[str | None] | None = None,
 ) -> str:
-    """An inline SVG trend line (gaps where a period has no value), the target dashed."""
+    """An inline SVG trend line (gaps where a period has no value) in `scale` (lowest,
+    highest: the KPI's natural range; None: the values' own, with the target), the
+    target dashed; each point with its hover text (`titles`, an SVG <title>), a point
+    with a signal (`marks`: above_limit, below_limit, run) drawn red."""
     known = [v for v in values if v is not None]
     if not known:
         return ""
-    lo, hi = min(known), max(known)
+    lo, hi = scale if scale is not None else (min(known), max(known))
+    lo, hi = min(lo, *known), max(hi, *known)
     if target is not None:
         lo, hi = min(lo, target), max(hi, target)
     if hi == lo:
@@ -413,7 +444,7 @@ def svg_sparkline(
         _x, ty = xy(0, target)
         parts.append(
             f'<line x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" stroke="#8c959f" '
-            'stroke-width="1" stroke-dasharray="3 2"/>'
+            'stroke-width="1" stroke-dasharray="3 2"><title>target</title></line>'
         )
     for seg in segments:
         if len(seg) == 1:
@@ -429,6 +460,20 @@ def svg_sparkline(
     if last is not None:
         x, y = xy(*last)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#0969da"/>')
+    for i, v in enumerate(values):  # each point: its signal, and its text on hover
+        if v is None:
+            continue
+        x, y = xy(i, v)
+        mark = marks[i] if marks and i < len(marks) else None
+        text = titles[i] if titles and i < len(titles) else ""
+        if mark:
+            text += f" — {SIGNAL_TEXT.get(mark, mark)}"
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#cf222e"/>')
+        if text:
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{min(max(3.0, step / 2), 10.0):.1f}" '
+                f'fill="transparent"><title>{h(text)}</title></circle>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -503,7 +548,14 @@ def _html_block(block: Block) -> str:
                 if cell.bar is not None:
                     body = svg_bar(cell.bar)
                 elif cell.spark is not None:
-                    body = svg_sparkline(cell.spark, cell.target_value, label=cell.text)
+                    body = svg_sparkline(
+                        cell.spark,
+                        cell.target_value,
+                        label=cell.text,
+                        scale=cell.spark_range,
+                        titles=cell.spark_titles,
+                        marks=cell.spark_marks,
+                    )
                 else:
                     body = h(cell.text)
                     if cell.strong:
@@ -520,7 +572,16 @@ def _html_block(block: Block) -> str:
             cls = f' class="{item.status}"' if item.status in _COLOUR else ""
             text = f": {h(item.text)}" if item.text else ""
             if item.spark is not None:
-                text += " " + svg_sparkline(item.spark, None, 100, 18, item.lead)
+                text += " " + svg_sparkline(
+                    item.spark,
+                    None,
+                    100,
+                    18,
+                    item.lead,
+                    item.spark_range,
+                    item.spark_titles,
+                    item.spark_marks,
+                )
             if item.lead:
                 parts.append(f"<li><strong{cls}>{h(item.lead)}</strong>{text}")
             else:

@@ -5,7 +5,8 @@ Markdown and HTML renderers draw. What a reader sees at a glance:
   it, one line per reason ("no surveys input (give --surveys): CSAT, NPS…");
 * a breakdown of a few groups: KPIs as rows, groups as columns; of many: one row per
   group and KPI; a series (`--every`, or a time dimension): KPIs as rows, periods as
-  columns, the latest on the right, a period not over marked "(to date)";
+  columns, the latest on the right, a period not over marked "(to date)"; an `--every`
+  point outside its control limits or in a run marked ▲ ▼ ◆ (reports/signals.py);
 * a group `(unknown)` with nothing to show but a few values too small to judge (surveys
   or credits whose ticket is unknown) is named under its table, not given a column;
 * `--compare`: the earlier period's value and the change beside each value.
@@ -34,6 +35,8 @@ from supportkpi.render.common import (
 )
 from supportkpi.render.document import Block, Cell, Document, Item, Items, Para, Section, Table, num
 from supportkpi.reports.report import Report
+from supportkpi.reports.signals import LEGEND as SIGNAL_LEGEND
+from supportkpi.reports.signals import MARK as SIGNAL_MARK
 from supportkpi.schema.inputs import UNKNOWN, is_time_dim
 
 PIVOT_MAX_GROUPS = 8  # more groups: one row per group and KPI
@@ -73,7 +76,10 @@ def _legend(report: Report) -> list[str]:
             f"{BEYOND_NOISE.strip()} a change beyond its statistical noise (95 %: rates by a"
             " two-proportion test, NPS by its margins, counts by a Poisson test)"
         )
-    return ["  ".join(marks)] if marks else []
+    lines = ["  ".join(marks)] if marks else []
+    if any(r.extra.get("signal") for r in report.results):  # --every: see reports/signals.py
+        lines.append(SIGNAL_LEGEND)
+    return lines
 
 
 def _value(r: Result, currency: str) -> str:
@@ -215,7 +221,9 @@ def _group(r: Result, keys: Iterable[str]) -> Group:
 def _cell(r: Result | None, currency: str) -> Cell:
     if r is None or r.value is None:
         return num("—")
-    return num(_value(r, currency) + MARK.get(r.status, ""), r.status)
+    signal = r.extra.get("signal")
+    text = _value(r, currency) + MARK.get(r.status, "")
+    return num(text + (f" {SIGNAL_MARK[signal]}" if signal else ""), r.status)
 
 
 def _by_kpi(results: list[Result]) -> dict[str, list[Result]]:

@@ -38,6 +38,7 @@ from supportkpi.render.document import (
     svg_bar,
     svg_sparkline,
 )
+from supportkpi.reports.signals import LEGEND as SIGNAL_LEGEND
 from supportkpi.reports.summary import Bar, Line, Performer, Summary
 
 BAR_WIDTH = 20
@@ -92,6 +93,39 @@ def _goal(target: dict[str, Any] | None) -> float | None:
         return None
     v = target.get("min", target.get("max"))
     return float(v) if v is not None else None
+
+
+def _trend_cell(ln: Line, s: Summary) -> Cell:
+    """A KPI's trend: drawn in its natural range, the target dashed (HTML), each point's
+    period and value on hover, a point with a signal marked (the latest one also in
+    text)."""
+    scale, titles = _trend_parts(ln, s)
+    return Cell(
+        sparkline(ln.trend, scale, ln.trend_signals),
+        spark=ln.trend,
+        target_value=_goal(ln.target),
+        spark_range=scale,
+        spark_titles=titles,
+        spark_marks=ln.trend_signals or None,
+    )
+
+
+def _trend_parts(ln: Line, s: Summary) -> tuple[tuple[float, float] | None, list[str]]:
+    """(the range drawn, each point's hover text)."""
+    scale = (ln.trend_range[0], ln.trend_range[1]) if len(ln.trend_range) == 2 else None
+    titles = [
+        f"{p}: {fmt_value(ln.unit, v, s.currency)}"
+        for p, v in zip(s.trend_periods, ln.trend, strict=False)
+    ]
+    return scale, titles
+
+
+def _signal_legend(s: Summary) -> list[str]:
+    """The legend of the trends' marks, when a latest point has one."""
+    lines = [*s.headline, *s.financial]
+    if any(ln.trend_signals and ln.trend_signals[-1] for ln in lines):
+        return [f"Trends: {SIGNAL_LEGEND} (the mark after a trend: its latest period)"]
+    return []
 
 
 def _pct(v: float | None) -> str:
@@ -153,7 +187,7 @@ def document(s: Summary) -> Document:
         if s.financial:
             sections.append(Section("financial", "Financial impact", _financial_blocks(s)))
         sections.append(Section("notable", "Notable changes", _notable_blocks(s)))
-    return Document(s.title, meta, sections, list(s.notes))
+    return Document(s.title, meta, sections, list(s.notes) + _signal_legend(s))
 
 
 def _weekday(day: str) -> str:
@@ -239,7 +273,7 @@ def _line_cells(ln: Line, s: Summary) -> list[Cell]:
         change_cell(ln, cur),
         num(fmt_target(ln.unit, ln.target, cur)),
         Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-        Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+        _trend_cell(ln, s),
     ]
 
 
@@ -271,7 +305,7 @@ def _personal_table(s: Summary) -> Table:
                 num(_average(ln.unit, ln.team_average, cur)),
                 num(fmt_target(ln.unit, ln.target, cur)),
                 Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-                Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+                _trend_cell(ln, s),
             ]
         )
     return Table(
@@ -567,7 +601,7 @@ def _financial_blocks(s: Summary) -> list[Block]:
                 change_cell(ln, cur),
                 num(fmt_target(ln.unit, ln.target, cur)),
                 Cell(_status_text(ln.status, ln.value, ln.reason), ln.status),
-                Cell(sparkline(ln.trend), spark=ln.trend, target_value=_goal(ln.target)),
+                _trend_cell(ln, s),
             ]
         )
     return [
@@ -607,7 +641,17 @@ def _trend_blocks(s: Summary) -> list[Block]:
                 f"({fmt_value(ln.unit, ln.previous, s.currency)})"
             )
         text += f"; last {len(ln.trend)} {GRAIN_WORD.get(s.grain, 'periods')}:"
-        items.append(Item(ln.label, text, spark=ln.trend))
+        scale, titles = _trend_parts(ln, s)
+        items.append(
+            Item(
+                ln.label,
+                text,
+                spark=ln.trend,
+                spark_range=scale,
+                spark_titles=titles,
+                spark_marks=ln.trend_signals or None,
+            )
+        )
     blocks: list[Block] = [Items(items)] if items else [Para("No data in this period.")]
     blocks += _notable_blocks(s, title="Beyond noise")
     return blocks

@@ -3,8 +3,11 @@ and whether it is larger than its statistical noise (95 %).
 
 One machinery for the summary's headline and notable changes and for `compute
 --compare`: a rate by a two-proportion z-test, NPS by its margins of error, a count of
-events by a Poisson test; means and amounts are not tested (no variance is reported for
-them), nor samples under min_sample, nor the counts and amounts of a period not over.
+events by a Poisson test; in the summary, a mean duration whose per-row standard
+deviation the engine keeps (first response and resolution time) by Welch's statistic
+(normal approximation); other means, medians, percentiles and amounts are not tested,
+nor samples under min_sample, nor the counts and amounts of a period not over.
+(`compute --compare` does not test means yet: its output stays as it was.)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Side:
     value: float | None
     n: int
     margin: float | None = None  # NPS: its margin of error
+    sd: float | None = None  # a mean: the per-row standard deviation (Result.sd)
 
 
 @dataclass
@@ -118,9 +122,13 @@ def noise_test(
     before: Side,
     min_sample: int,
     period_over: bool = True,
+    means: bool = False,
 ) -> tuple[float, str] | None:
     """(z, how it was tested) of the change from `before` to `now`; None when the KPI is
-    not tested (see the module's docstring). |z| > Z95: beyond noise."""
+    not tested (see the module's docstring). |z| > Z95: beyond noise. `means` (the
+    summary): a mean whose per-row standard deviation both sides have (the mean
+    durations) is tested too, by Welch's statistic with the normal approximation (both
+    samples at least min_sample)."""
     if now.value is None or before.value is None:
         return None
     if spec.accumulates and not period_over:  # part of the period's count: not like for like
@@ -149,6 +157,13 @@ def noise_test(
         if total <= 0:
             return None
         return (now.value - before.value) / math.sqrt(total), "Poisson test of counts"
+    if means and now.sd is not None and before.sd is not None:
+        if n1 < min_sample or n0 < min_sample:
+            return None
+        se = math.sqrt(now.sd**2 / n1 + before.sd**2 / n0)
+        if se == 0:
+            return None
+        return (now.value - before.value) / se, f"Welch test of means ({n1} vs {n0})"
     return None
 
 

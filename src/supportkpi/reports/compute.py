@@ -652,6 +652,10 @@ def compute_report(
 ) -> Report:
     judge(results, config, window, as_of)
     name_exclusions(results, inputs, unavailable)
+    if options.every:  # each point of a series: outside its control limits, in a run
+        from supportkpi.reports import signals
+
+        signals.mark(results, catalogue.definition_set(config.definitions))
     return Report(
         notes=[NO_CONFIG_NOTE] if config.path is None and not config.targets else [],
         command="compute",

@@ -58,6 +58,7 @@ from supportkpi.io.periods import (
 )
 from supportkpi.kpis import catalogue
 from supportkpi.model import Result
+from supportkpi.reports import signals
 from supportkpi.reports.change import (
     COMPARE_MODES,
     Side,
@@ -339,10 +340,15 @@ class Line:
     previous_ci_low: float | None = None
     previous_ci_high: float | None = None
     previous_margin: float | None = None
+    sd: float | None = None  # a mean duration's per-row standard deviation (Welch test)
+    previous_sd: float | None = None
     change: float | None = None  # value − previous, in the KPI's unit
     change_pct: float | None = None  # relative change, where meaningful (not for rates)
     better: bool | None = None  # the change is an improvement (None: no direction)
     trend: list[float | None] = field(default_factory=list)  # oldest first; last = value
+    # each trend point's signal (reports/signals.py: above_limit | below_limit | run | None)
+    trend_signals: list[str | None] = field(default_factory=list)
+    trend_range: list[float] = field(default_factory=list)  # [lowest, highest] drawn
     team: float | None = None  # personal view: the team's value
     team_average: float | None = None  # personal view: team average per agent (sums)
 
@@ -938,14 +944,39 @@ class _Builder:
                 previous_ci_low=prev.ci_low,
                 previous_ci_high=prev.ci_high,
                 previous_margin=prev.margin,
+                sd=cur.sd,
+                previous_sd=prev.sd,
             )
             out.change, out.change_pct, out.better = difference(
                 cur.value, prev.value, out.unit, spec.direction
             )
-            out.trend = [self._result(cells, lb, agent, kpi, unavailable).value for lb in labels]
+            points = [self._result(cells, lb, agent, kpi, unavailable) for lb in labels]
+            out.trend = [r.value for r in points]
+            out.trend_signals = signals.series_signals(
+                out.trend,
+                [r.n for r in points],
+                spec.stat.proportion,
+                [r.period_over for r in points],
+                spec.stat.accumulates,
+            )
+            out.trend_range = list(self._trend_range(kpi, out.unit, out.trend, out.target))
             return out
 
         return make
+
+    def _trend_range(
+        self, kpi: str, unit: str, trend: list[float | None], target: dict[str, Any] | None
+    ) -> tuple[float, float]:
+        """The range a trend is drawn in (signals.natural_range): a rating on its
+        config scale (CSAT score 1–5, CES 1–7), the quality score on 0–100 (as its bar)."""
+        t = target or {}
+        goal = t.get("min", t.get("max"))
+        rated = {"csat_score": "csat", "ces": "ces"}.get(kpi)
+        scale = self.config.scales.get(rated) if rated else None
+        bounds = (float(scale.min), float(scale.max)) if scale is not None else None
+        if kpi == "qa_score":
+            bounds = (0.0, 100.0)
+        return signals.natural_range(unit, trend, goal, bounds)
 
     def _result(
         self, cells: Cells, label: str, agent: str | None, kpi: str, unavailable: dict[str, str]
@@ -1249,8 +1280,9 @@ class _Builder:
             )
         notes.append(
             "Notable changes: rates by a two-proportion z-test (95 %), NPS by its margins "
-            "of error, ticket counts by a Poisson test; means and amounts are not tested "
-            f"(no variance is reported for them); samples under min_sample "
+            "of error, ticket counts by a Poisson test, mean first response and resolution "
+            "times by Welch's test (normal approximation); other means, medians, "
+            "percentiles and amounts are not tested; samples under min_sample "
             f"({self.config.min_sample}) are not tested."
         )
         if any(ln.status == "low_sample" for ln in s.headline):
@@ -1595,7 +1627,8 @@ def notable_changes(
     period_over: bool = True,
 ) -> list[Change]:
     """KPIs whose change is larger than its statistical noise (95 %), and only those
-    (`change.noise_test`: the counts and amounts of a period not over are not tested)."""
+    (`change.noise_test`: the counts and amounts of a period not over are not tested;
+    mean durations by Welch's statistic; medians and percentiles are not tested)."""
     out = []
     for ln in lines:
         if ln.kpi not in catalogue.ALL:
@@ -1604,10 +1637,11 @@ def notable_changes(
         test = noise_test(
             spec,
             ln.unit,
-            Side(ln.value, ln.n, ln.margin),
-            Side(ln.previous, ln.previous_n, ln.previous_margin),
+            Side(ln.value, ln.n, ln.margin, ln.sd),
+            Side(ln.previous, ln.previous_n, ln.previous_margin, ln.previous_sd),
             min_sample,
             period_over,
+            means=True,
         )
         if test is None or not beyond_noise(test[0]):
             continue

@@ -19,7 +19,13 @@ from supportkpi import __version__
 from supportkpi.config.settings import Config
 from supportkpi.errors import Problem, SupportKpiError, grouped, printable
 from supportkpi.io.sources import expand
-from supportkpi.reports.compute import INPUT_NAMES, Options, input_paths, resolve_config
+from supportkpi.reports.compute import (
+    INPUT_NAMES,
+    Options,
+    check_policy_columns,
+    input_paths,
+    resolve_config,
+)
 from supportkpi.schema.frame import Frame
 from supportkpi.schema.inputs import INPUTS, normalise_name
 from supportkpi.schema.load import Request, attach_inputs, load_input, reconcile
@@ -111,7 +117,7 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
         try:
             # the columns SLA policies are looked up by are read as dimensions (a
             # clock_by column is no canonical column: else it would not be read)
-            dims = config.sla_columns if name == "tickets" else ()
+            dims = config.sla_columns if name in ("tickets", "customers") else ()
             check.frame = load_input(name, paths[name], config, Request(None, dims, keep_rows))
             frames[name] = check.frame
         except SupportKpiError as exc:
@@ -121,6 +127,10 @@ def validate(options: Options, keep_rows: bool = False) -> Validation:
     if "tickets" in frames:
         _uncovered_problem(frames["tickets"], config)
         _unknown_clock_problem(frames["tickets"], config)
+        try:  # a policy's condition on a column neither export has: every SLA run stops
+            check_policy_columns(frames, config)
+        except SupportKpiError as exc:
+            next(c for c in result.checks if c.name == "tickets").fatal = str(exc)
     return result
 
 
