@@ -89,15 +89,15 @@ def test_run_of_eight_on_one_side() -> None:
     assert series_signals(values, [1] * 18, proportion=False) == [None] * 18
 
 
-def test_period_not_over_is_judged_but_not_in_the_limits() -> None:
+def test_a_period_not_over_is_neither_judged_nor_in_the_limits() -> None:
+    """The six weeks over set the limits (x̄ = 11.5, MR̄ = 1.4, lower limit 11.5 − 3.724
+    = 7.776); the week not over, at 2, is below them but gets no signal: its count (or
+    its rate of tickets not yet given their time) is only part of the week's. Over, the
+    same 2 is below_limit."""
     values = [10.0, 12, 11, 13, 12, 11, 2]
     over = [True] * 6 + [False]
-    # a mean: the partial period is judged against the six others' limits (x̄ = 11.5,
-    # MR̄ = 1.4, lower limit 11.5 − 3.724 = 7.776)
-    got = series_signals(values, [1] * 7, False, over, accumulates=False)
-    assert got == [None] * 6 + ["below_limit"]
-    # a count: a period not over has only part of its count, and is not judged
-    assert series_signals(values, [1] * 7, False, over, accumulates=True) == [None] * 7
+    assert series_signals(values, [1] * 7, False, over) == [None] * 7
+    assert series_signals(values[:6] + [2], [1] * 7, False, [True] * 7)[-1] == "below_limit"
 
 
 # --------------------------------------------------------------------------- console

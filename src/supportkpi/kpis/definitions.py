@@ -93,7 +93,7 @@ VENDOR_NOTES: dict[str, str] = {
     "agent_work_time": (
         "Zendesk: time in New + Open (an SLA target that pauses in Pending and On-hold);"
         " dbt_zendesk: statuses new, open. supportkpi: the same statuses, creation to last"
-        " solve, on the configured clock."
+        " solve, on the the configured clock."
     ),
     "on_hold_time": (
         "Zendesk: time in On-hold (waiting on a third party); Freshdesk 'Waiting on third"
@@ -141,6 +141,18 @@ for _k in ("requester_wait_time", "agent_work_time", "on_hold_time", "pending_ti
         VENDOR_NOTES[_n] = VENDOR_NOTES[_k]
 for _n in ("next_reply_time_median", "next_reply_time_p90"):
     VENDOR_NOTES[_n] = VENDOR_NOTES["next_reply_time"]
+VENDOR_NOTES["time_in_status"] = (
+    "Zendesk: requester wait, agent wait (pending), on-hold and agent work times are sums"
+    " of statuses, and full resolution time is new + open + pending + on-hold; Freshdesk:"
+    " 'time spent by business hours grouped by status'; ServiceNow: a metric definition"
+    " (field value duration) on the state field times each state; dbt_zendesk's"
+    " zendesk__ticket_metrics has requester wait, agent wait and on-hold minutes. supportkpi:"
+    " one figure per canonical status until the ticket's last solve (time in solved between"
+    " a solve and a reopen counted), so the statuses add up to the full resolution time; on"
+    " the configured clock."
+)
+for _n in ("time_in_status_median", "time_in_status_p90"):
+    VENDOR_NOTES[_n] = VENDOR_NOTES["time_in_status"]
 VENDOR_NOTES["sla_resolution"] = VENDOR_NOTES["sla_first_response"]
 VENDOR_NOTES["sla_next_reply"] = (
     "Zendesk: the SLA metric Next reply time, per cycle from the oldest unanswered public"

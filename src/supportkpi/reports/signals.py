@@ -15,8 +15,10 @@ trends.
   run. A point outside a limit keeps its limit signal.
 * **Which points.** The centre and the limits come from the series itself: every point
   shown that has a value and n > 0 and whose period is over at the as-of time. A period
-  not over is judged against them (rates, means…) but not part of them; its counts and
-  amounts are only part of the period's and are not judged at all (no signal). Points
+  not over is neither part of them nor judged (no signal): its counts are only part of
+  the period's, and its rates too can be of tickets not yet given their time (a
+  resolution rate of a week not over is low because its last tickets are still open,
+  not because anything changed). Points
   without a value or with n = 0 are skipped: they neither signal nor break a run. Fewer
   than MIN_POINTS points: no limits, no signal.
 
@@ -123,7 +125,6 @@ def series_signals(
     n: Sequence[int],
     proportion: bool,
     over: Sequence[bool] | None = None,
-    accumulates: bool = False,
 ) -> list[str | None]:
     """The signals of one series (oldest first): see the module's docstring. `over`:
     whether each point's period is over (default: all)."""
@@ -132,14 +133,13 @@ def series_signals(
     count = len(values)
     v = np.array([np.nan if x is None else x for x in values], dtype=np.float64)
     done = np.ones(count, bool) if over is None else np.asarray(over, dtype=bool)
-    judged = done if accumulates else np.ones(count, bool)
     codes = signal_codes(
         np.zeros(count, dtype=np.int64),
         v,
         np.asarray(n, dtype=np.float64),
         np.full(count, proportion),
         done,
-        judged,
+        done,
     )
     return [SIGNALS[c - 1] if c else None for c in codes.tolist()]
 
@@ -165,7 +165,6 @@ def mark(results: list[Result], defs: dict[str, Kpi], time: str = "period") -> N
     n = np.array([r.n for r in rows], dtype=np.float64)
     spec = [defs.get(r.kpi) for r in rows]
     prop = np.array([k is not None and k.stat.proportion for k in spec], dtype=bool)
-    adds = np.array([k is not None and k.stat.accumulates for k in spec], dtype=bool)
     over = np.array([r.period_over for r in rows], dtype=bool)
     codes = np.empty(len(rows), dtype=np.int8)
     codes[order] = signal_codes(
@@ -174,7 +173,7 @@ def mark(results: list[Result], defs: dict[str, Kpi], time: str = "period") -> N
         n[order],
         prop[order],
         over[order],
-        (over | ~adds)[order],
+        over[order],
     )
     for r, c in zip(rows, codes.tolist(), strict=True):
         r.extra["signal"] = SIGNALS[c - 1] if c else None

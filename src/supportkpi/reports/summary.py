@@ -957,7 +957,6 @@ class _Builder:
                 [r.n for r in points],
                 spec.stat.proportion,
                 [r.period_over for r in points],
-                spec.stat.accumulates,
             )
             out.trend_range = list(self._trend_range(kpi, out.unit, out.trend, out.target))
             return out
