@@ -1,9 +1,11 @@
 """The command line: options parsed, the library called, its report rendered.
 
-`app.py` holds the Typer application and every command but `summary`, which lives in
-`summary.py` and registers itself on the application when imported (here).
+`app.py` holds the Typer application and every command but `summary` and `compare`,
+which live in `summary.py` and `compare.py` and register themselves on the application
+when imported (here).
 """
 
+from supportkpi.cli import compare as _compare  # noqa: F401  (registers `compare`)
 from supportkpi.cli import summary as _summary  # noqa: F401  (registers `summary`)
 from supportkpi.cli.app import app, main
 
