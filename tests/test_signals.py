@@ -97,7 +97,7 @@ def test_a_period_not_over_is_neither_judged_nor_in_the_limits() -> None:
     values = [10.0, 12, 11, 13, 12, 11, 2]
     over = [True] * 6 + [False]
     assert series_signals(values, [1] * 7, False, over) == [None] * 7
-    assert series_signals(values[:6] + [2], [1] * 7, False, [True] * 7)[-1] == "below_limit"
+    assert series_signals([*values[:6], 2], [1] * 7, False, [True] * 7)[-1] == "below_limit"
 
 
 # --------------------------------------------------------------------------- console

@@ -10,7 +10,7 @@ Polars frames…):
     report.to_dict()["results"]  # the JSON of `supportkpi compute -f json`
     report.to_pandas()  # one row per KPI × group
 
-`compute`, `sla_check`, `summary`, `validate` and `explain` are documented in
+`compute`, `sla_check`, `summary`, `validate`, `explain` and `compare` are documented in
 docs/api.md; bad input raises `InputError` or `ConfigError` (`SupportKpiError`s)
 with the message the CLI prints.
 
@@ -32,6 +32,7 @@ __all__ = [
     "SupportKpiError",
     "UsageError",
     "__version__",
+    "compare",
     "compute",
     "explain",
     "sla_check",
@@ -43,6 +44,7 @@ __all__ = [
 if TYPE_CHECKING:
     from supportkpi.api import (
         Explanation,
+        compare,
         compute,
         explain,
         sla_check,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 
 # name -> the module defining it, imported on first use (PEP 562)
 _LAZY = {
+    "compare": "api",
     "compute": "api",
     "summary": "api",
     "validate": "api",

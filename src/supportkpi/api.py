@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from supportkpi.config.settings import Config
+    from supportkpi.reports.compare import Comparison
     from supportkpi.reports.compute import Options
     from supportkpi.reports.report import Report
     from supportkpi.reports.sla_check import SlaCheck
@@ -46,7 +47,16 @@ if TYPE_CHECKING:
     from supportkpi.reports.summary import Summary
     from supportkpi.reports.validate import Validation
 
-__all__ = ["Explanation", "compute", "explain", "sla_check", "staffing", "summary", "validate"]
+__all__ = [
+    "Explanation",
+    "compare",
+    "compute",
+    "explain",
+    "sla_check",
+    "staffing",
+    "summary",
+    "validate",
+]
 
 # what an input may be: a path, a table, or a list of them (read as one input)
 Input = Any
@@ -357,6 +367,53 @@ def explain(
         pairs = parse_where(_names(where, "where"))
     table = run_explain(options, kpi, pairs)
     return Explanation(kpi, dict(pairs), table)
+
+
+# --------------------------------------------------------------------------- compare
+def compare(
+    *,
+    tickets: Input = None,
+    surveys: Input = None,
+    credits: Input = None,
+    customers: Input = None,
+    agents: Input = None,
+    events: Input = None,
+    comments: Input = None,
+    by: str | None = None,
+    a: str | None = None,
+    b: str | None = None,
+    period: str | None = None,
+    vs: str | None = None,
+    config: ConfigArg = None,
+    preset: str | None = None,
+    kpis: Sequence[str] | str | None = None,
+    as_of: str | None = None,
+    cohort: bool = False,
+) -> Comparison:
+    """`supportkpi compare`: each KPI of group A beside group B, the difference B − A
+    tested (SPEC §6b). `by="variant"` (its two values, or `a=`/`b=` among more), or
+    `period="2026-W47", vs="2026-W46"` (A is `vs`). `.to_dict()` is the JSON document;
+    `.rows` its results; `.worse_in_b()` the KPIs significantly worse in B."""
+    from supportkpi.reports.compare import Spec
+    from supportkpi.reports.compare import compare as run_compare
+
+    options = _options(
+        dict(
+            tickets=tickets,
+            surveys=surveys,
+            credits=credits,
+            customers=customers,
+            agents=agents,
+            events=events,
+            comments=comments,
+        ),
+        config,
+        preset,
+        kpis=_names(kpis, "kpis"),
+        as_of=as_of,
+        cohort=cohort,
+    )
+    return run_compare(options, Spec(by=by, a=a, b=b, period=period, vs=vs))
 
 
 # --------------------------------------------------------------------------- arguments

@@ -125,6 +125,18 @@ _MISSING_VALUE = (
 _MISSING_ANCHOR = "rows without the anchor timestamp cannot be placed and are rejected (counted)"
 
 
+@dataclass(frozen=True)
+class Comparable:
+    """How `compare` tests a difference of a statistic between two groups (reports/
+    significance.py): `test` is proportion (in_denominator/in_numerator rows), mean,
+    scores (+1/0/−1), quantile (at `q`), total, count (the values), or "" with `reason`."""
+
+    test: str
+    reason: str = ""
+    scale: float = 1.0  # the per-row values × scale are the KPI's unit (a mean's)
+    q: float = 0.5  # a quantile's
+
+
 @dataclass
 class ExplainRows:
     """What `explain` hands a statistic: the rows in scope and where to read them."""
@@ -225,6 +237,14 @@ class Statistic:
         v = np.asarray(at.measures.get(self.measure)[at.rows], dtype=np.float64)
         return {"value": from_np(v, pa.float64(), np.isnan(v))}
 
+    # ---------------------------------------------------------------- comparing
+    def comparable(self) -> Comparable:
+        """How `compare` tests its difference between two groups (from the rows
+        `explain_columns` gives), or why it does not."""
+        if self.proportion:  # a share of rows, 0-100
+            return Comparable("proportion", scale=100.0)
+        return Comparable("", "no test fits this statistic")
+
     # ---------------------------------------------------------------- describing
     def describe(self, rows: str) -> dict[str, str]:
         """Labelled lines saying how the value is computed, for `rows` (e.g. "tickets")."""
@@ -274,6 +294,9 @@ class Count(Statistic):
             return {"counted": bools(np.ones(len(at.rows), bool))}
         return {"counted": bools(at.measures.get(self.where)[at.rows] == 1)}
 
+    def comparable(self) -> Comparable:
+        return Comparable("count")
+
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": f"number of {rows}" + (f" where {self.where}" if self.where else "")}
 
@@ -309,6 +332,9 @@ class Sum(Statistic):
 
         cnt, total = done.arrays(self.state_key)
         return Block(done.up(total, groups), done.up(cnt, groups))
+
+    def comparable(self) -> Comparable:
+        return Comparable("total")
 
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": f"sum over {rows} of {self.of} — n rows have one"}
@@ -399,6 +425,10 @@ class Mean(Statistic):
             }
         return {"in_denominator": bools(den), "in_numerator": bools(den & (v == 1))}
 
+    def comparable(self) -> Comparable:
+        test = {"proportion": "proportion", "nps": "scores"}.get(self.kind, "mean")
+        return Comparable(test, scale=self.scale)
+
     def describe(self, rows: str) -> dict[str, str]:
         if self.kind == "proportion":
             return {
@@ -456,6 +486,9 @@ class Quantile(Statistic):
             found = done.cache[(self.of, bi)]
         vals, counts, qs = found
         return Block(vals[:, qs.index(self.q)], counts)
+
+    def comparable(self) -> Comparable:
+        return Comparable("quantile", q=self.q)
 
     def describe(self, rows: str) -> dict[str, str]:
         return {
@@ -625,6 +658,9 @@ class PerDistinct(Statistic):
             return {self.key: dim_array(at.frame_dims[self.key], at.rows)}
         return {}
 
+    def comparable(self) -> Comparable:
+        return Comparable("", f"rows per distinct {self.key}: a ratio with no per-row test")
+
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": f"{rows} / distinct {self.key} — n is the number of {rows}"}
 
@@ -682,6 +718,9 @@ class OpenAtEnd(Statistic):
 
         r = at.measures.event("resolved_at")[at.rows]
         return {"open_at_end": bools((r == NAT) | (r >= at.end))}
+
+    def comparable(self) -> Comparable:
+        return Comparable("", "a state at the period end (tickets still open), not events")
 
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": "tickets open at the end of the period: created before it, not resolved"}
@@ -785,6 +824,9 @@ class Retention(Statistic):
     def explain_refusal(self, name: str) -> str | None:
         return f"{name} is computed from customer counts; see `compute --by`"
 
+    def comparable(self) -> Comparable:
+        return Comparable("", "customer counts at the period's ends: no per-row values to test")
+
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": "from the customers input: S at the start, E at the end, N new, lost"}
 
@@ -840,6 +882,9 @@ class Derived(Statistic):
 
     def explain_refusal(self, name: str) -> str | None:
         return f"{name} combines other KPIs ({', '.join(self.parts)}); explain those"
+
+    def comparable(self) -> Comparable:
+        return Comparable("", f"a formula over other KPIs ({', '.join(self.parts)}): compare those")
 
     def describe(self, rows: str) -> dict[str, str]:
         return {"value": "combines " + ", ".join(self.parts) + ", each with its own anchor"}

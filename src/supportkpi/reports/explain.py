@@ -11,6 +11,8 @@ The same loading, anchors and filters as `compute`, so the file reconciles with 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +20,7 @@ import pyarrow.compute as pc
 from supportkpi.engine.core import Engine, Query, computability
 from supportkpi.errors import UsageError
 from supportkpi.io.arrownp import dim_array, from_np, literal
+from supportkpi.io.periods import Buckets
 from supportkpi.io.timeparse import NAT
 from supportkpi.kpis.catalogue import CATALOGUE, Kpi, resolve
 from supportkpi.kpis.statistics import ExplainRows
@@ -94,18 +97,11 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         raise UsageError(f"{kpi_name} cannot be computed: {reason}")
     frame = frames[kpi.source]
     m = engine.measures[kpi.source]
-    end = min(window.end, as_of + 1) if window.end is not None else as_of + 1
-    if kpi.stat.state:  # a state at the period end: the tickets created before it
-        anchor_ts = m.event("created_at")
-        scope = (anchor_ts != NAT) & (anchor_ts < end) & m.known("resolved_at")
-        anchor_col = "created_at"
-    else:
-        anchor_col = engine._anchor(kpi) or ""
-        anchor_ts = m.event(anchor_col) if anchor_col else np.zeros(frame.n, np.int64)
-        scope = engine.window_mask(anchor_ts) if anchor_col else np.ones(frame.n, bool)
+    at = in_scope(engine, kpi)
+    scope, anchor_col, anchor_ts, end = at.scope, at.anchor_col, at.anchor_ts, at.end
     rows_ts = anchor_ts
     columns: dict[str, pa.Array] = {}
-    buckets = engine._buckets_for(anchor_ts[scope & (anchor_ts != NAT)] if anchor_col else None)
+    buckets = at.buckets
     for dim, value in where:
         if normalise_name(dim) in TIME_DIMS and not anchor_col:
             raise UsageError(f"--where {dim}: {kpi_name} is not placed in time")
@@ -155,6 +151,36 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
     columns.update(kpi.stat.explain_columns(ExplainRows(frame.dims, m, rows, end)))
     m.release()
     return pa.Table.from_arrays(list(columns.values()), names=list(columns))
+
+
+@dataclass
+class Scope:
+    """The rows of a KPI's input that the engine's period puts in scope for it."""
+
+    scope: np.ndarray  # bool, one per row of the input
+    anchor_col: str  # the column placing the rows ("" : none, every row)
+    anchor_ts: np.ndarray  # its timestamps
+    buckets: dict[str, Buckets]  # the time dimensions' periods, for `Engine._dim`
+    end: int  # the instant a state is measured at
+
+
+def in_scope(engine: Engine, kpi: Kpi) -> Scope:
+    """The rows behind `kpi`'s value in `engine`'s window (and its as-of time): the
+    same anchors as the engine's, so they reconcile with `compute` (explain, compare)."""
+    frame = engine.frames[kpi.source]
+    m = engine.measures[kpi.source]
+    window, as_of = engine.query.window, engine.query.as_of
+    end = min(window.end, as_of + 1) if window.end is not None else as_of + 1
+    if kpi.stat.state:  # a state at the period end: the tickets created before it
+        anchor_ts = m.event("created_at")
+        scope = (anchor_ts != NAT) & (anchor_ts < end) & m.known("resolved_at")
+        anchor_col = "created_at"
+    else:
+        anchor_col = engine._anchor(kpi) or ""
+        anchor_ts = m.event(anchor_col) if anchor_col else np.zeros(frame.n, np.int64)
+        scope = engine.window_mask(anchor_ts) if anchor_col else np.ones(frame.n, bool)
+    buckets = engine._buckets_for(anchor_ts[scope & (anchor_ts != NAT)] if anchor_col else None)
+    return Scope(scope, anchor_col, anchor_ts, buckets, end)
 
 
 def _read_columns(kpi: Kpi) -> list[str]:
