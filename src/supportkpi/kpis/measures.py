@@ -37,10 +37,11 @@ from supportkpi.schema.history import (
     PENDING,
     SOLVED,
     History,
+    Spent,
     among,
     available,
     history_of,
-    time_by_status,
+    spent,
     time_in,
 )
 from supportkpi.schema.inputs import UNKNOWN
@@ -84,6 +85,7 @@ class Measures:
         self._clock: CalendarClock | BusinessClock | None = None
         self._sla: dict[str, sla.TargetView] = {}
         self._history: History | None = None
+        self._spent: Spent | None = None  # the history's intervals on the clock
         self._tickets_measures: Measures | None = None  # (comments: their tickets' SLA)
         # comments: the reply cycles (positions) and their judged view (sla-check lists)
         self.reply_cycles_judged: tuple[np.ndarray, sla.TargetView] | None = None
@@ -244,19 +246,26 @@ class Measures:
     def _time_in(self, statuses: tuple[int, ...]) -> np.ndarray:
         """Clock seconds each ticket spent in `statuses` from creation to its last solve
         (NaN: not solved at the as-of time)."""
+        return self.spent().total(statuses)
+
+    def spent(self) -> Spent:
+        """Each status interval's clock seconds from the ticket's creation to its last
+        solve, worked out once for every time-in-status measure (each passed over the
+        history on its own: 1.2 s of 2.0 at 10M changes)."""
         h = self.history()
-        return time_in(h, statuses, self.event("created_at"), h.last_solve(), self.clock.elapsed)
+        with self._guard:
+            cached = self._spent
+        if cached is None:
+            cached = spent(h, self.event("created_at"), h.last_solve(), self.clock.elapsed)
+            with self._guard:
+                self._spent = cached
+        return cached
 
     def time_by_status(self) -> np.ndarray:
         """Clock seconds each ticket spent in each canonical status from creation to its
         last solve, one column per STATUSES entry (NaN rows: not solved at the as-of
-        time): one pass over the history for the six `time_in_<status>` measures."""
-        h = self.history()
-
-        def compute() -> np.ndarray:
-            return time_by_status(h, self.event("created_at"), h.last_solve(), self.clock.elapsed)
-
-        return self._once("time_by_status", compute)
+        time)."""
+        return self._once("time_by_status", lambda: self.spent().by_status())
 
     @_measure
     def m_time_in_new(self) -> np.ndarray:

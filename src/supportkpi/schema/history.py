@@ -109,8 +109,8 @@ def by_ticket_then_time(ticket: np.ndarray, when: np.ndarray) -> np.ndarray:
         return np.lexsort((when, ticket))  # stable: equal keys keep file order
     if int(ticket.max(initial=0)) >= 1 << 32:  # (more tickets than two halves hold)
         return np.argsort(ticket, kind="stable")
-    low = np.argsort((ticket & 0xFFFF).astype(np.uint16), kind="stable")
-    high = np.argsort((ticket[low] >> 16).astype(np.uint16), kind="stable")
+    low = np.argsort(ticket.astype(np.uint16), kind="stable")  # (the low 16 bits)
+    high = np.argsort((ticket >> 16).astype(np.uint16)[low], kind="stable")
     return low[high]
 
 
@@ -125,34 +125,46 @@ def from_changes(
     loader reports those: E031)."""
     n_tickets = len(created)
     ok = (ticket >= 0) & (when != NAT)
-    pos = np.flatnonzero(ok)
-    t, w, s = ticket[pos], when[pos], status[pos]  # (copies: w can be changed)
+    if bool(ok.all()):  # (the usual case: no copies of the whole export)
+        t, w, s = ticket, when, status
+    else:
+        pos = np.flatnonzero(ok)
+        t, w, s = ticket[pos], when[pos], status[pos]
     c = created[t]
     early = (c != NAT) & (w < c)
-    w[early] = c[early]
+    if early.any():
+        w = np.where(early, c, w)
     order = by_ticket_then_time(t, w)
-    t, w, s = t[order], w[order], s[order]
-    # `new` from creation until the first change, for tickets whose first change is later
-    first = np.r_[True, t[1:] != t[:-1]] if len(t) else np.zeros(0, bool)
+    t, w, s = t[order], w[order], s[order].astype(np.int8)
+    m = len(t)
+    # `new` from creation until the first change, for tickets whose first change is
+    # later; and for tickets with no change at all
+    first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if m else np.zeros(0, np.int64)
     lead_t = t[first]
     lead_start = created[lead_t]
     gap = (lead_start != NAT) & (lead_start < w[first])
-    lead_t, lead_start = lead_t[gap], lead_start[gap]
-    # tickets with no change at all are `new` from creation
     seen = np.zeros(n_tickets, bool)
     seen[t] = True
     quiet = np.flatnonzero(~seen & (created != NAT))
-    all_t = np.concatenate([lead_t, t, quiet])
-    all_w = np.concatenate([lead_start, w, created[quiet]])
-    all_s = np.concatenate(
-        [np.full(len(lead_t), NEW, np.int8), s.astype(np.int8), np.full(len(quiet), NEW, np.int8)]
-    )
-    # by ticket, stably: a ticket's lead (earlier than its first change) stays before its
-    # changes, which are in order already; three sorted runs, so the sort is about linear
-    order = np.argsort(all_t, kind="stable")
-    all_t, all_w, all_s = all_t[order], all_w[order], all_s[order]
-    end = np.r_[all_w[1:], NAT] if len(all_w) else np.zeros(0, np.int64)
-    last = np.r_[all_t[1:] != all_t[:-1], True] if len(all_t) else np.zeros(0, bool)
+    # inserted before the change at `at` (a quiet ticket's place is where its number
+    # would be; at one place, a quiet ticket comes before a later ticket's lead)
+    at = np.concatenate([np.searchsorted(t, quiet), first[gap]])
+    ins_t = np.concatenate([quiet, lead_t[gap]])
+    ins_w = np.concatenate([created[quiet], lead_start[gap]])
+    rank = np.argsort(at, kind="stable")
+    at, ins_t, ins_w = at[rank], ins_t[rank], ins_w[rank]
+    # one pass each: the changes move right by the insertions at or before them
+    size = m + len(at)
+    to_change = np.arange(m) + np.cumsum(np.bincount(at, minlength=m + 1))[:m]
+    to_insert = at + np.arange(len(at))
+    all_t = np.empty(size, dtype=np.int64)
+    all_w = np.empty(size, dtype=np.int64)
+    all_s = np.full(size, NEW, dtype=np.int8)
+    all_t[to_change], all_t[to_insert] = t, ins_t
+    all_w[to_change], all_w[to_insert] = w, ins_w
+    all_s[to_change] = s
+    end = np.r_[all_w[1:], NAT] if size else np.zeros(0, np.int64)
+    last = np.r_[all_t[1:] != all_t[:-1], True] if size else np.zeros(0, bool)
     end[last] = NAT
     return History(all_t, all_s, all_w, end.astype(np.int64), n_tickets)
 
@@ -222,17 +234,42 @@ def time_in(
     return out
 
 
-def time_by_status(
+@dataclass
+class Spent:
+    """The clock seconds of each interval in a canonical status, between its ticket's
+    start and stop instants: worked out once, then summed over any set of statuses."""
+
+    ticket: np.ndarray  # the intervals' tickets (history order)
+    status: np.ndarray  # their canonical status
+    seconds: np.ndarray  # their clock seconds within [start, stop]
+    undefined: np.ndarray  # per ticket: start or stop unknown (its sums are NaN)
+
+    def total(self, statuses: tuple[int, ...]) -> np.ndarray:
+        """Per ticket, the seconds in `statuses` (summed in history order, as `time_in`)."""
+        pick = among(self.status, statuses)
+        n = len(self.undefined)
+        out = np.bincount(self.ticket[pick], weights=self.seconds[pick], minlength=n)
+        out = out.astype(np.float64)
+        out[self.undefined] = np.nan
+        return out
+
+    def by_status(self) -> np.ndarray:
+        """Per ticket and canonical status (columns in STATUSES order), the seconds."""
+        n, width = len(self.undefined), len(STATUSES)
+        cell = self.ticket * width + self.status.astype(np.int64)
+        out = np.bincount(cell, weights=self.seconds, minlength=n * width).reshape(n, width)
+        out[self.undefined] = np.nan
+        return out
+
+
+def spent(
     history: History,
     start: np.ndarray,
     stop: np.ndarray,
     elapsed: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> np.ndarray:
-    """Per ticket and canonical status (columns in STATUSES order), the clock seconds
-    spent in it between the ticket's `start` and `stop` instants; a row of NaN where
-    either is NAT. A status outside the canonical ones is in no column."""
-    n = history.n_tickets
-    width = len(STATUSES)
+) -> Spent:
+    """Each canonical-status interval's clock seconds between its ticket's `start` and
+    `stop` instants (a status outside the canonical ones is in none)."""
     pick = np.flatnonzero(history.status >= 0)
     t = history.ticket[pick]
     lo = np.maximum(history.start[pick], start[t])
@@ -242,7 +279,16 @@ def time_by_status(
     seconds = np.zeros(len(pick))
     if valid.any():
         seconds[valid] = elapsed(lo[valid], hi[valid])
-    cell = t * width + history.status[pick].astype(np.int64)
-    out = np.bincount(cell, weights=seconds, minlength=n * width).reshape(n, width)
-    out[(start == NAT) | (stop == NAT)] = np.nan
-    return out
+    return Spent(t, history.status[pick], seconds, (start == NAT) | (stop == NAT))
+
+
+def time_by_status(
+    history: History,
+    start: np.ndarray,
+    stop: np.ndarray,
+    elapsed: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Per ticket and canonical status (columns in STATUSES order), the clock seconds
+    spent in it between the ticket's `start` and `stop` instants; a row of NaN where
+    either is NAT. A status outside the canonical ones is in no column."""
+    return spent(history, start, stop, elapsed).by_status()
