@@ -242,7 +242,7 @@ def _print_table(console: Any, block: Table, section: str) -> None:
     if left_out:
         console.print(
             f"[dim]Not shown at {console.width} columns: {for_terminal(', '.join(left_out))}"
-            " (see --format html or json)[/]"
+            " (see --format markdown or json)[/]"
         )
 
 
