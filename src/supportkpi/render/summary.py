@@ -368,7 +368,7 @@ def _sla_blocks(s: Summary) -> list[Block]:
         blocks.append(
             Para(
                 f"{sla.breached_tickets:,} ticket(s) breached a target "
-                f"({sla.breached:,} breaches of first response or resolution)."
+                f"({sla.breached:,} breaches, counting each target a ticket breached)."
             )
         )
     else:
