@@ -219,19 +219,7 @@ def time_in(
 ) -> np.ndarray:
     """Per ticket, the clock seconds spent in `statuses` between its `start` and `stop`
     instants (NaN where either is NAT). `elapsed(a, b)` is the clock's."""
-    n = history.n_tickets
-    pick = np.flatnonzero(among(history.status, statuses))
-    t = history.ticket[pick]
-    lo = np.maximum(history.start[pick], start[t])
-    hi_end = history.end[pick]
-    hi = np.where(hi_end == NAT, stop[t], np.minimum(hi_end, stop[t]))
-    valid = (start[t] != NAT) & (stop[t] != NAT) & (hi > lo)
-    seconds = np.zeros(len(pick))
-    if valid.any():
-        seconds[valid] = elapsed(lo[valid], hi[valid])
-    out = np.bincount(t, weights=seconds, minlength=n).astype(np.float64)
-    out[(start == NAT) | (stop == NAT)] = np.nan
-    return out
+    return spent(history, start, stop, elapsed, statuses).total(statuses)
 
 
 @dataclass
@@ -267,10 +255,13 @@ def spent(
     start: np.ndarray,
     stop: np.ndarray,
     elapsed: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    statuses: tuple[int, ...] | None = None,
 ) -> Spent:
-    """Each canonical-status interval's clock seconds between its ticket's `start` and
-    `stop` instants (a status outside the canonical ones is in none)."""
-    pick = np.flatnonzero(history.status >= 0)
+    """Each canonical-status interval's (or only those in `statuses`) clock seconds
+    between its ticket's `start` and `stop` instants (a status outside the canonical ones
+    is in none)."""
+    wanted = history.status >= 0 if statuses is None else among(history.status, statuses)
+    pick = np.flatnonzero(wanted)
     t = history.ticket[pick]
     lo = np.maximum(history.start[pick], start[t])
     hi_end = history.end[pick]
