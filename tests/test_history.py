@@ -480,8 +480,8 @@ def test_a_policy_may_match_any_customer_column(tmp_path: Path) -> None:
     )
     write_csv(
         tmp_path / "c.csv",
-        ["customer_id", "started_at", "Plan"],
-        [["C1", "2025-01-01", "Enterprise"], ["C2", "2025-01-01", "basic"]],
+        ["customer_id", "started_at", "Plan", "Segment"],
+        [["C1", "2025-01-01", "Enterprise", "vip"], ["C2", "2025-01-01", "basic", "smb"]],
     )
     (tmp_path / "p.yaml").write_text(
         "sla:\n  policies:\n"
@@ -492,6 +492,13 @@ def test_a_policy_may_match_any_customer_column(tmp_path: Path) -> None:
     common = ("-t", "t.csv", "--config", "p.yaml", "--as-of", "2026-11-02T12:00:00Z")
     doc = run("sla-check", *common, "--customers", "c.csv", "--list", "all", "-f", "json",
               cwd=tmp_path).json()  # fmt: skip
+    assert {t["ticket_id"]: t["state"] for t in doc["tickets"]} == {"T1": "breached", "T2": "met"}
+    # a column the customers input knows (segment) is read for the policy as well
+    (tmp_path / "s.yaml").write_text(
+        (tmp_path / "p.yaml").read_text().replace("{plan: enterprise}", "{segment: vip}")
+    )
+    doc = run("sla-check", *common[:2], "--config", "s.yaml", *common[4:], "--customers",
+              "c.csv", "--list", "all", "-f", "json", cwd=tmp_path).json()  # fmt: skip
     assert {t["ticket_id"]: t["state"] for t in doc["tickets"]} == {"T1": "breached", "T2": "met"}
     by_plan = run("compute", *common, "--customers", "c.csv", "-k", "sla_first_response",
                   "--by", "plan", "-f", "json", cwd=tmp_path).json()  # fmt: skip

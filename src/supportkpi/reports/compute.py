@@ -238,8 +238,8 @@ def check_policy_columns(frames: dict[str, Frame], config: Config) -> None:
                 f"SLA policy {rule.name!r} matches on {column}, which the tickets export"
                 + (" and the customers export have not" if given else " has not"),
                 hint=(
-                    f'map it (columns: {{tickets: {{{column}: "Your column"}}}})'
-                    + ("" if given else f", or give --customers with a {column} column")
+                    f'map it in the config: columns: {{tickets: {{{column}: "Your column"}}}}'
+                    + ("" if given else f"; or give --customers with a {column} column")
                 ),
             )
 
@@ -299,6 +299,8 @@ def plan_reads(
     read_dims = list(dims)
     if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
         read_dims += list(config.sla_columns)  # what the SLA policies are looked up by
+        # (a policy's condition on a customer column: read it, to become the tickets')
+        need["customers"].update(c for c in config.sla_columns if c in INPUTS["customers"].names)
     requests = {name: Request(need[name], tuple(dict.fromkeys(read_dims))) for name in paths}
     return paths, requests
 
