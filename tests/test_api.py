@@ -323,6 +323,17 @@ def test_sla_check_summary_validate_explain(tmp_path: Path) -> None:
     assert overall.met + overall.breached == overall.n  # every judged ticket met or not
     assert overall.value == pytest.approx(100 * overall.met / overall.n)
     assert check.tickets and all(t["state"] == "breached" for t in check.tickets)
+    # the reply cycles for next_reply targets, as the CLI's --comments
+    comments = str(EXAMPLES / "comments.csv")
+    config = {"sla": {"policies": {p: {"next_reply": "2h"} for p in ("P1", "P2", "P3", "P4")}}}
+    (tmp_path / "nr.yaml").write_text(json.dumps(config))
+    replies = supportkpi.sla_check(tickets=TICKETS, comments=comments, config=config, as_of=as_of)
+    cli = _cli_json(
+        "sla-check", "-t", TICKETS, "--comments", comments, "--config", "nr.yaml",
+        "--as-of", as_of, cwd=tmp_path,
+    )  # fmt: skip
+    assert {**replies.to_dict(), "config": "nr.yaml"} == cli
+    assert any(r.kpi == "sla_next_reply" and r.value is not None for r in replies.results)
 
     summary = supportkpi.summary(tickets=TICKETS, surveys=SURVEYS, period="2026-W46")
     assert summary.to_dict() == _cli_json(

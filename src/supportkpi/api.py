@@ -122,6 +122,8 @@ def sla_check(
     *,
     tickets: Input = None,
     events: Input = None,
+    comments: Input = None,
+    customers: Input = None,
     config: ConfigArg = None,
     preset: str | None = None,
     by: By = None,
@@ -133,14 +135,16 @@ def sla_check(
     list: str | None = None,
 ) -> SlaCheck:
     """`supportkpi sla-check`: SLA compliance by priority (and by each of `by=`) at
-    `as_of` (default: now). `list=` ("breached", "at_risk" or "all") adds the tickets
+    `as_of` (default: now). `events=` stops the clocks in pausing statuses, `comments=`
+    gives next_reply targets their reply cycles, `customers=` the customer columns a
+    policy's `when` may name. `list=` ("breached", "at_risk" or "all") adds the tickets
     behind the numbers (`.tickets`). Returns an `SlaCheck`: `.results`, `.report`,
     `.exit_code` (what the CLI exits with under `fail_on=`), `.failing`, `.to_dict()`,
     `.to_pandas()`, `.to_arrow()`."""
     from supportkpi.reports.sla_check import sla_check as run_sla_check
 
     options = _options(
-        dict(tickets=tickets, events=events),
+        dict(tickets=tickets, events=events, comments=comments, customers=customers),
         config,
         preset,
         by=_by(by),
