@@ -722,3 +722,13 @@ def test_a_summary_reads_each_export_once(monkeypatch: pytest.MonkeyPatch) -> No
     for summary_input in doc["inputs"]:
         codes = [p["code"] for p in summary_input["problems"]]
         assert len(codes) == len(set(codes)), summary_input["input"]
+
+
+def test_the_overview_says_when_there_is_nothing_to_compare_with() -> None:
+    """A year before the examples there is no data: the overview says so, instead of
+    'no KPI changed beyond its noise' (which reads as news that nothing moved)."""
+    t = str(EXAMPLES / "tickets.csv")
+    doc = run("summary", "-t", t, "--period", "2026-W47", "--compare", "last-year", "-f", "json")
+    assert doc.json()["overview"][1] == "No data in 2025-W47 to compare with."
+    doc = run("summary", "-t", t, "--period", "2026-W47", "-f", "json")
+    assert doc.json()["overview"][1].endswith("vs 2026-W46.")

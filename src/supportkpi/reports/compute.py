@@ -588,7 +588,8 @@ def sla_uncovered(
     for r in results:
         unmatched = r.extra.get("unmatched", 0) if r.kpi.startswith("sla_") else 0
         if unmatched and r.n == 0 and not r.extra.get("at_risk") and not r.extra.get("active"):
-            r.reason = f"no SLA policy covers these {unmatched:,} ticket(s)"
+            what = "reply cycle(s)" if r.kpi == "sla_next_reply" else "ticket(s)"
+            r.reason = f"no SLA policy covers these {unmatched:,} {what}"
     frame = frames.get("tickets")
     asked_sla = any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names)
     if frame is None or not asked_sla or "created_at" not in frame.cols:

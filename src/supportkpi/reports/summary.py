@@ -892,7 +892,7 @@ class _Builder:
         s.alerts = self._alerts(s, cells, label)
         if agent is None:
             s.channels = self._channels(series.channels, label)
-        s.overview = overview(s)
+        s.overview = overview(s, compared=s.compare_period in self.active)
         s.notes = self._notes(s)
         wanted = self.with_staffing and agent is None
         if wanted and "agents" in input_paths(self.options, self.config):
@@ -1331,7 +1331,7 @@ _NONE = ChannelCell(None, 0, "no_data", "count")
 
 
 # --------------------------------------------------------------------------- helpers
-def overview(s: Summary) -> list[str]:
+def overview(s: Summary, compared: bool = True) -> list[str]:
     """Three lines for the top of the page: the targets missed, the changes beyond noise,
     the SLA state."""
     lines = {ln.kpi: ln for ln in [*s.headline, *s.financial]}.values()
@@ -1357,6 +1357,8 @@ def overview(s: Summary) -> list[str]:
                 size = f"{c.change:+,.2f}"
             parts.append(f"{c.label} {size.replace('-', '−')}{word}")
         second = f"Beyond noise vs {s.compare_period}: " + "; ".join(parts) + "."
+    elif not compared:  # (no change is not news when there is nothing to compare with)
+        second = f"No data in {s.compare_period} to compare with."
     else:
         second = f"No KPI changed beyond its statistical noise vs {s.compare_period}."
     sla = s.sla
