@@ -555,3 +555,35 @@ def test_each_ticket_on_its_clock(tmp_path: Path) -> None:
     )
     bad = run("sla-check", "-t", "t.csv", "--config", "bad.yaml", cwd=tmp_path)
     assert bad.code == 2 and "sla.policies.0.clock: unknown clock 'nope'" in bad.err
+
+
+def test_an_unknown_status_is_said_beside_the_figures(tmp_path: Path) -> None:
+    """'Awaiting Vendor' is no status supportkpi knows: the hour T1 spent in it is in no
+    status (pending 0, time in status short of the resolution time), and compute says so
+    in a note naming the status and how to map it; mapped, the hour is on hold."""
+    write_csv(
+        tmp_path / "t.csv",
+        T_HEAD,
+        [["T1", "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z", "2026-11-02T14:00:00Z", "P1"]],
+    )
+    write_csv(
+        tmp_path / "e.csv",
+        E_HEAD,
+        [
+            ["T1", "2026-11-02T10:00:00Z", "Awaiting Vendor"],
+            ["T1", "2026-11-02T11:00:00Z", "open"],
+            ["T1", "2026-11-02T14:00:00Z", "solved"],
+        ],
+    )
+    (tmp_path / "c.yaml").write_text("timezone: UTC\n")
+    args = ("compute", "-t", "t.csv", "-e", "e.csv", "-k", "on_hold_time", "-f", "json")
+    doc = run(*args, "--config", "c.yaml", cwd=tmp_path).json()
+    assert _results(doc)["on_hold_time"]["value"] == 0.0
+    (note,) = [n for n in doc["notes"] if "Awaiting Vendor" in n]
+    assert "in 1 status change(s)" in note and "{Awaiting Vendor: on_hold}" in note
+    (tmp_path / "m.yaml").write_text(
+        "timezone: UTC\nvalues: {status: {Awaiting Vendor: on_hold}}\n"
+    )
+    mapped = run(*args, "--config", "m.yaml", cwd=tmp_path).json()
+    assert _results(mapped)["on_hold_time"]["value"] == H
+    assert not [n for n in mapped.get("notes", []) if "Awaiting Vendor" in n]

@@ -7,6 +7,7 @@ judge → report. The CLI only parses options and renders what these return.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -475,7 +476,28 @@ def compute(
     )
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
     report.notes += empty_window_notes(frames, window)
+    report.notes += unknown_status_notes(frames, results)
     return report
+
+
+def unknown_status_notes(frames: dict[str, Frame], results: list[Result]) -> list[str]:
+    """A status the history cannot place (E024 on the events) holds time that is in no
+    status: the times in statuses then fall short of the resolution time, with nothing
+    on screen to say why. Said beside the figures, not only by `validate`."""
+    events = frames.get("events")
+    shown = {r.kpi for r in results if r.value is not None}
+    out = []
+    for p in events.problems if events is not None else []:
+        if p.code == "E024" and shown & set(p.kpis):
+            first = re.search(r"'([^']*)'", p.message)
+            label = first.group(1) if first else "Your status"
+            out.append(
+                f"events: {p.message.removesuffix(': kept as written')} in {p.rows:,} status"
+                " change(s): the time from each is in no status (so not in requester wait,"
+                " pending, on-hold or time in status); map it, e.g. values: {status:"
+                f" {{{label}: on_hold}}}}"
+            )
+    return out
 
 
 def _compared(options: Options, config: Config) -> Report:
