@@ -286,6 +286,8 @@ def test_strict_exits_1_when_b_is_worse():
         (("--by", "week"), "--period P --vs Q"),
         (("--by", "nosuch", "--a", "x", "--b", "y"), "no such column"),
         (("--period", "2026-13", "--vs", "2026-10"), "2026-13"),
+        (("--by", "channel", "--period", "2026-11", "--from", "2026-11-01"), "not both"),
+        (("--period", "2026-11", "--vs", "2026-10", "--from", "2026-10-01"), "--from/--to"),
     ],
 )
 def test_bad_usage_exits_2_with_a_message(args, says):
@@ -352,3 +354,21 @@ def test_a_kpi_per_status_is_compared_per_status():
         assert row.a.value == value[("email", row.group["status"])]
         assert row.b.value == value[("chat", row.group["status"])]
         assert row.test is not None and row.test.startswith("Welch")
+
+
+def test_by_a_column_within_a_period(tmp_path):
+    """--by with --period (or --from/--to) compares the two groups in that window: each
+    side's value and n are compute's for the period by the column."""
+    window = {"--period": ("2026-11",), "--from": ("2026-11-01", "--to", "2026-11-15")}
+    for option, values in window.items():
+        doc = run(
+            "compare", "-t", T, "--by", "channel", "--a", "email", "--b", "chat", "-k",
+            "fcr_rate", option, *values, "-f", "json",
+        ).json()  # fmt: skip
+        ref = run("compute", "-t", T, "-k", "fcr_rate", "--by", "channel", option, *values,
+                  "-f", "json").json()  # fmt: skip
+        by = {r["group"].get("channel"): r for r in ref["results"]}
+        row = doc["results"][0]
+        assert (row["a"]["value"], row["a"]["n"]) == (by["email"]["value"], by["email"]["n"])
+        assert (row["b"]["value"], row["b"]["n"]) == (by["chat"]["value"], by["chat"]["n"])
+        assert row["a"]["n"] < 887  # the window's tickets, not all of email's

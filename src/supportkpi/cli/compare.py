@@ -20,6 +20,7 @@ from supportkpi.cli.app import (
     DebugOpt,
     EventsOpt,
     Format,
+    FromOpt,
     OutputOpt,
     PeriodOpt,
     PresetOpt,
@@ -27,6 +28,7 @@ from supportkpi.cli.app import (
     SheetOpt,
     SurveysOpt,
     TicketsOpt,
+    ToOpt,
     _all_inputs,
     _guard,
     app,
@@ -65,6 +67,8 @@ def compare_cmd(
         typer.Option("--b", metavar="VALUE", help="Group B: a value of --by (when it has more)."),
     ] = None,
     period: PeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
     vs: Annotated[
         str | None,
         typer.Option(
@@ -107,6 +111,7 @@ def compare_cmd(
     \b
     Examples:
       supportkpi compare -t tickets.csv -s surveys.csv --by channel --a email --b chat
+      supportkpi compare -t tickets.csv --by channel --a email --b chat --period 2026-11
       supportkpi compare -t tickets.csv -s surveys.csv --period 2026-11 --vs 2026-10
       supportkpi compare -t tickets.csv --by channel --a email --b chat -k fcr_rate --strict
       supportkpi compare -t tickets.csv --by priority --a P1 --b P2 -k fcr_rate -f json -o ab.json
@@ -117,7 +122,8 @@ def compare_cmd(
     bootstrap over rows, seeded; totals: compound Poisson; counts: exact Poisson),
     adjusted for the number of KPIs (Holm), and a verdict: A better, B better, no
     detectable difference (with the smallest difference the data could detect, power
-    80 %), or too few to tell (n below min_sample). --period P --vs Q: A is Q, B is P.
+    80 %), or too few to tell (n below min_sample). --by: the two groups in one window
+    (all the data, or --period / --from / --to). --period P --vs Q: A is Q, B is P.
     """
 
     def body() -> int:
@@ -129,6 +135,8 @@ def compare_cmd(
             config=config,
             kpis=kpi or [],
             as_of=as_of,
+            from_=from_,
+            to=to,
             cohort=cohort,
             preset=preset,
             sheet=sheet,

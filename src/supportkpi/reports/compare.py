@@ -70,10 +70,11 @@ class Spec:
     vs: str | None = None  # A, the earlier period
 
     def check(self) -> None:
-        if self.by and (self.period or self.vs):
+        if self.by and self.vs:
             raise UsageError(
                 "give either --by COLUMN or --period P --vs Q, not both",
-                hint="--by compares two groups of one period; --period/--vs two periods",
+                hint="--by compares two groups in one period (--period, or --from/--to, is"
+                " that window); --period/--vs compares two periods",
             )
         if not self.by and not (self.period or self.vs):
             raise UsageError(
@@ -87,7 +88,7 @@ class Spec:
             raise UsageError("--a/--b name two values of --by COLUMN: give --by")
         if self.a is not None and self.a == self.b:
             raise UsageError(f"--a and --b are the same value ({self.a!r})")
-        if (self.period is None) != (self.vs is None):
+        if not self.by and (self.period is None) != (self.vs is None):
             raise UsageError(
                 "give both --period (B) and --vs (A, the period to compare it with)",
                 hint="e.g. --period 2026-11 --vs 2026-10",
@@ -206,8 +207,10 @@ def compare(options: Options, spec: Spec) -> Comparison:
         raise UsageError("compare sets two groups side by side; --every gives a series instead")
     config = resolve_config(options)
     options = replace(options, by=[], compare=None, low_memory=False)
-    if spec.by:
-        return _by_column(options, config, spec)
+    if spec.by:  # the two groups within one window: --period, or --from/--to
+        if spec.period and (options.from_ or options.to):
+            raise UsageError("give --period or --from/--to, not both")
+        return _by_column(replace(options, period=spec.period), config, spec)
     return _by_period(options, config, spec)
 
 
