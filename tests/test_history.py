@@ -587,3 +587,17 @@ def test_an_unknown_status_is_said_beside_the_figures(tmp_path: Path) -> None:
     mapped = run(*args, "--config", "m.yaml", cwd=tmp_path).json()
     assert _results(mapped)["on_hold_time"]["value"] == H
     assert not [n for n in mapped.get("notes", []) if "Awaiting Vendor" in n]
+
+
+def test_time_in_status_by_a_dimension_is_one_row_per_group() -> None:
+    """--by channel: the time in status table has a row per KPI and channel and a column
+    per status (not one row per channel, status and KPI)."""
+    root = Path(__file__).resolve().parents[1] / "examples"
+    out = run(
+        "compute", "-t", str(root / "tickets.csv"), "-e", str(root / "events.csv"),
+        "-k", "time_in_status", "--by", "channel", cwd=root,
+    ).out  # fmt: skip
+    table = out[out.index("By channel × status") :].splitlines()
+    assert table[1].split() == ["KPI", "channel", *STATUSES]
+    rows = [line for line in table if line.startswith("Time in status (mean)")]
+    assert [r.split()[4] for r in rows] == ["chat", "email", "phone", "self_service", "social"]

@@ -55,6 +55,8 @@ def layout(report: Report) -> Document:
             blocks = _overall(report, results)
         elif time is not None:
             blocks = _series(report, keys, time, results)
+        elif len(keys) > 1 and report.compare is None and _split_by_last(keys, results):
+            blocks = _split_pivot(report, keys, results)
         elif report.compare is not None or len(groups_of(results)) > PIVOT_MAX_GROUPS:
             blocks = _long(report, keys, results)
         else:
@@ -251,6 +253,40 @@ def _pivot(report: Report, keys: tuple[str, ...], results: list[Result]) -> list
     blocks: list[Block] = [Table(headers, rows, set(range(1, len(headers))), keys=1)]
     blocks += _without_value(empty, f"KPIs without a value by {' × '.join(keys)}, by reason")
     return blocks + notes
+
+
+def _split_by_last(keys: tuple[str, ...], results: list[Result]) -> bool:
+    """Whether the last key is the split of every KPI in the block (time in status
+    --by channel: channel × status)."""
+    from supportkpi.kpis.catalogue import ALL
+
+    def split_key(name: str) -> str | None:
+        split = ALL[name].stat.split if name in ALL else None
+        return split[0] if split else None
+
+    return all(split_key(r.kpi) == keys[-1] for r in results)
+
+
+def _split_pivot(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[Block]:
+    """A KPI split by a key (time in status) by other dimensions: a row per KPI and group
+    of the other keys, a column per value of the split key (as the overall row has)."""
+    column, row_keys = keys[-1], keys[:-1]
+    results, notes = _folded(results, row_keys)
+    values = list(dict.fromkeys(r.group[column] for r in results))
+    cells: dict[tuple[str, Group], dict[str, Result]] = {}
+    for r in results:
+        at = (r.kpi, tuple((k, r.group[k]) for k in row_keys))
+        cells.setdefault(at, {})[r.group[column]] = r
+    headers = ["KPI", *row_keys, *values]
+    rows = []
+    for (_, group), by_value in cells.items():
+        first = next(iter(by_value.values()))
+        rows.append(
+            [Cell(first.label), *(Cell(group_cell(k, v, False)) for k, v in group)]
+            + [_cell(by_value.get(v), report.currency) for v in values]
+        )
+    width = 1 + len(row_keys)
+    return [Table(headers, rows, set(range(width, len(headers))), keys=width), *notes]
 
 
 def _long(report: Report, keys: tuple[str, ...], results: list[Result]) -> list[Block]:
