@@ -338,6 +338,8 @@ def test_next_reply_sla_judges_each_reply_cycle(tmp_path: Path) -> None:
     assert risky["ticket_id"] == "T2"
     assert (risky["elapsed_seconds"], risky["remaining_seconds"]) == (50 * MIN, 10 * MIN)
     assert risky["due_at"] == risky["breach_at"] == DAY + "11:00:00Z"
+    assert risky["reply_opened_at"] == DAY + "10:00:00Z"  # which cycle of T2 waits
+    assert all("reply_opened_at" not in t for t in doc["tickets"] if t["target"] != "next_reply")
     late = next(t for t in cycles if t["state"] == "breached")
     assert (late["ticket_id"], late["overdue_seconds"]) == ("T1", 30 * MIN)
     assert late["due_at"] == EVE + "12:00:00Z"

@@ -140,6 +140,8 @@ def render_tickets_csv(report: Report, key: str) -> str:
     cols = ["ticket_id", key, *TICKET_COLUMNS[1:]]
     if any("escalation_level" in row for row in report.tickets or []):
         cols.append("escalation_level")
+    if any("reply_opened_at" in row for row in report.tickets or []):
+        cols.append("reply_opened_at")
     w.writerow(cols)
     for row in report.tickets or []:
         w.writerow([_cell(row.get(c)) for c in cols])

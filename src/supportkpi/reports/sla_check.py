@@ -254,6 +254,7 @@ class Listing:
     overdue: np.ndarray
     paused: np.ndarray  # seconds the clock stood still (a status history), else 0
     done: np.ndarray  # the event happened: nothing remains, no breach ahead
+    opened: np.ndarray  # a reply cycle's customer message (NAT for a ticket's target)
     levels: tuple[float, ...] = ()  # sla.escalation_levels: shares of the target used
 
     def __len__(self) -> int:
@@ -304,6 +305,8 @@ class Listing:
                     ),
                 }
             )
+            if self.opened[j] != NAT:  # which of the ticket's reply cycles this is
+                out[-1]["reply_opened_at"] = iso_us(int(self.opened[j]))
             if self.levels and state == sla.AT_RISK:  # the highest level it passed
                 passed = [lv for lv in self.levels if used >= 100 * lv]
                 out[-1]["escalation_level"] = round(100 * passed[-1], 6) if passed else None
@@ -311,7 +314,8 @@ class Listing:
 
 
 _ENTRY_FIELDS = (
-    "ticket", "target", "state", "seconds", "elapsed", "due", "overdue", "paused", "done"
+    "ticket", "target", "state", "seconds", "elapsed", "due", "overdue", "paused", "done",
+    "opened",
 )  # fmt: skip
 
 
@@ -378,6 +382,8 @@ def listing_of(
         parts["paused"].append(paused)
         assert view.done is not None
         parts["done"].append(view.done[sel])
+        opened_at = view.created[sel] if rows is not None else np.full(len(sel), NAT)
+        parts["opened"].append(opened_at)
     cols = {f: np.concatenate(v) for f, v in parts.items()}
     # the most overdue first; ties: first response first, then the earliest due, then
     # the export's order
