@@ -612,7 +612,7 @@ class Engine:
                 kpi = self.defs[name]
                 split = kpi.stat.split
                 parts = split[1] if split else (("", name),)
-                if split and split[0] in group:  # --by status: the split's own key
+                if split and any(normalise_name(k) == split[0] for k in group):  # --by status
                     why = f"one figure per {split[0]} already; leave {split[0]} out of --by"
                     out.append(_described(Result(name, dict(group), None, 0, why), kpi))
                     continue
