@@ -131,6 +131,9 @@ class Row:
     verdict: str = "too_few"
     detectable_difference: float | None = None
     reason: str | None = None
+    # every row of both groups has one and the same value (time in closed: 0 s): no
+    # test, and no place in Holm's count, which it would only make stricter
+    alike: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -371,6 +374,8 @@ def _finish(
 
 
 def _verdict(r: Row) -> str:
+    if r.alike:
+        return "no_difference"
     if r.p_adjusted is None or r.difference is None:
         return "too_few"
     if r.p_adjusted >= ALPHA or r.difference == 0:
@@ -435,11 +440,22 @@ def _test(row: Row, kpi: Kpi, a: Group, b: Group, min_sample: int) -> None:
         row.reason = f"fewer than min_sample ({min_sample}) rows: {row.a.n} vs {row.b.n}"
         _fill_detectable(row, kpi, a, b)
         return
-    t = _sampled_test(kpi, _values(kpi, a), _values(kpi, b))
+    va, vb = _values(kpi, a), _values(kpi, b)
+    if how.test != "proportion" and _alike(va["value"], vb["value"]):
+        row.alike = True
+        row.reason = "the same value in every row of both groups: nothing to test"
+        return
+    t = _sampled_test(kpi, va, vb)
     if t is None:
         row.reason = "no rows with a value on one side"
         return
     _fill(row, t)
+
+
+def _alike(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every known value of both sides the same one."""
+    xa, xb = _known(a), _known(b)
+    return bool(len(xa) and len(xb) and (xa == xa[0]).all() and (xb == xa[0]).all())
 
 
 def _sampled_test(kpi: Kpi, va: dict[str, np.ndarray], vb: dict[str, np.ndarray]) -> Any:
