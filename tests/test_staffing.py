@@ -171,6 +171,8 @@ def test_runs_on_the_examples() -> None:
         (["--answer-within", "20"], "expected a duration"),
         (["--handle-time", "chat=0s"], "above 0"),
         (["--channel", "fax"], "--channel fax"),
+        (["--channel", "fax"], "channels: email, chat, phone, social)"),  # not self_service
+        (["--channel", "self_service"], "self_service: answered without an agent"),
         ([], "no handle time for email"),
     ],
 )

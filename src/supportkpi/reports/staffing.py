@@ -359,20 +359,26 @@ def staffing(
         from supportkpi.schema.inputs import closest, normalise_name
 
         asked = [normalise_name(c) for c in settings.channels]
+        staffed = [labels[c] for c in wanted if labels[c] not in NO_AGENT_CHANNELS]
         for a in asked:
             if a not in labels or per_channel[labels.index(a)] == 0:
-                hint = closest(a, [labels[c] for c in wanted])
+                hint = closest(a, staffed)
                 raise UsageError(
                     f"--channel {a}: no ticket of that channel in the weeks counted",
                     hint=(f"did you mean '{hint}'? " if hint else "")
                     + "channels: "
-                    + ", ".join(labels[c] for c in wanted),
+                    + ", ".join(staffed),
                 )
         wanted = [c for c in wanted if labels[c] in asked]
     skipped = [labels[c] for c in wanted if labels[c] in NO_AGENT_CHANNELS]
     if skipped:
         notes.append(f"{', '.join(skipped)}: answered without an agent, not staffed")
     wanted = [c for c in wanted if labels[c] not in NO_AGENT_CHANNELS]
+    if not wanted and skipped:
+        raise UsageError(
+            f"{', '.join(skipped)}: answered without an agent, so not staffed",
+            hint="leave out --channel, or name a channel agents answer",
+        )
     if not wanted:
         raise UsageError("no ticket to staff for in the weeks counted")
 
