@@ -910,6 +910,11 @@ class _Builder:
         try:
             return staffing.staffing(opts, staffing.Settings(), self.config, self.loaded), None
         except SupportKpiError as exc:
+            if exc.hint and "--handle-time" in exc.hint:  # (an option summary has not)
+                return (
+                    None,
+                    f"{exc.message} (set staffing.channels.<channel>.handle_time in the config)",
+                )
             return None, str(exc)
 
     def _channels(self, results: list[Result], label: str) -> list[ChannelRow]:
