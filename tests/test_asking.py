@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import math
 import re
+import statistics
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -234,3 +235,28 @@ def test_compare_by_group_on_80_columns_cuts_no_number(tmp_path: Path) -> None:
     now, before = chat["2026-W46"], chat["2026-W45"]
     row = next(x for x in lines if x.startswith("chat") and "Tickets created" in x)
     assert row.split()[3:6] == [str(now), str(before), f"{now - before:+d}"]
+
+
+def test_compare_previous_tests_mean_durations_as_the_summary_does(tmp_path: Path) -> None:
+    """Week 46: 40 tickets answered in 60 + k minutes (k = 0..39); week 47: in 90 + k.
+    Welch's statistic by hand: the means differ by 30 min, each sample's standard
+    deviation is stdev(range(40)) minutes, so z = 1800 / sqrt(2 s² / 40) ≈ 16: beyond
+    noise, as summary's notable changes say; the same test names it."""
+    rows = []
+    for week, base, monday in (
+        (46, 60, dt.datetime(2026, 11, 9, 8)),
+        (47, 90, dt.datetime(2026, 11, 16, 8)),
+    ):
+        for k in range(40):
+            created = monday + dt.timedelta(minutes=10 * k)
+            answered = created + dt.timedelta(minutes=base + k)
+            rows.append([f"T{week}-{k}", created.isoformat() + "Z", answered.isoformat() + "Z"])
+    write_csv(tmp_path / "t.csv", ["ticket_id", "created_at", "first_response_at"], rows)
+    r = sh("compute", "-t", "t.csv", "--period", "2026-W47", "--compare", "previous",
+           "--kpi", "first_response_time", "-f", "json", cwd=tmp_path)  # fmt: skip
+    assert r.code == 0, r.err
+    row = result(r.json(), "first_response_time")
+    s = statistics.stdev(range(40)) * 60
+    z = 1800 / math.sqrt(s * s / 40 + s * s / 40)
+    assert row["beyond_noise"] is True
+    assert row["test"] == f"Welch test of means (40 vs 40), z = +{z:.2f}"

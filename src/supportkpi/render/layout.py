@@ -76,7 +76,8 @@ def _legend(report: Report) -> list[str]:
     if any(r.previous is not None and r.previous.beyond_noise for r in report.results):
         marks.append(
             f"{BEYOND_NOISE.strip()} a change beyond its statistical noise (95 %: rates by a"
-            " two-proportion test, NPS by its margins, counts by a Poisson test)"
+            " two-proportion test, NPS by its margins, counts by a Poisson test, mean first"
+            " response and resolution times by Welch's)"
         )
     lines = ["  ".join(marks)] if marks else []
     if any(r.extra.get("signal") for r in report.results):  # --every: see reports/signals.py

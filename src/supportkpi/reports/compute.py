@@ -546,8 +546,8 @@ def _beside(results: list[Result], earlier: list[Result], label: str, config: Co
             continue
         spec = catalogue.resolve(r.kpi, config.definitions)
         change, pct, better = difference(r.value, b.value, r.unit, spec.direction)
-        now, then = Side(r.value, r.n, r.margin), Side(b.value, b.n, b.margin)
-        test = noise_test(spec, r.unit, now, then, config.min_sample, r.period_over)
+        now, then = Side(r.value, r.n, r.margin, r.sd), Side(b.value, b.n, b.margin, b.sd)
+        test = noise_test(spec, r.unit, now, then, config.min_sample, r.period_over, means=True)
         r.previous = Previous(
             label,
             b.value,
