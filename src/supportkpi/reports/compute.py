@@ -218,9 +218,14 @@ def load_all(
                 loaded.keep(name, paths[name], config, requests[name], frames[name])
         attach_inputs(frames)
     check_dims(frames, sorted({d for b in breakdowns for d in b}), sla_key, dims_option)
-    if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names if k in catalogue.CATALOGUE):
+    if asks_sla(kpi_names):
         check_policy_columns(frames, config)
     return frames
+
+
+def asks_sla(kpi_names: list[str]) -> bool:
+    """Whether an SLA KPI is asked for: the policies' columns are read, and checked."""
+    return any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names)
 
 
 def check_policy_columns(frames: dict[str, Frame], config: Config) -> None:
@@ -298,7 +303,7 @@ def plan_reads(
     if "customers" in paths:
         need["tickets"].add("customer_id")  # customer attributes become ticket dimensions
     read_dims = list(dims)
-    if any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names):
+    if asks_sla(kpi_names):
         read_dims += list(config.sla_columns)  # what the SLA policies are looked up by
         # (a policy's condition on a customer column: read it, to become the tickets')
         need["customers"].update(c for c in config.sla_columns if c in INPUTS["customers"].names)
@@ -613,8 +618,7 @@ def sla_uncovered(
             what = "reply cycle(s)" if r.kpi == "sla_next_reply" else "ticket(s)"
             r.reason = f"no SLA policy covers these {unmatched:,} {what}"
     frame = frames.get("tickets")
-    asked_sla = any(catalogue.CATALOGUE[k].section == "sla" for k in kpi_names)
-    if frame is None or not asked_sla or "created_at" not in frame.cols:
+    if frame is None or not asks_sla(kpi_names) or "created_at" not in frame.cols:
         return None
     from supportkpi.sla import policy as sla
 
