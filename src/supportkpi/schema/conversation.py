@@ -33,27 +33,39 @@ def author_codes(labels: list[str]) -> np.ndarray:
     return out
 
 
+def _walk(
+    ticket: np.ndarray, when: np.ndarray, author: np.ndarray, public: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The public customer and agent comments in (ticket, time, file) order: their
+    positions in the file and times; which of them open a cycle; for each, the latest
+    opening at or before it; and the agent comments that close a cycle (indices into
+    that order)."""
+    use = (ticket >= 0) & (when != NAT) & public & ((author == AGENT) | (author == CUSTOMER))
+    pos = np.flatnonzero(use)
+    pos = pos[np.lexsort((pos, when[pos], ticket[pos]))]  # ticket, time, file order
+    t, w = ticket[pos], when[pos]
+    customer = author[pos] == CUSTOMER
+    if not len(pos):
+        empty = np.zeros(0, dtype=np.int64)
+        return pos, w, customer, empty, empty
+    same = np.r_[False, t[1:] == t[:-1]]
+    after_customer = np.r_[False, customer[:-1]] & same
+    opens = customer & ~after_customer
+    # the latest opening at or before each comment: a run of customer comments' first
+    opener = np.maximum.accumulate(np.where(opens, np.arange(len(pos)), -1))
+    closing = np.flatnonzero(~customer & after_customer)
+    return pos, w, opens, opener, closing
+
+
 def cycle_times(
     ticket: np.ndarray, when: np.ndarray, author: np.ndarray, public: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per comment (file order): when it opened a reply cycle, its own time (NAT on every
     other comment); and for those, when the cycle closed (the reply's time; NAT while no
     agent has replied). The next-reply SLA's clock runs from one to the other."""
-    n = len(when)
-    opened = np.full(n, NAT, dtype=np.int64)
-    closed = np.full(n, NAT, dtype=np.int64)
-    use = (ticket >= 0) & (when != NAT) & public & ((author == AGENT) | (author == CUSTOMER))
-    pos = np.flatnonzero(use)
-    if not len(pos):
-        return opened, closed
-    pos = pos[np.lexsort((pos, when[pos], ticket[pos]))]  # ticket, time, file order
-    t, w = ticket[pos], when[pos]
-    customer = author[pos] == CUSTOMER
-    same = np.r_[False, t[1:] == t[:-1]]
-    after_customer = np.r_[False, customer[:-1]] & same
-    opens = customer & ~after_customer
-    opener = np.maximum.accumulate(np.where(opens, np.arange(len(pos)), -1))
-    closing = np.flatnonzero(~customer & after_customer)
+    opened = np.full(len(when), NAT, dtype=np.int64)
+    closed = np.full(len(when), NAT, dtype=np.int64)
+    pos, w, opens, opener, closing = _walk(ticket, when, author, public)
     opened[pos[opens]] = w[opens]
     closed[pos[opener[closing - 1]]] = w[closing]
     return opened, closed
@@ -67,15 +79,5 @@ def reply_cycles(
 
     `ticket`: a code per comment (-1: none), `when`: int64 µs (NAT: unknown), `author`:
     AUTHORS index (-1: unknown), `public`: bool."""
-    use = (ticket >= 0) & (when != NAT) & public & ((author == AGENT) | (author == CUSTOMER))
-    pos = np.flatnonzero(use)
-    pos = pos[np.lexsort((pos, when[pos], ticket[pos]))]  # ticket, time, file order
-    t, w = ticket[pos], when[pos]
-    customer = author[pos] == CUSTOMER
-    same = np.r_[False, t[1:] == t[:-1]] if len(t) else np.zeros(0, bool)
-    after_customer = np.r_[False, customer[:-1]] & same if len(t) else np.zeros(0, bool)
-    opens = customer & ~after_customer
-    # the latest opening at or before each comment: a run of customer comments' first
-    opener = np.maximum.accumulate(np.where(opens, np.arange(len(pos)), -1)) if len(t) else pos
-    closing = np.flatnonzero(~customer & after_customer)
+    pos, w, _, opener, closing = _walk(ticket, when, author, public)
     return pos[closing], w[opener[closing - 1]]
