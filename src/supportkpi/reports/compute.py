@@ -7,7 +7,6 @@ judge → report. The CLI only parses options and renders what these return.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -29,7 +28,7 @@ from supportkpi.model import Result
 from supportkpi.reports.report import InputSummary, Report, Uncovered, exclusions
 from supportkpi.reports.targets import judge
 from supportkpi.schema.frame import Frame
-from supportkpi.schema.inputs import INPUTS, TIME_DIMS, closest, normalise_name
+from supportkpi.schema.inputs import INPUTS, TIME_DIMS, UNKNOWN, closest, normalise_name
 from supportkpi.schema.load import Request, attach_inputs, load_input, reconcile
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents", "events", "comments")
@@ -481,28 +480,36 @@ def compute(
     )
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
     report.notes += empty_window_notes(frames, window)
-    report.notes += unknown_status_notes(frames, results)
+    report.notes += unknown_status_notes(frames, results, config)
     return report
 
 
-def unknown_status_notes(frames: dict[str, Frame], results: list[Result]) -> list[str]:
+def unknown_status_notes(
+    frames: dict[str, Frame], results: list[Result], config: Config
+) -> list[str]:
     """A status the history cannot place (E024 on the events) holds time that is in no
     status: the times in statuses then fall short of the resolution time, with nothing
     on screen to say why. Said beside the figures, not only by `validate`."""
+    import numpy as np
+
+    from supportkpi.schema.history import status_codes
+
     events = frames.get("events")
+    dim = events.dims.get("status") if events is not None else None
     shown = {r.kpi for r in results if r.value is not None}
-    out = []
-    for p in events.problems if events is not None else []:
-        if p.code == "E024" and shown & set(p.kpis):
-            first = re.search(r"'([^']*)'", p.message)
-            label = first.group(1) if first else "Your status"
-            out.append(
-                f"events: {p.message.removesuffix(': kept as written')} in {p.rows:,} status"
-                " change(s): the time from each is in no status (so not in requester wait,"
-                " pending, on-hold or time in status); map it, e.g. values: {status:"
-                f" {{{label}: on_hold}}}}"
-            )
-    return out
+    if dim is None or not shown & set(config.readers("events", "status")):
+        return []
+    placed = status_codes(dim.labels, config.values.get("status")) >= 0
+    unknown = [i for i, label in enumerate(dim.labels) if not placed[i] and label != UNKNOWN]
+    if not unknown:
+        return []
+    changes = int(np.isin(dim.codes, unknown).sum())
+    names = ", ".join(repr(dim.labels[i]) for i in unknown[:5])
+    return [
+        f"events: unknown status {names} in {changes:,} status change(s): the time from"
+        " each is in no status (so not in requester wait, pending, on-hold or time in"
+        f" status); map it, e.g. values: {{status: {{{dim.labels[unknown[0]]}: on_hold}}}}"
+    ]
 
 
 def _compared(options: Options, config: Config) -> Report:
