@@ -173,10 +173,11 @@ def test_cycle_collection_is_off_while_a_command_runs() -> None:
     assert seen == [False, False]
 
 
-def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Worker threads' arenas give freed pages back at once (each new array is zeroed by
-    the kernel again): the console script asks glibc for one arena, except when the
-    user's own GLIBC_TUNABLES decide, or off Linux."""
+def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large arrays mapped one by one, and worker threads' arenas, give freed pages back
+    at once (each new array is zeroed by the kernel again): the console script asks glibc
+    for one arena, large arrays from the heap and a kept top, except when the user's own
+    GLIBC_TUNABLES decide, or off Linux."""
     import ctypes
 
     from supportkpi import runtime
@@ -191,30 +192,42 @@ def test_one_malloc_arena_unless_the_user_tunes_glibc(monkeypatch: pytest.Monkey
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    runtime.one_arena()
-    assert calls == [(-8, 1)]  # M_ARENA_MAX = 1
+    runtime.heap_keeps_freed_arrays()
+    wanted = [(-8, 1), (-4, 0), (-1, 256 << 20)]  # M_ARENA_MAX, M_MMAP_MAX, M_TRIM_THRESHOLD
+    assert calls == wanted
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")
-    runtime.one_arena()
+    runtime.heap_keeps_freed_arrays()
     monkeypatch.delenv("GLIBC_TUNABLES")
     monkeypatch.setattr(sys, "platform", "darwin")
-    runtime.one_arena()
-    assert calls == [(-8, 1)]
+    runtime.heap_keeps_freed_arrays()
+    assert calls == wanted
 
 
-@pytest.mark.parametrize("given", [None, "4"])
-def test_blas_threads_off_unless_the_user_sets_them(given: str | None) -> None:
-    """OpenBLAS's idle threads spin after numpy loads (≈ 0.1 s of CPU a run); the console
-    script asks for none before numpy loads, and a user's own setting stands."""
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+@pytest.mark.parametrize(
+    ("variable", "ours", "given"),
+    [
+        ("OPENBLAS_NUM_THREADS", "1", None),
+        ("OPENBLAS_NUM_THREADS", "1", "4"),
+        ("NUMPY_MADVISE_HUGEPAGE", "0", None),
+        ("NUMPY_MADVISE_HUGEPAGE", "0", "1"),
+    ],
+)
+def test_numpy_settings_before_it_loads_unless_the_user_sets_them(
+    variable: str, ours: str, given: str | None
+) -> None:
+    """OpenBLAS's idle threads spin after numpy loads (≈ 0.1 s of CPU a run), and huge
+    pages cost a compaction per fault on kernels that defrag for madvise: the console
+    script asks for neither before numpy loads, and a user's own setting stands."""
+    env = {k: v for k, v in os.environ.items() if k != variable}
     if given is not None:
-        env["OPENBLAS_NUM_THREADS"] = given
+        env[variable] = given
     probe = (
         "import os, sys\n"
         "from supportkpi.cli.app import main\n"
         "try:\n    main(['kpis'])\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write(os.environ['OPENBLAS_NUM_THREADS'] + ' ' + str('numpy' in sys.modules))\n"
+        f"sys.stderr.write(os.environ[{variable!r}] + ' ' + str('numpy' in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert done.stderr.strip() == f"{given or 1} False"  # set before numpy ever loads
+    assert done.stderr.strip() == f"{given or ours} False"  # set before numpy ever loads

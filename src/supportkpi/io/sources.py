@@ -342,8 +342,12 @@ def _drain(src: Source, limits: Limits) -> None:
     if src.pipe is None:
         return
     assert isinstance(src.data, bytearray)
-    for chunk in pipe_chunks(src.pipe, src.display, limits, already=len(src.data)):
-        src.data += chunk
+    # joined once at the end, not grown chunk by chunk: the console script takes large
+    # blocks from the heap (runtime.py), where a growing buffer that cannot stay in
+    # place is copied, and every copy it left behind would stay mapped
+    chunks: list[bytes | bytearray] = [src.data]
+    chunks.extend(pipe_chunks(src.pipe, src.display, limits, already=len(src.data)))
+    src.data = bytearray().join(chunks)
     _close_pipe(src)
 
 
