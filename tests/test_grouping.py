@@ -56,6 +56,20 @@ def test_packed_sorts_match_numpy(k: int, high: int) -> None:
     assert chunk_counts.tolist() == counts.tolist()
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 4001])
+@pytest.mark.parametrize("whole_micros", [True, False])
+def test_one_group_selects_only_the_places_read(n: int, whole_micros: bool) -> None:
+    """One group: the values are partitioned at the places the quantiles read, not
+    sorted; each quantile must still be numpy's, for seconds held as floats (whole
+    microseconds packed into a key, or any float taking the plain path)."""
+    rng = np.random.default_rng(n)
+    seconds = rng.integers(0, 10**9, n) / 1e6 if whole_micros else rng.random(n) * 1e5
+    qs = [0.9, 0.5, 0.25, 0.999]  # (not in order: each is placed on its own)
+    got, counts = Sample.of(np.zeros(n, np.int64), seconds).quantiles(np.zeros(1, np.int64), 1, qs)
+    assert counts.tolist() == [n]
+    np.testing.assert_allclose(got[0], np.quantile(seconds, qs, method="linear"), rtol=1e-12)
+
+
 def test_chunks_in_whole_seconds_keep_exact_values() -> None:
     """Chunks of whole seconds are held as int32 seconds; a chunk that is not makes the
     whole measure microseconds again; the quantiles are the same either way."""

@@ -215,7 +215,7 @@ class Values:
                     values = values.astype(np.int64) * _SECOND
                 yield fine, values
 
-        keys, counts = packed_sort(chunks(), n, roll, k, self._value_bits())
+        keys, counts = packed_sort(chunks(), n, roll, k, self._value_bits(), qs)
         return picked(keys, counts, qs, 1.0 if seconds else 1e-6), counts
 
     def sample(self) -> Sample:
