@@ -52,9 +52,13 @@ class History:
     def as_of(self, as_of: int) -> History:
         """The history as it stood at the as-of time: later changes had not happened."""
         keep = self.start <= as_of
-        end = self.end[keep].copy()
-        end[(end == NAT) | (end > as_of)] = NAT
-        return History(self.ticket[keep], self.status[keep], self.start[keep], end, self.n_tickets)
+        if bool(keep.all()):  # (the usual case: no copies of the whole history)
+            ticket, status, start, end = self.ticket, self.status, self.start, self.end.copy()
+        else:
+            ticket, status, start = self.ticket[keep], self.status[keep], self.start[keep]
+            end = self.end[keep]
+        end[end > as_of] = NAT
+        return History(ticket, status, start, end, self.n_tickets)
 
     def current(self) -> np.ndarray:
         """Each ticket's status at the end of the history (-2: no interval); computed
@@ -146,14 +150,36 @@ def from_changes(
     seen = np.zeros(n_tickets, bool)
     seen[t] = True
     quiet = np.flatnonzero(~seen & (created != NAT))
-    # inserted before the change at `at` (a quiet ticket's place is where its number
-    # would be; at one place, a quiet ticket comes before a later ticket's lead)
     at = np.concatenate([np.searchsorted(t, quiet), first[gap]])
-    ins_t = np.concatenate([quiet, lead_t[gap]])
-    ins_w = np.concatenate([created[quiet], lead_start[gap]])
+    if len(at):  # (none when every ticket's history starts with its creation)
+        ins_t = np.concatenate([quiet, lead_t[gap]])
+        t, w, s = _inserted(t, w, s, at, ins_t, created[ins_t])
+    size = len(t)
+    end = np.empty(size, dtype=np.int64)
+    last = np.empty(size, dtype=bool)
+    if size:
+        end[:-1] = w[1:]
+        np.not_equal(t[1:], t[:-1], out=last[:-1])
+        last[-1] = True
+        end[last] = NAT
+    return History(t, s, w, end, n_tickets)
+
+
+def _inserted(
+    t: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    at: np.ndarray,
+    ins_t: np.ndarray,
+    ins_w: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The changes with `new` intervals (ticket ins_t, from ins_w) inserted before the
+    change at each `at` (a quiet ticket's place is where its number would be; at one
+    place, a quiet ticket comes before a later ticket's lead): one pass each, the changes
+    moving right by the insertions at or before them."""
     rank = np.argsort(at, kind="stable")
     at, ins_t, ins_w = at[rank], ins_t[rank], ins_w[rank]
-    # one pass each: the changes move right by the insertions at or before them
+    m = len(t)
     size = m + len(at)
     to_change = np.arange(m) + np.cumsum(np.bincount(at, minlength=m + 1))[:m]
     to_insert = at + np.arange(len(at))
@@ -163,10 +189,7 @@ def from_changes(
     all_t[to_change], all_t[to_insert] = t, ins_t
     all_w[to_change], all_w[to_insert] = w, ins_w
     all_s[to_change] = s
-    end = np.r_[all_w[1:], NAT] if size else np.zeros(0, np.int64)
-    last = np.r_[all_t[1:] != all_t[:-1], True] if size else np.zeros(0, bool)
-    end[last] = NAT
-    return History(all_t, all_s, all_w, end.astype(np.int64), n_tickets)
+    return all_t, all_w, all_s
 
 
 def status_codes(labels: list[str], overrides: dict[str, str] | None) -> np.ndarray:
@@ -231,23 +254,28 @@ class Spent:
     status: np.ndarray  # their canonical status
     seconds: np.ndarray  # their clock seconds within [start, stop]
     undefined: np.ndarray  # per ticket: start or stop unknown (its sums are NaN)
+    _by_status: np.ndarray | None = field(default=None, repr=False)
 
     def total(self, statuses: tuple[int, ...]) -> np.ndarray:
-        """Per ticket, the seconds in `statuses` (summed in history order, as `time_in`)."""
-        pick = among(self.status, statuses)
-        n = len(self.undefined)
-        out = np.bincount(self.ticket[pick], weights=self.seconds[pick], minlength=n)
-        out = out.astype(np.float64)
-        out[self.undefined] = np.nan
+        """Per ticket, the seconds in `statuses`: the sum of their `by_status` columns
+        (one pass over the intervals for every set of statuses asked)."""
+        table = self.by_status()
+        out = table[:, statuses[0]].copy()
+        for status in statuses[1:]:
+            out += table[:, status]
         return out
 
     def by_status(self) -> np.ndarray:
-        """Per ticket and canonical status (columns in STATUSES order), the seconds."""
-        n, width = len(self.undefined), len(STATUSES)
-        cell = self.ticket * width + self.status.astype(np.int64)
-        out = np.bincount(cell, weights=self.seconds, minlength=n * width).reshape(n, width)
-        out[self.undefined] = np.nan
-        return out
+        """Per ticket and canonical status (columns in STATUSES order), the seconds;
+        worked out once."""
+        if self._by_status is None:
+            n, width = len(self.undefined), len(STATUSES)
+            cell = self.ticket * width + self.status
+            sums = np.bincount(cell, weights=self.seconds, minlength=n * width)
+            out = sums.astype(np.float64, copy=False).reshape(n, width)  # (int when empty)
+            out[self.undefined] = np.nan
+            self._by_status = out
+        return self._by_status
 
 
 def spent(
@@ -261,16 +289,21 @@ def spent(
     between its ticket's `start` and `stop` instants (a status outside the canonical ones
     is in none)."""
     wanted = history.status >= 0 if statuses is None else among(history.status, statuses)
-    pick = np.flatnonzero(wanted)
-    t = history.ticket[pick]
-    lo = np.maximum(history.start[pick], start[t])
-    hi_end = history.end[pick]
-    hi = np.where(hi_end == NAT, stop[t], np.minimum(hi_end, stop[t]))
-    valid = (start[t] != NAT) & (stop[t] != NAT) & (hi > lo)
-    seconds = np.zeros(len(pick))
-    if valid.any():
-        seconds[valid] = elapsed(lo[valid], hi[valid])
-    return Spent(t, history.status[pick], seconds, (start == NAT) | (stop == NAT))
+    if bool(wanted.all()):  # (the usual case for all statuses: no copies of the history)
+        t, status, lo, hi = history.ticket, history.status, history.start, history.end
+    else:
+        pick = np.flatnonzero(wanted)
+        t, status = history.ticket[pick], history.status[pick]
+        lo, hi = history.start[pick], history.end[pick]
+    first, last = start[t], stop[t]
+    lo = np.maximum(lo, first)
+    hi = np.where(hi == NAT, last, np.minimum(hi, last))
+    # an interval outside [start, stop], or of a ticket without both, spans nothing:
+    # no masked copies for the clock, whose elapsed time over an empty span is 0
+    np.maximum(hi, lo, out=hi)
+    unknown = (first == NAT) | (last == NAT)
+    hi[unknown] = lo[unknown]
+    return Spent(t, status, elapsed(lo, hi), (start == NAT) | (stop == NAT))
 
 
 def time_by_status(
