@@ -261,8 +261,13 @@ def test_two_months_in_every_format(fmt):
         assert doc["compare"]["b"]["period"]["label"] == "2026-11"
         row = next(x for x in doc["results"] if x["kpi"] == "tickets")
         assert row["a"]["label"] == "2026-10" and row["b"]["label"] == "2026-11"
-        # November is to date at the as-of time: its count is tested per unit of time
+        # November is to date at the as-of time: its count is tested per unit of time,
+        # and a note says its rates are not final
         assert "share of the time" in row["test"]
+        [note] = [n for n in doc["notes"] if "not over" in n]
+        assert note.startswith("2026-11 is not over at the as-of time (2026-11-24T23:30:23Z)")
+    elif fmt != "csv":  # (a CSV holds the rows only)
+        assert "2026-11 is not over" in r.out and "2026-10 is not over" not in r.out
 
 
 def test_strict_exits_1_when_b_is_worse():
@@ -288,6 +293,9 @@ def test_strict_exits_1_when_b_is_worse():
         (("--period", "2026-13", "--vs", "2026-10"), "2026-13"),
         (("--by", "channel", "--period", "2026-11", "--from", "2026-11-01"), "not both"),
         (("--period", "2026-11", "--vs", "2026-10", "--from", "2026-10-01"), "--from/--to"),
+        # November holds week 47: its tickets would be on both sides
+        (("--period", "2026-W47", "--vs", "2026-11"), "(2026-W47) and --vs (2026-11) overlap"),
+        (("--period", "2026-11", "--vs", "2026-W47"), "overlap"),
     ],
 )
 def test_bad_usage_exits_2_with_a_message(args, says):

@@ -307,6 +307,7 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         groups[key] = Group(str(label), engine, results, _in_period(engine), _span(w, as_of))
     if groups["a"].label == groups["b"].label:
         raise UsageError(f"--period and --vs are the same period ({groups['a'].label})")
+    _check_apart(windows["a"], windows["b"])
     envelope = compute_report(
         opt_b,
         config,
@@ -323,8 +324,40 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         if k in groups["b"].engine.unavailable
     }
     rows = _rows(kpi_names, config, groups["a"], groups["b"], unavailable)
+    for key in ("a", "b"):
+        note = _not_over(windows[key], groups[key].label, as_of)
+        if note:
+            envelope.notes.append(note)
     return _finish(
         envelope, spec, groups["a"].label, groups["b"].label, rows, windows, config, unavailable
+    )
+
+
+def _check_apart(a: Window, b: Window) -> None:
+    """Two periods that share time put the same tickets on both sides: the tests assume
+    two separate samples."""
+    a_start, b_start = a.start if a.start is not None else -math.inf, b.start
+    a_end, b_end = a.end if a.end is not None else math.inf, b.end
+    if (b_start if b_start is not None else -math.inf) < a_end and a_start < (
+        b_end if b_end is not None else math.inf
+    ):
+        raise UsageError(
+            f"--period ({period_text(b)}) and --vs ({period_text(a)}) overlap: the tickets"
+            " of the shared days would be on both sides, and the tests need two separate"
+            " samples",
+            hint="compare periods that share no day, e.g. --period 2026-W47 --vs 2026-W46",
+        )
+
+
+def _not_over(w: Window, label: str, as_of: int | None) -> str | None:
+    """A note when a period ends after the as-of time: its rates count only what has
+    happened so far."""
+    if as_of is None or w.end is None or w.end <= as_of + 1:
+        return None
+    return (
+        f"{label} is not over at the as-of time ({iso_us(as_of)}): its counts are weighed"
+        " by the time covered so far, but its rates count only what has happened by then"
+        " (its latest tickets have had less time to be answered or resolved)"
     )
 
 
