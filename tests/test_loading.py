@@ -240,6 +240,18 @@ def test_header_only_file_gives_zero_tickets(in_tmp: Path) -> None:
     assert result(doc, "first_response_time")["value"] is None
 
 
+def test_header_only_file_by_a_column_has_no_group(in_tmp: Path) -> None:
+    """No row, so no channel: the overall row only, with 0 tickets (a state KPI such
+    as the backlog once emitted an overall row under --by channel: 'internal error')."""
+    write_csv(in_tmp / "t.csv", [*HEADER, "resolved_at", "status"], [])
+    for extra in ([], ["--every", "week"]):
+        doc = compute("-t", "t.csv", "--by", "channel", *extra)
+        assert value(doc, "tickets") == 0
+        assert not [r for r in doc["results"] if "channel" in r["group"]]
+    r = run("compare", "-t", "t.csv", "--by", "channel", "--a", "email", "--b", "chat")
+    assert r.code == 2 and "no row in the period has a channel" in r.err
+
+
 def test_inputs_are_left_untouched(in_tmp: Path) -> None:
     write_csv(in_tmp / "t.csv", HEADER, ROWS)
     before = (in_tmp / "t.csv").read_bytes()

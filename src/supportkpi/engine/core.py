@@ -524,6 +524,8 @@ class Engine:
             labels = [tuple(dims[i].labels[int(c)] for i, c in enumerate(row)) for row in table]
             order = [tuple(_rank_label(label) for label in row) for row in labels]
             if not len(table):
+                if plain:  # no row at all: no group of this breakdown
+                    continue
                 labels, order = [()], [()]
             if "period" not in dims_b:  # the whole window at once
                 for kpi, block in zip(kpis, matrices(None), strict=True):

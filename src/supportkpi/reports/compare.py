@@ -268,6 +268,11 @@ def _pick(col: str, values: list[str], spec: Spec) -> tuple[str, str]:
                 hint="name them: --a X --b Y" if len(values) > 2 else "check the column",
             )
         return values[0], values[1]
+    if not values:
+        raise UsageError(
+            f"--by {col}: no row in the period has a {col}, so nothing to compare",
+            hint="check the period (--period, --from/--to) and that the export has rows",
+        )
     out = []
     for option, asked_value in (("--a", spec.a), ("--b", spec.b)):
         match = [v for v in values if v == asked_value] or [
