@@ -601,3 +601,23 @@ def test_time_in_status_by_a_dimension_is_one_row_per_group() -> None:
     assert table[1].split() == ["KPI", "channel", *STATUSES]
     rows = [line for line in table if line.startswith("Time in status (mean)")]
     assert [r.split()[4] for r in rows] == ["chat", "email", "phone", "self_service", "social"]
+
+
+def test_time_in_status_in_csv_keeps_the_kpi_status_column_apart(tmp_path: Path) -> None:
+    """The status a time in status is of is a group column `group.status`, beside the
+    KPI's own `status` (met, missed…): two columns called status made pandas read
+    `status.1` and a spreadsheet filter the wrong one."""
+    import csv
+    import io
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    out = run(
+        "compute", "-t", str(root / "tickets.csv"), "-e", str(root / "events.csv"),
+        "-k", "tickets,time_in_status", "--by", "channel", "-f", "csv", cwd=tmp_path,
+    ).out  # fmt: skip
+    header = next(csv.reader(io.StringIO(out)))
+    assert len(header) == len(set(header))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    pending = [r for r in rows if r["group.status"] == "pending" and r["channel"] == "email"]
+    assert len(pending) == 1 and pending[0]["kpi"] == "time_in_status"
+    assert {r["status"] for r in rows} <= {"no_target", "met", "missed", "low_sample", "n/a"}

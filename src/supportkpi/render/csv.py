@@ -47,7 +47,11 @@ def render(report: Report) -> str:
     # column names come from the export (--by dimensions): protect them like values
     compare = _COMPARE if report.compare is not None else []
     series = ["signal"] if report.every else []  # reports/signals.py; empty: none
-    w.writerow([safe_text(h) for h in [*_FIXED, *group_keys, *_TAIL, *compare, *series]])
+    # a dimension named like a column of the row (the status of time_in_status beside
+    # the KPI's status) is `group.NAME`, as in Report.to_pandas: never two columns alike
+    taken = {*_FIXED, *_TAIL, *compare, *series}
+    heads = [f"group.{k}" if k in taken else k for k in group_keys]
+    w.writerow([safe_text(h) for h in [*_FIXED, *heads, *_TAIL, *compare, *series]])
     for r in report.results:
         d = result_dict(r, report.currency)
         t = d["target"] or {}
