@@ -30,6 +30,22 @@ def test_every_command_has_help_with_examples(command: str) -> None:
     assert "Examples:" in r.out and f"supportkpi {command}" in r.out
 
 
+def test_no_two_options_of_a_command_share_a_flag() -> None:
+    """`kpis -e fcr_rate` once meant --events (a file named fcr_rate), though its help
+    listed -e for --explain too: the parser takes one, silently."""
+    import typer.main
+
+    from supportkpi.cli.app import app
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        seen: dict[str, str] = {}
+        for param in command.params:
+            for flag in [*param.opts, *param.secondary_opts]:
+                assert flag not in seen, f"{name}: {flag} is {seen[flag]} and {param.name}"
+                seen[flag] = param.name
+
+
 def test_top_level_help_and_version() -> None:
     r = run("--help")
     assert r.code == 0 and "compute" in r.out and "Get started" in r.out

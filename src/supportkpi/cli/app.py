@@ -803,7 +803,6 @@ def kpis_cmd(
         str | None,
         typer.Option(
             "--explain",
-            "-e",
             metavar="KPI",
             help="How one KPI is defined, and how other helpdesks define it.",
         ),
