@@ -556,7 +556,10 @@ def sla_check_cmd(
     quiet: Annotated[
         bool,
         typer.Option(
-            "--quiet", "-q", help="Print nothing unless the exit code is not 0 (for cron)."
+            "--quiet",
+            "-q",
+            help="Print nothing unless the exit code is not 0 (for cron); with --output,"
+            " nothing at all: the file and the exit code carry the result.",
         ),
     ] = False,
     debug: DebugOpt = False,
