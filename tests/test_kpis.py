@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import result, run, value, write_csv
+from conftest import ROOT, result, run, value, write_csv
 
 TICKET_HEADER = [
     "ticket_id",
@@ -348,6 +348,28 @@ def test_small_samples_are_flagged_not_judged(in_tmp: Path) -> None:
     doc = run("compute", "-t", "tickets.csv", "-f", "json").json()  # default min_sample 30
     r = result(doc, "escalation_rate")
     assert r["status"] == "low_sample" and r["n"] == 6
+
+
+def test_a_total_made_of_totals_is_judged_whatever_its_n(in_tmp: Path) -> None:
+    """Net financial impact is a sum and difference of totals (retained revenue less
+    credits…), judged like the totals it is made of, not held back as a small sample;
+    a ratio of totals (cost per resolution) stays a rate of its rows."""
+    (in_tmp / "targets.yaml").write_text(
+        "min_sample: 30\ncosts: {agent_hourly: 30}\n"
+        "targets:\n  net_financial_impact: {min: -1000000000}\n"
+        "  cost_per_resolution: {max: 1000000}\n"
+    )
+    ex = ROOT / "examples"
+    doc = run(
+        "compute", "-t", str(ex / "tickets.csv"), "-c", str(ex / "credits.csv"),
+        "-k", "net_financial_impact,cost_per_resolution", "--period", "2026-W47",
+        "--by", "agent", "-f", "json",
+    ).json()  # fmt: skip
+    rows = [r for r in doc["results"] if r["n"] < 30 and r["value"] is not None]
+    net = [r for r in rows if r["kpi"] == "net_financial_impact"]
+    cost = [r for r in rows if r["kpi"] == "cost_per_resolution"]
+    assert net and {r["status"] for r in net} == {"met"}  # any value is above −1e9
+    assert cost and {r["status"] for r in cost} == {"low_sample"}
 
 
 def test_durations_given_in_minutes(in_tmp: Path) -> None:

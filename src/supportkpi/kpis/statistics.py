@@ -846,6 +846,12 @@ class Derived(Statistic):
     def components(self) -> tuple[str, ...]:
         return self.parts
 
+    @property
+    def sampled(self) -> bool:  # type: ignore[override]
+        """A sum or difference of totals is a total (judged whatever its n, as a Sum);
+        a ratio of them is a rate of its rows."""
+        return not self.accumulates
+
     def can_merge(self, defs: dict[str, Kpi]) -> bool:
         return all(defs[p].stat.can_merge(defs) for p in self.parts)
 

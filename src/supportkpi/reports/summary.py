@@ -1342,7 +1342,9 @@ def overview(s: Summary, compared: bool = True) -> list[str]:
     lines = {ln.kpi: ln for ln in [*s.headline, *s.financial]}.values()
     judged = [ln for ln in lines if ln.status in ("met", "warn", "missed")]
     missed = [ln.label for ln in judged if ln.status == "missed"]
-    if not judged:
+    if not any(ln.target for ln in lines):
+        first = "No KPI has a target to be judged against (`supportkpi init` writes a targets.yaml)."
+    elif not judged:
         first = "No KPI with a target had enough data to be judged."
     elif not missed:
         first = f"All {len(judged)} KPIs judged against a target met it."
