@@ -46,6 +46,28 @@ def test_no_two_options_of_a_command_share_a_flag() -> None:
                 seen[flag] = param.name
 
 
+def test_the_output_extension_picks_the_format(tmp_path: Path) -> None:
+    """`summary -o week.html` is a page, `compute -o k.json` a JSON document: without
+    --format the extension decides where the command has that format; --format wins;
+    a command without it writes its default and says so."""
+    ex = ROOT / "examples"
+    t, s = str(ex / "tickets.csv"), str(ex / "surveys.csv")
+    r = sh("summary", "-t", t, "-s", s, "-o", "week.html", cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert (tmp_path / "week.html").read_text().startswith("<!DOCTYPE html>")
+    r = sh("compute", "-t", t, "-k", "tickets", "--output=k.json", cwd=tmp_path)
+    assert json.loads((tmp_path / "k.json").read_text())["results"][0]["kpi"] == "tickets"
+    r = sh("compute", "-t", t, "-k", "tickets", "-o", "k.csv", cwd=tmp_path)
+    assert (tmp_path / "k.csv").read_text().startswith("kpi,label,value")
+    r = sh("compute", "-t", t, "-k", "tickets", "-o", "t.csv.txt", "-f", "markdown", cwd=tmp_path)
+    assert (tmp_path / "t.csv.txt").read_text().lstrip().startswith("#")
+    r = sh("compute", "-t", t, "-k", "tickets", "-o", "k2.json", "-f", "table", cwd=tmp_path)
+    assert not (tmp_path / "k2.json").read_text().startswith("{")  # --format wins
+    r = sh("validate", "-t", t, "-o", "v.html", cwd=tmp_path)
+    assert "validate has no html format, so v.html gets the table report" in r.err
+    assert (tmp_path / "v.html").read_text().startswith("tickets:")
+
+
 def test_top_level_help_and_version() -> None:
     r = run("--help")
     assert r.code == 0 and "compute" in r.out and "Get started" in r.out

@@ -190,7 +190,11 @@ FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output 
 OutputOpt = Annotated[
     str | None,
     typer.Option(
-        "--output", "-o", metavar="PATH", help="Write to this file (atomically) instead of stdout."
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="Write to this file (atomically) instead of stdout; without --format, its"
+        " extension picks the format (.json, .csv, .md, .html, .prom) where the command has it.",
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")]
@@ -1044,7 +1048,53 @@ def _dispatch(args: list[str]) -> Any:
     one = _new_app()
     one.registered_callback = app.registered_callback
     one.registered_commands = asked
-    return one(args=args, prog_name="supportkpi")
+    return one(args=_format_from_output(one, args), prog_name="supportkpi")
+
+
+# an --output's extension -> the --format it asks for, when --format is not given
+_EXTENSION_FORMATS = {
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".prom": "prometheus",
+}
+
+
+def _format_from_output(one: typer.Typer, args: list[str]) -> list[str]:
+    """`summary -o week.html` means HTML: without -f/--format, the output's extension
+    picks the format, when the command offers it (else the default stands, as before)."""
+    if any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in args[1:]):
+        return args
+    target = None
+    for i, arg in enumerate(args[1:], start=1):
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            target = args[i + 1]
+        elif arg.startswith("--output="):
+            target = arg.split("=", 1)[1]
+    if target is None:
+        return args
+    wanted = _EXTENSION_FORMATS.get(os.path.splitext(target)[1].lower())
+    if wanted is None:
+        return args
+    from typer.main import get_command
+
+    group = get_command(one)
+    command = group.commands.get(args[0]) if hasattr(group, "commands") else None
+    for param in getattr(command, "params", []):
+        if "--format" not in param.opts:
+            continue
+        if wanted in getattr(param.type, "choices", ()):
+            return [*args, "--format", wanted]
+        if not {"-q", "--quiet"} & set(args):
+            default = getattr(param.default, "value", param.default)
+            sys.stderr.write(
+                f"supportkpi: note: {args[0]} has no {wanted} format, so {target} gets"
+                f" the {default} report (--format lists the formats it has)\n"
+            )
+    return args
 
 
 def _command_name(info: Any) -> str:

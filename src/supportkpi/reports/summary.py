@@ -1343,7 +1343,7 @@ def overview(s: Summary, compared: bool = True) -> list[str]:
     judged = [ln for ln in lines if ln.status in ("met", "warn", "missed")]
     missed = [ln.label for ln in judged if ln.status == "missed"]
     if not any(ln.target for ln in lines):
-        first = "No KPI has a target to be judged against (`supportkpi init` writes a targets.yaml)."
+        first = "No KPI has a target to judge it by (`supportkpi init` writes a targets.yaml)."
     elif not judged:
         first = "No KPI with a target had enough data to be judged."
     elif not missed:
