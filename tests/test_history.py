@@ -589,6 +589,36 @@ def test_an_unknown_status_is_said_beside_the_figures(tmp_path: Path) -> None:
     assert not [n for n in mapped.get("notes", []) if "Awaiting Vendor" in n]
 
 
+def test_an_unknown_status_of_an_event_log_export_is_said_too(tmp_path: Path) -> None:
+    """The same for an export that is itself an event log (`events:` in the config, as
+    the hint of validate suggests): the note names the status, and validate's E024 says
+    what the time in it misses and how to map it."""
+    write_csv(
+        tmp_path / "log.csv",
+        ["Ticket", "Timestamp", "Status Name"],
+        [
+            ["T1", "2026-11-02 09:00", "Logged"],
+            ["T1", "2026-11-02 10:00", "Pending"],
+            ["T1", "2026-11-02 12:00", "Closed"],
+            ["T2", "2026-11-02 11:00", "Logged"],  # T2: still Logged at the as-of time
+        ],
+    )
+    (tmp_path / "targets.yaml").write_text(
+        "events: {tickets: {id: Ticket, time: Timestamp, status: Status Name,"
+        " resolved: [Closed]}}\n"
+    )
+    doc = run("compute", "-t", "log.csv", "-k", "requester_wait_time,pending_time", "-f", "json",
+              cwd=tmp_path).json()  # fmt: skip
+    # Logged (09:00-10:00) is in no status: the requester waited 0 s of the hour
+    assert _results(doc)["requester_wait_time"]["value"] == 0.0
+    assert _results(doc)["pending_time"]["value"] == 2 * H
+    (note,) = [n for n in doc["notes"] if "Logged" in n]
+    assert note.startswith("tickets: unknown status 'Logged' in 2 status change(s)")
+    checked = run("validate", "-t", "log.csv", cwd=tmp_path)
+    assert "map it with values: {status: {'Logged': open}}" in checked.out
+    assert "counts in no status of the history KPIs" in checked.out
+
+
 def test_time_in_status_by_a_dimension_is_one_row_per_group() -> None:
     """--by channel: the time in status table has a row per KPI and channel and a column
     per status (not one row per channel, status and KPI)."""

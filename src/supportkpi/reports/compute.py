@@ -494,21 +494,27 @@ def unknown_status_notes(
 
     from supportkpi.schema.history import status_codes
 
-    events = frames.get("events")
+    events, tickets = frames.get("events"), frames.get("tickets")
     dim = events.dims.get("status") if events is not None else None
-    shown = {r.kpi for r in results if r.value is not None}
-    if dim is None or not shown & set(config.readers("events", "status")):
+    if dim is not None:  # the events input
+        source, labels, codes = "events", dim.labels, dim.codes
+    elif tickets is not None and tickets.intervals is not None:  # an event-log export
+        source, labels, codes = "tickets", tickets.intervals.labels, tickets.intervals.status
+    else:
         return []
-    placed = status_codes(dim.labels, config.values.get("status")) >= 0
-    unknown = [i for i, label in enumerate(dim.labels) if not placed[i] and label != UNKNOWN]
+    shown = {r.kpi for r in results if r.value is not None}
+    if not shown & set(config.readers("events", "status")):
+        return []
+    placed = status_codes(labels, config.values.get("status")) >= 0
+    unknown = [i for i, label in enumerate(labels) if not placed[i] and label not in (UNKNOWN, "")]
     if not unknown:
         return []
-    changes = int(np.isin(dim.codes, unknown).sum())
-    names = ", ".join(repr(dim.labels[i]) for i in unknown[:5])
+    changes = int(np.isin(codes, unknown).sum())
+    names = ", ".join(repr(labels[i]) for i in unknown[:5])
     return [
-        f"events: unknown status {names} in {changes:,} status change(s): the time from"
+        f"{source}: unknown status {names} in {changes:,} status change(s): the time from"
         " each is in no status (so not in requester wait, pending, on-hold or time in"
-        f" status); map it, e.g. values: {{status: {{{dim.labels[unknown[0]]}: on_hold}}}}"
+        f" status); map it, e.g. values: {{status: {{{labels[unknown[0]]}: on_hold}}}}"
     ]
 
 

@@ -747,7 +747,17 @@ def _normalise_enum(frame: Frame, name: str, dim: Dim, config: Config) -> Dim:
                 "map it with values: {priority: {Name: P1}}"
             )
         elif name == "status":
-            msg = f"unknown status {shown}: kept as written"
+            first = dim.labels[unknown[0]].replace("'", "")
+            where = (
+                "; time in it counts in no status of the history KPIs (requester wait,"
+                " agent work, time in status…)"
+                if frame.name == "events" or frame.intervals is not None
+                else ""
+            )
+            msg = (
+                f"unknown status {shown}: kept as written{where};"
+                f" map it with values: {{status: {{'{first}': open}}}} (or pending, on_hold…)"
+            )
         elif name == "type":
             msg = f"unknown survey type {shown}: expected csat, nps or ces"
         else:
