@@ -192,6 +192,7 @@ def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.Monke
     monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(runtime, "_tuned", set())
     runtime.heap_keeps_freed_arrays()
     wanted = [(-8, 1), (-4, 0), (-1, 256 << 20)]  # M_ARENA_MAX, M_MMAP_MAX, M_TRIM_THRESHOLD
     assert calls == wanted
@@ -201,6 +202,38 @@ def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "platform", "darwin")
     runtime.heap_keeps_freed_arrays()
     assert calls == wanted
+
+
+def test_reading_in_parts_undoes_only_what_the_console_script_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parts made, used and freed in turn do better with glibc's mapped arrays (100M
+    tickets: 37 s and 2.9 GiB against 45 s and 3.5 GiB): the switch to parts restores
+    mapping above 32 MB, once, and only where tune_process had set the heap."""
+    import ctypes
+
+    from supportkpi import runtime
+
+    calls: list[tuple[int, int]] = []
+
+    class FakeLibc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(runtime, "_tuned", set())
+    runtime.reading_in_parts()  # the library in another process: nothing set, nothing undone
+    assert calls == []
+    runtime.heap_keeps_freed_arrays()
+    calls.clear()
+    runtime.reading_in_parts()
+    # M_MMAP_THRESHOLD 32 MB, M_MMAP_MAX back to glibc's 65536, M_TRIM_THRESHOLD 64 MB
+    assert calls == [(-3, 32 << 20), (-4, 65536), (-1, 64 << 20)]
+    runtime.reading_in_parts()
+    assert len(calls) == 3  # once
 
 
 @pytest.mark.parametrize(

@@ -642,6 +642,7 @@ def compute(options: Options, config: Config | None = None) -> Report:
 
     config = config if config is not None else resolve_config(options)
     begun = start(options, config)
+    runtime.reading_in_parts()
     kpi_names, breakdowns = begun.kpi_names, begun.breakdowns
     requests, tparts, sparts, first = begun.requests, begun.tparts, begun.sparts, begun.first
     facts, derived, unavailable = begun.plan
