@@ -64,7 +64,7 @@ def test_the_output_extension_picks_the_format(tmp_path: Path) -> None:
     r = sh("compute", "-t", t, "-k", "tickets", "-o", "k2.json", "-f", "table", cwd=tmp_path)
     assert not (tmp_path / "k2.json").read_text().startswith("{")  # --format wins
     r = sh("validate", "-t", t, "-o", "v.html", cwd=tmp_path)
-    assert "validate has no html format, so v.html gets the table report" in r.err
+    assert "validate has no html format, so v.html holds the table report" in r.err
     assert (tmp_path / "v.html").read_text().startswith("tickets:")
 
 

@@ -1048,7 +1048,13 @@ def _dispatch(args: list[str]) -> Any:
     one = _new_app()
     one.registered_callback = app.registered_callback
     one.registered_commands = asked
-    return one(args=_format_from_output(one, args), prog_name="supportkpi")
+    args, note = _format_from_output(one, args)
+    try:
+        return one(args=args, prog_name="supportkpi")
+    except SystemExit as done:
+        if note and done.code in (0, 1, None):  # (after the report; not beside an error)
+            sys.stderr.write(note)
+        raise
 
 
 # an --output's extension -> the --format it asks for, when --format is not given
@@ -1063,11 +1069,12 @@ _EXTENSION_FORMATS = {
 }
 
 
-def _format_from_output(one: typer.Typer, args: list[str]) -> list[str]:
+def _format_from_output(one: typer.Typer, args: list[str]) -> tuple[list[str], str]:
     """`summary -o week.html` means HTML: without -f/--format, the output's extension
-    picks the format, when the command offers it (else the default stands, as before)."""
+    picks the format, when the command offers it; else the default stands, with a note
+    to print once the report is written."""
     if any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in args[1:]):
-        return args
+        return args, ""
     target = None
     for i, arg in enumerate(args[1:], start=1):
         if arg in ("-o", "--output") and i + 1 < len(args):
@@ -1075,10 +1082,10 @@ def _format_from_output(one: typer.Typer, args: list[str]) -> list[str]:
         elif arg.startswith("--output="):
             target = arg.split("=", 1)[1]
     if target is None:
-        return args
+        return args, ""
     wanted = _EXTENSION_FORMATS.get(os.path.splitext(target)[1].lower())
     if wanted is None:
-        return args
+        return args, ""
     from typer.main import get_command
 
     group = get_command(one)
@@ -1087,14 +1094,14 @@ def _format_from_output(one: typer.Typer, args: list[str]) -> list[str]:
         if "--format" not in param.opts:
             continue
         if wanted in getattr(param.type, "choices", ()):
-            return [*args, "--format", wanted]
+            return [*args, "--format", wanted], ""
         if not {"-q", "--quiet"} & set(args):
             default = getattr(param.default, "value", param.default)
-            sys.stderr.write(
-                f"supportkpi: note: {args[0]} has no {wanted} format, so {target} gets"
+            return args, (
+                f"supportkpi: note: {args[0]} has no {wanted} format, so {target} holds"
                 f" the {default} report (--format lists the formats it has)\n"
             )
-    return args
+    return args, ""
 
 
 def _command_name(info: Any) -> str:
