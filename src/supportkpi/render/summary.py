@@ -39,7 +39,7 @@ from supportkpi.render.document import (
     svg_sparkline,
 )
 from supportkpi.reports.signals import LEGEND as SIGNAL_LEGEND
-from supportkpi.reports.summary import Bar, Line, Performer, Summary
+from supportkpi.reports.summary import Bar, Line, Performer, Summary, judged_lines
 
 BAR_WIDTH = 20
 TERMINAL_WIDTH = 132  # when not a TTY
@@ -365,9 +365,15 @@ def _sla_blocks(s: Summary) -> list[Block]:
     if not sla.rows:
         blocks = [Para("No ticket in this period met or breached an SLA target yet.")]
     if sla.breached:
+        # the table's Breached counts its two targets; the line, every target breached
+        others = [t for t in sla.breached_targets if t not in ("first_response", "resolution")]
+        which = ""
+        if others:
+            names = ", ".join(t.replace("_", " ") for t in sla.breached_targets)
+            which = f" of {names} (the table shows first response and resolution)"
         blocks.append(
             Para(
-                f"{sla.breached_tickets:,} ticket(s) breached a target "
+                f"{sla.breached_tickets:,} ticket(s) breached a target{which} "
                 f"({sla.breached:,} breaches, counting each target a ticket breached)."
             )
         )
@@ -564,7 +570,7 @@ def _own_coaching(s: Summary) -> list[Block]:
 def _action_blocks(s: Summary) -> list[Block]:
     if not s.actions:
         return [Para("No KPI missed its target: nothing to act on.")]
-    lines = {ln.kpi: ln for ln in s.headline + s.financial}
+    lines = {ln.kpi: ln for ln in judged_lines(s)}
     items = []
     for a in s.actions:
         head = fmt_value(a.unit, a.value, s.currency)

@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from supportkpi import __version__
-from supportkpi.config.settings import NO_CONFIG_NOTE, Config
+from supportkpi.config.settings import NO_CONFIG_NOTE, SLA_TARGETS, Config
 from supportkpi.errors import SupportKpiError, UnknownDimension, UsageError, printable
 from supportkpi.io.periods import (
     RELATIVE,
@@ -378,6 +378,7 @@ class SlaSection:
     rows: list[SlaRow] = field(default_factory=list)
     breached: int = 0  # (ticket, target) pairs breached
     breached_tickets: int = 0  # distinct tickets with at least one breach
+    breached_targets: list[str] = field(default_factory=list)  # the targets breached
     worst: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why there is no SLA section
     unmatched: str | None = None  # tickets no policy covers: how many, which values
@@ -455,6 +456,7 @@ class AgentRow:
 @dataclass
 class Team:
     bars: list[Bar] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)  # the bars' KPIs, as headline lines
     agents: list[AgentRow] = field(default_factory=list)
     top: list[Performer] = field(default_factory=list)
     coaching: list[Coaching] = field(default_factory=list)
@@ -554,6 +556,8 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         body = _clean(asdict(dataclasses.replace(self, staffing=None)))
         body.pop("staffing", None)
+        if body.get("team"):  # (the bars say it; the lines are for the page's verdicts)
+            body["team"].pop("lines", None)
         if body["period_asked"] is None:  # named periods: `period` is how it was asked
             del body["period_asked"]
         return {"tool": "supportkpi", "version": __version__, "command": "summary", **body}
@@ -1117,6 +1121,7 @@ class _Builder:
             listing = listing.of_agent(agent)
         section.breached = len(listing)
         section.breached_tickets = listing.tickets()
+        section.breached_targets = [SLA_TARGETS[i] for i in sorted(set(listing.target.tolist()))]
         worst = listing.rows(WORST_TICKETS)
         section.worst = [{**t, "ticket_id": str(t["ticket_id"])} for t in worst]
         return section
@@ -1167,6 +1172,7 @@ class _Builder:
                 if kpi not in self.defs:
                     continue
                 ln: Line = line(kpi, None)
+                team.lines.append(ln)
                 bar = _bar(ln, self.config)
                 if bar is not None:
                     team.bars.append(bar)
@@ -1217,7 +1223,7 @@ class _Builder:
         out: list[ActionItem] = []
         seen: set[str] = set()
         by_items: dict[tuple[str, ...], ActionItem] = {}
-        for ln in s.headline + s.financial:
+        for ln in judged_lines(s):
             if ln.status != "missed" or ln.kpi in seen:
                 continue
             seen.add(ln.kpi)
@@ -1336,10 +1342,20 @@ _NONE = ChannelCell(None, 0, "no_data", "count")
 
 
 # --------------------------------------------------------------------------- helpers
+def judged_lines(s: Summary) -> list[Line]:
+    """Every KPI of the report once, as the period's line: the headline, the financial
+    lines, then the team bars' KPIs the headline has not (schedule adherence): a target
+    missed anywhere on the page is counted at a glance and gets its action item."""
+    out: dict[str, Line] = {}
+    for ln in [*s.headline, *s.financial, *(s.team.lines if s.team else [])]:
+        out.setdefault(ln.kpi, ln)
+    return list(out.values())
+
+
 def overview(s: Summary, compared: bool = True) -> list[str]:
     """Three lines for the top of the page: the targets missed, the changes beyond noise,
     the SLA state."""
-    lines = {ln.kpi: ln for ln in [*s.headline, *s.financial]}.values()
+    lines = judged_lines(s)
     judged = [ln for ln in lines if ln.status in ("met", "warn", "missed")]
     missed = [ln.label for ln in judged if ln.status == "missed"]
     if not any(ln.target for ln in lines):
