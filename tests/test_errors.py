@@ -108,7 +108,7 @@ def test_validate_help_names_each_code() -> None:
 
 # ------------------------------------------------------------ messages vs templates
 def template_pattern(template: str) -> re.Pattern[str]:
-    """`duplicate {column}; …` -> a regex: `{name}` stands for any text."""
+    """`an earlier row of a repeated {column}; …` -> a regex: `{name}` stands for any text."""
     parts = re.split(r"\{\w+\}", template)
     return re.compile(".+".join(re.escape(p) for p in parts))
 
@@ -178,7 +178,9 @@ def test_row_problems_are_reported_as_the_catalogue_documents(tmp_path: Path) ->
     for p in [*problems, e028]:
         assert p["title"] == CODES[p["code"]].title
         assert documented(p["code"], p["message"]), (p["code"], p["message"])
-    assert not documented("E019", "duplicate ticket_id")  # a template matches whole
+    assert not documented(
+        "E019", "an earlier row of a repeated ticket_id"
+    )  # a template matches whole
 
 
 @pytest.mark.parametrize(

@@ -361,7 +361,7 @@ _define(
         "duplicate-id",
         "duplicate id (the last row wins)",
         "row",
-        ("duplicate {column}; the last row with the id is used",),
+        ("an earlier row of a repeated {column}; the id's last row is used",),
         "Several rows have the same id (an export that overlaps the one before, a ticket"
         " exported at each update). The last row of the id, in file order and across the"
         " files of an input, is used; the earlier ones are excluded from every KPI and"
@@ -434,7 +434,13 @@ _define(
         "unknown-status",
         "unknown status",
         "warning",
-        ("unknown status {values}: kept as written",),
+        (
+            "unknown status {values}: kept as written; map it with values: {mapping}"
+            " (or pending, on_hold…)",
+            "unknown status {values}: kept as written; time in it counts in no status of the"
+            " history KPIs (requester wait, agent work, time in status…); map it with values:"
+            " {mapping} (or pending, on_hold…)",
+        ),
         "A status is none of the known words (new, open, pending, on_hold, solved, closed,"
         " …). It is kept as written; nothing is excluded.",
         "Map the word in the config: `values: {status: {Awaiting customer: pending}}`.",
@@ -751,9 +757,9 @@ def catalogue_markdown() -> str:
         "",
         "Every problem supportkpi reports carries a code. A *fatal* error stops the command",
         "(exit 2, one line on stderr naming the file, line and column). A *row problem* is",
-        "counted, never fatal: `validate` prints one line per problem",
-        "(`E019 ticket_id: duplicate ticket_id; …`) with its rows and what it excludes, and",
-        "each input of a JSON report lists it under `problems` (`code`, `title`, `scope`,",
+        "counted, never fatal: `validate` prints one line per problem (`E019 ticket_id:",
+        "an earlier row of a repeated ticket_id; …`) with its rows and what it excludes,",
+        "and each input of a JSON report lists it under `problems` (`code`, `title`, `scope`,",
         "`message`, `rows`, …) and, when it rejects rows, in `rows_rejected`. Each code has",
         "a readable name, shown here and in `validate --help` only: the JSON carries the code",
         "and its title, as it always did.",

@@ -159,7 +159,7 @@ ConfigOpt = Annotated[
         "--config",
         metavar="PATH",
         help="Config file (default: $SUPPORTKPI_CONFIG, else ./targets.yaml when present)."
-        " Inputs named on the command line (-t, -s, …) replace its inputs: as a whole.",
+        " Inputs named on the command line (-t, …) replace its inputs: as a whole.",
     ),
 ]
 PERIOD_HELP = (

@@ -523,7 +523,7 @@ class SlaCompliance(Statistic):
             return f"the SLA policies are keyed by {config.sla.key}, which the tickets export lacks"
         if not config.sla.sets(self.target):
             example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
-            return f"no SLA policy sets a {self.target} target ({example})"
+            return f"no SLA policy sets the {self.target} target ({example})"
         return None
 
     def add(self, part: Part) -> None:
@@ -592,7 +592,7 @@ class ReplySlaCompliance(SlaCompliance):
     def unavailable(self, frame: Frame, config: Config) -> str | None:
         if not config.sla.sets(self.target):
             example = f"sla.policies: {{P1: {{{self.target}: …}}}}"
-            return f"no SLA policy sets a {self.target} target ({example})"
+            return f"no SLA policy sets the {self.target} target ({example})"
         return None
 
     def describe(self, rows: str) -> dict[str, str]:

@@ -418,7 +418,7 @@ def _worst_table(s: Summary) -> Table:
         ],
         rows,
         right={4},
-        title=f"Worst tickets (most overdue, up to {len(s.sla.worst)})",
+        title=f"Worst tickets (the {len(s.sla.worst)} most overdue)",
         optional={5: 1},
     )
 

@@ -408,7 +408,11 @@ def _superseded(
     later = final.get(ids) != part
     if later.any():
         record(
-            frame, "E019", column, later, f"duplicate {column}; the last row with the id is used"
+            frame,
+            "E019",
+            column,
+            later,
+            f"an earlier row of a repeated {column}; the id's last row is used",
         )
         frame.take(np.flatnonzero(~later))
         ids = ids[~later]

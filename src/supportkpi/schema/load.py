@@ -912,7 +912,13 @@ def _check_ids(frame: Frame, id_col: str | None) -> None:
     missing = absent if unusable is None else absent & ~unusable
     record(frame, "E010", id_col, missing, f"no {id_col}: the row cannot be identified")
     dup = _superseded_duplicates(ids) & ~absent
-    record(frame, "E019", id_col, dup, f"duplicate {id_col}; the last row with the id is used")
+    record(
+        frame,
+        "E019",
+        id_col,
+        dup,
+        f"an earlier row of a repeated {id_col}; the id's last row is used",
+    )
     _drop(frame, absent | dup)
 
 
