@@ -419,3 +419,29 @@ def test_summary_does_not_test_a_partial_count_for_a_notable_change(tmp_path: Pa
     assert "tickets" not in notable
     over = {c["kpi"]: c for c in sh(*args, "--as-of", "2026-12-01", cwd=tmp_path).json()["notable"]}
     assert over["tickets"]["z"] == pytest.approx((2 - 20) / 22**0.5)
+
+
+def test_explain_csat_says_the_type_of_each_survey(tmp_path: Path) -> None:
+    """CSAT's rows are the surveys in the period: an NPS or CES answer is in no
+    denominator, and its `type` column says why (a score of 6 out of denominator read
+    as a bug without it)."""
+    write_csv(
+        tmp_path / "s.csv",
+        ["survey_id", "type", "score", "submitted_at"],
+        [
+            [1, "csat", 5, "2026-11-02T09:00:00Z"],
+            [2, "nps", 6, "2026-11-02T10:00:00Z"],
+            [3, "csat", 2, "2026-11-02T11:00:00Z"],
+        ],
+    )
+    r = sh("explain", "csat", "-s", "s.csv", cwd=tmp_path)
+    assert r.code == 0, r.err
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    got = [
+        (row["survey_id"], row["type"], row["in_denominator"], row["in_numerator"]) for row in rows
+    ]
+    assert got == [
+        ("1", "csat", "true", "true"),
+        ("2", "nps", "false", "false"),
+        ("3", "csat", "true", "false"),
+    ]

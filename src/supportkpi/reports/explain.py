@@ -139,6 +139,9 @@ def explain(options: Options, kpi_name: str, where: list[tuple[str, str]]) -> pa
         d = engine._dim(kpi.source, dim, rows_ts, buckets)
         assert d is not None
         columns[dim] = dim_array(d, rows)
+    if kpi.source == "surveys" and "type" in frame.dims and "type" not in columns:
+        # a survey of another kind is in no denominator: its type says why
+        columns["type"] = dim_array(frame.dims["type"], rows)
     for name in _read_columns(kpi):
         if name in columns:
             continue
