@@ -131,7 +131,8 @@ def plan_columns(
 
 
 def _found(header: list[str], hint: str | None, src: Source | None = None) -> str:
-    shown = ", ".join(header[:12]) + (", …" if len(header) > 12 else "")
+    # all of a usual export's columns: the one to map is often past the first dozen
+    shown = ", ".join(header[:30]) + (f" and {len(header) - 30} more" if len(header) > 30 else "")
     where = f" in sheet '{src.sheet_name}'" if src is not None and src.sheet_name else ""
     text = f"columns found{where}: {shown}"
     if src is not None and src.sheet_name:
