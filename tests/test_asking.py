@@ -252,11 +252,37 @@ def test_compare_previous_tests_mean_durations_as_the_summary_does(tmp_path: Pat
             answered = created + dt.timedelta(minutes=base + k)
             rows.append([f"T{week}-{k}", created.isoformat() + "Z", answered.isoformat() + "Z"])
     write_csv(tmp_path / "t.csv", ["ticket_id", "created_at", "first_response_at"], rows)
+    # as of the week's end: a week not over tests no KPI of its tickets by creation
     r = sh("compute", "-t", "t.csv", "--period", "2026-W47", "--compare", "previous",
-           "--kpi", "first_response_time", "-f", "json", cwd=tmp_path)  # fmt: skip
+           "--kpi", "first_response_time", "--as-of", "2026-11-23T00:00:00Z", "-f", "json",
+           cwd=tmp_path)  # fmt: skip
     assert r.code == 0, r.err
     row = result(r.json(), "first_response_time")
     s = statistics.stdev(range(40)) * 60
     z = 1800 / math.sqrt(s * s / 40 + s * s / 40)
     assert row["beyond_noise"] is True
     assert row["test"] == f"Welch test of means (40 vs 40), z = +{z:.2f}"
+
+
+def test_a_week_not_over_tests_no_rate_of_its_tickets_by_creation(tmp_path: Path) -> None:
+    """Week 46: 80 tickets, all resolved; week 47, as of its Thursday: 80 tickets, the 20
+    created in the last day not resolved yet. 100 % vs 75 % would be beyond noise, but
+    week 47's latest tickets have had no time: the change is shown, not tested. A rate
+    placed by its own event (FCR, by the resolution: 30 of 60 vs 80 of 80) still is."""
+    rows = []
+    for week, monday in ((46, dt.datetime(2026, 11, 9)), (47, dt.datetime(2026, 11, 16))):
+        for k in range(80):
+            created = monday + dt.timedelta(hours=k)  # Monday 00:00 to Thursday 07:00
+            done = week == 46 or k < 60
+            resolved = (created + dt.timedelta(hours=2)).isoformat() + "Z" if done else ""
+            contacts = 1 if (week == 46 or k % 2) else 3
+            rows.append([f"T{week}-{k}", created.isoformat() + "Z", resolved, contacts])
+    write_csv(tmp_path / "t.csv", ["ticket_id", "created_at", "resolved_at", "contacts"], rows)
+    r = sh("compute", "-t", "t.csv", "--period", "2026-W47", "--compare", "previous",
+           "--kpi", "resolution_rate,fcr_rate", "--as-of", "2026-11-19T10:00:00Z",
+           "-f", "json", cwd=tmp_path)  # fmt: skip
+    assert r.code == 0, r.err
+    res, fcr = result(r.json(), "resolution_rate"), result(r.json(), "fcr_rate")
+    assert (res["value"], res["previous"]["value"]) == (75.0, 100.0)
+    assert res["change"] == -25.0 and res["beyond_noise"] is None
+    assert (fcr["value"], fcr["n"]) == (50.0, 60) and fcr["beyond_noise"] is True

@@ -1305,7 +1305,9 @@ class _Builder:
                 f"{s.period} is not over at the as-of time ({s.as_of}): its figures cover "
                 f"only part of it, so the changes against {s.compare_period} are not like "
                 "for like; its counts and amounts are not judged against targets (to date) "
-                "nor tested for notable changes."
+                "nor tested for notable changes, nor are the rates of its tickets by creation "
+                "(resolution, escalation, SLA compliance), whose latest tickets are not all "
+                "resolved, answered or breached yet."
             )
         if s.unavailable:
             notes.append(
