@@ -203,6 +203,18 @@ def test_demo_shows_rows_written(tmp_path: Path) -> None:
     assert "wrote d/tickets.csv (3,000 rows)" in shown
 
 
+@pytest.mark.parametrize("command", ["compute", "validate", "summary"])
+def test_every_report_written_to_a_file_says_so_at_a_terminal(tmp_path: Path, command: str) -> None:
+    """`-o FILE` at a terminal: each command says where the report went, as summary
+    and demo did (compute and validate once said nothing)."""
+    rows = "".join(f"{i},2026-11-{10 + i % 5}T10:00:00Z\n" for i in range(40))
+    (tmp_path / "t.csv").write_text("ticket_id,created_at\n" + rows)
+    args = [command, "-t", "t.csv", "-o", "r.txt"]
+    shown = _under_terminal(args, tmp_path, tmp_path / "stdout")
+    assert "wrote r.txt" in shown
+    assert (tmp_path / "r.txt").stat().st_size > 0 and (tmp_path / "stdout").read_text() == ""
+
+
 def test_no_progress_off_a_terminal(tmp_path: Path) -> None:
     r = sh("demo", "--out", "d", "-n", "3000", cwd=tmp_path, env={"SUPPORTKPI_PROGRESS_AFTER": "0"})
     assert r.code == 0 and r.err == "" and r.out == ""

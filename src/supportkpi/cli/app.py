@@ -494,6 +494,8 @@ def compute(
             output,
             _all_inputs(tickets, surveys, credits, customers, agents, events, comments),
         )
+        if output not in (None, "-"):
+            note(f"wrote {output}", quiet)
         if strict and any(r.status == "missed" for r in report.results):
             return 1
         return 0
@@ -626,6 +628,8 @@ def sla_check_cmd(
         if output is not None:
             # the file and the exit code carry the result; --quiet: nothing for cron to mail
             emit(text, output, _all_inputs(tickets, events, comments, customers))
+            if output != "-":
+                note(f"wrote {output}", quiet)
             if check.exit_code and not quiet:
                 sys.stdout.write("\n".join(miss_lines(check)) + "\n")
         elif check.exit_code or not quiet:
@@ -694,6 +698,8 @@ def validate(
             emit(rejects_csv(result), rejects, inputs, "--rejects")
         text = render_json(result) if fmt == HumanFormat.json else render_text(result)
         emit(text, output, inputs)
+        if output not in (None, "-"):
+            note(f"wrote {output}", quiet)
         return result.exit_code
 
     _guard(debug, body, quiet, output)
