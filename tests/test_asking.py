@@ -286,3 +286,27 @@ def test_a_week_not_over_tests_no_rate_of_its_tickets_by_creation(tmp_path: Path
     assert (res["value"], res["previous"]["value"]) == (75.0, 100.0)
     assert res["change"] == -25.0 and res["beyond_noise"] is None
     assert (fcr["value"], fcr["n"]) == (50.0, 60) and fcr["beyond_noise"] is True
+
+
+@pytest.mark.parametrize(
+    ("first_day", "noted"),
+    [(dt.datetime(2026, 11, 11, 9), True), (dt.datetime(2026, 11, 9, 9), False)],
+)
+def test_a_series_first_period_cut_by_the_export_is_said(
+    tmp_path: Path, first_day: dt.datetime, noted: bool
+) -> None:
+    """An export from Wednesday 11 November: week 46 (Monday 9 to Sunday 15) holds five
+    of its seven days, and its count looks like a dip; a note says so. From Monday 09:00
+    the week is whole but for nine hours: no note."""
+    rows = [[i, (first_day + dt.timedelta(hours=6 * i)).isoformat() + "Z"] for i in range(60)]
+    write_csv(tmp_path / "t.csv", ["ticket_id", "created_at"], rows)
+    r = sh("compute", "-t", "t.csv", "-k", "tickets", "--every", "week", "-f", "json",
+           cwd=tmp_path)  # fmt: skip
+    notes = [n for n in r.json().get("notes", []) if "first period" in n]
+    if noted:
+        assert notes == [
+            "2026-W46, the series' first period, begins before the tickets' first row"
+            " (2026-11-11): its counts and totals cover only part of it"
+        ]
+    else:
+        assert notes == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from supportkpi.config.settings import NO_CONFIG_NOTE, Config, find_config, load_config
 from supportkpi.engine.core import Engine, Query
-from supportkpi.errors import InputError, UnknownDimension, UsageError
+from supportkpi.errors import InputError, SupportKpiError, UnknownDimension, UsageError
 from supportkpi.io import progress
 from supportkpi.io.periods import (
     GRAINS,
@@ -481,7 +481,49 @@ def compute(
     report.uncovered = sla_uncovered(frames, config, window, kpi_names, results)
     report.notes += empty_window_notes(frames, window)
     report.notes += unknown_status_notes(frames, results, config)
+    report.notes += first_period_notes(frames, results, window, config)
     return report
+
+
+DAY_US = 86_400_000_000
+
+
+def first_period_notes(
+    frames: dict[str, Frame], results: list[Result], window: Window, config: Config
+) -> list[str]:
+    """An --every series whose first period begins well before the tickets' first row
+    (an export from a Wednesday: its first week holds two days fewer): its counts look
+    like a dip that is not one. The last period has "(to date)"; this says the first's.
+    Well before: a day or more, and a tenth of the period or more."""
+    tickets = frames.get("tickets")
+    labels = {r.group["period"] for r in results if "period" in r.group}
+    if tickets is None or not labels or not tickets.n:
+        return []
+    created = tickets.cols.get("created_at")
+    known = created[created != NAT] if created is not None else None
+    if known is None or not len(known):
+        return []
+    bounds = []
+    for label in labels:
+        try:
+            w = window_for_period(label, config.timezone)
+        except SupportKpiError:  # not a period label: (unknown)
+            continue
+        if w.start is not None and w.end is not None:
+            bounds.append((w.start, w.end, label))
+    if not bounds:
+        return []
+    start, end, label = min(bounds)
+    covered_from = max(start, window.start if window.start is not None else start)
+    first = int(known.min())
+    gap = first - covered_from
+    if gap < DAY_US or gap < (end - start) / 10:
+        return []
+    shown = iso_us(first, config.timezone)[:10]
+    return [
+        f"{label}, the series' first period, begins before the tickets' first row ({shown}):"
+        " its counts and totals cover only part of it"
+    ]
 
 
 def unknown_status_notes(
