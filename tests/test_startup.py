@@ -173,11 +173,10 @@ def test_cycle_collection_is_off_while_a_command_runs() -> None:
     assert seen == [False, False]
 
 
-def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large arrays mapped one by one, and worker threads' arenas, give freed pages back
-    at once (each new array is zeroed by the kernel again): the console script asks glibc
-    for one arena, large arrays from the heap and a kept top, except when the user's own
-    GLIBC_TUNABLES decide, or off Linux."""
+@pytest.fixture
+def mallopt_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """glibc's mallopt, recorded instead of called, on Linux, with no GLIBC_TUNABLES and
+    nothing tuned yet."""
     import ctypes
 
     from supportkpi import runtime
@@ -193,6 +192,19 @@ def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
     monkeypatch.setattr(runtime, "_tuned", set())
+    return calls
+
+
+def test_freed_arrays_kept_unless_the_user_tunes_glibc(
+    monkeypatch: pytest.MonkeyPatch, mallopt_calls: list[tuple[int, int]]
+) -> None:
+    """Large arrays mapped one by one, and worker threads' arenas, give freed pages back
+    at once (each new array is zeroed by the kernel again): the console script asks glibc
+    for one arena, large arrays from the heap and a kept top, except when the user's own
+    GLIBC_TUNABLES decide, or off Linux."""
+    from supportkpi import runtime
+
+    calls = mallopt_calls
     runtime.heap_keeps_freed_arrays()
     wanted = [(-8, 1), (-4, 0), (-1, 256 << 20)]  # M_ARENA_MAX, M_MMAP_MAX, M_TRIM_THRESHOLD
     assert calls == wanted
@@ -205,26 +217,14 @@ def test_freed_arrays_kept_unless_the_user_tunes_glibc(monkeypatch: pytest.Monke
 
 
 def test_reading_in_parts_undoes_only_what_the_console_script_set(
-    monkeypatch: pytest.MonkeyPatch,
+    mallopt_calls: list[tuple[int, int]],
 ) -> None:
     """Parts made, used and freed in turn do better with glibc's mapped arrays (100M
     tickets: 37 s and 2.9 GiB against 45 s and 3.5 GiB): the switch to parts restores
     mapping above 32 MB, once, and only where tune_process had set the heap."""
-    import ctypes
-
     from supportkpi import runtime
 
-    calls: list[tuple[int, int]] = []
-
-    class FakeLibc:
-        def mallopt(self, param: int, value: int) -> int:
-            calls.append((param, value))
-            return 1
-
-    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
-    monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    monkeypatch.setattr(runtime, "_tuned", set())
+    calls = mallopt_calls
     runtime.reading_in_parts()  # the library in another process: nothing set, nothing undone
     assert calls == []
     runtime.heap_keeps_freed_arrays()
