@@ -341,11 +341,9 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
 def _check_apart(a: Window, b: Window) -> None:
     """Two periods that share time put the same tickets on both sides: the tests assume
     two separate samples."""
-    a_start, b_start = a.start if a.start is not None else -math.inf, b.start
-    a_end, b_end = a.end if a.end is not None else math.inf, b.end
-    if (b_start if b_start is not None else -math.inf) < a_end and a_start < (
-        b_end if b_end is not None else math.inf
-    ):
+    starts = [-math.inf if w.start is None else w.start for w in (a, b)]
+    ends = [math.inf if w.end is None else w.end for w in (a, b)]
+    if max(starts) < min(ends):
         raise UsageError(
             f"--period ({period_text(b)}) and --vs ({period_text(a)}) overlap: the tickets"
             " of the shared days would be on both sides, and the tests need two separate"
