@@ -242,7 +242,11 @@ def time_in(
 ) -> np.ndarray:
     """Per ticket, the clock seconds spent in `statuses` between its `start` and `stop`
     instants (NaN where either is NAT). `elapsed(a, b)` is the clock's."""
-    return spent(history, start, stop, elapsed, statuses).total(statuses)
+    only = spent(history, start, stop, elapsed, statuses)  # (the intervals in them alone)
+    out = np.bincount(only.ticket, weights=only.seconds, minlength=len(start))
+    out = out.astype(np.float64, copy=False)
+    out[only.undefined] = np.nan
+    return out
 
 
 @dataclass
