@@ -266,6 +266,13 @@ def test_two_months_in_every_format(fmt):
         assert "share of the time" in row["test"]
         [note] = [n for n in doc["notes"] if "not over" in n]
         assert note.startswith("2026-11 is not over at the as-of time (2026-11-24T23:30:23Z)")
+        # its resolution rate still moves (100 % vs 93.8 % is November's latest tickets
+        # still open): shown, not tested; FCR, placed by the resolution, is tested
+        res = next(x for x in doc["results"] if x["kpi"] == "resolution_rate")
+        assert res["p_value"] is None and res["verdict"] == "too_few"
+        assert res["reason"].startswith("2026-11 is not over")
+        fcr = next(x for x in doc["results"] if x["kpi"] == "fcr_rate")
+        assert fcr["p_value"] is not None
     elif fmt != "csv":  # (a CSV holds the rows only)
         assert "2026-11 is not over" in r.out and "2026-10 is not over" not in r.out
 

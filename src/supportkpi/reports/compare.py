@@ -202,6 +202,8 @@ class Group:
     results: dict[tuple[str, tuple], Result]  # (KPI, a split KPI's (key, value) or ())
     rows_of: RowsOf
     exposure: float  # the time it covers (µs), for counts of events
+    # its period is over at the as-of time (two groups of one window are alike either way)
+    over: bool = True
 
 
 def compare(options: Options, spec: Spec) -> Comparison:
@@ -309,7 +311,9 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         results = {_key(r, ""): r for r in engine.run()}
 
         label = w.label or (spec.period if key == "b" else spec.vs)
-        groups[key] = Group(str(label), engine, results, _in_period(engine), _span(w, as_of))
+        over = as_of is None or w.end is None or w.end <= as_of + 1
+        span = _span(w, as_of)
+        groups[key] = Group(str(label), engine, results, _in_period(engine), span, over)
     if groups["a"].label == groups["b"].label:
         raise UsageError(f"--period and --vs are the same period ({groups['a'].label})")
     _check_apart(windows["a"], windows["b"])
@@ -359,8 +363,9 @@ def _not_over(w: Window, label: str, as_of: int | None) -> str | None:
         return None
     return (
         f"{label} is not over at the as-of time ({iso_us(as_of)}): its counts are weighed"
-        " by the time covered so far, but its rates count only what has happened by then"
-        " (its latest tickets have had less time to be answered or resolved)"
+        " by the time covered so far, and the KPIs of its tickets by creation (resolution"
+        " rate, SLA compliance, response times…) are not tested: its latest tickets have"
+        " had less time to be answered or resolved"
     )
 
 
@@ -465,6 +470,13 @@ def _test(row: Row, kpi: Kpi, a: Group, b: Group, min_sample: int) -> None:
     if row.a.value is None or row.b.value is None:
         missing = [g.label for g, s in ((a, row.a), (b, row.b)) if s.value is None]
         row.reason = f"no value in {' and '.join(missing)}"
+        return
+    running = [g.label for g in (a, b) if not g.over]
+    if running and how.test != "count" and kpi.source == "tickets" and kpi.anchor == "created_at":
+        row.reason = (
+            f"{running[0]} is not over: its latest tickets are not all resolved, answered or"
+            " breached yet, so this KPI still moves (not tested)"
+        )
         return
     if how.test == "count":
         if not (a.exposure > 0 and b.exposure > 0):
