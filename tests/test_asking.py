@@ -310,3 +310,21 @@ def test_a_series_first_period_cut_by_the_export_is_said(
         ]
     else:
         assert notes == []
+
+
+def test_compare_with_a_period_before_the_export_has_no_figures(tmp_path: Path) -> None:
+    """--compare last-year on an export of this autumn: a year before, no ticket at all.
+    Its count is no 0 (and 20 vs 0 no change beyond noise): no earlier value, and a
+    note says the earlier period has no ticket and what the export covers."""
+    rows = [[i, f"2026-11-{10 + i % 5}T10:00:00Z"] for i in range(20)]
+    write_csv(tmp_path / "t.csv", ["ticket_id", "created_at"], rows)
+    r = sh("compute", "-t", "t.csv", "-k", "tickets", "--period", "2026-W46",
+           "--compare", "last-year", "-f", "json", cwd=tmp_path)  # fmt: skip
+    doc = r.json()
+    row = result(doc, "tickets")
+    assert row["value"] == 20 and row["previous"]["value"] is None
+    assert row.get("beyond_noise") is None
+    assert (
+        "no ticket was created in 2025-W46: the tickets cover 2026-11-10 to 2026-11-14"
+        in (doc["notes"])
+    )

@@ -587,7 +587,15 @@ def _compared(options: Options, config: Config) -> Report:
     earlier = compute(
         replace(options, compare=None, period=label, as_of=as_of), config, loaded=loaded
     )
-    _beside(report.results, earlier.results, label, config)
+    tickets = loaded.frames.get("tickets")
+    # no ticket at all in the earlier period (before the export began): its zeros are no
+    # figures, and a count "271 vs 0" no change beyond noise
+    empty = tickets is not None and bool(
+        empty_window_notes({"tickets": tickets[3]}, earlier.window)
+    )
+    _beside(report.results, [] if empty else earlier.results, label, config)
+    # what the earlier period's run noticed (no ticket in it: every "—" explained)
+    report.notes += [n for n in earlier.notes if n not in report.notes]
     report.compare = mode
     report.compared_window = earlier.window
     return report
