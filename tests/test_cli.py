@@ -68,6 +68,26 @@ def test_the_output_extension_picks_the_format(tmp_path: Path) -> None:
     assert (tmp_path / "v.html").read_text().startswith("tickets:")
 
 
+def test_a_value_none_of_the_choices_is_one_line(tmp_path: Path) -> None:
+    """`-f xml`, `--every fortnight`: one line naming the option, the value and the
+    choices, exit 2 (the parser's own said it in three); `--list at-risk` and `-f JSON`
+    name a choice, written with a dash or in capitals, and are taken as it."""
+    ex = ROOT / "examples"
+    t = str(ex / "tickets.csv")
+    for args, said in [
+        (["compute", "-t", t, "-f", "xml"], "-f xml: expected one of table, json, csv"),
+        (["compute", "-t", t, "--every", "fortnight"], "--every fortnight: expected one of day,"),
+        (["compute", "-t", t, "--format=pdf"], "--format pdf: expected one of table,"),
+    ]:
+        r = sh(*args, cwd=tmp_path)
+        assert r.code == 2 and r.err.count("\n") == 1 and said in r.err, r.err
+    r = sh("compute", "-t", t, "-k", "tickets", "-f", "JSON", cwd=tmp_path)
+    assert r.code == 0 and json.loads(r.out)["results"][0]["kpi"] == "tickets"
+    r = sh("sla-check", "-t", t, "--list", "at-risk", "--as-of", "2026-11-24T23:30:23Z",
+           "-f", "json", cwd=tmp_path)  # fmt: skip
+    assert r.code in (0, 1) and "tickets" in json.loads(r.out)
+
+
 def test_top_level_help_and_version() -> None:
     r = run("--help")
     assert r.code == 0 and "compute" in r.out and "Get started" in r.out

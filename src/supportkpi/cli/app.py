@@ -1054,7 +1054,13 @@ def _dispatch(args: list[str]) -> Any:
     one = _new_app()
     one.registered_callback = app.registered_callback
     one.registered_commands = asked
-    args, note = _format_from_output(one, args)
+    from typer.main import get_command
+
+    group = get_command(one)
+    command = group.commands.get(args[0]) if hasattr(group, "commands") else None
+    params = list(getattr(command, "params", []))
+    args = _checked_choices(params, args)
+    args, note = _format_from_output(params, args)
     try:
         return one(args=args, prog_name="supportkpi")
     except SystemExit as done:
@@ -1075,7 +1081,43 @@ _EXTENSION_FORMATS = {
 }
 
 
-def _format_from_output(one: typer.Typer, args: list[str]) -> tuple[list[str], str]:
+def _checked_choices(params: list[Any], args: list[str]) -> list[str]:
+    """An option's value that is none of its choices, said in one line as every other
+    usage error (the parser's own takes three), with the choices; a value written with
+    a dash for an underscore (`--list at-risk`) is taken as the choice it names."""
+    chooses = {
+        opt: param
+        for param in params
+        if getattr(param.type, "choices", None)
+        for opt in param.opts
+        if opt.startswith("-")
+    }
+    out = list(args)
+    for i, arg in enumerate(out[1:], start=1):
+        opt, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if opt not in chooses or (not inline and i + 1 >= len(out)):
+            continue
+        at = i if inline else i + 1
+        value = inline or out[at]
+        choices = [str(c) for c in chooses[opt].type.choices]
+        if _format_alias(value) in choices:  # (the context's own normalising: `text`)
+            continue
+        alike = [c for c in choices if c == value.lower().replace("-", "_")]
+        if alike:
+            out[at] = f"{opt}={alike[0]}" if inline else alike[0]
+            continue
+        from supportkpi.schema.inputs import closest
+
+        hint = closest(value, choices)
+        _say_error(
+            f"{opt} {value}: expected one of {', '.join(choices)}"
+            + (f" (did you mean {hint}?)" if hint else "")
+        )
+        raise SystemExit(2)
+    return out
+
+
+def _format_from_output(params: list[Any], args: list[str]) -> tuple[list[str], str]:
     """`summary -o week.html` means HTML: without -f/--format, the output's extension
     picks the format, when the command offers it; else the default stands, with a note
     to print once the report is written."""
@@ -1092,11 +1134,7 @@ def _format_from_output(one: typer.Typer, args: list[str]) -> tuple[list[str], s
     wanted = _EXTENSION_FORMATS.get(os.path.splitext(target)[1].lower())
     if wanted is None:
         return args, ""
-    from typer.main import get_command
-
-    group = get_command(one)
-    command = group.commands.get(args[0]) if hasattr(group, "commands") else None
-    for param in getattr(command, "params", []):
+    for param in params:
         if "--format" not in param.opts:
             continue
         if wanted in getattr(param.type, "choices", ()):
