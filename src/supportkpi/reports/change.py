@@ -3,13 +3,12 @@ and whether it is larger than its statistical noise (95 %).
 
 One machinery for the summary's headline and notable changes and for `compute
 --compare`: a rate by a two-proportion z-test, NPS by its margins of error, a count of
-events by a Poisson test; in the summary, a mean duration whose per-row standard
+events by a Poisson test; a mean duration whose per-row standard
 deviation the engine keeps (first response and resolution time) by Welch's statistic
 (normal approximation); other means, medians, percentiles and amounts are not tested,
 nor samples under min_sample, nor, in a period not over, its counts and amounts and the
 KPIs of its tickets placed by their creation (their latest tickets' outcomes are not
 all known: a resolution rate or SLA compliance of the week so far still moves).
-(`compute --compare` does not test means yet: its output stays as it was.)
 """
 
 from __future__ import annotations
