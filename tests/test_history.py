@@ -179,6 +179,11 @@ def test_a_ticket_waiting_on_the_customer_is_paused_not_at_risk(tmp_path: Path) 
     assert listed["T2"]["elapsed_seconds"] == 1 * H  # 09:00-10:00; pending since
     assert listed["T2"]["due_at"] == "2026-11-02T18:00:00Z"  # 4 h on the clock + 5 h paused
     assert listed["T4"]["state"] == "breached"  # 5 h open > 4 h before it went pending
+    # its clock ran out at 13:00; the pause from 14:00 moves no breach (it said 14:00:
+    # every pause so far was added to the target)
+    assert listed["T4"]["due_at"] == "2026-11-02T13:00:00Z"
+    assert listed["T4"]["breach_at"] == "2026-11-02T13:00:00Z"
+    assert listed["T4"]["overdue_seconds"] == 1 * H  # 5 h on the clock - 4 h
     assert listed["T3"]["elapsed_seconds"] == 6 * H
     prom = run(
         "sla-check", "-t", "t.csv", "-e", "e.csv", "--config", "p.yaml",

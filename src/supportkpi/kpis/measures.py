@@ -40,6 +40,7 @@ from supportkpi.schema.history import (
     Spent,
     among,
     available,
+    due_after_pauses,
     history_of,
     spent,
     time_in,
@@ -573,19 +574,29 @@ class Measures:
     ) -> tuple[
         Callable[[np.ndarray, CalendarClock | BusinessClock], np.ndarray] | None,
         np.ndarray | None,
+        sla.DueOf | None,
     ]:
         """With a status history, the time each ticket's `target` clock stood still
-        until an instant, and the tickets waiting in a pausing status now."""
+        until an instant, the tickets waiting in a pausing status now, and the due
+        instants of some tickets with their pauses walked in order."""
         statuses = tuple(STATUSES.index(s) for s in self.config.sla.pause.get(target, ()))
         if not statuses or self.frame.name != "tickets" or not available(self.frames):
-            return None, None
+            return None, None, None
         h = self.history()
         created = self.event("created_at")
 
         def pauses(stop: np.ndarray, clock: CalendarClock | BusinessClock) -> np.ndarray:
             return time_in(h, statuses, created, stop, clock.elapsed)
 
-        return pauses, among(h.current(), statuses)
+        def due_of(
+            rows: np.ndarray,
+            goal: np.ndarray,
+            end: np.ndarray,
+            clock: CalendarClock | BusinessClock,
+        ) -> np.ndarray:
+            return due_after_pauses(h, statuses, rows, created[rows], goal, end, clock)
+
+        return pauses, among(h.current(), statuses), due_of
 
     @_measure
     def m_sla_first_response(self) -> np.ndarray:

@@ -249,6 +249,59 @@ def time_in(
     return out
 
 
+def due_after_pauses(
+    history: History,
+    statuses: tuple[int, ...],
+    rows: np.ndarray,
+    created: np.ndarray,
+    goal: np.ndarray,
+    end: np.ndarray,
+    clock: Any,
+) -> np.ndarray:
+    """For tickets `rows` (their `created`, `goal` clock seconds, clock `end`: the event
+    or the as-of time), the instant the time on `clock`, less the time in `statuses`,
+    reaches the goal (NAT where the goal or creation is unknown). Their intervals up to
+    `end` are walked in order, the paused ones counting nothing; past `end` the clock
+    runs on (an open ticket's pauses so far count, a later one is unknown). A pause
+    after the goal was reached moves nothing."""
+    k = len(rows)
+    out = np.full(k, NAT, dtype=np.int64)
+    known = (created != NAT) & ~np.isnan(goal) & (end != NAT)
+    if not known.any():
+        return out
+    slot = np.full(history.n_tickets, -1, dtype=np.int64)
+    slot[rows[known]] = np.flatnonzero(known)
+    pick = np.flatnonzero(slot[history.ticket] >= 0)
+    i = slot[history.ticket[pick]]  # (history order: by ticket, then time)
+    lo = np.maximum(history.start[pick], created[i])
+    hi = history.end[pick]
+    hi = np.where(hi == NAT, end[i], np.minimum(hi, end[i]))
+    np.maximum(hi, lo, out=hi)
+    active = ~among(history.status[pick], statuses)
+    seconds = np.where(active, clock.elapsed(lo, hi), 0.0)
+    seconds[np.isnan(seconds)] = 0.0
+    # per ticket, the active seconds before each interval
+    done = np.cumsum(seconds)
+    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, bool)
+    base = np.maximum.accumulate(np.where(first, done - seconds, 0.0))
+    before = done - seconds - base
+    total = np.bincount(i, weights=seconds, minlength=k) if len(i) else np.zeros(k)
+    # the first active interval in which the goal is reached
+    reach = active & (before + seconds >= goal[i]) & (seconds > 0)
+    hit = np.flatnonzero(reach)
+    taken = np.zeros(k, dtype=bool)
+    if len(hit):
+        ticket_hit = i[hit]
+        firsts = hit[np.r_[True, ticket_hit[1:] != ticket_hit[:-1]]]
+        j = i[firsts]
+        out[j] = clock.add(lo[firsts], goal[j] - before[firsts])
+        taken[j] = True
+    rest = np.flatnonzero(known & ~taken)  # not reached by the end: the clock runs on
+    if len(rest):
+        out[rest] = clock.add(np.maximum(end[rest], created[rest]), goal[rest] - total[rest])
+    return out
+
+
 @dataclass
 class Spent:
     """The clock seconds of each interval in a canonical status, between its ticket's

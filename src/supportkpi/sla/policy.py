@@ -47,6 +47,10 @@ EVENT = {
 }  # (next_reply's is each reply cycle's own reply: measures' reply_cycle_times)
 
 
+# (ticket rows, goal clock seconds, clock ends, clock) -> due instants
+DueOf = Callable[[np.ndarray, np.ndarray, np.ndarray, "CalendarClock | BusinessClock"], np.ndarray]
+
+
 @dataclass
 class TargetView:
     target: TargetSeconds
@@ -59,6 +63,8 @@ class TargetView:
     # several clocks (`clocks:`): each ticket's, as an index into `clocks`
     clocks: list[CalendarClock | BusinessClock] | None = None
     clock_of: np.ndarray | None = None
+    # (rows, goal seconds, clock end, clock) -> due instants, the pauses walked in order
+    due_of: DueOf | None = None
 
     def _per_clock(
         self,
@@ -89,13 +95,17 @@ class TargetView:
         return out
 
     def due(self, rows: np.ndarray) -> np.ndarray:
-        """Due instants (int64 µs, NAT where no policy) of some rows, the pauses so far
-        included — only listings need them, so they are not computed for every ticket."""
-        target = self.target[rows]
-        if self.paused is not None:
-            target = target + self.paused[rows]
-        created = self.created[rows]
-        return self._per_clock(rows, lambda c, at: c.add(created[at], target[at]))
+        """Due instants (int64 µs, NAT where no policy) of some rows — only listings
+        need them, so they are not computed for every ticket: where the time on the
+        clock, less the pauses before it, reaches the target. A pause after the clock
+        ran out does not move a breach; an open ticket's pauses so far (to the as-of
+        time) move its due time."""
+        target, created = self.target[rows], self.created[rows]
+        if self.due_of is not None:
+            due_of, end = self.due_of, self.end[rows]
+            return self._per_clock(rows, lambda c, at: due_of(rows[at], target[at], end[at], c))
+        goal = target if self.paused is None else target + self.paused[rows]
+        return self._per_clock(rows, lambda c, at: c.add(created[at], goal[at]))
 
 
 def _stops(
@@ -301,15 +311,19 @@ def evaluate_on_clocks(
     ends_too: np.ndarray | None = None,
     pauses: Callable[[np.ndarray, CalendarClock | BusinessClock], np.ndarray] | None = None,
     waiting: np.ndarray | None = None,
+    due_of: DueOf | None = None,
 ) -> TargetView:
     """`evaluate` on each ticket's clock: the tickets of each clock judged on it, then
-    put together. `pauses(stop, clock)`: as evaluate's, on that clock."""
+    put together. `pauses(stop, clock)`: as evaluate's, on that clock; `due_of`: the
+    listings' due instants with the pauses walked in order (TargetView.due)."""
     if clock_of is None:
         clock = clocks[0]
         paused_on = None if pauses is None else (lambda stop: pauses(stop, clock))
-        return evaluate(
+        view = evaluate(
             frame, event, bad, target, clock, as_of, config, ends_too, paused_on, waiting
         )
+        view.due_of = due_of
+        return view
     n = frame.n
     created = frame.cols["created_at"]
     state = np.empty(n, dtype=np.int8)
@@ -348,7 +362,19 @@ def evaluate_on_clocks(
         done[rows] = view.done
         if paused is not None and view.paused is not None:
             paused[rows] = view.paused
-    return TargetView(target, state, created, end, clocks[0], paused, done, clocks, clock_of)
+
+    return TargetView(
+        target,
+        state,
+        created,
+        end,
+        clocks[0],
+        paused,
+        done,
+        clocks,
+        clock_of,
+        due_of,
+    )
 
 
 def evaluate(
@@ -428,4 +454,13 @@ def evaluate(
             branchless.put(st, bad[rows], INVALID)
 
     threads.by_slices(one, n)  # numpy lets go of the GIL: two slices at a time
-    return TargetView(target, state, created, end, clock, paused, finished)
+
+    return TargetView(
+        target,
+        state,
+        created,
+        end,
+        clock,
+        paused,
+        finished,
+    )
