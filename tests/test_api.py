@@ -185,6 +185,67 @@ def test_a_small_table_computed_by_hand(text: str) -> None:
     assert report.inputs[0].problems[0].where() == "row 3"
 
 
+def test_a_dataframe_column_mixing_kinds_counts_its_bad_values() -> None:
+    """Text typed into a float column ("abc" beside NaN) or a Timestamp column ("garbage"
+    beside Timestamps) cannot go to Arrow as it is: such a column is read as its text,
+    and the bad value is counted and left out, as a CSV's is; nothing raises."""
+    import pandas as pd
+
+    import supportkpi
+
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [1, 2, 3, 4],
+            "created_at": pd.to_datetime(
+                ["2026-11-02 08:00", "2026-11-02 09:00", "2026-11-02 10:00", "2026-11-02 11:00"],
+                utc=True,
+            ).astype(object),
+            "first_response_at": pd.to_datetime(
+                ["2026-11-02 08:10", "2026-11-02 09:20", "2026-11-02 10:30", None], utc=True
+            ),
+            "talk_seconds": [100.0, float("nan"), 300.0, 500.0],
+        }
+    )
+    frame["talk_seconds"] = frame["talk_seconds"].astype(object)
+    frame.loc[3, "talk_seconds"] = "abc"
+    frame.loc[1, "created_at"] = "garbage"
+    asked = ["tickets", "first_response_time", "handle_time"]  # (handle time reads talk)
+    report = supportkpi.compute(tickets=frame, kpis=asked)
+    got = {r.kpi: (r.value, r.n) for r in report.results}
+    assert got["tickets"] == (3, 3)  # the garbage creation time is out
+    assert got["first_response_time"] == ((10 + 30) * 60 / 2, 2)  # tickets 1 and 3
+    problems = {p["code"]: p for p in report.to_dict()["inputs"][0]["problems"]}
+    assert problems["E011"]["first_rows"] == [2]
+    assert problems["E021"]["column"] == "talk_seconds" and problems["E021"]["first_rows"] == [4]
+
+
+def test_instants_as_python_datetimes() -> None:
+    """as_of=, from_=, to= take a datetime, a pandas Timestamp or a date as they take
+    ISO text (a Timestamp once raised AttributeError: no .strip); anything else is a
+    UsageError naming the argument."""
+    import datetime as dt
+
+    import pandas as pd
+
+    import supportkpi
+
+    def backlog(**when: Any) -> tuple[Any, Any]:
+        doc = supportkpi.compute(tickets=TICKETS, kpis=["backlog", "tickets"], **when).to_dict()
+        return doc["as_of"], [(r["kpi"], r["value"]) for r in doc["results"]]
+
+    text = backlog(as_of="2026-11-01T00:00:00Z", from_="2026-10-01", to="2026-10-15")
+    utc = dt.timezone.utc
+    for given in (
+        {"as_of": pd.Timestamp("2026-11-01", tz="UTC"), "from_": dt.date(2026, 10, 1),
+         "to": dt.date(2026, 10, 15)},
+        {"as_of": dt.datetime(2026, 11, 1, tzinfo=utc), "from_": pd.Timestamp("2026-10-01"),
+         "to": dt.datetime(2026, 10, 15)},
+    ):  # fmt: skip
+        assert backlog(**given) == text
+    with pytest.raises(supportkpi.UsageError, match="as_of=: give ISO text"):
+        supportkpi.compute(tickets=TICKETS, as_of=5)  # type: ignore[arg-type]
+
+
 def test_crossed_and_several_breakdowns_as_the_cli_takes_them(tmp_path: Path) -> None:
     """by=["channel", "priority"]: two breakdowns (--by channel --by priority);
     by=[["channel", "priority"]]: one crossed (--by channel,priority)."""

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from supportkpi.errors import InputError
+from supportkpi.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -253,7 +253,7 @@ def summary(
         period,
         compare,
         agent,
-        as_of,
+        _instant_text("as_of", as_of),
         min_tickets=min_tickets,
         min_surveys=min_surveys,
     )
@@ -430,6 +430,9 @@ def _options(
 
     paths: dict[str, Any] = {name: _paths(name, value) for name, value in inputs.items()}
     in_memory = any(_is_table(p) for ps in paths.values() for p in ps)
+    for key in ("as_of", "from_", "to"):
+        if key in settings:
+            settings[key] = _instant_text(key, settings[key])
     return Options(
         **paths,
         config=os.fspath(config) if isinstance(config, (str, os.PathLike)) else None,
@@ -438,6 +441,20 @@ def _options(
         # a table handed in memory is whole already: no reading in parts
         low_memory=False if in_memory else None,
         **settings,
+    )
+
+
+def _instant_text(name: str, value: Any) -> str | None:
+    """An instant given to the API as the command line takes it: ISO text as it is, a
+    `datetime` / pandas `Timestamp` / `date` in ISO form (a naive one is read in the
+    config's time zone, as naive text is)."""
+    if value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    raise UsageError(
+        f"{name}=: give ISO text ('2026-11-24T23:30:00Z'), a datetime or a date,"
+        f" not {type(value).__name__}"
     )
 
 
@@ -513,6 +530,30 @@ def _paths(name: str, value: Input) -> list[str]:
     return out
 
 
+def _mixed_as_text(frame: Any) -> Any:
+    """A DataFrame whose object columns each hold one kind of value, as Arrow needs: a
+    column mixing kinds (text typed into a float column: "abc" beside NaN; a Timestamp
+    beside "garbage") becomes its values as text, missing ones kept missing, so its bad
+    values are counted (E021) as a CSV's would be, instead of the conversion raising."""
+    import pyarrow as pa
+
+    mixed = []
+    for i, dtype in enumerate(frame.dtypes):
+        if dtype != object:
+            continue
+        try:
+            pa.array(frame.iloc[:, i], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            mixed.append(i)
+    if not mixed:
+        return frame
+    out = frame.copy(deep=False)
+    for i in mixed:
+        column = frame.iloc[:, i]
+        out.isetitem(i, column.astype(str).where(column.notna(), None))
+    return out
+
+
 def _in_memory(label: str, obj: Any, name: str) -> str:
     """A pandas DataFrame, pyarrow Table or RecordBatch, or an Arrow C stream (Polars,
     DuckDB…) as an `InMemory` input. pandas is imported only for a DataFrame."""
@@ -525,7 +566,7 @@ def _in_memory(label: str, obj: Any, name: str) -> str:
         if not hasattr(obj, "columns"):  # a Series, an Index
             raise TypeError(f"{name}= takes a DataFrame, not a {type(obj).__name__}")
         try:
-            table = pa.Table.from_pandas(obj, preserve_index=False)
+            table = pa.Table.from_pandas(_mixed_as_text(obj), preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             raise InputError(
                 f"cannot convert the DataFrame to Arrow: {exc}",
