@@ -234,7 +234,7 @@ def test_instants_as_python_datetimes() -> None:
         return doc["as_of"], [(r["kpi"], r["value"]) for r in doc["results"]]
 
     text = backlog(as_of="2026-11-01T00:00:00Z", from_="2026-10-01", to="2026-10-15")
-    utc = dt.timezone.utc
+    utc = dt.UTC
     for given in (
         {"as_of": pd.Timestamp("2026-11-01", tz="UTC"), "from_": dt.date(2026, 10, 1),
          "to": dt.date(2026, 10, 15)},

@@ -539,7 +539,7 @@ def _mixed_as_text(frame: Any) -> Any:
 
     mixed = []
     for i, dtype in enumerate(frame.dtypes):
-        if dtype != object:
+        if dtype.kind != "O":  # (text, mixed: an object column)
             continue
         try:
             pa.array(frame.iloc[:, i], from_pandas=True)
