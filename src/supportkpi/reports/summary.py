@@ -678,6 +678,13 @@ class _Builder:
         self.min_tickets = min_tickets
         self.min_surveys = min_surveys
         self.defs = catalogue.definition_set(config.definitions)
+        # a KPI given a target in the config is in the report, curated or not: a target
+        # missed must show at a glance and get its action item
+        self.targeted = [
+            k for k in config.targets if k in self.defs and not self.defs[k].hidden
+            and k not in ALL_KPIS
+        ]  # fmt: skip
+        self.kpis = [*ALL_KPIS, *self.targeted]
         self.active: set[str] = set()
         self.as_of: int | None = None  # the data's as-of time, once read
         # the series, its comparison period and the SLA check read the same exports once
@@ -790,7 +797,7 @@ class _Builder:
         if asked is None or as_of_us is not None:
             label = resolve_period(period or DEFAULT_PERIOD, as_of_us, tz)
         series = self._series(
-            list(ALL_KPIS), label, as_of, by_agent=True, asked=asked or DEFAULT_PERIOD
+            list(self.kpis), label, as_of, by_agent=True, asked=asked or DEFAULT_PERIOD
         )
         if series.as_of is None and label is None:
             raise UsageError("the inputs hold no timestamps", hint="give --period 2026-W46")
@@ -805,14 +812,14 @@ class _Builder:
         cells = _cells(series.results)
         # periods in which some input has rows (the others have no data, not zeros);
         # backlog and retention are states, not rows of the period
-        state = {k for k in ALL_KPIS if self.defs[k].stat.state}
+        state = {k for k in self.kpis if self.defs[k].stat.state}
         self.active = {r.group["period"] for r in series.results if r.n and r.kpi not in state}
         if self.compare == "previous":
             compare_label = labels[-2]
         else:
             compare_label = last_year(label)
             prior, _ = self._run(
-                list(ALL_KPIS),
+                list(self.kpis),
                 every=None,
                 period=compare_label,
                 as_of=as_of_text,
@@ -866,7 +873,7 @@ class _Builder:
                     mine.team_average = total / len(roster)
                 s.headline.append(mine)
         else:
-            keys = DAILY_KPIS if kind == "daily" else HEADLINE_KPIS
+            keys = [*(DAILY_KPIS if kind == "daily" else HEADLINE_KPIS), *self.targeted]
             s.headline = [line(k, None) for k in keys if k not in unavailable]
             fin = DAILY_FINANCIAL_KPIS if kind == "daily" else FINANCIAL_KPIS
             s.financial = [line(k, None) for k in fin if k not in unavailable]
