@@ -179,6 +179,9 @@ def test_svg_sparkline_scale_titles_and_target() -> None:
     assert ys == [3.0] * 7 + [3.2]
     assert 'y1="5.4"' in svg  # the target line
     assert re.findall(r"<title>([^<]*)</title>", svg) == ["target", *titles]
+    # a screen reader reads the values, not the block characters of the terminal's line
+    (label,) = re.findall(r'aria-label="([^"]*)"', svg)
+    assert label == "; ".join(titles) and label.startswith("2026-W39: 100.0%; 2026-W40")
     marked = svg_sparkline(
         [1.0, 2.0], None, scale=(0.0, 2.0), titles=["a: 1", "b: 2"], marks=[None, "run"]
     )

@@ -436,6 +436,8 @@ def svg_sparkline(
                 segments.append([])
             continue
         segments[-1].append(xy(i, v))
+    if titles:  # read aloud as the values, not the terminal's block characters
+        label = "; ".join(t for t in titles if t)
     parts = [
         f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{h(label)}">'
