@@ -310,6 +310,12 @@ def test_no_targets_yaml_is_picked_up(monkeypatch: pytest.MonkeyPatch) -> None:
     report = supportkpi.compute(tickets=TICKETS, kpis=["first_response_time"])
     assert report.to_dict()["config"] is None
     assert all(r.target is None and r.status == "no_target" for r in report.results)
+    # and its note says no config was given, not that no targets.yaml was found
+    assert report.to_dict()["notes"] == [
+        "no config given (config=): no KPI targets are judged and the built-in SLA policies apply"
+    ]
+    given = supportkpi.compute(tickets=TICKETS, kpis=["tickets"], config={"timezone": "UTC"})
+    assert given.to_dict()["notes"] == []  # (always there, empty when nothing to say)
 
 
 @pytest.mark.parametrize(
@@ -377,7 +383,13 @@ def test_sla_check_summary_validate_explain(tmp_path: Path) -> None:
     cli = _cli_json(
         "sla-check", "-t", TICKETS, "--as-of", as_of, "--list", "breached", cwd=tmp_path
     )
-    assert check.to_dict() == cli
+    # the same document, but for the note on the config: none given (the API looks
+    # nothing up) where the CLI found no targets.yaml
+    api_doc = check.to_dict()
+    api_notes, cli_notes = api_doc.pop("notes"), cli.pop("notes")
+    assert api_notes[0].startswith("no config given (config=)")
+    assert cli_notes[0].startswith("no targets.yaml found")
+    assert api_notes[1:] == cli_notes[1:] and api_doc == cli
     assert check.exit_code == 1  # the built-in policies' goals are missed (P1 99 %)
     df = check.to_pandas()
     overall = df[df.priority.isna() & (df.kpi == "sla_first_response")].iloc[0]
@@ -397,9 +409,12 @@ def test_sla_check_summary_validate_explain(tmp_path: Path) -> None:
     assert any(r.kpi == "sla_next_reply" and r.value is not None for r in replies.results)
 
     summary = supportkpi.summary(tickets=TICKETS, surveys=SURVEYS, period="2026-W46")
-    assert summary.to_dict() == _cli_json(
-        "summary", "-t", TICKETS, "-s", SURVEYS, "--period", "2026-W46", cwd=tmp_path
-    )
+    api_doc = summary.to_dict()
+    cli = _cli_json("summary", "-t", TICKETS, "-s", SURVEYS, "--period", "2026-W46", cwd=tmp_path)
+    api_notes, cli_notes = api_doc.pop("notes"), cli.pop("notes")
+    assert api_notes[0].startswith("No config given (config=)")  # (as above)
+    assert cli_notes[0].startswith("No targets.yaml found")
+    assert api_notes[1:] == cli_notes[1:] and api_doc == cli
 
     validation = supportkpi.validate(tickets=TICKETS, surveys=SURVEYS)
     assert validation.to_dict() == _cli_json("validate", "-t", TICKETS, "-s", SURVEYS, cwd=tmp_path)

@@ -27,6 +27,7 @@ expected) raises TypeError.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -464,7 +465,7 @@ def _config(config: ConfigArg, preset: str | None) -> Config:
 
     check_preset(preset)
     if config is None:
-        return load_config(None, preset)
+        return dataclasses.replace(load_config(None, preset), none_given=True)
     if isinstance(config, (str, os.PathLike)):
         path = os.fspath(config)
         return load_config(find_config(path) if path else None, preset)

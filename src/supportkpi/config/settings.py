@@ -206,6 +206,9 @@ class StaffingConfig:
 @dataclass(frozen=True)
 class Config:
     path: str | None = None
+    # none given to the API (config=None), which looks nothing up: its notes say so
+    # instead of "no targets.yaml found"
+    none_given: bool = False
     timezone: str = "UTC"
     clock: str = "calendar"
     business_hours: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
@@ -294,6 +297,18 @@ NO_CONFIG_NOTE = (
     "no targets.yaml found (nor --config, nor $SUPPORTKPI_CONFIG): no KPI targets are"
     " judged and the built-in SLA policies apply; `supportkpi init` writes a starter"
 )
+
+
+def no_config_note(config: Config) -> str | None:
+    """The note of a run without targets (None when it has some)."""
+    if config.path is not None or config.targets:
+        return None
+    if config.none_given:
+        return (
+            "no config given (config=): no KPI targets are judged and the built-in SLA"
+            " policies apply"
+        )
+    return NO_CONFIG_NOTE
 
 
 def find_config(explicit: str | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from supportkpi.config.settings import NO_CONFIG_NOTE, Config, find_config, load_config
+from supportkpi.config.settings import Config, find_config, load_config, no_config_note
 from supportkpi.engine.core import Engine, Query
 from supportkpi.errors import InputError, SupportKpiError, UnknownDimension, UsageError
 from supportkpi.io import progress
@@ -749,7 +749,7 @@ def compute_report(
 
         signals.mark(results, catalogue.definition_set(config.definitions))
     return Report(
-        notes=[NO_CONFIG_NOTE] if config.path is None and not config.targets else [],
+        notes=[note] if (note := no_config_note(config)) else [],
         command="compute",
         as_of=as_of,
         timezone=config.timezone,

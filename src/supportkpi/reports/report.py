@@ -148,8 +148,7 @@ class Report:
             out["compare"] = {"mode": self.compare, "period": self.compared_window.to_dict()}
         if self.uncovered is not None:
             out["sla_unmatched"] = self.uncovered.to_dict()
-        if self.notes:
-            out["notes"] = list(self.notes)
+        out["notes"] = list(self.notes)  # (always there: [] when nothing to say)
         if self.tickets is not None:
             out["tickets"] = self.tickets
         return out

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from supportkpi.config.settings import NO_CONFIG_NOTE, Config
+from supportkpi.config.settings import Config, no_config_note
 from supportkpi.engine import grouping
 from supportkpi.engine.core import Engine, Query
 from supportkpi.errors import InputError, UsageError, printable
@@ -149,8 +149,9 @@ def sla_check(
     progress.stage("computing KPIs")
     results = engine.run()
     notes: list[str] = []
-    if config.path is None and not config.targets:
-        notes.append(NO_CONFIG_NOTE)
+    none = no_config_note(config)
+    if none:
+        notes.append(none)
     goals = [p.compliance for p in config.sla.policies.values() if p.compliance is not None]
     if not goals and not any(k in config.targets for k in SLA_KPIS) and fail_on != "breach":
         notes.append(

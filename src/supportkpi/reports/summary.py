@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from supportkpi import __version__
-from supportkpi.config.settings import NO_CONFIG_NOTE, SLA_TARGETS, Config
+from supportkpi.config.settings import SLA_TARGETS, Config, no_config_note
 from supportkpi.errors import SupportKpiError, UnknownDimension, UsageError, printable
 from supportkpi.io.periods import (
     RELATIVE,
@@ -1301,8 +1301,9 @@ class _Builder:
 
     def _notes(self, s: Summary) -> list[str]:
         notes = []
-        if self.config.path is None and not self.config.targets:
-            notes.append(NO_CONFIG_NOTE[0].upper() + NO_CONFIG_NOTE[1:] + ".")
+        none = no_config_note(self.config)
+        if none:
+            notes.append(none[0].upper() + none[1:] + ".")
         if s.compare_period not in self.active:
             notes.append(f"No data in {s.compare_period}: nothing to compare with.")
         if s.period not in self.active:
