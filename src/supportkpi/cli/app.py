@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, NoReturn
 
@@ -1054,13 +1055,9 @@ def _dispatch(args: list[str]) -> Any:
     one = _new_app()
     one.registered_callback = app.registered_callback
     one.registered_commands = asked
-    from typer.main import get_command
-
-    group = get_command(one)
-    command = group.commands.get(args[0]) if hasattr(group, "commands") else None
-    params = list(getattr(command, "params", []))
-    args = _checked_choices(params, args)
-    args, note = _format_from_output(params, args)
+    choices = _choice_options(asked[0].callback)
+    args = _checked_choices(choices, args)
+    args, note = _format_from_output(choices, args)
     try:
         return one(args=args, prog_name="supportkpi")
     except SystemExit as done:
@@ -1081,17 +1078,45 @@ _EXTENSION_FORMATS = {
 }
 
 
-def _checked_choices(params: list[Any], args: list[str]) -> list[str]:
+@dataclass
+class _Choice:
+    flags: tuple[str, ...]  # e.g. ("--format", "-f")
+    choices: list[str]
+    default: str | None
+
+
+def _choice_options(callback: Any) -> dict[str, _Choice]:
+    """The command's options that take one of an Enum's values, by flag, read from its
+    signature's annotations (building the click command for that costs what building
+    only the command asked for saves)."""
+    import enum
+    import inspect
+    import typing
+
+    out: dict[str, _Choice] = {}
+    hints = typing.get_type_hints(callback, include_extras=True)
+    signature = inspect.signature(callback)
+    for name, hint in hints.items():
+        if typing.get_origin(hint) is not typing.Annotated:
+            continue
+        base, *meta = typing.get_args(hint)
+        kinds = [base, *typing.get_args(base)]  # (an Enum, or an Enum | None)
+        kind = next((k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)), None)
+        info = next((m for m in meta if hasattr(m, "param_decls")), None)
+        if kind is None or info is None:
+            continue
+        first = [info.default] if isinstance(info.default, str) and info.default[:1] == "-" else []
+        flags = (*first, *info.param_decls)
+        default = signature.parameters[name].default if name in signature.parameters else None
+        choice = _Choice(flags, [str(e.value) for e in kind], getattr(default, "value", None))
+        out.update(dict.fromkeys(flags, choice))
+    return out
+
+
+def _checked_choices(chooses: dict[str, _Choice], args: list[str]) -> list[str]:
     """An option's value that is none of its choices, said in one line as every other
     usage error (the parser's own takes three), with the choices; a value written with
     a dash for an underscore (`--list at-risk`) is taken as the choice it names."""
-    chooses = {
-        opt: param
-        for param in params
-        if getattr(param.type, "choices", None)
-        for opt in param.opts
-        if opt.startswith("-")
-    }
     out = list(args)
     for i, arg in enumerate(out[1:], start=1):
         opt, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
@@ -1099,7 +1124,7 @@ def _checked_choices(params: list[Any], args: list[str]) -> list[str]:
             continue
         at = i if inline else i + 1
         value = inline or out[at]
-        choices = [str(c) for c in chooses[opt].type.choices]
+        choices = chooses[opt].choices
         if _format_alias(value) in choices:  # (the context's own normalising: `text`)
             continue
         alike = [c for c in choices if c == value.lower().replace("-", "_")]
@@ -1117,7 +1142,7 @@ def _checked_choices(params: list[Any], args: list[str]) -> list[str]:
     return out
 
 
-def _format_from_output(params: list[Any], args: list[str]) -> tuple[list[str], str]:
+def _format_from_output(chooses: dict[str, _Choice], args: list[str]) -> tuple[list[str], str]:
     """`summary -o week.html` means HTML: without -f/--format, the output's extension
     picks the format, when the command offers it; else the default stands, with a note
     to print once the report is written."""
@@ -1134,18 +1159,17 @@ def _format_from_output(params: list[Any], args: list[str]) -> tuple[list[str], 
     wanted = _EXTENSION_FORMATS.get(os.path.splitext(target)[1].lower())
     if wanted is None:
         return args, ""
-    for param in params:
-        if "--format" not in param.opts:
-            continue
-        if wanted in getattr(param.type, "choices", ()):
-            return [*args, "--format", wanted], ""
-        if not {"-q", "--quiet"} & set(args):
-            default = getattr(param.default, "value", param.default)
-            return args, (
-                f"supportkpi: note: {args[0]} has no {wanted} format, so {target} holds"
-                f" the {default} report (--format lists the formats it has)\n"
-            )
-    return args, ""
+    formats = chooses.get("--format")
+    if formats is None:
+        return args, ""
+    if wanted in formats.choices:
+        return [*args, "--format", wanted], ""
+    if {"-q", "--quiet"} & set(args):
+        return args, ""
+    return args, (
+        f"supportkpi: note: {args[0]} has no {wanted} format, so {target} holds"
+        f" the {formats.default} report (--format lists the formats it has)\n"
+    )
 
 
 def _command_name(info: Any) -> str:
