@@ -219,6 +219,27 @@ def test_a_dataframe_column_mixing_kinds_counts_its_bad_values() -> None:
     assert problems["E021"]["column"] == "talk_seconds" and problems["E021"]["first_rows"] == [4]
 
 
+def test_a_named_index_and_per_channel_dicts() -> None:
+    """A DataFrame indexed by its ticket id (set_index) is read with the id as a column
+    (it said 'missing required column ticket_id'); an unnamed index (a filter's) is not
+    a column. staffing's per-channel goals take a dict as they take 'email=8m'."""
+    import pandas as pd
+
+    import supportkpi
+
+    frame = pd.read_csv(TICKETS)
+    plain = supportkpi.compute(tickets=frame, kpis=["tickets"]).to_dict()["results"]
+    indexed = supportkpi.compute(tickets=frame.set_index("Ticket ID"), kpis=["tickets"])
+    assert indexed.to_dict()["results"] == plain
+    email = frame[frame["Channel"] == "email"]  # an unnamed index of the kept rows
+    got = supportkpi.compute(tickets=email, kpis=["tickets"]).results[0].value
+    ids = email.drop_duplicates("Ticket ID", keep="last")
+    assert got == pd.to_datetime(ids["Created At"], errors="coerce").notna().sum()
+    as_dict = supportkpi.staffing(tickets=TICKETS, handle_time={"email": "8m", "social": "10m"})
+    as_list = supportkpi.staffing(tickets=TICKETS, handle_time=["email=8m", "social=10m"])
+    assert as_dict.to_dict() == as_list.to_dict()
+
+
 def test_instants_as_python_datetimes() -> None:
     """as_of=, from_=, to= take a datetime, a pandas Timestamp or a date as they take
     ISO text (a Timestamp once raised AttributeError: no .strip); anything else is a

@@ -166,21 +166,24 @@ def staffing(
     preset: str | None = None,
     as_of: str | None = None,
     weeks: int | None = None,
-    service_level: str | Sequence[str] | None = None,
-    answer_within: str | Sequence[str] | None = None,
-    handle_time: str | Sequence[str] | None = None,
+    service_level: str | Sequence[str] | Mapping[str, str] | None = None,
+    answer_within: str | Sequence[str] | Mapping[str, str] | None = None,
+    handle_time: str | Sequence[str] | Mapping[str, str] | None = None,
     max_occupancy: str | None = None,
     shrinkage: str | None = None,
     channels: Sequence[str] | str | None = None,
 ) -> StaffingReport:
     """`supportkpi staffing`: agents needed per hour of the week and channel (Erlang C).
-    The goals take the CLI's text: `service_level="80%"` or `["80%", "email=90%"]`,
-    `answer_within="20s"`, `handle_time="email=8m"`, `max_occupancy="85%"`,
+    The goals take the CLI's text: `service_level="80%"` or `["80%", "email=90%"]` (or
+    a dict by channel, `{"email": "90%"}`), `answer_within="20s"`, `handle_time="email=8m"`
+    or `{"email": "8m"}`, `max_occupancy="85%"`,
     `shrinkage="30%"`. Returns a `StaffingReport`: `.results` (the rows of SPEC §6b),
     `.days`, `.queues`, `.to_dict()`."""
     from supportkpi.reports import staffing as run
 
-    def listed(value: str | Sequence[str] | None) -> list[str]:
+    def listed(value: str | Sequence[str] | Mapping[str, str] | None) -> list[str]:
+        if isinstance(value, Mapping):  # {"email": "8m"}: the CLI's "email=8m"
+            return [f"{channel}={v}" for channel, v in value.items()]
         return [value] if isinstance(value, str) else list(value or [])
 
     options = _options(dict(tickets=tickets, agents=agents), config, preset, as_of=as_of)
@@ -566,6 +569,8 @@ def _in_memory(label: str, obj: Any, name: str) -> str:
 
         if not hasattr(obj, "columns"):  # a Series, an Index
             raise TypeError(f"{name}= takes a DataFrame, not a {type(obj).__name__}")
+        if any(name is not None for name in obj.index.names):
+            obj = obj.reset_index()  # a named index (set_index("ticket_id")) is a column
         try:
             table = pa.Table.from_pandas(_mixed_as_text(obj), preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
