@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from supportkpi.io.timeparse import NAT
+from supportkpi.schema.history import run_starts
 from supportkpi.schema.vocab import AUTHORS
 
 AGENT, CUSTOMER, SYSTEM = (AUTHORS.index(a) for a in ("agent", "customer", "system"))
@@ -48,7 +49,7 @@ def _walk(
     if not len(pos):
         empty = np.zeros(0, dtype=np.int64)
         return pos, w, customer, empty, empty
-    same = np.r_[False, t[1:] == t[:-1]]
+    same = ~run_starts(t)
     after_customer = np.r_[False, customer[:-1]] & same
     opens = customer & ~after_customer
     # the latest opening at or before each comment: a run of customer comments' first

@@ -75,8 +75,7 @@ class History:
         computed once."""
         if self._solve is None:
             resolved = among(self.status, RESOLVED)
-            same = np.r_[False, self.ticket[1:] == self.ticket[:-1]]
-            before = np.r_[False, resolved[:-1]] & same
+            before = np.r_[False, resolved[:-1]] & ~run_starts(self.ticket)
             entry = resolved & ~before
             out = np.full(self.n_tickets, NAT, dtype=np.int64)
             hit = np.flatnonzero(entry)
@@ -84,6 +83,14 @@ class History:
             out[~among(self.current(), RESOLVED)] = NAT
             self._solve = out
         return self._solve
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """Whether each key starts a run of equal keys (differs from the one before): the
+    first interval of each ticket, in an array sorted by ticket."""
+    out = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=out[1:])
+    return out
 
 
 def among(codes: np.ndarray, statuses: tuple[int, ...]) -> np.ndarray:
@@ -140,10 +147,9 @@ def from_changes(
         w = np.where(early, c, w)
     order = by_ticket_then_time(t, w)
     t, w, s = t[order], w[order], s[order].astype(np.int8)
-    m = len(t)
     # `new` from creation until the first change, for tickets whose first change is
     # later; and for tickets with no change at all
-    first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if m else np.zeros(0, np.int64)
+    first = np.flatnonzero(run_starts(t))
     lead_t = t[first]
     lead_start = created[lead_t]
     gap = (lead_start != NAT) & (lead_start < w[first])
@@ -242,11 +248,7 @@ def time_in(
 ) -> np.ndarray:
     """Per ticket, the clock seconds spent in `statuses` between its `start` and `stop`
     instants (NaN where either is NAT). `elapsed(a, b)` is the clock's."""
-    only = spent(history, start, stop, elapsed, statuses)  # (the intervals in them alone)
-    out = np.bincount(only.ticket, weights=only.seconds, minlength=len(start))
-    out = out.astype(np.float64, copy=False)
-    out[only.undefined] = np.nan
-    return out
+    return spent(history, start, stop, elapsed, statuses).summed()
 
 
 def due_after_pauses(
@@ -273,17 +275,13 @@ def due_after_pauses(
     slot[rows[known]] = np.flatnonzero(known)
     pick = np.flatnonzero(slot[history.ticket] >= 0)
     i = slot[history.ticket[pick]]  # (history order: by ticket, then time)
-    lo = np.maximum(history.start[pick], created[i])
-    hi = history.end[pick]
-    hi = np.where(hi == NAT, end[i], np.minimum(hi, end[i]))
-    np.maximum(hi, lo, out=hi)
+    lo, hi = _within(history.start[pick], history.end[pick], created[i], end[i])
     active = ~among(history.status[pick], statuses)
     seconds = np.where(active, clock.elapsed(lo, hi), 0.0)
     seconds[np.isnan(seconds)] = 0.0
     # per ticket, the active seconds before each interval
     done = np.cumsum(seconds)
-    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, bool)
-    base = np.maximum.accumulate(np.where(first, done - seconds, 0.0))
+    base = np.maximum.accumulate(np.where(run_starts(i), done - seconds, 0.0))
     before = done - seconds - base
     total = np.bincount(i, weights=seconds, minlength=k) if len(i) else np.zeros(k)
     # the first active interval in which the goal is reached
@@ -291,8 +289,7 @@ def due_after_pauses(
     hit = np.flatnonzero(reach)
     taken = np.zeros(k, dtype=bool)
     if len(hit):
-        ticket_hit = i[hit]
-        firsts = hit[np.r_[True, ticket_hit[1:] != ticket_hit[:-1]]]
+        firsts = hit[run_starts(i[hit])]
         j = i[firsts]
         out[j] = clock.add(lo[firsts], goal[j] - before[firsts])
         taken[j] = True
@@ -322,17 +319,28 @@ class Spent:
             out += table[:, status]
         return out
 
+    def summed(self) -> np.ndarray:
+        """Per ticket, the seconds of all its intervals here (`spent` with `statuses`
+        kept only theirs)."""
+        return self._per_ticket(self.ticket, 1)
+
     def by_status(self) -> np.ndarray:
         """Per ticket and canonical status (columns in STATUSES order), the seconds;
         worked out once."""
         if self._by_status is None:
-            n, width = len(self.undefined), len(STATUSES)
-            cell = self.ticket * width + self.status
-            sums = np.bincount(cell, weights=self.seconds, minlength=n * width)
-            out = sums.astype(np.float64, copy=False).reshape(n, width)  # (int when empty)
-            out[self.undefined] = np.nan
-            self._by_status = out
+            width = len(STATUSES)
+            self._by_status = self._per_ticket(self.ticket * width + self.status, width)
         return self._by_status
+
+    def _per_ticket(self, cell: np.ndarray, width: int) -> np.ndarray:
+        """The seconds summed by `cell` (ticket × width + column), one row per ticket;
+        NaN rows where the ticket's start or stop is unknown."""
+        n = len(self.undefined)
+        sums = np.bincount(cell, weights=self.seconds, minlength=n * width)
+        out = sums.astype(np.float64, copy=False)  # (int when there is no interval)
+        out = out.reshape(n, width) if width > 1 else out
+        out[self.undefined] = np.nan
+        return out
 
 
 def spent(
@@ -353,14 +361,23 @@ def spent(
         t, status = history.ticket[pick], history.status[pick]
         lo, hi = history.start[pick], history.end[pick]
     first, last = start[t], stop[t]
-    lo = np.maximum(lo, first)
-    hi = np.where(hi == NAT, last, np.minimum(hi, last))
-    # an interval outside [start, stop], or of a ticket without both, spans nothing:
-    # no masked copies for the clock, whose elapsed time over an empty span is 0
-    np.maximum(hi, lo, out=hi)
+    lo, hi = _within(lo, hi, first, last)
+    # of a ticket without both instants, an interval spans nothing: no masked copies
+    # for the clock, whose elapsed time over an empty span is 0
     unknown = (first == NAT) | (last == NAT)
     hi[unknown] = lo[unknown]
     return Spent(t, status, elapsed(lo, hi), (start == NAT) | (stop == NAT))
+
+
+def _within(
+    start: np.ndarray, end: np.ndarray, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals [start, end) (end NAT: still running) clipped to [first, last]: an
+    interval outside it spans nothing (its end is its start)."""
+    lo = np.maximum(start, first)
+    hi = np.where(end == NAT, last, np.minimum(end, last))
+    np.maximum(hi, lo, out=hi)
+    return lo, hi
 
 
 def time_by_status(
