@@ -333,10 +333,7 @@ def _by_period(options: Options, config: Config, spec: Spec) -> Comparison:
         if k in groups["b"].engine.unavailable
     }
     rows = _rows(kpi_names, config, groups["a"], groups["b"], unavailable)
-    for key in ("a", "b"):
-        note = _not_over(windows[key], groups[key].label, as_of)
-        if note:
-            envelope.notes.append(note)
+    envelope.notes += [_not_over(g.label, as_of) for g in groups.values() if not g.over]
     return _finish(
         envelope, spec, groups["a"].label, groups["b"].label, rows, windows, config, unavailable
     )
@@ -356,11 +353,10 @@ def _check_apart(a: Window, b: Window) -> None:
         )
 
 
-def _not_over(w: Window, label: str, as_of: int | None) -> str | None:
-    """A note when a period ends after the as-of time: its rates count only what has
-    happened so far."""
-    if as_of is None or w.end is None or w.end <= as_of + 1:
-        return None
+def _not_over(label: str, as_of: int | None) -> str:
+    """The note of a period that ends after the as-of time (a Group not `over`): its
+    rates count only what has happened so far."""
+    assert as_of is not None  # (no as-of time: every period is taken as over)
     return (
         f"{label} is not over at the as-of time ({iso_us(as_of)}): its counts are weighed"
         " by the time covered so far, and the KPIs of its tickets by creation (resolution"
