@@ -1113,17 +1113,25 @@ def _choice_options(callback: Any) -> dict[str, _Choice]:
     return out
 
 
+def _option_values(args: list[str]) -> Iterator[tuple[str, int, str, bool]]:
+    """Each token of a command's arguments with a value that may be its option's:
+    (the token, where the value is, the value, whether written `--option=value`)."""
+    for i, arg in enumerate(args[1:], start=1):
+        opt, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if eq:
+            yield opt, i, inline, True
+        elif i + 1 < len(args):
+            yield opt, i + 1, args[i + 1], False
+
+
 def _checked_choices(chooses: dict[str, _Choice], args: list[str]) -> list[str]:
     """An option's value that is none of its choices, said in one line as every other
     usage error (the parser's own takes three), with the choices; a value written with
     a dash for an underscore (`--list at-risk`) is taken as the choice it names."""
     out = list(args)
-    for i, arg in enumerate(out[1:], start=1):
-        opt, _, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if opt not in chooses or (not inline and i + 1 >= len(out)):
+    for opt, at, value, inline in _option_values(args):
+        if opt not in chooses:
             continue
-        at = i if inline else i + 1
-        value = inline or out[at]
         choices = chooses[opt].choices
         if _format_alias(value) in choices:  # (the context's own normalising: `text`)
             continue
@@ -1149,11 +1157,9 @@ def _format_from_output(chooses: dict[str, _Choice], args: list[str]) -> tuple[l
     if any(a in ("-f", "--format") or a.startswith(("--format=", "-f")) for a in args[1:]):
         return args, ""
     target = None
-    for i, arg in enumerate(args[1:], start=1):
-        if arg in ("-o", "--output") and i + 1 < len(args):
-            target = args[i + 1]
-        elif arg.startswith("--output="):
-            target = arg.split("=", 1)[1]
+    for opt, _, value, _inline in _option_values(args):
+        if opt in ("-o", "--output"):
+            target = value
     if target is None:
         return args, ""
     wanted = _EXTENSION_FORMATS.get(os.path.splitext(target)[1].lower())
