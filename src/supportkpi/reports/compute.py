@@ -30,6 +30,7 @@ from supportkpi.reports.targets import judge
 from supportkpi.schema.frame import Frame
 from supportkpi.schema.inputs import INPUTS, TIME_DIMS, UNKNOWN, closest, normalise_name
 from supportkpi.schema.load import Request, attach_inputs, load_input, reconcile
+from supportkpi.sla.clock import DAY_US
 
 INPUT_NAMES = ("tickets", "surveys", "credits", "customers", "agents", "events", "comments")
 # the ticket columns whose latest instant is the default as-of time (with the durations
@@ -483,9 +484,6 @@ def compute(
     report.notes += unknown_status_notes(frames, results, config)
     report.notes += first_period_notes(frames, results, window, config)
     return report
-
-
-DAY_US = 86_400_000_000
 
 
 def first_period_notes(

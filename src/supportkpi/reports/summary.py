@@ -681,9 +681,10 @@ class _Builder:
         # a KPI given a target in the config is in the report, curated or not: a target
         # missed must show at a glance and get its action item
         self.targeted = [
-            k for k in config.targets if k in self.defs and not self.defs[k].hidden
-            and k not in ALL_KPIS
-        ]  # fmt: skip
+            k
+            for k in config.targets
+            if k in self.defs and not self.defs[k].hidden and k not in ALL_KPIS
+        ]
         self.kpis = [*ALL_KPIS, *self.targeted]
         self.active: set[str] = set()
         self.as_of: int | None = None  # the data's as-of time, once read
