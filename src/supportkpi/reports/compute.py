@@ -263,6 +263,11 @@ class Loaded:
     ) -> None:
         self.frames[name] = (list(paths), config, request, frame)
 
+    def frame(self, name: str) -> Frame | None:
+        """The frame of an input read earlier (None: not read)."""
+        kept = self.frames.get(name)
+        return None if kept is None else kept[3]
+
     def reusable(
         self, name: str, paths: list[str], config: Config, request: Request
     ) -> Frame | None:
@@ -585,12 +590,10 @@ def _compared(options: Options, config: Config) -> Report:
     earlier = compute(
         replace(options, compare=None, period=label, as_of=as_of), config, loaded=loaded
     )
-    tickets = loaded.frames.get("tickets")
+    tickets = loaded.frame("tickets")
     # no ticket at all in the earlier period (before the export began): its zeros are no
     # figures, and a count "271 vs 0" no change beyond noise
-    empty = tickets is not None and bool(
-        empty_window_notes({"tickets": tickets[3]}, earlier.window)
-    )
+    empty = tickets is not None and bool(empty_window_notes({"tickets": tickets}, earlier.window))
     _beside(report.results, [] if empty else earlier.results, label, config)
     # what the earlier period's run noticed (no ticket in it: every "—" explained)
     report.notes += [n for n in earlier.notes if n not in report.notes]
